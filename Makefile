@@ -1,0 +1,45 @@
+# certform's build, test and demo entry points. Everything works on a fresh
+# machine with Go and the module proxy: the local cluster's binaries are
+# built from Go modules once and cached in ~/.cache/certform.
+
+GO          ?= go
+CLUSTER_DIR ?= $(CURDIR)/.cluster
+BIN         := $(CURDIR)/bin
+VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+LDFLAGS     := -X main.version=$(VERSION)
+
+.PHONY: all build test unit vet cluster-bin cluster-up cluster-down demo fuzz bench clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/certform ./cmd/certform
+
+# Builds (first time: several minutes) or finds the cached cluster binaries.
+cluster-bin:
+	@./hack/build-cluster.sh >/dev/null
+
+# Everything, including the tests against the real local cluster.
+test: vet cluster-bin
+	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) $(GO) test -count=1 ./...
+
+# Tests that need no cluster binaries are the same command: they simply do
+# not start one. vet also checks formatting.
+vet:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo 'gofmt needed'; exit 1; }
+	$(GO) vet ./...
+
+cluster-up: cluster-bin
+	@$(GO) run ./internal/testcluster/clusterctl up --bin "$$(./hack/build-cluster.sh)" --dir $(CLUSTER_DIR)
+
+cluster-down:
+	@$(GO) run ./internal/testcluster/clusterctl down --dir $(CLUSTER_DIR)
+
+demo: build cluster-bin
+	@./hack/demo.sh
+
+fuzz:
+	./hack/fuzz.sh $(FUZZTIME)
+
+clean:
+	rm -rf $(BIN) .demo

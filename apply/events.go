@@ -1,0 +1,29 @@
+package apply
+
+import "time"
+
+// Phase is a step of an address's progress.
+type Phase string
+
+// Phases reported through Options.Report.
+const (
+	PhaseStart         Phase = "start"
+	PhaseSubmitted     Phase = "submitted"     // CSR created (or reused)
+	PhaseApproved      Phase = "approved"      // certform approved it
+	PhaseAwaitApproval Phase = "await-approval" // a person or approver must approve
+	PhaseIssued        Phase = "issued"        // certificate verified and written
+	PhaseUpdated       Phase = "updated"
+	PhaseDeleted       Phase = "deleted"
+	PhasePending       Phase = "pending" // left pending (--no-wait)
+	PhaseFailed        Phase = "failed"
+	PhaseWarning       Phase = "warning"
+)
+
+// Event is one progress report. It never carries key material.
+type Event struct {
+	Addr    string
+	Phase   Phase
+	CSRName string
+	Message string
+	Elapsed time.Duration
+}

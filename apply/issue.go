@@ -1,0 +1,157 @@
+package apply
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"strings"
+	"time"
+
+	"k8s.io/apimachinery/pkg/types"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+// issue submits a new CSR for ch and, unless --no-wait, collects it.
+func (r *runner) issue(ctx context.Context, ch *plan.Change) error {
+	c := r.cfg[ch.Addr]
+	r.report(Event{Addr: ch.Addr, Phase: PhaseStart, Message: string(ch.Action)})
+	key, err := r.keyFor(c, ch)
+	if err != nil {
+		return err
+	}
+	fp, err := r.opts.Keys.Put(key)
+	if err != nil {
+		return err
+	}
+	req, err := pki.CreateCSR(key, c.Request)
+	if err != nil {
+		return err
+	}
+	name := CSRName(c, fp)
+	csr, err := kube.Submit(ctx, r.opts.CSRs, kube.SubmitRequest{
+		Name: name, Addr: c.Addr, Lineage: r.lineage, Request: req,
+		SignerName: c.SignerName, Usages: c.Usages, ExpirationSeconds: c.ExpirationSeconds,
+	})
+	if err != nil {
+		return err
+	}
+	rec := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
+		CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
+	if ch.Before != nil {
+		rec.Files = ch.Before.Files // the old files stay until the new ones replace them
+	}
+	if err := r.record(c.Addr, rec); err != nil {
+		return err
+	}
+	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name})
+	return r.approveAndCollect(ctx, c, rec, key, kube.IsApproved(csr))
+}
+
+// resume continues a CSR submitted by an earlier run, with its kept key.
+func (r *runner) resume(ctx context.Context, ch *plan.Change) error {
+	c := r.cfg[ch.Addr]
+	rec := ch.Before.DeepCopy()
+	key, err := r.opts.Keys.Get(rec.KeySHA256)
+	if err != nil {
+		return fmt.Errorf("loading the key kept for CSR %s: %w", rec.CSRName, err)
+	}
+	approved := false
+	if r.watcher != nil {
+		if err := r.watcher.Synced(ctx); err != nil {
+			return err
+		}
+		if csr, seen := r.watcher.Get(rec.CSRName); seen {
+			approved = kube.IsApproved(csr)
+		}
+	}
+	return r.approveAndCollect(ctx, c, rec, key, approved)
+}
+
+func (r *runner) approveAndCollect(ctx context.Context, c *config.Certificate, rec *state.Certificate, key crypto.Signer, approved bool) error {
+	if c.SelfApprove && !approved {
+		csr, err := r.opts.CSRs.Get(ctx, rec.CSRName, getOptions)
+		if err != nil {
+			return fmt.Errorf("reading CSR %s: %w", rec.CSRName, err)
+		}
+		if _, err := kube.Approve(ctx, r.opts.CSRs, csr); err != nil {
+			return err
+		}
+		r.report(Event{Addr: c.Addr, Phase: PhaseApproved, CSRName: rec.CSRName})
+	} else if !approved {
+		r.report(Event{Addr: c.Addr, Phase: PhaseAwaitApproval, CSRName: rec.CSRName,
+			Message: "kubectl certificate approve " + rec.CSRName})
+	}
+	if r.watcher == nil {
+		return r.leavePending(c, rec)
+	}
+	start := time.Now()
+	waitCtx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
+	defer cancel()
+	csr, err := r.watcher.Wait(waitCtx, rec.CSRName, types.UID(rec.CSRUID))
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
+		return fmt.Errorf("timed out after %s waiting for CSR %s to be approved and signed; approve it with 'kubectl certificate approve %s' and run certform apply again",
+			r.opts.WaitTimeout, rec.CSRName, rec.CSRName)
+	}
+	if err != nil {
+		return err
+	}
+	return r.collect(c, rec, key, csr.Status.Certificate, time.Since(start))
+}
+
+func (r *runner) leavePending(c *config.Certificate, rec *state.Certificate) error {
+	r.report(Event{Addr: c.Addr, Phase: PhasePending, CSRName: rec.CSRName,
+		Message: "left pending (--no-wait); a later apply collects it"})
+	return nil
+}
+
+// keyFor returns the key to submit: the existing one when the plan reuses
+// it, else a new one.
+func (r *runner) keyFor(c *config.Certificate, ch *plan.Change) (crypto.Signer, error) {
+	if !ch.ReuseKey {
+		return pki.GenerateKey(c.Key.KeySpec)
+	}
+	path, _, _ := ch.Before.FileWithRole(state.RoleKey)
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading key to reuse (rotation = \"never\"): %w", err)
+	}
+	key, err := pki.ParsePrivateKeyPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("reading key to reuse from %s: %w", path, err)
+	}
+	if fp, _ := pki.Fingerprint(key.Public()); fp != ch.Before.KeySHA256 {
+		return nil, fmt.Errorf("key file %s no longer holds the recorded key", path)
+	}
+	return key, nil
+}
+
+var nameUnsafe = regexp.MustCompile(`[^a-z0-9.-]+`)
+
+// CSRName is the CSR object name for c with the key fingerprint fp: the
+// configured csr_name, else one derived from the address and the key, so a
+// resubmission with the same key finds its own object and a new key never
+// collides with an old CSR.
+func CSRName(c *config.Certificate, fp string) string {
+	if c.CSRName != "" {
+		return c.CSRName
+	}
+	base := strings.TrimPrefix(c.Addr, "certificate.")
+	base = strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(base), "-"), "-.")
+	if len(base) > 200 {
+		base = base[:200]
+	}
+	return base + "-" + fp[:12]
+}
+
+func typesUID(uid string) *types.UID {
+	u := types.UID(uid)
+	return &u
+}

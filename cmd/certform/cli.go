@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/pflag"
+
+	"github.com/certform/certform/cmd/certform/views"
+)
+
+// Exit codes.
+const (
+	exitOK      = 0
+	exitError   = 1
+	exitChanges = 2 // plan --detailed-exitcode: changes present
+)
+
+// Streams are the command's standard streams.
+type Streams struct {
+	In       io.Reader
+	Out, Err io.Writer
+}
+
+// GlobalOptions are accepted by every command.
+type GlobalOptions struct {
+	Chdir      string
+	Kubeconfig string
+	Context    string
+	NoColor    bool
+}
+
+func (g *GlobalOptions) addFlags(fs *pflag.FlagSet) {
+	// Defaults are the current values, so flags given before the command
+	// survive the command's own flag set.
+	fs.StringVar(&g.Chdir, "chdir", g.Chdir, "run in `DIR`: the configuration directory (default: the current one)")
+	fs.StringVar(&g.Kubeconfig, "kubeconfig", g.Kubeconfig, "kubeconfig `FILE` (default: the kubernetes block, $KUBECONFIG, ~/.kube/config, else in-cluster)")
+	fs.StringVar(&g.Context, "context", g.Context, "kubeconfig `CONTEXT` to use")
+	fs.BoolVar(&g.NoColor, "no-color", g.NoColor, "never colour output")
+}
+
+// userError is an error with a hint line that says what to do about it.
+type userError struct {
+	err  error
+	hint string
+}
+
+func (e *userError) Error() string { return e.err.Error() }
+func (e *userError) Unwrap() error { return e.err }
+
+func withHint(err error, hint string) error { return &userError{err: err, hint: hint} }
+
+// errReported marks a failure whose details were already printed
+// (diagnostics, per-address failures); Main prints nothing more.
+var errReported = errors.New("reported")
+
+type command struct {
+	summary string
+	run     func(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error)
+}
+
+var commands = map[string]command{
+	"plan":     {"show what apply would do", runPlan},
+	"apply":    {"issue, renew and write certificates", runApply},
+	"validate": {"check the configuration without contacting the cluster", runValidate},
+	"version":  {"print the version", runVersion},
+}
+
+const usage = `usage: certform [global flags] COMMAND [flags]
+
+commands:
+  plan       show what apply would do
+  apply      issue, renew and write certificates
+  validate   check the configuration without contacting the cluster
+  version    print the version
+
+global flags: --chdir DIR, --kubeconfig FILE, --context NAME, --no-color
+run 'certform COMMAND --help' for a command's flags
+`
+
+// Main runs certform with args and returns the exit code.
+func Main(args []string, s Streams) int {
+	g := &GlobalOptions{}
+	root := pflag.NewFlagSet("certform", pflag.ContinueOnError)
+	root.SetInterspersed(false)
+	root.SetOutput(io.Discard)
+	g.addFlags(root)
+	help := root.BoolP("help", "h", false, "")
+	if err := root.Parse(args); err != nil {
+		return report(s.Err, withHint(err, "run 'certform --help' for usage"))
+	}
+	rest := root.Args()
+	if *help || len(rest) == 0 {
+		fmt.Fprint(s.Out, usage)
+		return exitOK
+	}
+	cmd, ok := commands[rest[0]]
+	if !ok {
+		return report(s.Err, withHint(fmt.Errorf("unknown command %q", rest[0]), "run 'certform --help' for the list of commands"))
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	code, err := cmd.run(ctx, g, rest[1:], s)
+	if err != nil {
+		return report(s.Err, err)
+	}
+	return code
+}
+
+func report(w io.Writer, err error) int {
+	if errors.Is(err, errReported) {
+		return exitError
+	}
+	if errors.Is(err, pflag.ErrHelp) {
+		return exitOK
+	}
+	fmt.Fprintf(w, "certform: error: %v\n", err)
+	var ue *userError
+	if errors.As(err, &ue) && ue.hint != "" {
+		fmt.Fprintf(w, "certform: hint: %s\n", ue.hint)
+	}
+	return exitError
+}
+
+// newFlagSet returns a command's flag set, with the global flags added.
+func newFlagSet(name string, g *GlobalOptions, s Streams) *pflag.FlagSet {
+	fs := pflag.NewFlagSet("certform "+name, pflag.ContinueOnError)
+	fs.SetOutput(s.Err)
+	g.addFlags(fs)
+	return fs
+}
+
+// colorizer picks colour for the command's standard output.
+func (g *GlobalOptions) colorizer(s Streams) views.Colorizer {
+	return views.ColorFor(s.Out, g.NoColor)
+}

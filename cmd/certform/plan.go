@@ -1,0 +1,79 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/internal/observe"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+// PlanOptions are the flags shared by plan and apply for making a plan.
+type PlanOptions struct {
+	Refresh     bool
+	Targets     []string
+	Replace     []string
+	LockTimeout time.Duration
+}
+
+func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Refresh, "refresh", true, "read files and CSR objects before planning (--refresh=false: plan from state alone)")
+	fs.StringArrayVar(&o.Targets, "target", nil, "limit the plan to `ADDR` (repeatable)")
+	fs.StringArrayVar(&o.Replace, "replace", nil, "force reissue of `ADDR` (repeatable)")
+	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+}
+
+// makePlan observes the world and plans; the caller holds the state lock.
+func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.State) (*plan.Plan, error) {
+	world := plan.World{}
+	if o.Refresh {
+		var err error
+		csrs, err := w.csrClient()
+		if err != nil {
+			return nil, err
+		}
+		if world, err = observe.World(ctx, w.cfg, prior, csrs, w.keys); err != nil {
+			return nil, withHint(err, "check that the cluster is reachable, or pass --refresh=false to plan from state alone")
+		}
+	}
+	return plan.Make(w.cfg, prior, world, time.Now(), plan.Options{Targets: o.Targets, Replace: o.Replace}), nil
+}
+
+func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+	var o PlanOptions
+	fs := newFlagSet("plan", g, s)
+	o.addFlags(fs)
+	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
+	if err := fs.Parse(args); err != nil {
+		return exitError, err
+	}
+	if fs.NArg() > 0 {
+		return exitError, withHint(fmt.Errorf("plan takes no arguments, got %q", fs.Args()), "pass the directory with --chdir")
+	}
+	w, err := openWorkspace(g, s)
+	if err != nil {
+		return exitError, err
+	}
+	if err := w.lock(ctx, "plan", o.LockTimeout); err != nil {
+		return exitError, err
+	}
+	defer w.backend.Unlock()
+	prior, err := w.loadState()
+	if err != nil {
+		return exitError, err
+	}
+	p, err := o.makePlan(ctx, w, prior)
+	if err != nil {
+		return exitError, err
+	}
+	views.RenderPlan(s.Out, p, g.colorizer(s))
+	if *detailed && p.HasChanges() {
+		return exitChanges, nil
+	}
+	return exitOK, nil
+}

@@ -1,0 +1,114 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/keystore"
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/state"
+)
+
+// workspace is a loaded configuration directory with its state backend.
+type workspace struct {
+	cfg     *config.Config
+	files   map[string]*hcl.File
+	backend *state.Local
+	keys    keystore.Store
+	kube    kube.Options
+	csrs    kube.CSRs // created on first use
+}
+
+// openWorkspace changes to the configuration directory and loads it,
+// printing diagnostics; a configuration with errors is errReported.
+func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
+	if g.Chdir != "" {
+		if err := os.Chdir(g.Chdir); err != nil {
+			return nil, withHint(fmt.Errorf("changing to configuration directory: %w", err), "check the --chdir path")
+		}
+	}
+	cfg, files, diags := config.Load(".")
+	col := g.colorizer(Streams{Out: s.Err})
+	if err := renderDiags(s, files, diags, col.Enabled); err != nil {
+		return nil, err
+	}
+	if diags.HasErrors() {
+		return nil, errReported
+	}
+	w := &workspace{cfg: cfg, files: files, keys: keystore.Store{Dir: keystore.DefaultDir}}
+	path := state.DefaultPath
+	if cfg.Backend != nil && cfg.Backend.Path != "" {
+		path = cfg.Backend.Path
+	}
+	w.backend = &state.Local{Path: path}
+	if k := cfg.Kubernetes; k != nil {
+		w.kube = kube.Options{Kubeconfig: expandHome(k.Kubeconfig), Context: k.Context}
+	}
+	if g.Kubeconfig != "" {
+		w.kube.Kubeconfig = g.Kubeconfig
+	}
+	if g.Context != "" {
+		w.kube.Context = g.Context
+	}
+	return w, nil
+}
+
+func renderDiags(s Streams, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
+	if len(diags) == 0 {
+		return nil
+	}
+	wr := hcl.NewDiagnosticTextWriter(s.Err, files, 100, color)
+	return wr.WriteDiagnostics(diags)
+}
+
+func expandHome(p string) string {
+	if rest, ok := strings.CutPrefix(p, "~/"); ok {
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, rest)
+		}
+	}
+	return p
+}
+
+// lock takes the state lock for operation, naming the holder on failure.
+func (w *workspace) lock(ctx context.Context, operation string, timeout time.Duration) error {
+	err := w.backend.Lock(ctx, state.NewLockInfo(operation), timeout)
+	var locked *state.LockedError
+	if errors.As(err, &locked) {
+		return withHint(err, "wait for that run to finish, or pass --lock-timeout to wait for it")
+	}
+	return err
+}
+
+// loadState reads the state, explaining what to do when it cannot.
+func (w *workspace) loadState() (*state.State, error) {
+	st, err := w.backend.Load()
+	if errors.Is(err, state.ErrUnsupportedVersion) {
+		return nil, withHint(err, "this state was written by a newer certform; run that version")
+	}
+	if err != nil {
+		return nil, withHint(err, "the state file was left untouched; restore it from "+w.backend.Path+".backup if it is damaged")
+	}
+	return st, nil
+}
+
+// csrClient returns the CSR client, creating it on first use.
+func (w *workspace) csrClient() (kube.CSRs, error) {
+	if w.csrs != nil {
+		return w.csrs, nil
+	}
+	cs, err := kube.NewClientset(w.kube)
+	if err != nil {
+		return nil, withHint(err, "point certform at a cluster with --kubeconfig, $KUBECONFIG or a kubernetes block")
+	}
+	w.csrs = cs.CertificatesV1().CertificateSigningRequests()
+	return w.csrs, nil
+}

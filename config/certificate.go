@@ -1,0 +1,193 @@
+package config
+
+import (
+	"crypto/x509/pkix"
+	"fmt"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/certform/certform/internal/pki"
+)
+
+// rawCertificate is a certificate block as written, before defaults.
+type rawCertificate struct {
+	CommonName        string      `hcl:"common_name,optional"`
+	Hosts             []string    `hcl:"hosts,optional"`
+	Subject           *rawSubject `hcl:"subject,block"`
+	Key               *rawKey     `hcl:"key,block"`
+	SignerName        string      `hcl:"signer_name"`
+	Usages            []string    `hcl:"usages,optional"`
+	ExpirationSeconds *int64      `hcl:"expiration_seconds,optional"`
+	SelfApprove       bool        `hcl:"self_approve,optional"`
+	RenewBefore       string      `hcl:"renew_before,optional"`
+	RenewBeforePct    *int        `hcl:"renew_before_percentage,optional"`
+	CSRName           string      `hcl:"csr_name,optional"`
+	Output            *rawOutput  `hcl:"output,block"`
+}
+
+type rawSubject struct {
+	Organization       []string `hcl:"organization,optional"`
+	OrganizationalUnit []string `hcl:"organizational_unit,optional"`
+	Country            []string `hcl:"country,optional"`
+	Province           []string `hcl:"province,optional"`
+	Locality           []string `hcl:"locality,optional"`
+}
+
+type rawKey struct {
+	Algorithm string `hcl:"algorithm,optional"`
+	Size      int    `hcl:"size,optional"`
+	Encoding  string `hcl:"encoding,optional"`
+	Rotation  string `hcl:"rotation,optional"`
+}
+
+type rawOutput struct {
+	KeyFile  string `hcl:"key_file"`
+	CertFile string `hcl:"cert_file"`
+}
+
+// DefaultUsages are the usages of a certificate block that sets none: those
+// of the seed's serving certificate.
+var DefaultUsages = []string{"digital signature", "key encipherment", "server auth"}
+
+func decodeCertificate(block *hcl.Block, ctx *hcl.EvalContext) ([]*Certificate, hcl.Diagnostics) {
+	name := block.Labels[0]
+	var diags hcl.Diagnostics
+	if !hclsyntax.ValidIdentifier(name) {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Invalid certificate name",
+			Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter.", name),
+			Subject:  block.LabelRanges[0].Ptr(),
+		})
+		return nil, diags
+	}
+	var raw rawCertificate
+	diags = append(diags, gohcl.DecodeBody(block.Body, ctx, &raw)...)
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	c := &Certificate{
+		Addr:       "certificate." + name,
+		Name:       name,
+		DeclRange:  block.DefRange,
+		AttrRanges: attrRanges(block.Body),
+	}
+	diags = append(diags, c.fill(&raw)...)
+	diags = append(diags, validateCertificate(c)...)
+	return []*Certificate{c}, diags
+}
+
+// fill copies raw into c, applying defaults.
+func (c *Certificate) fill(raw *rawCertificate) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	c.Request.Subject = pkix.Name{CommonName: raw.CommonName}
+	if s := raw.Subject; s != nil {
+		c.Request.Subject.Organization = s.Organization
+		c.Request.Subject.OrganizationalUnit = s.OrganizationalUnit
+		c.Request.Subject.Country = s.Country
+		c.Request.Subject.Province = s.Province
+		c.Request.Subject.Locality = s.Locality
+	}
+	c.Request.Hosts = raw.Hosts
+	c.Key = KeySpec{KeySpec: pki.KeySpec{Algorithm: pki.ECDSA}, Rotation: RotateAlways}
+	if k := raw.Key; k != nil {
+		if k.Algorithm != "" {
+			c.Key.Algorithm = k.Algorithm
+		}
+		c.Key.Size = k.Size
+		c.Key.Encoding = k.Encoding
+		if k.Rotation != "" {
+			c.Key.Rotation = k.Rotation
+		}
+	}
+	if c.Key.Size == 0 {
+		c.Key.Size = map[string]int{pki.ECDSA: 256, pki.RSA: 2048}[c.Key.Algorithm]
+	}
+	if c.Key.Encoding == "" {
+		c.Key.Encoding = pki.PKCS8
+	}
+	c.SignerName = raw.SignerName
+	c.Usages = raw.Usages
+	if _, set := c.AttrRanges["usages"]; !set {
+		c.Usages = DefaultUsages
+	}
+	if raw.ExpirationSeconds != nil {
+		v := *raw.ExpirationSeconds
+		if v < 600 || v > 1<<31-1 {
+			diags = append(diags, &hcl.Diagnostic{
+				Severity: hcl.DiagError,
+				Summary:  "Invalid expiration_seconds",
+				Detail:   fmt.Sprintf("expiration_seconds is %d; the CSR API needs at least 600 (10 minutes) and at most 2147483647. Remove it to take the signer's default.", v),
+				Subject:  c.Range("expiration_seconds").Ptr(),
+			})
+		}
+		c.ExpirationSeconds = int32(min(max(v, 0), 1<<31-1))
+	}
+	c.SelfApprove = raw.SelfApprove
+	diags = append(diags, c.fillRenewal(raw)...)
+	c.CSRName = raw.CSRName
+	if raw.Output == nil {
+		diags = append(diags, &hcl.Diagnostic{
+			Severity: hcl.DiagError,
+			Summary:  "Missing output block",
+			Detail:   `A certificate needs an output block saying where its files go, e.g. output { key_file = "out/server-key.pem"  cert_file = "out/server.crt" }.`,
+			Subject:  c.DeclRange.Ptr(),
+		})
+	} else {
+		c.Output = Output{KeyFile: raw.Output.KeyFile, CertFile: raw.Output.CertFile}
+	}
+	return diags
+}
+
+// attrRanges records the range of every attribute in body and its nested
+// blocks, keyed "attr" or "block.attr".
+func attrRanges(body hcl.Body) map[string]hcl.Range {
+	ranges := map[string]hcl.Range{}
+	var walk func(prefix string, b *hclsyntax.Body)
+	walk = func(prefix string, b *hclsyntax.Body) {
+		for name, a := range b.Attributes {
+			ranges[prefix+name] = a.SrcRange
+		}
+		for _, blk := range b.Blocks {
+			walk(prefix+blk.Type+".", blk.Body)
+		}
+	}
+	if b, ok := body.(*hclsyntax.Body); ok {
+		walk("", b)
+	}
+	return ranges
+}
+
+func (c *Certificate) fillRenewal(raw *rawCertificate) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if raw.RenewBefore != "" && raw.RenewBeforePct != nil {
+		diags = append(diags, attrError(c, "renew_before_percentage", "Conflicting renewal settings",
+			"Set renew_before or renew_before_percentage, not both."))
+	}
+	if raw.RenewBefore != "" {
+		d, err := time.ParseDuration(raw.RenewBefore)
+		switch {
+		case err != nil:
+			diags = append(diags, attrError(c, "renew_before", "Invalid duration",
+				fmt.Sprintf("renew_before %q is not a duration; write it as \"720h\", \"8h\" or \"30m\".", raw.RenewBefore)))
+		case d <= 0:
+			diags = append(diags, attrError(c, "renew_before", "Invalid duration",
+				"renew_before must be positive."))
+		case c.ExpirationSeconds > 0 && d >= time.Duration(c.ExpirationSeconds)*time.Second:
+			diags = append(diags, attrError(c, "renew_before", "Renewal window too long",
+				fmt.Sprintf("renew_before (%s) is not shorter than the lifetime (expiration_seconds = %d), so every plan would renew; shorten it.", d, c.ExpirationSeconds)))
+		}
+		c.RenewBefore = d
+	}
+	if p := raw.RenewBeforePct; p != nil {
+		if *p < 1 || *p > 99 {
+			diags = append(diags, attrError(c, "renew_before_percentage", "Invalid percentage",
+				fmt.Sprintf("renew_before_percentage is %d; use 1 to 99 (percent of the lifetime left when renewal starts).", *p)))
+		}
+		c.RenewBeforePercentage = *p
+	}
+	return diags
+}

@@ -1,0 +1,94 @@
+package config
+
+import (
+	"crypto/x509/pkix"
+	"time"
+
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/certform/certform/internal/pki"
+)
+
+// Config is one evaluated configuration directory.
+type Config struct {
+	// Kubernetes says how to reach the cluster; nil means the defaults
+	// ($KUBECONFIG, ~/.kube/config, else in-cluster).
+	Kubernetes *Kubernetes
+	// Backend says where state lives; nil means the local default.
+	Backend *Backend
+	// Certificates are sorted by address.
+	Certificates []*Certificate
+}
+
+// Kubernetes is the kubernetes block.
+type Kubernetes struct {
+	Kubeconfig string
+	Context    string
+	DeclRange  hcl.Range
+}
+
+// Backend is the backend block.
+type Backend struct {
+	Type      string // "local"
+	Path      string // local: the state file, relative to the config directory
+	DeclRange hcl.Range
+}
+
+// Key rotation policies.
+const (
+	RotateAlways = "always"
+	RotateNever  = "never"
+)
+
+// Certificate is one certificate instance: a certificate block, or one
+// for_each element of it.
+type Certificate struct {
+	// Addr is the instance's address: certificate.NAME or certificate.NAME["KEY"].
+	Addr string
+	// Name is the block label.
+	Name string
+
+	Request           pki.Request
+	Key               KeySpec
+	SignerName        string
+	Usages            []string
+	ExpirationSeconds int32 // 0: the signer's default
+	SelfApprove       bool
+	// RenewBefore renews when this much lifetime remains; 0 means use
+	// RenewBeforePercentage, and when that is 0 too, a third of the lifetime.
+	RenewBefore           time.Duration
+	RenewBeforePercentage int
+	CSRName           string // "": derived from the address and key fingerprint
+	Output            Output
+
+	// DeclRange is where the block is defined, for diagnostics about it.
+	DeclRange hcl.Range
+	// AttrRanges holds the range of each attribute that was set, by its
+	// HCL name ("common_name", "key.size", "output.key_file"), so that later
+	// checks can point at the attribute responsible.
+	AttrRanges map[string]hcl.Range
+}
+
+// KeySpec is the key block.
+type KeySpec struct {
+	pki.KeySpec
+	Rotation string // RotateAlways or RotateNever
+}
+
+// Output is the output block: where files go, relative to the config directory.
+type Output struct {
+	KeyFile  string
+	CertFile string
+}
+
+// Subject returns the certificate's requested subject.
+func (c *Certificate) Subject() pkix.Name { return c.Request.Subject }
+
+// Range returns the range of the named attribute, or the block's when the
+// attribute was not set.
+func (c *Certificate) Range(attr string) hcl.Range {
+	if r, ok := c.AttrRanges[attr]; ok {
+		return r
+	}
+	return c.DeclRange
+}

@@ -1,0 +1,51 @@
+package config
+
+import (
+	"fmt"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+)
+
+type rawKubernetes struct {
+	Kubeconfig string `hcl:"kubeconfig,optional"`
+	Context    string `hcl:"context,optional"`
+}
+
+func decodeKubernetes(block *hcl.Block, ctx *hcl.EvalContext, prev *Kubernetes) (*Kubernetes, hcl.Diagnostics) {
+	if prev != nil {
+		return prev, hcl.Diagnostics{duplicateBlock(block, prev.DeclRange)}
+	}
+	var raw rawKubernetes
+	diags := gohcl.DecodeBody(block.Body, ctx, &raw)
+	return &Kubernetes{Kubeconfig: raw.Kubeconfig, Context: raw.Context, DeclRange: block.DefRange}, diags
+}
+
+type rawLocalBackend struct {
+	Path string `hcl:"path,optional"`
+}
+
+func decodeBackend(block *hcl.Block, ctx *hcl.EvalContext, prev *Backend) (*Backend, hcl.Diagnostics) {
+	if prev != nil {
+		return prev, hcl.Diagnostics{{
+			Severity: hcl.DiagError,
+			Summary:  "Duplicate backend block",
+			Detail:   fmt.Sprintf("A configuration has one backend; another was defined at %s.", prev.DeclRange),
+			Subject:  block.DefRange.Ptr(),
+		}}
+	}
+	b := &Backend{Type: block.Labels[0], DeclRange: block.DefRange}
+	switch b.Type {
+	case "local":
+		var raw rawLocalBackend
+		diags := gohcl.DecodeBody(block.Body, ctx, &raw)
+		b.Path = raw.Path
+		return b, diags
+	}
+	return b, hcl.Diagnostics{{
+		Severity: hcl.DiagError,
+		Summary:  "Unsupported backend type",
+		Detail:   fmt.Sprintf("Backend type %q is not known; use \"local\".", b.Type),
+		Subject:  block.LabelRanges[0].Ptr(),
+	}}
+}

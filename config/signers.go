@@ -1,0 +1,91 @@
+package config
+
+import (
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"k8s.io/apimachinery/pkg/util/validation"
+
+	"github.com/certform/certform/internal/pki"
+)
+
+// Built-in Kubernetes signer names whose rules are checked before submission.
+const (
+	SignerKubeletServing      = "kubernetes.io/kubelet-serving"
+	SignerAPIServerClient     = "kubernetes.io/kube-apiserver-client"
+	SignerAPIServerClientKlet = "kubernetes.io/kube-apiserver-client-kubelet"
+	SignerLegacyUnknown       = "kubernetes.io/legacy-unknown"
+)
+
+// validateSigner checks the signer name's form and, for the built-in
+// signers, the rules their signer enforces, so that a CSR the signer would
+// refuse is caught before it is submitted.
+func validateSigner(c *Certificate) hcl.Diagnostics {
+	name := c.SignerName
+	domain, path, ok := strings.Cut(name, "/")
+	if !ok || path == "" || strings.Contains(path, "/") || len(validation.IsDNS1123Subdomain(domain)) > 0 {
+		return hcl.Diagnostics{attrError(c, "signer_name", "Invalid signer name",
+			fmt.Sprintf(`%q is not a domain-qualified signer name such as "kubernetes.io/kubelet-serving" or "example.com/my-signer".`, name))}
+	}
+	hosts := pki.ClassifyHosts(c.Request.Hosts)
+	var diags hcl.Diagnostics
+	switch name {
+	case SignerLegacyUnknown:
+		diags = append(diags, attrError(c, "signer_name", "Signer not allowed",
+			"kubernetes.io/legacy-unknown cannot be requested through certificates.k8s.io/v1; use kubernetes.io/kubelet-serving, kubernetes.io/kube-apiserver-client or your own signer."))
+	case SignerKubeletServing:
+		diags = append(diags, nodeSubject(c, name)...)
+		if len(hosts.EmailAddresses)+len(hosts.URIs) > 0 {
+			diags = append(diags, attrError(c, "hosts", "Host not allowed by signer",
+				name+" signs only DNS names and IP addresses; remove e-mail addresses and URIs from hosts."))
+		}
+		if len(hosts.DNSNames)+len(hosts.IPAddresses) == 0 {
+			diags = append(diags, attrError(c, "hosts", "Signer needs hosts",
+				name+" needs at least one DNS name or IP address in hosts."))
+		}
+		diags = append(diags, usagesWithin(c, name, "server auth", "digital signature", "key encipherment", "server auth")...)
+	case SignerAPIServerClient:
+		diags = append(diags, usagesWithin(c, name, "client auth", "digital signature", "key encipherment", "client auth")...)
+	case SignerAPIServerClientKlet:
+		diags = append(diags, nodeSubject(c, name)...)
+		if len(c.Request.Hosts) > 0 {
+			diags = append(diags, attrError(c, "hosts", "Host not allowed by signer",
+				name+" issues client certificates without subject alternative names; remove hosts."))
+		}
+		diags = append(diags, usagesWithin(c, name, "client auth", "digital signature", "key encipherment", "client auth")...)
+	}
+	return diags
+}
+
+// nodeSubject checks the subject a node signer requires.
+func nodeSubject(c *Certificate, signer string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	subj := c.Request.Subject
+	if !slices.Equal(subj.Organization, []string{"system:nodes"}) {
+		diags = append(diags, attrError(c, "subject.organization", "Subject not allowed by signer",
+			signer+` needs the organization to be exactly ["system:nodes"].`))
+	}
+	if !strings.HasPrefix(subj.CommonName, "system:node:") {
+		diags = append(diags, attrError(c, "common_name", "Subject not allowed by signer",
+			signer+` needs a common name that starts with "system:node:", e.g. "system:node:my-pod.my-namespace.pod.cluster.local".`))
+	}
+	return diags
+}
+
+// usagesWithin checks that the usages include required and stay within allowed.
+func usagesWithin(c *Certificate, signer, required string, allowed ...string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if !slices.Contains(c.Usages, required) {
+		diags = append(diags, attrError(c, "usages", "Usages not allowed by signer",
+			fmt.Sprintf("%s needs the usage %q.", signer, required)))
+	}
+	for _, u := range c.Usages {
+		if pki.IsUsage(u) && !slices.Contains(allowed, u) {
+			diags = append(diags, attrError(c, "usages", "Usages not allowed by signer",
+				fmt.Sprintf("%s does not allow the usage %q; allowed: %s.", signer, u, strings.Join(allowed, ", "))))
+		}
+	}
+	return diags
+}

@@ -1,0 +1,92 @@
+// Package keystore keeps private keys whose CSR is in flight: generated and
+// submitted, certificate not yet written. A run that is interrupted, times
+// out or uses --no-wait leaves the key here, so the next run collects the
+// certificate with the same key instead of leaking the CSR.
+//
+// The store is a 0700 directory of 0600 files named by the key's
+// SubjectPublicKeyInfo fingerprint; nothing else about the key is recorded.
+package keystore
+
+import (
+	"crypto"
+	"errors"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/pki"
+)
+
+// DefaultDir is the store's directory, relative to the config directory.
+const DefaultDir = ".certform/pending-keys"
+
+// Store is a directory of pending keys.
+type Store struct{ Dir string }
+
+func (s Store) path(fingerprint string) string {
+	return filepath.Join(s.Dir, fingerprint+".pem")
+}
+
+// Put saves key under its fingerprint and returns the fingerprint.
+func (s Store) Put(key crypto.Signer) (string, error) {
+	fp, err := pki.Fingerprint(key.Public())
+	if err != nil {
+		return "", err
+	}
+	pemKey, err := pki.EncodePrivateKey(key, pki.PKCS8)
+	if err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return "", fmt.Errorf("creating key store: %w", err)
+	}
+	if err := os.Chmod(s.Dir, 0o700); err != nil {
+		return "", fmt.Errorf("securing key store: %w", err)
+	}
+	if err := atomicfile.Write(s.path(fp), pemKey, 0o600); err != nil {
+		return "", err
+	}
+	return fp, nil
+}
+
+// Get loads the key with fingerprint; fs.ErrNotExist when it is not there.
+func (s Store) Get(fingerprint string) (crypto.Signer, error) {
+	data, err := os.ReadFile(s.path(fingerprint))
+	if err != nil {
+		return nil, err
+	}
+	key, err := pki.ParsePrivateKeyPEM(data)
+	if err != nil {
+		return nil, fmt.Errorf("pending key %s: %w", fingerprint, err)
+	}
+	if fp, _ := pki.Fingerprint(key.Public()); fp != fingerprint {
+		return nil, fmt.Errorf("pending key %s holds another key", fingerprint)
+	}
+	return key, nil
+}
+
+// Delete removes the key with fingerprint, if present.
+func (s Store) Delete(fingerprint string) error {
+	return atomicfile.Remove(s.path(fingerprint))
+}
+
+// Fingerprints lists the keys in the store.
+func (s Store) Fingerprints() (map[string]bool, error) {
+	entries, err := os.ReadDir(s.Dir)
+	if errors.Is(err, fs.ErrNotExist) {
+		return map[string]bool{}, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading key store: %w", err)
+	}
+	out := map[string]bool{}
+	for _, e := range entries {
+		if fp, ok := strings.CutSuffix(e.Name(), ".pem"); ok && !strings.HasPrefix(fp, ".") {
+			out[fp] = true
+		}
+	}
+	return out, nil
+}

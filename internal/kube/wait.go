@@ -1,0 +1,148 @@
+package kube
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+
+	certv1 "k8s.io/api/certificates/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// Watcher follows every CSR matching a label selector with one list and one
+// watch, and lets many goroutines wait for their own CSR. It re-lists and
+// re-watches when a watch ends or expires, so it survives apiserver
+// restarts.
+type Watcher struct {
+	client   CSRs
+	selector string
+
+	mu      sync.Mutex
+	changed chan struct{} // closed and replaced on every change
+	objects map[string]*certv1.CertificateSigningRequest
+	deleted map[types.UID]bool
+	lists   int // completed lists; a name absent after a list is gone
+	err     error
+}
+
+// NewWatcher returns a Watcher for the CSRs matching selector; call Run.
+func NewWatcher(client CSRs, selector string) *Watcher {
+	return &Watcher{client: client, selector: selector, changed: make(chan struct{}),
+		objects: map[string]*certv1.CertificateSigningRequest{}, deleted: map[types.UID]bool{}}
+}
+
+// Run lists and watches until ctx ends.
+func (w *Watcher) Run(ctx context.Context) {
+	backoff := 100 * time.Millisecond
+	for ctx.Err() == nil {
+		rv, err := w.list(ctx)
+		if err == nil {
+			backoff = 100 * time.Millisecond
+			err = w.watch(ctx, rv)
+		}
+		if ctx.Err() != nil {
+			return
+		}
+		if err != nil {
+			w.setErr(err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(backoff):
+			}
+			backoff = min(2*backoff, 5*time.Second)
+		}
+	}
+}
+
+func (w *Watcher) list(ctx context.Context) (string, error) {
+	list, err := w.client.List(ctx, metav1.ListOptions{LabelSelector: w.selector})
+	if err != nil {
+		return "", fmt.Errorf("listing CSRs: %w", explain(err))
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.objects = make(map[string]*certv1.CertificateSigningRequest, len(list.Items))
+	for i := range list.Items {
+		w.objects[list.Items[i].Name] = &list.Items[i]
+	}
+	w.lists++
+	w.err = nil
+	w.notifyLocked()
+	return list.ResourceVersion, nil
+}
+
+// watch follows events from rv until the watch ends; nil means re-list.
+func (w *Watcher) watch(ctx context.Context, rv string) error {
+	for {
+		wi, err := w.client.Watch(ctx, metav1.ListOptions{LabelSelector: w.selector, ResourceVersion: rv, AllowWatchBookmarks: true})
+		if err != nil {
+			return fmt.Errorf("watching CSRs: %w", explain(err))
+		}
+		next, err := w.consume(ctx, wi)
+		wi.Stop()
+		if err != nil || next == "" {
+			return err
+		}
+		rv = next
+	}
+}
+
+// consume applies events until the channel closes. It returns the last
+// resourceVersion seen to resume from, or "" to re-list.
+func (w *Watcher) consume(ctx context.Context, wi watch.Interface) (string, error) {
+	var rv string
+	for {
+		select {
+		case <-ctx.Done():
+			return "", nil
+		case ev, ok := <-wi.ResultChan():
+			if !ok {
+				return rv, nil
+			}
+			if ev.Type == watch.Error {
+				if apierrors.IsResourceExpired(apierrors.FromObject(ev.Object)) || apierrors.IsGone(apierrors.FromObject(ev.Object)) {
+					return "", nil
+				}
+				return "", fmt.Errorf("watching CSRs: %w", apierrors.FromObject(ev.Object))
+			}
+			csr, ok := ev.Object.(*certv1.CertificateSigningRequest)
+			if !ok {
+				continue
+			}
+			rv = csr.ResourceVersion
+			w.apply(ev.Type, csr)
+		}
+	}
+}
+
+func (w *Watcher) apply(t watch.EventType, csr *certv1.CertificateSigningRequest) {
+	if t == watch.Bookmark {
+		return
+	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if t == watch.Deleted {
+		delete(w.objects, csr.Name)
+		w.deleted[csr.UID] = true
+	} else {
+		w.objects[csr.Name] = csr
+	}
+	w.notifyLocked()
+}
+
+func (w *Watcher) notifyLocked() {
+	close(w.changed)
+	w.changed = make(chan struct{})
+}
+
+func (w *Watcher) setErr(err error) {
+	w.mu.Lock()
+	w.err = err
+	w.notifyLocked()
+	w.mu.Unlock()
+}

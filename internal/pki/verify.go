@@ -1,0 +1,108 @@
+package pki
+
+import (
+	"bytes"
+	"crypto"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+)
+
+// Expectation is everything an issued certificate must match.
+type Expectation struct {
+	PublicKey crypto.PublicKey // the key certform generated
+	Request   Request
+	Usages    []string
+	Roots     *x509.CertPool // optional: the certificate must chain to one of these
+	Now       time.Time
+}
+
+// VerifyIssued checks the certificate a signer returned (leaf first, then any
+// chain it sent) against what was asked for. Every problem is reported, so a
+// person sees all the ways the signer deviated at once.
+func VerifyIssued(chain []*x509.Certificate, want Expectation) error {
+	if len(chain) == 0 {
+		return errors.New("the signer returned no certificate")
+	}
+	leaf := chain[0]
+	var problems []string
+	if ok, err := samePublicKey(leaf.PublicKey, want.PublicKey); err != nil || !ok {
+		problems = append(problems, "its public key is not ours")
+	}
+	if leaf.Subject.CommonName != want.Request.Subject.CommonName {
+		problems = append(problems, fmt.Sprintf("common name is %q, want %q", leaf.Subject.CommonName, want.Request.Subject.CommonName))
+	}
+	if !sameStrings(leaf.Subject.Organization, want.Request.Subject.Organization) {
+		problems = append(problems, fmt.Sprintf("organization is %q, want %q", leaf.Subject.Organization, want.Request.Subject.Organization))
+	}
+	problems = append(problems, sanProblems(leaf, ClassifyHosts(want.Request.Hosts))...)
+	if missing := missingUsages(leaf, want.Usages); len(missing) > 0 {
+		problems = append(problems, "it lacks the usages "+strings.Join(missing, ", "))
+	}
+	if want.Now.Before(leaf.NotBefore) || want.Now.After(leaf.NotAfter) {
+		problems = append(problems, fmt.Sprintf("it is not valid now (valid %s to %s)",
+			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339)))
+	}
+	if want.Roots != nil {
+		inter := x509.NewCertPool()
+		for _, c := range chain[1:] {
+			inter.AddCert(c)
+		}
+		_, err := leaf.Verify(x509.VerifyOptions{
+			Roots: want.Roots, Intermediates: inter, CurrentTime: want.Now,
+			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+		})
+		if err != nil {
+			problems = append(problems, "it does not chain to the CA bundle: "+err.Error())
+		}
+	}
+	if len(problems) > 0 {
+		return fmt.Errorf("issued certificate rejected: %s", strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+func sanProblems(leaf *x509.Certificate, want Hosts) []string {
+	var problems []string
+	check := func(kind string, got, want []string) {
+		if !sameStrings(got, want) {
+			problems = append(problems, fmt.Sprintf("%s SANs are %q, want %q", kind, got, want))
+		}
+	}
+	check("DNS", leaf.DNSNames, want.DNSNames)
+	check("IP", ipStrings(leaf.IPAddresses), ipStrings(want.IPAddresses))
+	check("e-mail", leaf.EmailAddresses, want.EmailAddresses)
+	var gotURIs, wantURIs []string
+	for _, u := range leaf.URIs {
+		gotURIs = append(gotURIs, u.String())
+	}
+	for _, u := range want.URIs {
+		wantURIs = append(wantURIs, u.String())
+	}
+	check("URI", gotURIs, wantURIs)
+	return problems
+}
+
+// KeyMatchesCertificate reports whether key is the private half of cert's
+// public key.
+func KeyMatchesCertificate(key crypto.Signer, cert *x509.Certificate) bool {
+	ok, err := samePublicKey(key.Public(), cert.PublicKey)
+	return err == nil && ok
+}
+
+func samePublicKey(a, b crypto.PublicKey) (bool, error) {
+	da, err := x509.MarshalPKIXPublicKey(a)
+	if err != nil {
+		return false, err
+	}
+	db, err := x509.MarshalPKIXPublicKey(b)
+	if err != nil {
+		return false, err
+	}
+	return bytes.Equal(da, db), nil
+}
+
+func sortStrings(s []string) { slices.Sort(s) }

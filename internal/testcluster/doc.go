@@ -1,0 +1,11 @@
+// Package testcluster runs a real, single-machine Kubernetes control plane
+// on loopback for certform's tests and demo: etcd, kube-apiserver, and
+// kube-controller-manager with only the CSR signing, approving and cleaning
+// controllers. The binaries are built from Go modules by
+// hack/build-cluster.sh; nothing is downloaded prebuilt.
+//
+// The cluster's signer CA is deliberately not its client CA, as the
+// Kubernetes task page warns they need not match. Start writes an admin
+// kubeconfig, a kubeconfig for a restricted user (create/get/list/watch CSRs,
+// no approve), and the signer's CA certificate into the cluster directory.
+package testcluster

@@ -1,0 +1,20 @@
+package plan
+
+// Action is what apply does to one address.
+type Action string
+
+// Actions, in the order the summary line counts them.
+const (
+	NoOp    Action = "no-op"
+	Create  Action = "create"  // issue a certificate for a new address
+	Renew   Action = "renew"   // reissue the same request before it expires
+	Replace Action = "replace" // reissue because the request or its key changed
+	Update  Action = "update"  // fix files only: same key and certificate
+	Wait    Action = "wait"    // a submitted CSR is still being decided or signed
+	Delete  Action = "delete"  // the address left the configuration
+)
+
+// Issues reports whether the action submits a new CSR.
+func (a Action) Issues() bool {
+	return a == Create || a == Renew || a == Replace
+}

@@ -1,0 +1,186 @@
+package plan
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/state"
+)
+
+// KeyFileMode and CertFileMode are the modes certform writes output files with.
+const (
+	KeyFileMode  = 0o600
+	CertFileMode = 0o644
+)
+
+// input is everything decide looks at for one configured address.
+type input struct {
+	desired      *config.Certificate
+	prior        *state.Certificate // nil when new
+	world        World
+	now          time.Time
+	forceReplace bool
+}
+
+// decide runs the checks in order; the first that calls for an action wins,
+// except that update-only findings are collected so one update fixes all.
+func decide(in input) *Change {
+	after := RequestOf(in.desired)
+	ch := &Change{Addr: in.desired.Addr, Before: in.prior, After: &after, Action: NoOp}
+	if in.prior == nil {
+		ch.Action, ch.Reasons = Create, []string{"not yet issued"}
+		return ch
+	}
+	for _, check := range []func(input, *Change) bool{
+		checkForced, checkPending, checkRequest, checkKeyFile, checkCertFile, checkRenewal, checkPaths,
+	} {
+		if check(in, ch) {
+			break
+		}
+	}
+	ch.ReuseKey = ch.Action.Issues() && in.desired.Key.Rotation == config.RotateNever &&
+		ch.Before.KeySHA256 != "" && !keyLost(in)
+	return ch
+}
+
+func checkForced(in input, ch *Change) bool {
+	switch {
+	case in.forceReplace:
+		ch.Action, ch.Reasons = Replace, []string{"replacement requested with --replace"}
+	case in.prior.Status == state.StatusTainted:
+		ch.Action, ch.Reasons = Replace, []string{"marked for replacement"}
+	default:
+		return false
+	}
+	return true
+}
+
+// checkPending handles a CSR submitted but not yet collected.
+func checkPending(in input, ch *Change) bool {
+	if in.prior.Status != state.StatusPending {
+		return false
+	}
+	if forces := requestDiff(in.prior.Request, *ch.After); len(forces) > 0 {
+		ch.Action, ch.Forces = Replace, forces
+		ch.Reasons = []string{fmt.Sprintf("request changed while CSR %s was pending", in.prior.CSRName)}
+		return true
+	}
+	if !in.world.Refreshed {
+		ch.Action, ch.Reasons = Wait, []string{fmt.Sprintf("CSR %s was submitted; not refreshed", in.prior.CSRName)}
+		return true
+	}
+	csr, found := in.world.CSRs[in.prior.CSRName]
+	switch {
+	case !found:
+		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s was deleted or garbage-collected before it was issued", in.prior.CSRName)}
+	case csr.UID != in.prior.CSRUID:
+		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s was recreated by someone else (UID changed)", in.prior.CSRName)}
+	case csr.Phase == CSRDenied:
+		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s denied: %s", csr.Name, csr.Message)}
+	case csr.Phase == CSRFailed:
+		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s failed: %s", csr.Name, csr.Message)}
+	case !in.world.PendingKeys[in.prior.KeySHA256]:
+		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("the key kept for CSR %s is missing", csr.Name)}
+	case csr.Phase == CSRIssued:
+		ch.Action, ch.Reasons = Wait, []string{fmt.Sprintf("CSR %s was issued; the certificate will be collected", csr.Name)}
+	case csr.Phase == CSRApproved:
+		ch.Action, ch.Reasons = Wait, []string{fmt.Sprintf("CSR %s is approved and waiting for the signer", csr.Name)}
+	default:
+		ch.Action, ch.Reasons = Wait, []string{fmt.Sprintf("CSR %s is waiting for approval", csr.Name)}
+	}
+	return true
+}
+
+func checkRequest(in input, ch *Change) bool {
+	forces := requestDiff(in.prior.Request, *ch.After)
+	if len(forces) == 0 {
+		return false
+	}
+	ch.Action, ch.Forces = Replace, forces
+	for _, f := range forces {
+		ch.Reasons = append(ch.Reasons, f+" changed")
+	}
+	return true
+}
+
+func checkKeyFile(in input, ch *Change) bool {
+	if !in.world.Refreshed {
+		return false
+	}
+	path, rec, ok := in.prior.FileWithRole(state.RoleKey)
+	if !ok {
+		return false
+	}
+	switch obs := in.world.Files[path]; {
+	case !obs.Exists:
+		ch.Action, ch.Reasons = Replace, []string{"key file " + path + " is missing"}
+	case obs.SHA256 != rec.SHA256:
+		ch.Action, ch.Reasons = Replace, []string{"key file " + path + " was modified outside certform"}
+	default:
+		return false
+	}
+	return true
+}
+
+func checkCertFile(in input, ch *Change) bool {
+	if !in.world.Refreshed {
+		return false
+	}
+	path, rec, ok := in.prior.FileWithRole(state.RoleCert)
+	if !ok {
+		return false
+	}
+	obs := in.world.Files[path]
+	problem := "cert file " + path + " is missing"
+	if obs.Exists {
+		if obs.SHA256 == rec.SHA256 {
+			return false
+		}
+		problem = "cert file " + path + " was modified outside certform"
+	}
+	csr, found := in.world.CSRs[in.prior.CSRName]
+	if found && csr.UID == in.prior.CSRUID && csr.Phase == CSRIssued && csr.CertSHA256 == rec.SHA256 {
+		ch.Action, ch.RewriteCert = Update, true
+		ch.Reasons = []string{problem + "; rewriting it from CSR " + csr.Name}
+		return true
+	}
+	ch.Action, ch.Reasons = Replace, []string{problem + " and its CSR is gone"}
+	return true
+}
+
+func keyLost(in input) bool {
+	path, _, ok := in.prior.FileWithRole(state.RoleKey)
+	if !ok || !in.world.Refreshed {
+		return !ok
+	}
+	return !in.world.Files[path].Exists || in.world.Files[path].SHA256 != in.prior.Files[path].SHA256
+}
+
+// checkPaths finds output files to move or whose mode drifted.
+func checkPaths(in input, ch *Change) bool {
+	want := map[string]string{
+		filepath.Clean(in.desired.Output.KeyFile):  state.RoleKey,
+		filepath.Clean(in.desired.Output.CertFile): state.RoleCert,
+	}
+	var reasons []string
+	for _, role := range []string{state.RoleKey, state.RoleCert} {
+		path, rec, _ := in.prior.FileWithRole(role)
+		if want[path] != role {
+			reasons = append(reasons, fmt.Sprintf("%s file moves from %s", role, path))
+			continue
+		}
+		wantMode := map[string]uint32{state.RoleKey: KeyFileMode, state.RoleCert: CertFileMode}[role]
+		if obs := in.world.Files[path]; in.world.Refreshed && obs.Exists && uint32(obs.Mode.Perm()) != wantMode {
+			reasons = append(reasons, fmt.Sprintf("%s file %s has mode %04o, want %04o", role, path, uint32(obs.Mode.Perm()), wantMode))
+		} else if uint32(rec.Mode.Perm()) != wantMode {
+			reasons = append(reasons, fmt.Sprintf("%s file %s was recorded with mode %04o, want %04o", role, path, uint32(rec.Mode.Perm()), wantMode))
+		}
+	}
+	if len(reasons) == 0 {
+		return false
+	}
+	ch.Action, ch.Reasons = Update, reasons
+	return true
+}

@@ -1,0 +1,106 @@
+package plan
+
+import (
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/state"
+)
+
+// Plan is the set of changes that would make the world match the
+// configuration. It holds no key material.
+type Plan struct {
+	// Lineage and Serial of the state the plan was made from; apply refuses
+	// a plan whose state has moved on.
+	Lineage string
+	Serial  uint64
+	// Changes, sorted by address, including no-ops.
+	Changes []*Change
+	// Created is the clock's time when planning.
+	Created time.Time
+}
+
+// Change is one address's action.
+type Change struct {
+	Addr   string
+	Action Action
+	// Before is the state record (nil for create).
+	Before *state.Certificate
+	// After is the desired request (nil for delete).
+	After *state.Request
+	// Forces names the request attributes whose change forces replacement.
+	Forces []string
+	// Reasons explain the action, for display only.
+	Reasons []string
+	// ReuseKey asks apply to submit with the existing key (rotation = "never").
+	ReuseKey bool
+	// RewriteCert asks an update to rewrite the certificate from the CSR.
+	RewriteCert bool
+}
+
+// Counts returns how many changes have each action.
+func (p *Plan) Counts() map[Action]int {
+	n := map[Action]int{}
+	for _, c := range p.Changes {
+		n[c.Action]++
+	}
+	return n
+}
+
+// HasChanges reports whether applying the plan would do anything.
+func (p *Plan) HasChanges() bool {
+	for _, c := range p.Changes {
+		if c.Action != NoOp {
+			return true
+		}
+	}
+	return false
+}
+
+// Options are the user's choices that shape a plan.
+type Options struct {
+	// Targets limits the plan to these addresses (and for_each instances of
+	// a targeted block); empty means all.
+	Targets []string
+	// Replace forces reissue of these addresses.
+	Replace []string
+}
+
+// Make computes the plan for desired against prior and the observed world,
+// at time now.
+func Make(desired *config.Config, prior *state.State, world World, now time.Time, opts Options) *Plan {
+	p := &Plan{Lineage: prior.Lineage, Serial: prior.Serial, Created: now}
+	seen := map[string]bool{}
+	for _, c := range desired.Certificates {
+		seen[c.Addr] = true
+		if !targeted(c.Addr, opts.Targets) {
+			continue
+		}
+		in := input{desired: c, prior: prior.Certificates[c.Addr], world: world, now: now,
+			forceReplace: slices.Contains(opts.Replace, c.Addr)}
+		p.Changes = append(p.Changes, decide(in))
+	}
+	for _, addr := range prior.Addrs() {
+		if seen[addr] || !targeted(addr, opts.Targets) {
+			continue
+		}
+		p.Changes = append(p.Changes, &Change{Addr: addr, Action: Delete, Before: prior.Certificates[addr],
+			Reasons: []string{"not in configuration"}})
+	}
+	slices.SortFunc(p.Changes, func(a, b *Change) int { return strings.Compare(a.Addr, b.Addr) })
+	return p
+}
+
+func targeted(addr string, targets []string) bool {
+	if len(targets) == 0 {
+		return true
+	}
+	for _, t := range targets {
+		if addr == t || strings.HasPrefix(addr, t+"[") {
+			return true
+		}
+	}
+	return false
+}

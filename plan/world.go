@@ -1,0 +1,47 @@
+package plan
+
+import "io/fs"
+
+// World is what was observed outside state before planning: output files,
+// pending keys and the cluster's CSR objects. It is gathered in bulk by the
+// caller; the planner only reads it.
+type World struct {
+	// Refreshed is false when the caller skipped observation; the planner
+	// then trusts state alone.
+	Refreshed bool
+	// Files by path, for every output path of the configuration and state.
+	Files map[string]FileObservation
+	// PendingKeys holds the fingerprints of keys kept for CSRs in flight.
+	PendingKeys map[string]bool
+	// CSRs by name: certform's CSR objects in the cluster.
+	CSRs map[string]CSRObservation
+}
+
+// FileObservation is one file as found on disk.
+type FileObservation struct {
+	Exists bool
+	SHA256 string
+	Mode   fs.FileMode
+}
+
+// CSRPhase is a CSR object's progress.
+type CSRPhase string
+
+// CSR phases.
+const (
+	CSRPending  CSRPhase = "pending"  // neither approved nor denied
+	CSRApproved CSRPhase = "approved" // approved, not yet signed
+	CSRIssued   CSRPhase = "issued"   // status.certificate is set
+	CSRDenied   CSRPhase = "denied"
+	CSRFailed   CSRPhase = "failed"
+)
+
+// CSRObservation is one CSR object.
+type CSRObservation struct {
+	Name    string
+	UID     string
+	Phase   CSRPhase
+	Message string // the deciding condition's reason and message
+	// CertSHA256 is the SHA-256 of status.certificate, when issued.
+	CertSHA256 string
+}

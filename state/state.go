@@ -1,0 +1,136 @@
+package state
+
+import (
+	"crypto/rand"
+	"fmt"
+	"io/fs"
+	"maps"
+	"slices"
+	"time"
+)
+
+// Certificate statuses.
+const (
+	// StatusPending: a CSR was submitted and no certificate has been written.
+	StatusPending = "pending"
+	// StatusIssued: the certificate and key were verified and written.
+	StatusIssued = "issued"
+	// StatusTainted: the certificate must be reissued (e.g. --replace).
+	StatusTainted = "tainted"
+)
+
+// State is everything certform recorded about one configuration.
+type State struct {
+	// Lineage identifies this state's history; set once by New.
+	Lineage string
+	// Serial counts persisted changes; backends raise it, never callers.
+	Serial uint64
+	// Certificates by address.
+	Certificates map[string]*Certificate
+}
+
+// Certificate is the record of one certificate address.
+type Certificate struct {
+	Addr    string
+	Request Request
+	// KeySHA256 is the SHA-256 of the key's SubjectPublicKeyInfo, hex.
+	KeySHA256    string
+	CSRName      string
+	CSRUID       string
+	Status       string
+	SerialNumber string // hex; empty until issued
+	NotBefore    time.Time
+	NotAfter     time.Time
+	// Files written for this certificate, by path relative to the config
+	// directory.
+	Files map[string]File
+}
+
+// Request is the request a certificate was issued for, as recorded, so the
+// planner can tell when the configuration asks for something else.
+type Request struct {
+	CommonName         string   `json:"common_name"`
+	Organization       []string `json:"organization,omitempty"`
+	OrganizationalUnit []string `json:"organizational_unit,omitempty"`
+	Country            []string `json:"country,omitempty"`
+	Province           []string `json:"province,omitempty"`
+	Locality           []string `json:"locality,omitempty"`
+	Hosts              []string `json:"hosts,omitempty"`
+	KeyAlgorithm       string   `json:"key_algorithm"`
+	KeySize            int      `json:"key_size,omitempty"`
+	KeyEncoding        string   `json:"key_encoding"`
+	SignerName         string   `json:"signer_name"`
+	Usages             []string `json:"usages"`
+	ExpirationSeconds  int32    `json:"expiration_seconds,omitempty"`
+}
+
+// File roles.
+const (
+	RoleKey  = "key"
+	RoleCert = "cert"
+)
+
+// File is what certform wrote to one output path.
+type File struct {
+	Role   string // RoleKey or RoleCert
+	SHA256 string
+	Mode   fs.FileMode
+}
+
+// FileWithRole returns the path and record of c's file with role, if any.
+func (c *Certificate) FileWithRole(role string) (string, File, bool) {
+	for p, f := range c.Files {
+		if f.Role == role {
+			return p, f, true
+		}
+	}
+	return "", File{}, false
+}
+
+// New returns an empty state with a fresh lineage.
+func New() *State {
+	return &State{Lineage: newUUID(), Certificates: map[string]*Certificate{}}
+}
+
+// Addrs returns the certificate addresses, sorted.
+func (s *State) Addrs() []string {
+	return slices.Sorted(maps.Keys(s.Certificates))
+}
+
+// DeepCopy returns a copy that shares nothing with s.
+func (s *State) DeepCopy() *State {
+	out := &State{Lineage: s.Lineage, Serial: s.Serial, Certificates: make(map[string]*Certificate, len(s.Certificates))}
+	for addr, c := range s.Certificates {
+		out.Certificates[addr] = c.DeepCopy()
+	}
+	return out
+}
+
+// DeepCopy returns a copy that shares nothing with c.
+func (c *Certificate) DeepCopy() *Certificate {
+	out := *c
+	out.Request = c.Request.deepCopy()
+	out.Files = maps.Clone(c.Files)
+	return &out
+}
+
+func (r Request) deepCopy() Request {
+	r.Organization = slices.Clone(r.Organization)
+	r.OrganizationalUnit = slices.Clone(r.OrganizationalUnit)
+	r.Country = slices.Clone(r.Country)
+	r.Province = slices.Clone(r.Province)
+	r.Locality = slices.Clone(r.Locality)
+	r.Hosts = slices.Clone(r.Hosts)
+	r.Usages = slices.Clone(r.Usages)
+	return r
+}
+
+func newUUID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic(err) // crypto/rand never fails on supported platforms
+	}
+	b[6] = b[6]&0x0f | 0x40
+	b[8] = b[8]&0x3f | 0x80
+	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}

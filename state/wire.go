@@ -1,0 +1,142 @@
+package state
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"strconv"
+	"time"
+)
+
+// FormatVersion is the version of the wire format Encode writes.
+const FormatVersion = 1
+
+// Version is the certform version written into state files; cmd sets it.
+var Version = "dev"
+
+// ErrUnsupportedVersion is wrapped by Decode for a state file written by a
+// newer or unknown certform.
+var ErrUnsupportedVersion = errors.New("unsupported state version")
+
+type fileV1 struct {
+	Version         int                      `json:"version"`
+	Lineage         string                   `json:"lineage"`
+	Serial          uint64                   `json:"serial"`
+	CertformVersion string                   `json:"certform_version"`
+	Certificates    map[string]certificateV1 `json:"certificates"`
+}
+
+type certificateV1 struct {
+	Request      Request                 `json:"request"`
+	KeySHA256    string                  `json:"key_sha256"`
+	CSRName      string                  `json:"csr_name,omitempty"`
+	CSRUID       string                  `json:"csr_uid,omitempty"`
+	Status       string                  `json:"status"`
+	SerialNumber string                  `json:"serial_number,omitempty"`
+	NotBefore    *time.Time              `json:"not_before,omitempty"`
+	NotAfter     *time.Time              `json:"not_after,omitempty"`
+	Files        map[string]fileRecordV1 `json:"files,omitempty"`
+}
+
+type fileRecordV1 struct {
+	Role   string `json:"role"`
+	SHA256 string `json:"sha256"`
+	Mode   string `json:"mode"` // octal, e.g. "0600"
+}
+
+// Encode returns s in the current wire format: indented JSON with sorted
+// keys, so that equal states encode to equal bytes.
+func Encode(s *State) ([]byte, error) {
+	f := fileV1{
+		Version: FormatVersion, Lineage: s.Lineage, Serial: s.Serial,
+		CertformVersion: Version, Certificates: map[string]certificateV1{},
+	}
+	for addr, c := range s.Certificates {
+		w := certificateV1{
+			Request: c.Request, KeySHA256: c.KeySHA256, CSRName: c.CSRName, CSRUID: c.CSRUID,
+			Status: c.Status, SerialNumber: c.SerialNumber, NotBefore: timePtr(c.NotBefore), NotAfter: timePtr(c.NotAfter),
+		}
+		if len(c.Files) > 0 {
+			w.Files = map[string]fileRecordV1{}
+			for p, fr := range c.Files {
+				w.Files[p] = fileRecordV1{Role: fr.Role, SHA256: fr.SHA256, Mode: fmt.Sprintf("%04o", uint32(fr.Mode.Perm()))}
+			}
+		}
+		f.Certificates[addr] = w
+	}
+	out, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	return append(out, '\n'), nil
+}
+
+// Decode parses a state file. It sniffs the version before anything else
+// and refuses versions it does not know rather than guess.
+func Decode(data []byte) (*State, error) {
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return nil, fmt.Errorf("state is not valid JSON: %w", err)
+	}
+	if head.Version == nil {
+		return nil, errors.New("state has no version field; it is not a certform state file")
+	}
+	if *head.Version != FormatVersion {
+		return nil, fmt.Errorf("%w %d: this certform reads version %d; upgrade certform", ErrUnsupportedVersion, *head.Version, FormatVersion)
+	}
+	var f fileV1
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&f); err != nil {
+		return nil, fmt.Errorf("state is malformed: %w", err)
+	}
+	if f.Lineage == "" {
+		return nil, errors.New("state is malformed: empty lineage")
+	}
+	s := &State{Lineage: f.Lineage, Serial: f.Serial, Certificates: map[string]*Certificate{}}
+	for addr, w := range f.Certificates {
+		c := &Certificate{
+			Addr: addr, Request: w.Request, KeySHA256: w.KeySHA256, CSRName: w.CSRName, CSRUID: w.CSRUID,
+			Status: w.Status, SerialNumber: w.SerialNumber, NotBefore: timeVal(w.NotBefore), NotAfter: timeVal(w.NotAfter),
+		}
+		switch c.Status {
+		case StatusPending, StatusIssued, StatusTainted:
+		default:
+			return nil, fmt.Errorf("state is malformed: %s has unknown status %q", addr, c.Status)
+		}
+		for p, fr := range w.Files {
+			mode, err := strconv.ParseUint(fr.Mode, 8, 32)
+			if err != nil || mode > 0o777 {
+				return nil, fmt.Errorf("state is malformed: %s: file %s has mode %q", addr, p, fr.Mode)
+			}
+			if fr.Role != RoleKey && fr.Role != RoleCert {
+				return nil, fmt.Errorf("state is malformed: %s: file %s has unknown role %q", addr, p, fr.Role)
+			}
+			if c.Files == nil {
+				c.Files = map[string]File{}
+			}
+			c.Files[p] = File{Role: fr.Role, SHA256: fr.SHA256, Mode: fs.FileMode(mode)}
+		}
+		s.Certificates[addr] = c
+	}
+	return s, nil
+}
+
+func timePtr(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	u := t.UTC()
+	return &u
+}
+
+func timeVal(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return t.UTC()
+}

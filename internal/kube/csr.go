@@ -73,11 +73,11 @@ func Submit(ctx context.Context, client CSRs, r SubmitRequest) (*certv1.Certific
 		return created, nil
 	}
 	if !apierrors.IsAlreadyExists(err) {
-		return nil, fmt.Errorf("creating CSR %s: %w", r.Name, explain(err))
+		return nil, fmt.Errorf("creating CSR %s: %w", r.Name, explain(err, ruleCreate))
 	}
 	existing, err := client.Get(ctx, r.Name, metav1.GetOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("reading existing CSR %s: %w", r.Name, explain(err))
+		return nil, fmt.Errorf("reading existing CSR %s: %w", r.Name, explain(err, ruleCreate))
 	}
 	switch {
 	case !bytes.Equal(existing.Spec.Request, r.Request):
@@ -103,7 +103,7 @@ func Approve(ctx context.Context, client CSRs, csr *certv1.CertificateSigningReq
 	})
 	updated, err := client.UpdateApproval(ctx, csr.Name, csr, metav1.UpdateOptions{})
 	if err != nil {
-		return nil, fmt.Errorf("approving CSR %s: %w", csr.Name, explain(err))
+		return nil, fmt.Errorf("approving CSR %s: %w", csr.Name, explain(err, fmt.Sprintf(ruleApprove, csr.Spec.SignerName)))
 	}
 	return updated, nil
 }
@@ -139,23 +139,19 @@ func keyUsages(usages []string) []certv1.KeyUsage {
 	return out
 }
 
-// explain adds what a person can do about a Forbidden error: which verb on
-// which resource was missing, and the RBAC rule that grants it.
-func explain(err error) error {
-	if !apierrors.IsForbidden(err) {
+// explain adds what a person can do about a Forbidden error: the RBAC rule
+// that grants what was missing. rule describes it for the call that failed.
+func explain(err error, rule string) error {
+	if !apierrors.IsForbidden(err) || rule == "" {
 		return err
 	}
-	status, ok := err.(apierrors.APIStatus)
-	if !ok {
-		return err
-	}
-	d := status.Status().Details
-	hint := "the kubeconfig's user lacks permission"
-	if d != nil {
-		hint = fmt.Sprintf("grant it with an RBAC rule on group %q resource %q", d.Group, d.Kind)
-		if d.Kind == "certificatesigningrequests/approval" {
-			hint += `, and verb "approve" on resource "signers" with the signer's name`
-		}
-	}
-	return fmt.Errorf("%w (%s)", err, hint)
+	return fmt.Errorf("%w (grant the user an RBAC rule: %s)", err, rule)
 }
+
+// RBAC rules named in permission errors.
+const (
+	ruleCreate  = `apiGroups ["certificates.k8s.io"], resources ["certificatesigningrequests"], verbs ["create", "get"]`
+	ruleRead    = `apiGroups ["certificates.k8s.io"], resources ["certificatesigningrequests"], verbs ["get", "list", "watch"]`
+	ruleApprove = `apiGroups ["certificates.k8s.io"], resources ["certificatesigningrequests/approval"], verbs ["update"]; ` +
+		`and apiGroups ["certificates.k8s.io"], resources ["signers"], resourceNames [%q], verbs ["approve"]`
+)

@@ -62,7 +62,7 @@ func (w *Watcher) Run(ctx context.Context) {
 func (w *Watcher) list(ctx context.Context) (string, error) {
 	list, err := w.client.List(ctx, metav1.ListOptions{LabelSelector: w.selector})
 	if err != nil {
-		return "", fmt.Errorf("listing CSRs: %w", explain(err))
+		return "", fmt.Errorf("listing CSRs: %w", explain(err, ruleRead))
 	}
 	w.mu.Lock()
 	defer w.mu.Unlock()
@@ -81,7 +81,7 @@ func (w *Watcher) watch(ctx context.Context, rv string) error {
 	for {
 		wi, err := w.client.Watch(ctx, metav1.ListOptions{LabelSelector: w.selector, ResourceVersion: rv, AllowWatchBookmarks: true})
 		if err != nil {
-			return fmt.Errorf("watching CSRs: %w", explain(err))
+			return fmt.Errorf("watching CSRs: %w", explain(err, ruleRead))
 		}
 		next, err := w.consume(ctx, wi)
 		wi.Stop()

@@ -3,6 +3,8 @@ package views
 import (
 	"io"
 	"os"
+
+	"golang.org/x/term"
 )
 
 // Colorizer wraps text in ANSI colours when enabled.
@@ -18,8 +20,7 @@ func ColorFor(w io.Writer, noColor bool) Colorizer {
 	if !ok {
 		return Colorizer{}
 	}
-	st, err := f.Stat()
-	return Colorizer{Enabled: err == nil && st.Mode()&os.ModeCharDevice != 0}
+	return Colorizer{Enabled: term.IsTerminal(int(f.Fd()))}
 }
 
 func (c Colorizer) wrap(code, s string) string {

@@ -13,9 +13,10 @@ import (
 
 // attr is one rendered attribute of a request.
 type attr struct {
-	name  string
-	value []string // a scalar has one element; nil means unset
-	list  bool
+	name   string
+	value  []string // a scalar has one element; nil means unset
+	list   bool
+	number bool // rendered unquoted
 }
 
 // requestAttrs lays a request out in the order people read a certificate.
@@ -38,7 +39,7 @@ func requestAttrs(r *state.Request) []attr {
 		{name: "key", value: scalar(key + " (" + r.KeyEncoding + ")")},
 		{name: "signer_name", value: scalar(r.SignerName)},
 		{name: "usages", value: r.Usages, list: true},
-		{name: "expiration_seconds"},
+		{name: "expiration_seconds", number: true},
 	}
 	if r.ExpirationSeconds > 0 {
 		attrs[len(attrs)-1].value = []string{strconv.Itoa(int(r.ExpirationSeconds))}
@@ -116,12 +117,14 @@ func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
 	}
 	switch ch.Action {
 	case plan.Create:
-		for _, a := range requestAttrs(ch.After) {
-			renderAttr(w, col.Green("+"), a, "")
+		attrs := requestAttrs(ch.After)
+		for _, a := range attrs {
+			renderAttr(w, col.Green("+"), a, nameWidth(attrs))
 		}
 	case plan.Delete:
-		for _, a := range requestAttrs(before) {
-			renderAttr(w, col.Red("-"), a, "")
+		attrs := requestAttrs(before)
+		for _, a := range attrs {
+			renderAttr(w, col.Red("-"), a, nameWidth(attrs))
 		}
 	default:
 		renderDiff(w, requestAttrs(before), requestAttrs(ch.After), ch.Forces, col)
@@ -142,7 +145,7 @@ func renderDiff(w io.Writer, before, after []attr, forces []string, col Colorize
 			note = col.Red(" # forces replacement")
 		}
 		if !a.list {
-			fmt.Fprintf(w, "      %s %-12s = %s -> %s%s\n", col.Yellow("~"), a.name, quoteOr(b.value), quoteOr(a.value), note)
+			fmt.Fprintf(w, "      %s %s = %s -> %s%s\n", col.Yellow("~"), a.name, a.render(b.value), a.render(a.value), note)
 			continue
 		}
 		fmt.Fprintf(w, "      %s %s = [\n", col.Yellow("~"), a.name)
@@ -165,24 +168,39 @@ func renderDiff(w io.Writer, before, after []attr, forces []string, col Colorize
 	}
 }
 
-func renderAttr(w io.Writer, sym string, a attr, note string) {
+// nameWidth is the width that aligns the "=" of the set attributes.
+func nameWidth(attrs []attr) int {
+	n := 0
+	for _, a := range attrs {
+		if a.value != nil {
+			n = max(n, len(a.name))
+		}
+	}
+	return n
+}
+
+func renderAttr(w io.Writer, sym string, a attr, width int) {
 	if a.value == nil {
 		return
 	}
 	if !a.list {
-		fmt.Fprintf(w, "      %s %-12s = %q%s\n", sym, a.name, a.value[0], note)
+		fmt.Fprintf(w, "      %s %-*s = %s\n", sym, width, a.name, a.render(a.value))
 		return
 	}
 	quoted := make([]string, len(a.value))
 	for i, v := range a.value {
 		quoted[i] = strconv.Quote(v)
 	}
-	fmt.Fprintf(w, "      %s %-12s = [%s]%s\n", sym, a.name, strings.Join(quoted, ", "), note)
+	fmt.Fprintf(w, "      %s %-*s = [%s]\n", sym, width, a.name, strings.Join(quoted, ", "))
 }
 
-func quoteOr(v []string) string {
-	if v == nil {
+// render shows a scalar value: quoted unless a number, "(unset)" when nil.
+func (a attr) render(v []string) string {
+	switch {
+	case v == nil:
 		return "(unset)"
+	case a.number:
+		return v[0]
 	}
 	return strconv.Quote(v[0])
 }

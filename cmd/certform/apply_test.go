@@ -1,0 +1,198 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	certv1 "k8s.io/api/certificates/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/state"
+)
+
+// clientCert is a kube-apiserver-client certificate; name varies it.
+func clientCert(name string, selfApprove bool) string {
+	approve := "false"
+	if selfApprove {
+		approve = "true"
+	}
+	return `
+certificate "` + name + `" {
+  common_name  = "` + name + `"
+  subject { organization = ["certform-tests"] }
+  signer_name  = "kubernetes.io/kube-apiserver-client"
+  usages       = ["digital signature", "client auth"]
+  self_approve = ` + approve + `
+  expiration_seconds = 3600
+  output {
+    key_file  = "` + name + `.key"
+    cert_file = "` + name + `.crt"
+  }
+}
+`
+}
+
+func TestApplySelfApprove(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, clientCert("self", true))
+	r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("apply failed\n%s", r)
+	}
+	mustContain(t, r, "approved CSR", "issued after", "Apply complete! 1 issued, 0 pending")
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after apply: want no changes\n%s", r)
+	}
+}
+
+func TestApplyNeedsConfirmation(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, clientCert("confirm", true))
+	r := certform(t, dir, c.AdminKubeconfig, "apply")
+	if r.code != exitError {
+		t.Fatalf("apply without a terminal and without --auto-approve: want exit 1\n%s", r)
+	}
+	mustContain(t, r, "certform: error: apply needs confirmation", "certform: hint:", "--auto-approve")
+	if _, err := os.Stat(filepath.Join(dir, "confirm.key")); !os.IsNotExist(err) {
+		t.Errorf("a refused apply wrote the key file (err = %v)", err)
+	}
+}
+
+// TestApplySelfApproveForbidden runs self_approve as a user without approve
+// rights: the error names what is missing.
+func TestApplySelfApproveForbidden(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, clientCert("forbidden", true))
+	r := certform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve")
+	if r.code != exitError {
+		t.Fatalf("want exit 1\n%s", r)
+	}
+	mustContain(t, r, "approving CSR", "forbidden", `resources ["certificatesigningrequests/approval"], verbs ["update"]`,
+		`resources ["signers"], resourceNames ["kubernetes.io/kube-apiserver-client"], verbs ["approve"]`)
+	st := readState(t, dir)
+	if got := st.Certificates["certificate.forbidden"]; got == nil || got.Status != state.StatusPending {
+		t.Errorf("state after a failed approval = %+v, want the CSR recorded as pending", got)
+	}
+}
+
+// TestApplyNoWaitThenCollect submits with --no-wait, approves later as an
+// admin, and lets the next apply collect the certificate with the kept key.
+func TestApplyNoWaitThenCollect(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, clientCert("later", false))
+	r := certform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--no-wait")
+	if r.code != exitOK {
+		t.Fatalf("apply --no-wait failed\n%s", r)
+	}
+	mustContain(t, r, "0 issued, 1 pending")
+	rec := readState(t, dir).Certificates["certificate.later"]
+	if rec == nil || rec.Status != state.StatusPending {
+		t.Fatalf("state = %+v, want pending", rec)
+	}
+	r = certform(t, dir, c.RestrictedKubeconfig, "plan", "--detailed-exitcode")
+	if r.code != exitChanges || !strings.Contains(r.stdout, "is waiting for approval") {
+		t.Errorf("plan of a pending CSR: want exit 2 and a wait\n%s", r)
+	}
+	setCondition(t, c.AdminKubeconfig, rec.CSRName, certv1.CertificateApproved)
+	r = certform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("second apply failed\n%s", r)
+	}
+	after := readState(t, dir).Certificates["certificate.later"]
+	if after.Status != state.StatusIssued || after.KeySHA256 != rec.KeySHA256 || after.CSRName != rec.CSRName {
+		t.Errorf("after collecting: %+v; want issued with the same key and CSR as %+v", after, rec)
+	}
+	if entries, _ := os.ReadDir(filepath.Join(dir, ".certform/pending-keys")); len(entries) != 0 {
+		t.Errorf("pending key store still holds %d file(s) after the certificate was collected", len(entries))
+	}
+}
+
+// TestApplyDenied denies the CSR while apply waits: apply fails fast with
+// the denial's message, and the next plan replaces the certificate.
+func TestApplyDenied(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, clientCert("denied", false))
+	cmd := certformCmd(dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	name := waitForPending(t, c.AdminKubeconfig, "denied")
+	setCondition(t, c.AdminKubeconfig, name, certv1.CertificateDenied)
+	err := cmd.Wait()
+	if err == nil {
+		t.Fatalf("apply succeeded after a denial\n%s", out.String())
+	}
+	if !strings.Contains(out.String(), "denied: TestDecision: decided by the test") {
+		t.Errorf("apply output lacks the denial reason:\n%s", out.String())
+	}
+	r := certform(t, dir, c.RestrictedKubeconfig, "plan", "--detailed-exitcode")
+	if r.code != exitChanges {
+		t.Fatalf("plan after denial: want changes\n%s", r)
+	}
+	mustContain(t, r, "must be replaced", "CSR "+name+" denied: TestDecision: decided by the test")
+}
+
+func readState(t *testing.T, dir string) *state.State {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join(dir, state.DefaultPath))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := state.Decode(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// waitForPending waits for the certform CSR of address certificate.NAME.
+func waitForPending(t *testing.T, kubeconfig, name string) string {
+	t.Helper()
+	cs, err := kube.NewClientset(kube.Options{Kubeconfig: kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	w, err := cs.CertificatesV1().CertificateSigningRequests().Watch(ctx, metav1.ListOptions{LabelSelector: kube.LabelManagedBy + "=" + kube.ManagedByValue})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if csr, ok := ev.Object.(*certv1.CertificateSigningRequest); ok && csr.Annotations[kube.AnnotationAddr] == "certificate."+name {
+			return csr.Name
+		}
+	}
+	t.Fatalf("no CSR for certificate.%s appeared", name)
+	return ""
+}
+
+// setCondition approves or denies a CSR as the admin.
+func setCondition(t *testing.T, kubeconfig, name string, cond certv1.RequestConditionType) {
+	t.Helper()
+	cs, err := kube.NewClientset(kube.Options{Kubeconfig: kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	csrs := cs.CertificatesV1().CertificateSigningRequests()
+	csr, err := csrs.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	csr.Status.Conditions = append(csr.Status.Conditions, certv1.CertificateSigningRequestCondition{
+		Type: cond, Status: corev1.ConditionTrue, Reason: "TestDecision", Message: "decided by the test",
+	})
+	if _, err := csrs.UpdateApproval(ctx, name, csr, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -8,10 +8,10 @@ type Phase string
 // Phases reported through Options.Report.
 const (
 	PhaseStart         Phase = "start"
-	PhaseSubmitted     Phase = "submitted"     // CSR created (or reused)
-	PhaseApproved      Phase = "approved"      // certform approved it
+	PhaseSubmitted     Phase = "submitted"      // CSR created (or reused)
+	PhaseApproved      Phase = "approved"       // certform approved it
 	PhaseAwaitApproval Phase = "await-approval" // a person or approver must approve
-	PhaseIssued        Phase = "issued"        // certificate verified and written
+	PhaseIssued        Phase = "issued"         // certificate verified and written
 	PhaseUpdated       Phase = "updated"
 	PhaseDeleted       Phase = "deleted"
 	PhasePending       Phase = "pending" // left pending (--no-wait)

@@ -58,8 +58,8 @@ type Certificate struct {
 	// RenewBeforePercentage, and when that is 0 too, a third of the lifetime.
 	RenewBefore           time.Duration
 	RenewBeforePercentage int
-	CSRName           string // "": derived from the address and key fingerprint
-	Output            Output
+	CSRName               string // "": derived from the address and key fingerprint
+	Output                Output
 
 	// DeclRange is where the block is defined, for diagnostics about it.
 	DeclRange hcl.Range

@@ -26,6 +26,12 @@ type rawCertificate struct {
 	RenewBeforePct    *int        `hcl:"renew_before_percentage,optional"`
 	CSRName           string      `hcl:"csr_name,optional"`
 	Output            *rawOutput  `hcl:"output,block"`
+	Secret            *rawSecret  `hcl:"secret,block"`
+}
+
+type rawSecret struct {
+	Namespace string `hcl:"namespace"`
+	Name      string `hcl:"name"`
 }
 
 type rawSubject struct {
@@ -46,38 +52,51 @@ type rawKey struct {
 type rawOutput struct {
 	KeyFile  string `hcl:"key_file"`
 	CertFile string `hcl:"cert_file"`
+	CAFile   string `hcl:"ca_file,optional"`
+	CABundle string `hcl:"ca_bundle,optional"`
+	CSRFile  string `hcl:"csr_file,optional"`
 }
 
 // DefaultUsages are the usages of a certificate block that sets none: those
 // of the seed's serving certificate.
 var DefaultUsages = []string{"digital signature", "key encipherment", "server auth"}
 
+// decodeCertificate decodes every instance of a certificate block.
 func decodeCertificate(block *hcl.Block, ctx *hcl.EvalContext) ([]*Certificate, hcl.Diagnostics) {
 	name := block.Labels[0]
-	var diags hcl.Diagnostics
-	if !hclsyntax.ValidIdentifier(name) {
-		diags = append(diags, &hcl.Diagnostic{
-			Severity: hcl.DiagError,
-			Summary:  "Invalid certificate name",
-			Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter.", name),
-			Subject:  block.LabelRanges[0].Ptr(),
-		})
-		return nil, diags
+	if d := checkName("certificate", block); d != nil {
+		return nil, hcl.Diagnostics{d}
 	}
-	var raw rawCertificate
-	diags = append(diags, gohcl.DecodeBody(block.Body, ctx, &raw)...)
-	if diags.HasErrors() {
-		return nil, diags
+	forEach, body, diags := splitForEach(block.Body)
+	instances, d := expand("certificate", block, forEach, ctx)
+	diags = append(diags, d...)
+	var certs []*Certificate
+	for _, in := range instances {
+		var raw rawCertificate
+		d := gohcl.DecodeBody(body, in.ctx, &raw)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		c := &Certificate{Addr: in.addr, Name: name, DeclRange: block.DefRange, AttrRanges: attrRanges(body)}
+		diags = append(diags, c.fill(&raw)...)
+		diags = append(diags, validateCertificate(c)...)
+		certs = append(certs, c)
 	}
-	c := &Certificate{
-		Addr:       "certificate." + name,
-		Name:       name,
-		DeclRange:  block.DefRange,
-		AttrRanges: attrRanges(block.Body),
+	return certs, diags
+}
+
+// checkName reports a block label that is not a valid name.
+func checkName(kind string, block *hcl.Block) *hcl.Diagnostic {
+	if hclsyntax.ValidIdentifier(block.Labels[0]) {
+		return nil
 	}
-	diags = append(diags, c.fill(&raw)...)
-	diags = append(diags, validateCertificate(c)...)
-	return []*Certificate{c}, diags
+	return &hcl.Diagnostic{
+		Severity: hcl.DiagError,
+		Summary:  "Invalid " + kind + " name",
+		Detail:   fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter.", block.Labels[0]),
+		Subject:  block.LabelRanges[0].Ptr(),
+	}
 }
 
 // fill copies raw into c, applying defaults.
@@ -137,7 +156,15 @@ func (c *Certificate) fill(raw *rawCertificate) hcl.Diagnostics {
 			Subject:  c.DeclRange.Ptr(),
 		})
 	} else {
-		c.Output = Output{KeyFile: raw.Output.KeyFile, CertFile: raw.Output.CertFile}
+		o := raw.Output
+		c.Output = Output{KeyFile: o.KeyFile, CertFile: o.CertFile, CAFile: o.CAFile, CABundle: o.CABundle, CSRFile: o.CSRFile}
+		if o.CABundle != "" && o.CAFile == "" {
+			diags = append(diags, attrError(c, "output.ca_bundle", "ca_bundle without ca_file",
+				"output.ca_bundle says which bundle to write to ca_file; set ca_file too."))
+		}
+	}
+	if raw.Secret != nil {
+		c.Secret = &SecretOutput{Namespace: raw.Secret.Namespace, Name: raw.Secret.Name}
 	}
 	return diags
 }

@@ -16,8 +16,12 @@ type Config struct {
 	Kubernetes *Kubernetes
 	// Backend says where state lives; nil means the local default.
 	Backend *Backend
+	// Variables by name, as declared.
+	Variables map[string]*Variable
 	// Certificates are sorted by address.
 	Certificates []*Certificate
+	// CABundles are sorted by address.
+	CABundles []*CABundle
 }
 
 // Kubernetes is the kubernetes block.
@@ -60,6 +64,7 @@ type Certificate struct {
 	RenewBeforePercentage int
 	CSRName               string // "": derived from the address and key fingerprint
 	Output                Output
+	Secret                *SecretOutput // nil: no Secret
 
 	// DeclRange is where the block is defined, for diagnostics about it.
 	DeclRange hcl.Range
@@ -79,6 +84,17 @@ type KeySpec struct {
 type Output struct {
 	KeyFile  string
 	CertFile string
+	// CAFile, when set, receives CABundle's certificates, or without
+	// CABundle the chain the signer returned after the leaf.
+	CAFile   string
+	CABundle string // the address of a ca_bundle, e.g. "ca_bundle.service-ca"
+	CSRFile  string // the PEM request, when set
+}
+
+// SecretOutput is the secret block: a kubernetes.io/tls Secret to write.
+type SecretOutput struct {
+	Namespace string
+	Name      string
 }
 
 // Subject returns the certificate's requested subject.

@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // FileSuffix is the suffix of configuration files.
@@ -19,14 +20,18 @@ var rootSchema = &hcl.BodySchema{
 	Blocks: []hcl.BlockHeaderSchema{
 		{Type: "kubernetes"},
 		{Type: "backend", LabelNames: []string{"type"}},
+		{Type: "variable", LabelNames: []string{"name"}},
+		{Type: "locals"},
 		{Type: "certificate", LabelNames: []string{"name"}},
+		{Type: "ca_bundle", LabelNames: []string{"name"}},
 	},
 }
 
-// Load reads and evaluates every *.hcl file of dir. The returned Config is
-// nil only when diagnostics hold an error that made evaluation impossible;
-// callers must check diags.HasErrors() before using it.
-func Load(dir string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
+// Load reads and evaluates every *.hcl file of dir with the given inputs.
+// The returned Config is nil only when diagnostics hold an error that made
+// evaluation impossible; callers must check diags.HasErrors() before using
+// it. The files map holds every parsed file, for rendering diagnostics.
+func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 	parser := hclparse.NewParser()
 	names, err := configFiles(dir)
 	if err != nil {
@@ -55,19 +60,20 @@ func Load(dir string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, parser.Files(), diags
 	}
-	cfg, d := decode(hcl.MergeFiles(files))
+	cfg, d := decode(hcl.MergeFiles(files), dir, in, parser.ParseHCLFile)
 	diags = append(diags, d...)
 	return cfg, parser.Files(), diags
 }
 
 // LoadSource evaluates a configuration held in memory, as if it were the
-// single file named filename. Tests and fuzzing use it.
-func LoadSource(src []byte, filename string) (*Config, hcl.Diagnostics) {
+// single file filename in dir. Tests and fuzzing use it.
+func LoadSource(src []byte, filename, dir string, in Inputs) (*Config, hcl.Diagnostics) {
 	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	cfg, d := decode(f.Body)
+	parser := hclparse.NewParser()
+	cfg, d := decode(f.Body, dir, in, parser.ParseHCLFile)
 	return cfg, append(diags, d...)
 }
 
@@ -86,35 +92,109 @@ func configFiles(dir string) ([]string, error) {
 	return names, nil
 }
 
-func decode(body hcl.Body) (*Config, hcl.Diagnostics) {
+// decode evaluates a merged body: variables first, then locals in
+// dependency order, then the blocks that use them. It stops after the
+// variables or locals when they have errors, since everything after would
+// only repeat them.
+func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*Config, hcl.Diagnostics) {
 	content, diags := body.Content(rootSchema)
-	cfg := &Config{}
-	ctx := evalContext()
-	seen := map[string]hcl.Range{}
-	for _, block := range content.Blocks {
-		switch block.Type {
-		case "kubernetes":
-			k, d := decodeKubernetes(block, ctx, cfg.Kubernetes)
-			diags = append(diags, d...)
-			cfg.Kubernetes = k
-		case "backend":
-			b, d := decodeBackend(block, ctx, cfg.Backend)
-			diags = append(diags, d...)
-			cfg.Backend = b
-		case "certificate":
-			if prev, dup := seen[block.Labels[0]]; dup {
-				diags = append(diags, duplicateBlock(block, prev))
-				continue
-			}
-			seen[block.Labels[0]] = block.DefRange
-			certs, d := decodeCertificate(block, ctx)
-			diags = append(diags, d...)
-			cfg.Certificates = append(cfg.Certificates, certs...)
+	cfg := &Config{Variables: map[string]*Variable{}}
+	byType := map[string][]*hcl.Block{}
+	for _, b := range content.Blocks {
+		byType[b.Type] = append(byType[b.Type], b)
+	}
+	for _, b := range byType["variable"] {
+		if prev, dup := cfg.Variables[b.Labels[0]]; dup {
+			diags = append(diags, duplicateBlock(b, prev.DeclRange))
+			continue
+		}
+		v, d := decodeVariable(b)
+		diags = append(diags, d...)
+		if v != nil {
+			cfg.Variables[v.Name] = v
 		}
 	}
-	slices.SortFunc(cfg.Certificates, func(a, b *Certificate) int { return strings.Compare(a.Addr, b.Addr) })
-	diags = append(diags, validateOutputs(cfg.Certificates)...)
+	if diags.HasErrors() {
+		return cfg, diags
+	}
+	values, d := variableValues(cfg.Variables, in, parseVarFile)
+	diags = append(diags, d...)
+	if !d.HasErrors() {
+		diags = append(diags, checkValidations(cfg.Variables, values)...)
+	}
+	locals, d := collectLocals(byType["locals"])
+	diags = append(diags, d...)
+	order, d := orderLocals(locals)
+	diags = append(diags, d...)
+	if diags.HasErrors() {
+		return cfg, diags
+	}
+	ctx := &hcl.EvalContext{
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(values), "ca_bundle": bundleRefs(byType["ca_bundle"])},
+		Functions: Functions(dir),
+	}
+	if d := evalLocals(order, ctx); d.HasErrors() {
+		return cfg, append(diags, d...)
+	}
+	diags = append(diags, decodeSettings(cfg, byType, ctx)...)
+	diags = append(diags, decodeResources(cfg, byType, ctx, dir)...)
 	return cfg, diags
+}
+
+func decodeSettings(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, b := range byType["kubernetes"] {
+		k, d := decodeKubernetes(b, ctx, cfg.Kubernetes)
+		diags = append(diags, d...)
+		cfg.Kubernetes = k
+	}
+	for _, b := range byType["backend"] {
+		be, d := decodeBackend(b, ctx, cfg.Backend)
+		diags = append(diags, d...)
+		cfg.Backend = be
+	}
+	return diags
+}
+
+func decodeResources(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalContext, dir string) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	seen := map[string]hcl.Range{}
+	for _, b := range byType["certificate"] {
+		if prev, dup := seen[b.Labels[0]]; dup {
+			diags = append(diags, duplicateBlock(b, prev))
+			continue
+		}
+		seen[b.Labels[0]] = b.DefRange
+		certs, d := decodeCertificate(b, ctx)
+		diags = append(diags, d...)
+		cfg.Certificates = append(cfg.Certificates, certs...)
+	}
+	seen = map[string]hcl.Range{}
+	for _, b := range byType["ca_bundle"] {
+		if prev, dup := seen[b.Labels[0]]; dup {
+			diags = append(diags, duplicateBlock(b, prev))
+			continue
+		}
+		seen[b.Labels[0]] = b.DefRange
+		bundles, d := decodeCABundle(b, ctx, dir)
+		diags = append(diags, d...)
+		cfg.CABundles = append(cfg.CABundles, bundles...)
+	}
+	slices.SortFunc(cfg.Certificates, func(a, b *Certificate) int { return strings.Compare(a.Addr, b.Addr) })
+	slices.SortFunc(cfg.CABundles, func(a, b *CABundle) int { return strings.Compare(a.Addr, b.Addr) })
+	diags = append(diags, validateOutputs(cfg.Certificates)...)
+	diags = append(diags, validateBundleRefs(cfg)...)
+	return diags
+}
+
+// bundleRefs makes ca_bundle.NAME evaluate to the bundle's address, so a
+// certificate can name a bundle as an expression.
+func bundleRefs(blocks []*hcl.Block) cty.Value {
+	refs := map[string]cty.Value{}
+	for _, b := range blocks {
+		refs[b.Labels[0]] = cty.StringVal("ca_bundle." + b.Labels[0])
+	}
+	return cty.ObjectVal(refs)
 }
 
 func duplicateBlock(block *hcl.Block, prev hcl.Range) *hcl.Diagnostic {

@@ -157,3 +157,19 @@ func attrError(c *Certificate, attr, summary, detail string) *hcl.Diagnostic {
 		Subject:  c.Range(attr).Ptr(),
 	}
 }
+
+// validateBundleRefs checks that output.ca_bundle names a declared bundle.
+func validateBundleRefs(cfg *Config) hcl.Diagnostics {
+	known := map[string]bool{}
+	for _, b := range cfg.CABundles {
+		known[b.Addr] = true
+	}
+	var diags hcl.Diagnostics
+	for _, c := range cfg.Certificates {
+		if ref := c.Output.CABundle; ref != "" && !known[ref] {
+			diags = append(diags, attrError(c, "output.ca_bundle", "Unknown CA bundle",
+				fmt.Sprintf("%q is not a declared ca_bundle; write ca_bundle = ca_bundle.NAME for a ca_bundle \"NAME\" block.", ref)))
+		}
+	}
+	return diags
+}

@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/config"
 )
 
 // Exit codes.
@@ -33,6 +34,27 @@ type GlobalOptions struct {
 	Kubeconfig string
 	Context    string
 	NoColor    bool
+	// Vars are --var and --var-file in command-line order.
+	Vars []config.VarArg
+}
+
+// varFlag appends to GlobalOptions.Vars, so --var and --var-file keep
+// their relative order (later wins, as in Terraform).
+type varFlag struct {
+	g    *GlobalOptions
+	file bool
+}
+
+func (f varFlag) String() string { return "" }
+func (f varFlag) Type() string {
+	if f.file {
+		return "FILE"
+	}
+	return "NAME=VALUE"
+}
+func (f varFlag) Set(v string) error {
+	f.g.Vars = append(f.g.Vars, config.VarArg{File: f.file, Value: v})
+	return nil
 }
 
 func (g *GlobalOptions) addFlags(fs *pflag.FlagSet) {
@@ -42,6 +64,8 @@ func (g *GlobalOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&g.Kubeconfig, "kubeconfig", g.Kubeconfig, "kubeconfig `FILE` (default: the kubernetes block, $KUBECONFIG, ~/.kube/config, else in-cluster)")
 	fs.StringVar(&g.Context, "context", g.Context, "kubeconfig `CONTEXT` to use")
 	fs.BoolVar(&g.NoColor, "no-color", g.NoColor, "never colour output")
+	fs.Var(varFlag{g: g}, "var", "set a variable (repeatable)")
+	fs.Var(varFlag{g: g, file: true}, "var-file", "set variables from an HCL file (repeatable)")
 }
 
 // userError is an error with a hint line that says what to do about it.
@@ -79,7 +103,8 @@ commands:
   validate   check the configuration without contacting the cluster
   version    print the version
 
-global flags: --chdir DIR, --kubeconfig FILE, --context NAME, --no-color
+global flags: --chdir DIR, --kubeconfig FILE, --context NAME, --no-color,
+              --var NAME=VALUE, --var-file FILE
 run 'certform COMMAND --help' for a command's flags
 `
 

@@ -35,7 +35,7 @@ func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 			return nil, withHint(fmt.Errorf("changing to configuration directory: %w", err), "check the --chdir path")
 		}
 	}
-	cfg, files, diags := config.Load(".")
+	cfg, files, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ()})
 	col := g.colorizer(Streams{Out: s.Err})
 	if err := renderDiags(s, files, diags, col.Enabled); err != nil {
 		return nil, err

@@ -1,0 +1,80 @@
+package config
+
+import (
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/zclconf/go-cty/cty"
+)
+
+// varFileParser parses an HCL file, recording it for diagnostics.
+type varFileParser func(path string) (*hcl.File, hcl.Diagnostics)
+
+// readVarFile records the attributes of a --var-file as raw values.
+// Undeclared names are warnings, as in Terraform: a shared file may set
+// variables that this configuration does not use.
+func readVarFile(path string, vars map[string]*Variable, raw map[string]rawValue, parse varFileParser) hcl.Diagnostics {
+	f, diags := parse(path)
+	if diags.HasErrors() {
+		return diags
+	}
+	attrs, d := f.Body.JustAttributes()
+	diags = append(diags, d...)
+	for name, a := range attrs {
+		if _, declared := vars[name]; !declared {
+			w := undeclared(name, vars, "The variable file "+path, a.NameRange.Ptr())
+			w.Severity = hcl.DiagWarning
+			diags = append(diags, w)
+			continue
+		}
+		raw[name] = rawValue{expr: a.Expr, source: path}
+	}
+	return diags
+}
+
+// assign converts val into target, a pointer to a Go value.
+func assign(val cty.Value, rng hcl.Range, target any) hcl.Diagnostics {
+	return gohcl.DecodeExpression(staticExpr{val, rng}, nil, target)
+}
+
+// staticExpr is an already evaluated expression, for gohcl's conversions.
+type staticExpr struct {
+	val cty.Value
+	rng hcl.Range
+}
+
+func (e staticExpr) Value(*hcl.EvalContext) (cty.Value, hcl.Diagnostics) { return e.val, nil }
+func (e staticExpr) Variables() []hcl.Traversal                          { return nil }
+func (e staticExpr) Range() hcl.Range                                    { return e.rng }
+func (e staticExpr) StartRange() hcl.Range                               { return e.rng }
+
+// suggest returns the candidate closest to name when it is close enough to
+// be a likely typo, else "".
+func suggest(name string, candidates []string) string {
+	best, bestDist := "", 3
+	for _, c := range candidates {
+		if d := editDistance(name, c); d < bestDist {
+			best, bestDist = c, d
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	prev := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur := make([]int, len(b)+1)
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev = cur
+	}
+	return prev[len(b)]
+}

@@ -1,0 +1,229 @@
+package config
+
+import (
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2"
+	"github.com/hashicorp/hcl/v2/ext/typeexpr"
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
+	"github.com/zclconf/go-cty/cty/convert"
+)
+
+// EnvPrefix is the prefix of environment variables that set variables.
+const EnvPrefix = "CERTFORM_VAR_"
+
+// VarArg is one --var NAME=VALUE (File false) or --var-file PATH (File
+// true) argument. They are applied in command-line order, later wins.
+type VarArg struct {
+	File  bool
+	Value string
+}
+
+// Inputs are the values from outside the configuration: command-line
+// arguments and the environment. Precedence, lowest first: a variable's
+// default, CERTFORM_VAR_name, then --var and --var-file in the order given.
+type Inputs struct {
+	Args []VarArg
+	Env  []string // KEY=VALUE pairs, as os.Environ returns them
+}
+
+// Variable is a variable block.
+type Variable struct {
+	Name        string
+	Type        cty.Type
+	Default     cty.Value // cty.NilVal when required
+	Description string
+	Sensitive   bool
+	Validations []*Validation
+	DeclRange   hcl.Range
+}
+
+// Validation is a validation block of a variable.
+type Validation struct {
+	Condition    hcl.Expression
+	ErrorMessage string
+	DeclRange    hcl.Range
+}
+
+var variableSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "type"}, {Name: "default"}, {Name: "description"}, {Name: "sensitive"}},
+	Blocks:     []hcl.BlockHeaderSchema{{Type: "validation"}},
+}
+
+var validationSchema = &hcl.BodySchema{
+	Attributes: []hcl.AttributeSchema{{Name: "condition", Required: true}, {Name: "error_message", Required: true}},
+}
+
+func decodeVariable(block *hcl.Block) (*Variable, hcl.Diagnostics) {
+	v := &Variable{Name: block.Labels[0], Type: cty.DynamicPseudoType, DeclRange: block.DefRange}
+	if !hclsyntax.ValidIdentifier(v.Name) {
+		return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid variable name",
+			Detail: fmt.Sprintf("%q is not a valid name: use letters, digits, underscores and dashes, starting with a letter.", v.Name), Subject: block.LabelRanges[0].Ptr()}}
+	}
+	content, diags := block.Body.Content(variableSchema)
+	if a, ok := content.Attributes["type"]; ok {
+		ty, d := typeexpr.TypeConstraint(a.Expr)
+		diags = append(diags, d...)
+		v.Type = ty
+	}
+	for name, target := range map[string]any{"description": &v.Description, "sensitive": &v.Sensitive} {
+		if a, ok := content.Attributes[name]; ok {
+			diags = append(diags, decodeStatic(a, target)...)
+		}
+	}
+	if a, ok := content.Attributes["default"]; ok {
+		val, d := a.Expr.Value(nil)
+		diags = append(diags, d...)
+		if !d.HasErrors() {
+			conv, err := convert.Convert(val, v.Type)
+			if err != nil {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid default value",
+					Detail: fmt.Sprintf("The default of variable %q does not fit its type: %s.", v.Name, err), Subject: a.Expr.Range().Ptr()})
+			}
+			v.Default = conv
+		}
+	}
+	for _, vb := range content.Blocks {
+		vc, d := vb.Body.Content(validationSchema)
+		diags = append(diags, d...)
+		if d.HasErrors() {
+			continue
+		}
+		val := &Validation{Condition: vc.Attributes["condition"].Expr, DeclRange: vb.DefRange}
+		diags = append(diags, decodeStatic(vc.Attributes["error_message"], &val.ErrorMessage)...)
+		v.Validations = append(v.Validations, val)
+	}
+	return v, diags
+}
+
+// decodeStatic evaluates an attribute that may not refer to anything.
+func decodeStatic(a *hcl.Attribute, target any) hcl.Diagnostics {
+	val, diags := a.Expr.Value(nil)
+	if diags.HasErrors() {
+		return diags
+	}
+	return append(diags, assign(val, a.Expr.Range(), target)...)
+}
+
+// variableValues resolves every declared variable's value from inputs.
+func variableValues(vars map[string]*Variable, in Inputs, parse varFileParser) (map[string]cty.Value, hcl.Diagnostics) {
+	raw := map[string]rawValue{}
+	var diags hcl.Diagnostics
+	for _, kv := range in.Env {
+		if name, val, ok := strings.Cut(strings.TrimPrefix(kv, EnvPrefix), "="); ok && strings.HasPrefix(kv, EnvPrefix) {
+			if _, declared := vars[name]; declared { // undeclared env vars are ignored, as in Terraform
+				raw[name] = rawValue{text: val, source: "environment variable " + EnvPrefix + name}
+			}
+		}
+	}
+	for _, arg := range in.Args {
+		if arg.File {
+			diags = append(diags, readVarFile(arg.Value, vars, raw, parse)...)
+			continue
+		}
+		name, val, ok := strings.Cut(arg.Value, "=")
+		if !ok || name == "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --var argument",
+				Detail: fmt.Sprintf("%q is not NAME=VALUE, e.g. --var namespace=prod.", arg.Value)})
+			continue
+		}
+		if _, declared := vars[name]; !declared {
+			diags = append(diags, undeclared(name, vars, "--var "+arg.Value, nil))
+			continue
+		}
+		raw[name] = rawValue{text: val, source: "--var " + name}
+	}
+	values := map[string]cty.Value{}
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		v := vars[name]
+		val, d := v.value(raw)
+		diags = append(diags, d...)
+		values[name] = val
+	}
+	return values, diags
+}
+
+// rawValue is a variable's value before conversion: command-line text, or
+// an expression from a --var-file.
+type rawValue struct {
+	text   string
+	expr   hcl.Expression
+	source string
+}
+
+func (v *Variable) value(raw map[string]rawValue) (cty.Value, hcl.Diagnostics) {
+	r, given := raw[v.Name]
+	if !given {
+		if v.Default == cty.NilVal {
+			return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "No value for required variable",
+				Detail:  fmt.Sprintf("Variable %q has no default; set it with --var %s=VALUE, --var-file, or %s%s.", v.Name, v.Name, EnvPrefix, v.Name),
+				Subject: v.DeclRange.Ptr()}}
+		}
+		return v.Default, nil
+	}
+	var val cty.Value
+	var subject *hcl.Range
+	switch {
+	case r.expr != nil:
+		var diags hcl.Diagnostics
+		if val, diags = r.expr.Value(nil); diags.HasErrors() {
+			return cty.DynamicVal, diags
+		}
+		subject = r.expr.Range().Ptr()
+	case v.Type == cty.String || v.Type == cty.DynamicPseudoType:
+		val = cty.StringVal(r.text) // a string is taken literally, as in Terraform
+	default:
+		expr, diags := hclsyntax.ParseExpression([]byte(r.text), r.source, hcl.InitialPos)
+		if diags.HasErrors() {
+			return cty.DynamicVal, diags
+		}
+		if val, diags = expr.Value(nil); diags.HasErrors() {
+			return cty.DynamicVal, diags
+		}
+	}
+	conv, err := convert.Convert(val, v.Type)
+	if err != nil {
+		shown := ""
+		if !v.Sensitive {
+			shown = " " + r.source
+		}
+		return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+			Detail: fmt.Sprintf("The value of %q from%s does not fit its type %s: %s.", v.Name, shown, typeexpr.TypeString(v.Type), err), Subject: subject}}
+	}
+	return conv, nil
+}
+
+func undeclared(name string, vars map[string]*Variable, source string, subject *hcl.Range) *hcl.Diagnostic {
+	detail := fmt.Sprintf("%s sets %q, but no variable of that name is declared.", source, name)
+	if s := suggest(name, slices.Collect(maps.Keys(vars))); s != "" {
+		detail += fmt.Sprintf(" Did you mean %q?", s)
+	} else {
+		detail += fmt.Sprintf(` Declare it with variable %q { type = string }.`, name)
+	}
+	return &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Value for undeclared variable", Detail: detail, Subject: subject}
+}
+
+// checkValidations evaluates each variable's validation blocks.
+func checkValidations(vars map[string]*Variable, values map[string]cty.Value) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	for _, name := range slices.Sorted(maps.Keys(vars)) {
+		v := vars[name]
+		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{name: values[name]})}}
+		for _, val := range v.Validations {
+			ok, d := val.Condition.Value(ctx)
+			diags = append(diags, d...)
+			if d.HasErrors() || !ok.IsKnown() || ok.IsNull() {
+				continue
+			}
+			if ok, err := convert.Convert(ok, cty.Bool); err != nil || ok.False() {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid value for variable",
+					Detail: val.ErrorMessage + "\n\nThis was checked by the validation rule at " + val.DeclRange.String() + ".", Subject: val.Condition.Range().Ptr()})
+			}
+		}
+	}
+	return diags
+}

@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 
 	"github.com/certform/certform/internal/pki"
 )
@@ -97,7 +96,7 @@ func decodeCABundle(block *hcl.Block, ctx *hcl.EvalContext, dir string) ([]*CABu
 	var out []*CABundle
 	for _, in := range instances {
 		var raw rawCABundle
-		d := gohcl.DecodeBody(body, in.ctx, &raw)
+		d := decodeBody(body, in.ctx, &raw)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue

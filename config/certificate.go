@@ -6,7 +6,6 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/certform/certform/internal/pki"
@@ -73,7 +72,7 @@ func decodeCertificate(block *hcl.Block, ctx *hcl.EvalContext) ([]*Certificate, 
 	var certs []*Certificate
 	for _, in := range instances {
 		var raw rawCertificate
-		d := gohcl.DecodeBody(body, in.ctx, &raw)
+		d := decodeBody(body, in.ctx, &raw)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue

@@ -120,7 +120,7 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	values, d := variableValues(cfg.Variables, in, parseVarFile)
 	diags = append(diags, d...)
 	if !d.HasErrors() {
-		diags = append(diags, checkValidations(cfg.Variables, values)...)
+		diags = append(diags, checkValidations(cfg.Variables, values, Functions(dir))...)
 	}
 	locals, d := collectLocals(byType["locals"])
 	diags = append(diags, d...)

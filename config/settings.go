@@ -4,7 +4,6 @@ import (
 	"fmt"
 
 	"github.com/hashicorp/hcl/v2"
-	"github.com/hashicorp/hcl/v2/gohcl"
 )
 
 type rawKubernetes struct {
@@ -17,7 +16,7 @@ func decodeKubernetes(block *hcl.Block, ctx *hcl.EvalContext, prev *Kubernetes) 
 		return prev, hcl.Diagnostics{duplicateBlock(block, prev.DeclRange)}
 	}
 	var raw rawKubernetes
-	diags := gohcl.DecodeBody(block.Body, ctx, &raw)
+	diags := decodeBody(block.Body, ctx, &raw)
 	return &Kubernetes{Kubeconfig: raw.Kubeconfig, Context: raw.Context, DeclRange: block.DefRange}, diags
 }
 
@@ -38,7 +37,7 @@ func decodeBackend(block *hcl.Block, ctx *hcl.EvalContext, prev *Backend) (*Back
 	switch b.Type {
 	case "local":
 		var raw rawLocalBackend
-		diags := gohcl.DecodeBody(block.Body, ctx, &raw)
+		diags := decodeBody(block.Body, ctx, &raw)
 		b.Path = raw.Path
 		return b, diags
 	}

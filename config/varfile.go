@@ -1,6 +1,8 @@
 package config
 
 import (
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/zclconf/go-cty/cty"
@@ -77,4 +79,22 @@ func editDistance(a, b string) int {
 		prev = cur
 	}
 	return prev[len(b)]
+}
+
+// decodeBody is gohcl.DecodeBody without the cascade: an expression that
+// failed to evaluate also fails to convert ("value must be known"), and
+// that second diagnostic says nothing new.
+func decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics {
+	diags := gohcl.DecodeBody(body, ctx, target)
+	if len(diags) < 2 {
+		return diags
+	}
+	out := diags[:0]
+	for _, d := range diags {
+		if d.Summary == "Unsuitable value type" && strings.Contains(d.Detail, "must be known") {
+			continue
+		}
+		out = append(out, d)
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
+	"github.com/zclconf/go-cty/cty/function"
 )
 
 // EnvPrefix is the prefix of environment variables that set variables.
@@ -208,11 +209,11 @@ func undeclared(name string, vars map[string]*Variable, source string, subject *
 }
 
 // checkValidations evaluates each variable's validation blocks.
-func checkValidations(vars map[string]*Variable, values map[string]cty.Value) hcl.Diagnostics {
+func checkValidations(vars map[string]*Variable, values map[string]cty.Value, funcs map[string]function.Function) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		v := vars[name]
-		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{name: values[name]})}}
+		ctx := &hcl.EvalContext{Variables: map[string]cty.Value{"var": cty.ObjectVal(map[string]cty.Value{name: values[name]})}, Functions: funcs}
 		for _, val := range v.Validations {
 			ok, d := val.Condition.Value(ctx)
 			diags = append(diags, d...)

@@ -1,0 +1,5 @@
+ca_bundle "b" {
+  source {  # ERROR: Invalid CA certificate
+    pem = "hello"
+  }
+}

@@ -1,0 +1,6 @@
+variable "ns" {
+  default = "a"
+}
+variable "ns" {  # ERROR: Duplicate variable "ns" block
+  default = "b"
+}

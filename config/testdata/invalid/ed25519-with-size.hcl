@@ -1,0 +1,13 @@
+certificate "a" {
+  common_name = "web.example"
+  hosts       = ["web.example"]
+  signer_name = "example.com/serving"
+  output {
+    key_file  = "out/a.key"
+    cert_file = "out/a.crt"
+  }
+  key {
+    algorithm = "ed25519"
+    size      = 256  # ERROR: Invalid key size
+  }
+}

@@ -1,0 +1,10 @@
+certificate "a" {
+  common_name = "web.example"
+  hosts       = ["web.example"]
+  signer_name = "example.com/serving"
+  output {
+    key_file  = "out/a.key"
+    cert_file = "out/a.crt"
+  }
+  usages = []  # ERROR: No usages
+}

@@ -1,0 +1,11 @@
+certificate "a" {
+  common_name = "web.example"
+  hosts       = ["web.example"]
+  signer_name = "example.com/serving"
+  output {
+    key_file  = "out/a.key"
+    cert_file = "out/a.crt"
+  }
+  renew_before = "1h"
+  renew_before_percentage = 20  # ERROR: Conflicting renewal settings
+}

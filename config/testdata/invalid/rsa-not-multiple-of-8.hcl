@@ -1,0 +1,13 @@
+certificate "a" {
+  common_name = "web.example"
+  hosts       = ["web.example"]
+  signer_name = "example.com/serving"
+  output {
+    key_file  = "out/a.key"
+    cert_file = "out/a.crt"
+  }
+  key {
+    algorithm = "rsa"
+    size      = 3001  # ERROR: Invalid key size
+  }
+}

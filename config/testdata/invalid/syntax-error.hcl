@@ -1,0 +1,3 @@
+certificate "a" {
+  common_name = = "x"  # ERROR: Invalid expression
+}

@@ -1,0 +1,2 @@
+backend "s3" {  # ERROR: Unsupported backend type
+}

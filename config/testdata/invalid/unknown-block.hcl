@@ -1,0 +1,2 @@
+certificat "a" {  # ERROR: Unsupported block type
+}

@@ -1,0 +1,12 @@
+certificate "a" {
+  common_name = "web.example"
+  hosts       = ["web.example"]
+  signer_name = "example.com/serving"
+  output {
+    key_file  = "out/a.key"
+    cert_file = "out/a.crt"
+  }
+  key {
+    rotation = "sometimes"  # ERROR: Unknown key rotation
+  }
+}

@@ -1,0 +1,3 @@
+variable "ns" {  # ERROR: No value for required variable
+  type = string
+}

@@ -1,0 +1,3 @@
+variable "ns" {
+  type = strang  # ERROR: Invalid type specification
+}

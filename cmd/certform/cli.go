@@ -92,6 +92,8 @@ var commands = map[string]command{
 	"plan":     {"show what apply would do", runPlan},
 	"apply":    {"issue, renew and write certificates", runApply},
 	"validate": {"check the configuration without contacting the cluster", runValidate},
+	"fmt":      {"rewrite configuration files in canonical format", runFmt},
+	"convert":  {"turn a cfssl CSR JSON into a certificate block", runConvert},
 	"version":  {"print the version", runVersion},
 }
 
@@ -101,6 +103,8 @@ commands:
   plan       show what apply would do
   apply      issue, renew and write certificates
   validate   check the configuration without contacting the cluster
+  fmt        rewrite configuration files in canonical format
+  convert    turn a cfssl CSR JSON into a certificate block (convert cfssl FILE)
   version    print the version
 
 global flags: --chdir DIR, --kubeconfig FILE, --context NAME, --no-color,

@@ -2,8 +2,13 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
+	"os"
 
+	"github.com/hashicorp/hcl/v2"
+
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/state"
 )
 
@@ -12,17 +17,98 @@ var version = "dev"
 
 func init() { state.Version = version }
 
+// ValidateOptions are validate's flags.
+type ValidateOptions struct {
+	JSON bool
+}
+
 func runValidate(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+	var o ValidateOptions
 	fs := newFlagSet("validate", g, s)
+	fs.BoolVar(&o.JSON, "json", false, "print the result as JSON")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
-	w, err := openWorkspace(g, s)
-	if err != nil {
+	if !o.JSON {
+		w, err := openWorkspace(g, s)
+		if err != nil {
+			return exitError, err
+		}
+		fmt.Fprintf(s.Out, "The configuration is valid: %d certificate(s), %d CA bundle(s).\n", len(w.cfg.Certificates), len(w.cfg.CABundles))
+		return exitOK, nil
+	}
+	if g.Chdir != "" {
+		if err := os.Chdir(g.Chdir); err != nil {
+			return exitError, err
+		}
+	}
+	_, _, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ()})
+	out := validateJSON(diags)
+	enc := json.NewEncoder(s.Out)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(out); err != nil {
 		return exitError, err
 	}
-	fmt.Fprintf(s.Out, "The configuration is valid: %d certificate(s).\n", len(w.cfg.Certificates))
+	if diags.HasErrors() {
+		return exitError, errReported
+	}
 	return exitOK, nil
+}
+
+// ValidateResult is the JSON output of validate --json (format_version 1.0).
+type ValidateResult struct {
+	FormatVersion string           `json:"format_version"`
+	Valid         bool             `json:"valid"`
+	ErrorCount    int              `json:"error_count"`
+	WarningCount  int              `json:"warning_count"`
+	Diagnostics   []DiagnosticJSON `json:"diagnostics"`
+}
+
+// DiagnosticJSON is one diagnostic in machine-readable form.
+type DiagnosticJSON struct {
+	Severity string     `json:"severity"` // "error" or "warning"
+	Summary  string     `json:"summary"`
+	Detail   string     `json:"detail,omitempty"`
+	Range    *RangeJSON `json:"range,omitempty"`
+}
+
+// RangeJSON is a source range: file, and start and end positions.
+type RangeJSON struct {
+	Filename string  `json:"filename"`
+	Start    PosJSON `json:"start"`
+	End      PosJSON `json:"end"`
+}
+
+// PosJSON is a position in a file: 1-based line and column, 0-based byte.
+type PosJSON struct {
+	Line   int `json:"line"`
+	Column int `json:"column"`
+	Byte   int `json:"byte"`
+}
+
+func rangeJSON(r *hcl.Range) *RangeJSON {
+	if r == nil {
+		return nil
+	}
+	pos := func(p hcl.Pos) PosJSON { return PosJSON{Line: p.Line, Column: p.Column, Byte: p.Byte} }
+	return &RangeJSON{Filename: r.Filename, Start: pos(r.Start), End: pos(r.End)}
+}
+
+func validateJSON(diags hcl.Diagnostics) ValidateResult {
+	out := ValidateResult{FormatVersion: "1.0", Diagnostics: []DiagnosticJSON{}}
+	for _, d := range diags {
+		j := DiagnosticJSON{Severity: "error", Summary: d.Summary, Detail: d.Detail, Range: rangeJSON(d.Subject)}
+		if d.Severity == hcl.DiagWarning {
+			j.Severity = "warning"
+			out.WarningCount++
+		} else {
+			out.ErrorCount++
+		}
+		out.Diagnostics = append(out.Diagnostics, j)
+	}
+	out.Valid = out.ErrorCount == 0
+	return out
 }
 
 func runVersion(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {

@@ -36,6 +36,9 @@ func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 		}
 	}
 	cfg, files, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ()})
+	if !diags.HasErrors() {
+		diags = append(diags, unappliedWarnings(cfg)...)
+	}
 	col := g.colorizer(Streams{Out: s.Err})
 	if err := renderDiags(s, files, diags, col.Enabled); err != nil {
 		return nil, err
@@ -111,4 +114,31 @@ func (w *workspace) csrClient() (kube.CSRs, error) {
 	}
 	w.csrs = cs.CertificatesV1().CertificateSigningRequests()
 	return w.csrs, nil
+}
+
+// unappliedWarnings names the parts of a configuration that this version
+// reads and validates but does not act on yet, so nobody mistakes a plan
+// without them for a plan that covers them.
+func unappliedWarnings(cfg *config.Config) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	warn := func(r hcl.Range, what string) {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Not applied yet",
+			Detail:  what + " is validated, but this version of certform does not act on it yet; plan and apply leave it out.",
+			Subject: r.Ptr()})
+	}
+	for _, b := range cfg.CABundles {
+		warn(b.DeclRange, b.Addr)
+	}
+	for _, c := range cfg.Certificates {
+		if c.Secret != nil {
+			warn(c.Range("secret.name"), c.Addr+": the secret block")
+		}
+		if c.Output.CAFile != "" {
+			warn(c.Range("output.ca_file"), c.Addr+": output.ca_file")
+		}
+		if c.Output.CSRFile != "" {
+			warn(c.Range("output.csr_file"), c.Addr+": output.csr_file")
+		}
+	}
+	return diags
 }

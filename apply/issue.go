@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -35,10 +36,11 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change) error {
 	if err != nil {
 		return err
 	}
-	name := CSRName(c, fp)
+	name := CSRName(c, fp, ch.Before)
 	csr, err := kube.Submit(ctx, r.opts.CSRs, kube.SubmitRequest{
 		Name: name, Addr: c.Addr, Lineage: r.lineage, Request: req,
 		SignerName: c.SignerName, Usages: c.Usages, ExpirationSeconds: c.ExpirationSeconds,
+		Matches: func(existing []byte) error { return pki.RequestMatches(existing, key.Public(), c.Request) },
 	})
 	if err != nil {
 		return err
@@ -135,20 +137,33 @@ func (r *runner) keyFor(c *config.Certificate, ch *plan.Change) (crypto.Signer, 
 
 var nameUnsafe = regexp.MustCompile(`[^a-z0-9.-]+`)
 
-// CSRName is the CSR object name for c with the key fingerprint fp: the
-// configured csr_name, else one derived from the address and the key, so a
-// resubmission with the same key finds its own object and a new key never
-// collides with an old CSR.
-func CSRName(c *config.Certificate, fp string) string {
-	if c.CSRName != "" {
-		return c.CSRName
+// CSRName is the CSR object name for c's next submission with the key
+// fingerprint fp: the configured csr_name, else one derived from the address
+// and the key, so a resubmission with the same key finds its own object and
+// a new key never collides with an old CSR. When that name is the one the
+// prior record used (a reused key, or a fixed csr_name), a generation suffix
+// keeps the new CSR apart from the old one. Both are derived from state and
+// the key, so a run resumed after a crash picks the same name again.
+func CSRName(c *config.Certificate, fp string, prior *state.Certificate) string {
+	base := c.CSRName
+	if base == "" {
+		base = strings.TrimPrefix(c.Addr, "certificate.")
+		base = strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(base), "-"), "-.")
+		if len(base) > 200 {
+			base = base[:200]
+		}
+		base += "-" + fp[:12]
 	}
-	base := strings.TrimPrefix(c.Addr, "certificate.")
-	base = strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(base), "-"), "-.")
-	if len(base) > 200 {
-		base = base[:200]
+	if prior == nil {
+		return base
 	}
-	return base + "-" + fp[:12]
+	if prior.CSRName == base {
+		return base + "-2"
+	}
+	if n, err := strconv.Atoi(strings.TrimPrefix(prior.CSRName, base+"-")); err == nil && strings.HasPrefix(prior.CSRName, base+"-") {
+		return base + "-" + strconv.Itoa(n+1)
+	}
+	return base
 }
 
 func typesUID(uid string) *types.UID {

@@ -39,6 +39,9 @@ type SubmitRequest struct {
 	SignerName        string
 	Usages            []string
 	ExpirationSeconds int32 // 0: the signer's default
+	// Matches decides whether an existing object of the same name carries
+	// our request (same key, same content); nil adopts nothing.
+	Matches func(request []byte) error
 }
 
 // ConflictError is returned by Submit when an object of the same name exists
@@ -79,11 +82,19 @@ func Submit(ctx context.Context, client CSRs, r SubmitRequest) (*certv1.Certific
 	if err != nil {
 		return nil, fmt.Errorf("reading existing CSR %s: %w", r.Name, explain(err, ruleCreate))
 	}
-	switch {
-	case !bytes.Equal(existing.Spec.Request, r.Request):
-		return nil, &ConflictError{Name: r.Name, Why: "holds a different request; delete it or set csr_name to another name"}
-	case existing.Spec.SignerName != r.SignerName:
+	if existing.Labels[LabelLineage] != r.Lineage {
+		return nil, &ConflictError{Name: r.Name, Why: "was not made by this configuration's state; delete it or set csr_name to another name"}
+	}
+	if existing.Spec.SignerName != r.SignerName {
 		return nil, &ConflictError{Name: r.Name, Why: fmt.Sprintf("asks signer %s, not %s", existing.Spec.SignerName, r.SignerName)}
+	}
+	if !bytes.Equal(existing.Spec.Request, r.Request) {
+		if r.Matches == nil {
+			return nil, &ConflictError{Name: r.Name, Why: "holds a different request"}
+		}
+		if err := r.Matches(existing.Spec.Request); err != nil {
+			return nil, &ConflictError{Name: r.Name, Why: err.Error() + "; delete it or set csr_name to another name"}
+		}
 	}
 	return existing, nil
 }

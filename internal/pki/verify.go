@@ -106,3 +106,28 @@ func samePublicKey(a, b crypto.PublicKey) (bool, error) {
 }
 
 func sortStrings(s []string) { slices.Sort(s) }
+
+// RequestMatches checks that a PEM PKCS#10 request found in the cluster was
+// signed by the holder of pub and asks for req, so that an existing CSR
+// object can be adopted as our own. Signatures are randomised, so the bytes
+// of two requests for the same thing differ; this compares their meaning.
+func RequestMatches(csrPEM []byte, pub crypto.PublicKey, req Request) error {
+	csr, err := ParseCSRPEM(csrPEM)
+	if err != nil {
+		return fmt.Errorf("its request does not parse: %w", err)
+	}
+	if err := csr.CheckSignature(); err != nil {
+		return errors.New("its request's signature does not verify")
+	}
+	if ok, err := samePublicKey(csr.PublicKey, pub); err != nil || !ok {
+		return errors.New("its request is for another key")
+	}
+	if csr.Subject.String() != req.Subject.String() {
+		return fmt.Errorf("its request is for subject %q, not %q", csr.Subject, req.Subject)
+	}
+	got := &x509.Certificate{DNSNames: csr.DNSNames, IPAddresses: csr.IPAddresses, EmailAddresses: csr.EmailAddresses, URIs: csr.URIs}
+	if p := sanProblems(got, ClassifyHosts(req.Hosts)); len(p) > 0 {
+		return errors.New("its request's " + strings.Join(p, "; "))
+	}
+	return nil
+}

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/certform/certform/config"
@@ -99,9 +100,7 @@ func checkRequest(in input, ch *Change) bool {
 		return false
 	}
 	ch.Action, ch.Forces = Replace, forces
-	for _, f := range forces {
-		ch.Reasons = append(ch.Reasons, f+" changed")
-	}
+	ch.Reasons = []string{strings.Join(forces, ", ") + " changed"}
 	return true
 }
 
@@ -168,7 +167,11 @@ func checkPaths(in input, ch *Change) bool {
 	for _, role := range []string{state.RoleKey, state.RoleCert} {
 		path, rec, _ := in.prior.FileWithRole(role)
 		if want[path] != role {
-			reasons = append(reasons, fmt.Sprintf("%s file moves from %s", role, path))
+			to := in.desired.Output.KeyFile
+			if role == state.RoleCert {
+				to = in.desired.Output.CertFile
+			}
+			reasons = append(reasons, fmt.Sprintf("%s file moves from %s to %s", role, path, filepath.Clean(to)))
 			continue
 		}
 		wantMode := map[string]uint32{state.RoleKey: KeyFileMode, state.RoleCert: CertFileMode}[role]

@@ -36,7 +36,7 @@ func checkRenewal(in input, ch *Change) bool {
 	if !in.now.Before(p.NotAfter) {
 		ch.Reasons = []string{fmt.Sprintf("expired %s ago", humanDuration(in.now.Sub(p.NotAfter)))}
 	} else {
-		ch.Reasons = []string{fmt.Sprintf("expires in %s (renewal window opened %s ago)",
+		ch.Reasons = []string{fmt.Sprintf("expires in %s; the renewal window opened %s ago",
 			humanDuration(p.NotAfter.Sub(in.now)), humanDuration(in.now.Sub(at)))}
 	}
 	return true

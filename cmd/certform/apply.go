@@ -14,6 +14,8 @@ import (
 
 	"github.com/certform/certform/apply"
 	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
 
@@ -37,8 +39,12 @@ func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
-	if fs.NArg() > 0 {
-		return exitError, withHint(fmt.Errorf("apply takes no arguments, got %q", fs.Args()), "pass the directory with --chdir")
+	if fs.NArg() > 1 {
+		return exitError, withHint(fmt.Errorf("apply takes at most one argument, a saved plan, got %q", fs.Args()), "pass the directory with --chdir")
+	}
+	planFile := fs.Arg(0)
+	if planFile != "" && (len(o.Targets) > 0 || len(o.Replace) > 0 || !o.Refresh) {
+		return exitError, withHint(errors.New("--target, --replace and --refresh shape a new plan, not a saved one"), "pass them to certform plan --out instead")
 	}
 	if o.Parallelism < 1 {
 		return exitError, fmt.Errorf("--parallelism must be at least 1, got %d", o.Parallelism)
@@ -55,17 +61,26 @@ func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 	if err != nil {
 		return exitError, err
 	}
-	p, err := o.makePlan(ctx, w, prior)
-	if err != nil {
-		return exitError, err
-	}
 	col := g.colorizer(s)
-	views.RenderPlan(s.Out, p, col)
+	var p *plan.Plan
+	if planFile != "" {
+		if p, err = loadSavedPlan(planFile, w, prior); err != nil {
+			return exitError, err
+		}
+		views.RenderPlan(s.Out, p, col)
+	} else {
+		if p, err = o.makePlan(ctx, w, prior); err != nil {
+			return exitError, err
+		}
+		views.RenderPlan(s.Out, p, col)
+		if p.HasChanges() {
+			if err := confirm(o.AutoApprove, s); err != nil {
+				return exitError, err
+			}
+		}
+	}
 	if !p.HasChanges() {
 		return exitOK, nil
-	}
-	if err := confirm(o.AutoApprove, s); err != nil {
-		return exitError, err
 	}
 	csrs, err := w.csrClient()
 	if err != nil {
@@ -88,6 +103,27 @@ func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 	}
 	fmt.Fprintln(s.Out, col.Green("Apply complete!")+" "+summary)
 	return exitOK, nil
+}
+
+// loadSavedPlan reads a plan --out file and refuses it when the state or
+// the configuration changed since it was made.
+func loadSavedPlan(path string, w *workspace, prior *state.State) (*plan.Plan, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading saved plan: %w", err)
+	}
+	saved, err := plan.DecodeFile(data)
+	if err != nil {
+		return nil, err
+	}
+	if err := saved.Bind(prior); err != nil {
+		return nil, withHint(err, "make a new plan with certform plan --out "+path)
+	}
+	if saved.ConfigDigest != config.Digest(w.cfg) {
+		return nil, withHint(fmt.Errorf("%w: the configuration (or a variable) changed since it was made", plan.ErrStale),
+			"make a new plan with certform plan --out "+path+", with the same --var arguments as apply")
+	}
+	return saved.Plan, nil
 }
 
 func applySummary(st *state.State, elapsed time.Duration) string {

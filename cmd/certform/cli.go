@@ -89,12 +89,15 @@ type command struct {
 }
 
 var commands = map[string]command{
-	"plan":     {"show what apply would do", runPlan},
-	"apply":    {"issue, renew and write certificates", runApply},
-	"validate": {"check the configuration without contacting the cluster", runValidate},
-	"fmt":      {"rewrite configuration files in canonical format", runFmt},
-	"convert":  {"turn a cfssl CSR JSON into a certificate block", runConvert},
-	"version":  {"print the version", runVersion},
+	"plan":         {"show what apply would do", runPlan},
+	"apply":        {"issue, renew and write certificates", runApply},
+	"validate":     {"check the configuration without contacting the cluster", runValidate},
+	"fmt":          {"rewrite configuration files in canonical format", runFmt},
+	"show":         {"show a saved plan, or the state", runShow},
+	"state":        {"inspect and edit state", runState},
+	"force-unlock": {"explain or release a stale state lock", runForceUnlock},
+	"convert":      {"turn a cfssl CSR JSON into a certificate block", runConvert},
+	"version":      {"print the version", runVersion},
 }
 
 const usage = `usage: certform [global flags] COMMAND [flags]
@@ -105,6 +108,9 @@ commands:
   validate   check the configuration without contacting the cluster
   fmt        rewrite configuration files in canonical format
   convert    turn a cfssl CSR JSON into a certificate block (convert cfssl FILE)
+  show       show a saved plan (show PLANFILE), or the state
+  state      inspect and edit state: list, show ADDR, rm ADDR..., mv FROM TO
+  force-unlock ID   explain who holds the state lock
   version    print the version
 
 global flags: --chdir DIR, --kubeconfig FILE, --context NAME, --no-color,

@@ -8,6 +8,8 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -49,6 +51,8 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	fs := newFlagSet("plan", g, s)
 	o.addFlags(fs)
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
+	asJSON := fs.Bool("json", false, "print the plan as JSON (docs/plan-json.md)")
+	out := fs.String("out", "", "save the plan to `FILE` for certform apply FILE")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
@@ -71,7 +75,25 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	if err != nil {
 		return exitError, err
 	}
-	views.RenderPlan(s.Out, p, g.colorizer(s))
+	if *out != "" {
+		data, err := plan.EncodeFile(plan.Saved{Plan: p, ConfigDigest: config.Digest(w.cfg)})
+		if err != nil {
+			return exitError, err
+		}
+		if err := atomicfile.Write(*out, data, 0o600); err != nil {
+			return exitError, err
+		}
+	}
+	if *asJSON {
+		if err := views.WriteJSON(s.Out, views.NewPlanJSON(p)); err != nil {
+			return exitError, err
+		}
+	} else {
+		views.RenderPlan(s.Out, p, g.colorizer(s))
+		if *out != "" {
+			fmt.Fprintf(s.Out, "\nSaved the plan to %s. Apply exactly it with: certform apply %s\n", *out, *out)
+		}
+	}
 	if *detailed && p.HasChanges() {
 		return exitChanges, nil
 	}

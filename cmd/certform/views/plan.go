@@ -141,7 +141,7 @@ func renderDiff(w io.Writer, before, after []attr, forces []string, col Colorize
 			continue
 		}
 		note := ""
-		if slices.Contains(forces, a.name) {
+		if slices.ContainsFunc(forces, func(f string) bool { return f == a.name || strings.HasPrefix(f, a.name+".") }) {
 			note = col.Red(" # forces replacement")
 		}
 		if !a.list {
@@ -172,7 +172,7 @@ func renderDiff(w io.Writer, before, after []attr, forces []string, col Colorize
 func nameWidth(attrs []attr) int {
 	n := 0
 	for _, a := range attrs {
-		if a.value != nil {
+		if len(a.value) > 0 {
 			n = max(n, len(a.name))
 		}
 	}
@@ -180,7 +180,7 @@ func nameWidth(attrs []attr) int {
 }
 
 func renderAttr(w io.Writer, sym string, a attr, width int) {
-	if a.value == nil {
+	if len(a.value) == 0 {
 		return
 	}
 	if !a.list {

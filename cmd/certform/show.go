@@ -1,0 +1,60 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+// show [PLANFILE] [--json]: a saved plan, or without one the state.
+func runShow(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+	fs := newFlagSet("show", g, s)
+	asJSON := fs.Bool("json", false, "print as JSON")
+	if err := fs.Parse(args); err != nil {
+		return exitError, err
+	}
+	if fs.NArg() > 1 {
+		return exitError, withHint(fmt.Errorf("show takes at most one argument, got %q", fs.Args()), "certform show [PLANFILE]")
+	}
+	w, err := openWorkspace(g, s)
+	if err != nil {
+		return exitError, err
+	}
+	prior, err := w.loadState()
+	if err != nil {
+		return exitError, err
+	}
+	if fs.NArg() == 0 {
+		if *asJSON {
+			data, err := state.Encode(prior)
+			if err != nil {
+				return exitError, err
+			}
+			_, err = s.Out.Write(data)
+			return exitOK, err
+		}
+		views.RenderState(s.Out, prior, time.Now())
+		return exitOK, nil
+	}
+	data, err := os.ReadFile(fs.Arg(0))
+	if err != nil {
+		return exitError, fmt.Errorf("reading saved plan: %w", err)
+	}
+	saved, err := plan.DecodeFile(data)
+	if err != nil {
+		return exitError, err
+	}
+	if err := saved.Bind(prior); err != nil {
+		fmt.Fprintf(s.Err, "certform: warning: %v\n", err)
+	}
+	if *asJSON {
+		return exitOK, views.WriteJSON(s.Out, views.NewPlanJSON(saved.Plan))
+	}
+	views.RenderPlan(s.Out, saved.Plan, g.colorizer(s))
+	return exitOK, nil
+}

@@ -1,0 +1,141 @@
+package views
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden plan renderings")
+
+// scenarioDir holds the planner's golden scenarios: each directory has a
+// configuration (main.hcl), a prior state (state.json, absent: empty), the
+// observed world (world.json), optional options.json, and the expected
+// renderings plan.txt and plan.json.
+const scenarioDir = "../../../plan/testdata"
+
+// defaultNow is the planning time unless options.json sets "now".
+var defaultNow = time.Date(2026, 6, 1, 0, 0, 0, 0, time.UTC)
+
+type worldJSON struct {
+	Refreshed bool `json:"refreshed"`
+	Files     map[string]struct {
+		SHA256 string `json:"sha256"`
+		Mode   string `json:"mode"`
+	} `json:"files"`
+	CSRs map[string]struct {
+		UID        string `json:"uid"`
+		Phase      string `json:"phase"`
+		Message    string `json:"message"`
+		CertSHA256 string `json:"cert_sha256"`
+	} `json:"csrs"`
+	PendingKeys []string `json:"pending_keys"`
+}
+
+type optionsJSON struct {
+	Now     *time.Time `json:"now"`
+	Targets []string   `json:"targets"`
+	Replace []string   `json:"replace"`
+}
+
+func TestGoldenPlans(t *testing.T) {
+	state.Version = "test"
+	dirs, _ := filepath.Glob(filepath.Join(scenarioDir, "*"))
+	if len(dirs) < 20 {
+		t.Fatalf("only %d scenarios", len(dirs))
+	}
+	for _, dir := range dirs {
+		t.Run(filepath.Base(dir), func(t *testing.T) {
+			p := planScenario(t, dir)
+			var human, js bytes.Buffer
+			RenderPlan(&human, p, Colorizer{})
+			if err := WriteJSON(&js, NewPlanJSON(p)); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join(dir, "plan.txt"), human.Bytes())
+			golden(t, filepath.Join(dir, "plan.json"), js.Bytes())
+		})
+	}
+}
+
+func planScenario(t *testing.T, dir string) *plan.Plan {
+	t.Helper()
+	src, err := os.ReadFile(filepath.Join(dir, "main.hcl"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, diags := config.LoadSource(src, "main.hcl", dir, config.Inputs{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	prior := &state.State{Lineage: "11111111-2222-4333-8444-555555555555", Certificates: map[string]*state.Certificate{}}
+	if data, err := os.ReadFile(filepath.Join(dir, "state.json")); err == nil {
+		if prior, err = state.Decode(data); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var wj worldJSON
+	readJSON(t, filepath.Join(dir, "world.json"), &wj)
+	world := plan.World{Refreshed: wj.Refreshed, Files: map[string]plan.FileObservation{},
+		CSRs: map[string]plan.CSRObservation{}, PendingKeys: map[string]bool{}}
+	for path, f := range wj.Files {
+		mode, _ := strconv.ParseUint(f.Mode, 8, 32)
+		world.Files[path] = plan.FileObservation{Exists: f.SHA256 != "", SHA256: f.SHA256, Mode: fs.FileMode(mode)}
+	}
+	for name, c := range wj.CSRs {
+		world.CSRs[name] = plan.CSRObservation{Name: name, UID: c.UID, Phase: plan.CSRPhase(c.Phase), Message: c.Message, CertSHA256: c.CertSHA256}
+	}
+	for _, fp := range wj.PendingKeys {
+		world.PendingKeys[fp] = true
+	}
+	var opts optionsJSON
+	if _, err := os.Stat(filepath.Join(dir, "options.json")); err == nil {
+		readJSON(t, filepath.Join(dir, "options.json"), &opts)
+	}
+	now := defaultNow
+	if opts.Now != nil {
+		now = *opts.Now
+	}
+	return plan.Make(cfg, prior, world, now, plan.Options{Targets: opts.Targets, Replace: opts.Replace})
+}
+
+func readJSON(t *testing.T, path string, v any) {
+	t.Helper()
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := json.Unmarshal(data, v); err != nil {
+		t.Fatalf("%s: %v", path, err)
+	}
+}
+
+// golden compares got with the file at path, or rewrites it with -update.
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("%v (run go test ./cmd/certform/views -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), string(got)); diff != "" {
+		t.Errorf("%s (-want +got):\n%s", path, diff)
+	}
+}

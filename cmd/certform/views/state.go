@@ -1,0 +1,73 @@
+package views
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/certform/certform/state"
+)
+
+// RenderState lists the certificates in state, one line each.
+func RenderState(w io.Writer, st *state.State, now time.Time) {
+	if len(st.Certificates) == 0 {
+		fmt.Fprintln(w, "The state is empty.")
+		return
+	}
+	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ADDRESS\tSTATUS\tCSR\tNOT AFTER\tDAYS LEFT")
+	for _, addr := range st.Addrs() {
+		c := st.Certificates[addr]
+		notAfter, left := "-", "-"
+		if !c.NotAfter.IsZero() {
+			notAfter = c.NotAfter.UTC().Format(time.RFC3339)
+			left = fmt.Sprintf("%.1f", c.NotAfter.Sub(now).Hours()/24)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", addr, c.Status, c.CSRName, notAfter, left)
+	}
+	tw.Flush()
+}
+
+// RenderRecord shows one state record in full.
+func RenderRecord(w io.Writer, c *state.Certificate) {
+	r := c.Request
+	line := func(k string, v any) { fmt.Fprintf(w, "  %-20s = %v\n", k, v) }
+	fmt.Fprintf(w, "# %s\n", c.Addr)
+	line("status", c.Status)
+	line("common_name", fmt.Sprintf("%q", r.CommonName))
+	line("hosts", quoted(r.Hosts))
+	if len(r.Organization) > 0 {
+		line("organization", quoted(r.Organization))
+	}
+	line("key", fmt.Sprintf("%s-%d (%s)", r.KeyAlgorithm, r.KeySize, r.KeyEncoding))
+	line("key_sha256", c.KeySHA256)
+	line("signer_name", r.SignerName)
+	line("usages", quoted(r.Usages))
+	line("csr_name", c.CSRName)
+	line("csr_uid", c.CSRUID)
+	if c.SerialNumber != "" {
+		line("serial_number", c.SerialNumber)
+		line("not_before", c.NotBefore.UTC().Format(time.RFC3339))
+		line("not_after", c.NotAfter.UTC().Format(time.RFC3339))
+	}
+	paths := make([]string, 0, len(c.Files))
+	for p := range c.Files {
+		paths = append(paths, p)
+	}
+	slices.Sort(paths)
+	for _, p := range paths {
+		f := c.Files[p]
+		line("file."+f.Role, fmt.Sprintf("%s (mode %04o, sha256 %s)", p, uint32(f.Mode), f.SHA256))
+	}
+}
+
+func quoted(ss []string) string {
+	q := make([]string, len(ss))
+	for i, s := range ss {
+		q[i] = fmt.Sprintf("%q", s)
+	}
+	return "[" + strings.Join(q, ", ") + "]"
+}

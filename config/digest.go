@@ -1,0 +1,65 @@
+package config
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"time"
+
+	"github.com/certform/certform/internal/pki"
+)
+
+// Digest is a SHA-256 of what the evaluated configuration asks for, so a
+// saved plan can tell whether the configuration changed since. It ignores
+// layout (whitespace, comments, file names) and covers variable values,
+// since they are already substituted.
+func Digest(cfg *Config) string {
+	type cert struct {
+		Addr                  string
+		Request               pki.Request
+		Key                   KeySpec
+		SignerName            string
+		Usages                []string
+		ExpirationSeconds     int32
+		SelfApprove           bool
+		RenewBefore           time.Duration
+		RenewBeforePercentage int
+		CSRName               string
+		Output                Output
+		Secret                *SecretOutput
+	}
+	type source struct {
+		Kind, Path, Namespace, Name, Key, SignerName string
+		Fingerprints                                 []string
+	}
+	type bundle struct {
+		Addr      string
+		Sources   []source
+		ConfigMap *ConfigMapTarget
+	}
+	var v struct {
+		Certificates []cert
+		CABundles    []bundle
+	}
+	for _, c := range cfg.Certificates {
+		v.Certificates = append(v.Certificates, cert{c.Addr, c.Request, c.Key, c.SignerName, c.Usages, c.ExpirationSeconds,
+			c.SelfApprove, c.RenewBefore, c.RenewBeforePercentage, c.CSRName, c.Output, c.Secret})
+	}
+	for _, b := range cfg.CABundles {
+		out := bundle{Addr: b.Addr, ConfigMap: b.ConfigMap}
+		for _, s := range b.Sources {
+			src := source{Kind: s.Kind, Path: s.Path, Namespace: s.Namespace, Name: s.Name, Key: s.Key, SignerName: s.SignerName}
+			for _, c := range s.Certificates {
+				src.Fingerprints = append(src.Fingerprints, Fingerprint(c))
+			}
+			out.Sources = append(out.Sources, src)
+		}
+		v.CABundles = append(v.CABundles, out)
+	}
+	data, err := json.Marshal(v)
+	if err != nil {
+		panic(err) // plain data always marshals
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
+}

@@ -1,0 +1,102 @@
+package plan
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/certform/certform/state"
+)
+
+// FileFormatVersion is the version of saved plan files.
+const FileFormatVersion = 1
+
+// Saved is a plan as written by plan --out: the changes, and what they were
+// planned against. It holds no key material and no prior records: apply
+// takes those from state, which it first checks is the same state (same
+// lineage and serial) the plan was made from.
+type Saved struct {
+	Plan *Plan
+	// ConfigDigest is config.Digest of the configuration planned.
+	ConfigDigest string
+}
+
+type fileV1 struct {
+	FormatVersion   int            `json:"format_version"`
+	CertformVersion string         `json:"certform_version"`
+	Lineage         string         `json:"lineage"`
+	Serial          uint64         `json:"serial"`
+	ConfigDigest    string         `json:"config_digest"`
+	Created         time.Time      `json:"created"`
+	Changes         []fileChangeV1 `json:"changes"`
+}
+
+type fileChangeV1 struct {
+	Addr        string         `json:"address"`
+	Action      Action         `json:"action"`
+	After       *state.Request `json:"after,omitempty"`
+	Forces      []string       `json:"forces,omitempty"`
+	Reasons     []string       `json:"reasons,omitempty"`
+	ReuseKey    bool           `json:"reuse_key,omitempty"`
+	RewriteCert bool           `json:"rewrite_cert,omitempty"`
+}
+
+// EncodeFile serialises a plan for plan --out.
+func EncodeFile(s Saved) ([]byte, error) {
+	f := fileV1{FormatVersion: FileFormatVersion, CertformVersion: state.Version, Lineage: s.Plan.Lineage,
+		Serial: s.Plan.Serial, ConfigDigest: s.ConfigDigest, Created: s.Plan.Created.UTC(), Changes: []fileChangeV1{}}
+	for _, c := range s.Plan.Changes {
+		f.Changes = append(f.Changes, fileChangeV1{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
+			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert})
+	}
+	out, err := json.MarshalIndent(f, "", "  ")
+	return append(out, '\n'), err
+}
+
+// ErrStale is wrapped by DecodeFile's caller checks when a saved plan no
+// longer fits the state or configuration.
+var ErrStale = errors.New("saved plan is stale")
+
+// DecodeFile reads a saved plan. Its changes have no prior records until
+// Bind attaches them.
+func DecodeFile(data []byte) (Saved, error) {
+	var f fileV1
+	if err := json.Unmarshal(data, &f); err != nil {
+		return Saved{}, fmt.Errorf("not a certform plan file: %w", err)
+	}
+	if f.FormatVersion != FileFormatVersion {
+		return Saved{}, fmt.Errorf("plan file format %d is not supported (this certform reads %d)", f.FormatVersion, FileFormatVersion)
+	}
+	p := &Plan{Lineage: f.Lineage, Serial: f.Serial, Created: f.Created}
+	for _, c := range f.Changes {
+		switch c.Action {
+		case NoOp, Create, Renew, Replace, Update, Wait, Delete:
+		default:
+			return Saved{}, fmt.Errorf("plan file has unknown action %q for %s", c.Action, c.Addr)
+		}
+		p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
+			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert})
+	}
+	return Saved{Plan: p, ConfigDigest: f.ConfigDigest}, nil
+}
+
+// Bind attaches the prior records from prior, refusing (with ErrStale) a
+// plan made from another state or an older version of it.
+func (s Saved) Bind(prior *state.State) error {
+	p := s.Plan
+	if p.Lineage != prior.Lineage {
+		return fmt.Errorf("%w: it was made for state lineage %s, but the state is lineage %s", ErrStale, p.Lineage, prior.Lineage)
+	}
+	if p.Serial != prior.Serial {
+		return fmt.Errorf("%w: the state changed since it was made (serial %d, now %d)", ErrStale, p.Serial, prior.Serial)
+	}
+	for _, ch := range p.Changes {
+		if rec, ok := prior.Certificates[ch.Addr]; ok {
+			ch.Before = rec.DeepCopy()
+		} else if ch.Action != Create && ch.Action != NoOp {
+			return fmt.Errorf("%w: %s %s has no record in state", ErrStale, ch.Action, ch.Addr)
+		}
+	}
+	return nil
+}

@@ -1,0 +1,10 @@
+certificate "web" {
+  common_name = "web.example"
+  hosts       = ["web.example"]
+  signer_name = "example.com/serving"
+  renew_before = "1500h"
+  output {
+    key_file  = "out/web.key"
+    cert_file = "out/web.crt"
+  }
+}

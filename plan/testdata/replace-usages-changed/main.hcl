@@ -1,0 +1,10 @@
+certificate "web" {
+  common_name = "web.example"
+  hosts       = ["web.example"]
+  signer_name = "example.com/serving"
+  usages      = ["digital signature", "server auth", "client auth"]
+  output {
+    key_file  = "out/web.key"
+    cert_file = "out/web.crt"
+  }
+}

@@ -82,9 +82,15 @@ func DecodeFile(data []byte) (Saved, error) {
 }
 
 // Bind attaches the prior records from prior, refusing (with ErrStale) a
-// plan made from another state or an older version of it.
+// plan made from another state or an older version of it. A plan made when
+// there was no state gives a still-empty prior its lineage.
 func (s Saved) Bind(prior *state.State) error {
 	p := s.Plan
+	if p.Serial == 0 && prior.Serial == 0 && len(prior.Certificates) == 0 {
+		// Planned before any state existed, and still none exists: the
+		// state apply creates takes the plan's lineage.
+		prior.Lineage = p.Lineage
+	}
 	if p.Lineage != prior.Lineage {
 		return fmt.Errorf("%w: it was made for state lineage %s, but the state is lineage %s", ErrStale, p.Lineage, prior.Lineage)
 	}

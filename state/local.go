@@ -19,7 +19,8 @@ type Local struct {
 	Path string
 
 	lock      *os.File
-	persisted []byte // last encoding read or written, serial zeroed
+	persisted []byte // last encoding written, serial zeroed
+	loaded    []byte // the file as Load read it, until the first Persist
 	serial    uint64
 }
 
@@ -29,7 +30,7 @@ func (l *Local) Load() (*State, error) {
 	data, err := os.ReadFile(l.Path)
 	if errors.Is(err, fs.ErrNotExist) {
 		s := New()
-		l.persisted, l.serial = nil, 0
+		l.persisted, l.loaded, l.serial = nil, nil, 0
 		return s, nil
 	}
 	if err != nil {
@@ -39,9 +40,11 @@ func (l *Local) Load() (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading state %s: %w", l.Path, err)
 	}
-	l.serial = s.Serial
-	l.persisted, err = contentOf(s)
-	return s, err
+	// Comparing content needs an encoding with the serial zeroed; it is
+	// made only if Persist is called, so a plan of a large state does not
+	// pay for it.
+	l.serial, l.loaded, l.persisted = s.Serial, data, nil
+	return s, nil
 }
 
 // Persist writes s if its content differs from what was last loaded or
@@ -51,6 +54,16 @@ func (l *Local) Persist(s *State) error {
 	content, err := contentOf(s)
 	if err != nil {
 		return err
+	}
+	if l.loaded != nil {
+		old, err := Decode(l.loaded)
+		if err != nil {
+			return err
+		}
+		if l.persisted, err = contentOf(old); err != nil {
+			return err
+		}
+		l.loaded = nil
 	}
 	if l.persisted != nil && bytes.Equal(content, l.persisted) {
 		s.Serial = l.serial

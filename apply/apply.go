@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/plan"
@@ -26,8 +29,11 @@ type Options struct {
 	WaitTimeout time.Duration
 	// NoWait submits and returns, leaving CSRs pending for a later run.
 	NoWait bool
-	// Persist saves state; it is called after every finished address.
-	Persist func(*state.State) error
+	// Record makes changes durable (address → record, nil for removed),
+	// e.g. by appending them to the state's journal. Apply calls it as
+	// addresses progress, batching changes that arrive together; the caller
+	// persists the full state returned at the end. Nil: nothing is recorded.
+	Record func(changes map[string]*state.Certificate) error
 	// Report receives progress events; it may be nil.
 	Report func(Event)
 	// Now is the clock used to verify certificates; nil means time.Now.
@@ -41,8 +47,23 @@ type runner struct {
 	lineage string
 	watcher *kube.Watcher
 
-	mu    sync.Mutex // guards state and persisting
+	api   chan struct{} // slots for stages that call the API server
+	local chan struct{} // slots for stages that generate keys or write files
+
+	mu    sync.Mutex // guards state and the commit counters
 	state *state.State
+	// Group commit: changes are numbered; one caller at a time persists
+	// everything recorded so far while the others wait for a commit that
+	// covers their change. Hundreds of addresses finishing together then
+	// cost a few state writes, not hundreds, and each still returns only
+	// once its record is durable.
+	committed  sync.Cond
+	changes    uint64 // changes recorded
+	durable    uint64 // changes covered by the last finished commit
+	committing bool
+	commitErr  error
+	unsaved    map[string]*state.Certificate // changes since the last commit
+	unsynced   map[string]bool               // directories to sync before the next commit
 }
 
 // Apply executes p against prior and returns the new state, which holds
@@ -59,6 +80,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		opts.Now = time.Now
 	}
 	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy()}
+	r.committed.L = &r.mu
 	for _, c := range cfg.Certificates {
 		r.cfg[c.Addr] = c
 	}
@@ -73,14 +95,19 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		errsMu sync.Mutex
 		errs   []error
 		wg     sync.WaitGroup
-		slots  = make(chan struct{}, opts.Parallelism)
+		// Addresses in progress at once; each stage inside takes its own
+		// slot, so at most Parallelism are talking to the API server and at
+		// most Parallelism are doing local work (keys, files).
+		inFlight = make(chan struct{}, 3*opts.Parallelism)
 	)
+	r.api = make(chan struct{}, opts.Parallelism)
+	r.local = make(chan struct{}, opts.Parallelism)
 	for _, ch := range p.Changes {
 		if ch.Action == plan.NoOp {
 			continue
 		}
 		select {
-		case slots <- struct{}{}:
+		case inFlight <- struct{}{}:
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
@@ -89,7 +116,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		}
 		wg.Add(1)
 		go func() {
-			defer func() { <-slots; wg.Done() }()
+			defer func() { <-inFlight; wg.Done() }()
 			start := time.Now()
 			if err := r.change(ctx, ch); err != nil {
 				r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error(), Elapsed: time.Since(start)})
@@ -100,6 +127,12 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		}()
 	}
 	wg.Wait()
+	r.mu.Lock()
+	last := r.changes
+	r.mu.Unlock()
+	if err := r.waitDurable(last); err != nil {
+		return r.state.DeepCopy(), errors.Join(append(errs, err)...)
+	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if err := r.cleanKeys(); err != nil {
@@ -124,11 +157,22 @@ func (r *runner) change(ctx context.Context, ch *plan.Change) error {
 	case plan.Wait:
 		return r.resume(ctx, ch)
 	case plan.Update:
-		return r.update(ctx, ch)
+		return r.stage(ctx, r.api, func() error { return r.update(ctx, ch) })
 	case plan.Delete:
-		return r.delete(ctx, ch)
+		return r.stage(ctx, r.api, func() error { return r.delete(ctx, ch) })
 	}
 	panic(fmt.Sprintf("apply: unknown action %q", ch.Action))
+}
+
+// stage runs fn holding a slot of sem.
+func (r *runner) stage(ctx context.Context, sem chan struct{}, fn func() error) error {
+	select {
+	case sem <- struct{}{}:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	defer func() { <-sem }()
+	return fn()
 }
 
 func (r *runner) report(ev Event) {
@@ -137,8 +181,17 @@ func (r *runner) report(ev Event) {
 	}
 }
 
-// record stores c (or removes addr when c is nil) and persists state.
+// record stores c (or removes addr when c is nil) and returns once state
+// holding the change is persisted.
 func (r *runner) record(addr string, c *state.Certificate) error {
+	return r.recordAsync(addr, c)()
+}
+
+// recordAsync stores the change at once and returns a function that waits
+// until it is durable, so a caller can overlap an API call with the write.
+// dirs are directories whose new entries the change relies on: the commit
+// syncs them before it records the change.
+func (r *runner) recordAsync(addr string, c *state.Certificate, dirs ...string) (durable func() error) {
 	r.mu.Lock()
 	defer r.mu.Unlock()
 	if c == nil {
@@ -146,11 +199,52 @@ func (r *runner) record(addr string, c *state.Certificate) error {
 	} else {
 		r.state.Certificates[addr] = c
 	}
-	if r.opts.Persist == nil {
-		return nil
+	if r.opts.Record == nil {
+		err := atomicfile.SyncDirs(dirs)
+		return func() error { return err }
 	}
-	if err := r.opts.Persist(r.state); err != nil {
-		return fmt.Errorf("persisting state: %w", err)
+	if r.unsynced == nil {
+		r.unsynced = map[string]bool{}
+	}
+	for _, d := range dirs {
+		r.unsynced[d] = true
+	}
+	if r.unsaved == nil {
+		r.unsaved = map[string]*state.Certificate{}
+	}
+	if c != nil {
+		c = c.DeepCopy()
+	}
+	r.unsaved[addr] = c
+	r.changes++
+	mine := r.changes
+	return func() error { return r.waitDurable(mine) }
+}
+
+// waitDurable returns once change number mine is recorded. The first
+// waiter to find no commit in flight records everything changed so far.
+func (r *runner) waitDurable(mine uint64) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for r.durable < mine {
+		if r.committing {
+			r.committed.Wait()
+			continue
+		}
+		r.committing = true
+		upto, batch, dirs := r.changes, r.unsaved, r.unsynced
+		r.unsaved, r.unsynced = nil, nil
+		r.mu.Unlock()
+		err := atomicfile.SyncDirs(slices.Collect(maps.Keys(dirs)))
+		if err == nil {
+			err = r.opts.Record(batch)
+		}
+		r.mu.Lock()
+		r.committing, r.durable, r.commitErr = false, upto, err
+		r.committed.Broadcast()
+	}
+	if r.commitErr != nil {
+		return fmt.Errorf("recording state: %w", r.commitErr)
 	}
 	return nil
 }

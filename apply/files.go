@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"syscall"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -40,12 +41,18 @@ func (r *runner) collect(c *config.Certificate, rec *state.Certificate, key cryp
 		return err
 	}
 	keyPath, certPath := filepath.Clean(c.Output.KeyFile), filepath.Clean(c.Output.CertFile)
-	// Key first: until state says issued, a crash between the two writes is
-	// repaired by the next run, which collects again with the kept key.
-	if err := atomicfile.Write(keyPath, keyPEM, plan.KeyFileMode); err != nil {
-		return err
+	// Until state says issued, a crash between the two renames is repaired
+	// by the next run, which collects again with the kept key.
+	keyOut := atomicfile.File{Path: keyPath, Data: keyPEM, Mode: plan.KeyFileMode}
+	if kept := r.opts.Keys.Path(rec.KeySHA256); c.Key.Encoding == pki.PKCS8 && sameFS(kept, filepath.Dir(keyPath)) {
+		keyOut.From = kept // the kept key is this very file, already synced: move it
 	}
-	if err := atomicfile.Write(certPath, certPEM, plan.CertFileMode); err != nil {
+	dirs, err := atomicfile.WriteAllUnsynced(keyOut, atomicfile.File{Path: certPath, Data: certPEM, Mode: plan.CertFileMode})
+	if err == nil {
+		err = atomicfile.SyncDirs(dirs)
+		dirs = nil
+	}
+	if err != nil {
 		return err
 	}
 	old := rec.Files
@@ -58,9 +65,9 @@ func (r *runner) collect(c *config.Certificate, rec *state.Certificate, key cryp
 		keyPath:  {Role: state.RoleKey, SHA256: observe.SHA256(keyPEM), Mode: plan.KeyFileMode},
 		certPath: {Role: state.RoleCert, SHA256: observe.SHA256(certPEM), Mode: plan.CertFileMode},
 	}
-	if err := r.record(c.Addr, out); err != nil {
-		return err
-	}
+	// Not waited for: until this record is durable, the pending record and
+	// the kept key let the next run collect the certificate again.
+	go r.recordAsync(c.Addr, out, dirs...)()
 	r.removeStale(c.Addr, old, out.Files)
 	r.report(Event{Addr: c.Addr, Phase: PhaseIssued, CSRName: rec.CSRName, Elapsed: waited,
 		Message: fmt.Sprintf("serial %s, expires %s", out.SerialNumber, out.NotAfter.Format(time.RFC3339))})
@@ -161,4 +168,20 @@ func (r *runner) delete(ctx context.Context, ch *plan.Change) error {
 	}
 	r.report(Event{Addr: rec.Addr, Phase: PhaseDeleted})
 	return nil
+}
+
+// sameFS reports whether path and dir (created if missing) are on one
+// filesystem, so a rename between them is atomic.
+func sameFS(path, dir string) bool {
+	if err := os.MkdirAll(dir, atomicfile.DirMode); err != nil {
+		return false
+	}
+	a, errA := os.Stat(path)
+	b, errB := os.Stat(dir)
+	if errA != nil || errB != nil {
+		return false
+	}
+	sa, okA := a.Sys().(*syscall.Stat_t)
+	sb, okB := b.Sys().(*syscall.Stat_t)
+	return okA && okB && sa.Dev == sb.Dev
 }

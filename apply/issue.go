@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	certv1 "k8s.io/api/certificates/v1"
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/certform/certform/config"
@@ -20,41 +21,58 @@ import (
 	"github.com/certform/certform/state"
 )
 
-// issue submits a new CSR for ch and, unless --no-wait, collects it.
+// issue submits a new CSR for ch and, unless --no-wait, collects it. Key
+// generation and file writes run in local slots, the API calls and the wait
+// in API slots, so neither kind of work holds up the other.
 func (r *runner) issue(ctx context.Context, ch *plan.Change) error {
 	c := r.cfg[ch.Addr]
 	r.report(Event{Addr: ch.Addr, Phase: PhaseStart, Message: string(ch.Action)})
-	key, err := r.keyFor(c, ch)
-	if err != nil {
+	var (
+		key crypto.Signer
+		fp  string
+		req []byte
+	)
+	err := r.stage(ctx, r.local, func() (err error) {
+		if key, err = r.keyFor(c, ch); err != nil {
+			return err
+		}
+		if fp, err = r.opts.Keys.Put(key); err != nil {
+			return err
+		}
+		req, err = pki.CreateCSR(key, c.Request)
 		return err
-	}
-	fp, err := r.opts.Keys.Put(key)
-	if err != nil {
-		return err
-	}
-	req, err := pki.CreateCSR(key, c.Request)
-	if err != nil {
-		return err
-	}
-	name := CSRName(c, fp, ch.Before)
-	csr, err := kube.Submit(ctx, r.opts.CSRs, kube.SubmitRequest{
-		Name: name, Addr: c.Addr, Lineage: r.lineage, Request: req,
-		SignerName: c.SignerName, Usages: c.Usages, ExpirationSeconds: c.ExpirationSeconds,
-		Matches: func(existing []byte) error { return pki.RequestMatches(existing, key.Public(), c.Request) },
 	})
 	if err != nil {
 		return err
 	}
-	rec := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
-		CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
-	if ch.Before != nil {
-		rec.Files = ch.Before.Files // the old files stay until the new ones replace them
-	}
-	if err := r.record(c.Addr, rec); err != nil {
+	var rec *state.Certificate
+	var issued []byte
+	var waited time.Duration
+	err = r.stage(ctx, r.api, func() error {
+		csr, err := kube.Submit(ctx, r.opts.CSRs, kube.SubmitRequest{
+			Name: CSRName(c, fp, ch.Before), Addr: c.Addr, Lineage: r.lineage, Request: req,
+			SignerName: c.SignerName, Usages: c.Usages, ExpirationSeconds: c.ExpirationSeconds,
+			Matches: func(existing []byte) error { return pki.RequestMatches(existing, key.Public(), c.Request) },
+		})
+		if err != nil {
+			return err
+		}
+		rec = &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
+			CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
+		if ch.Before != nil {
+			rec.Files = ch.Before.Files // the old files stay until the new ones replace them
+		}
+		// The record is written while the approval goes out; it is durable
+		// before the wait begins.
+		durable := r.recordAsync(c.Addr, rec)
+		r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name})
+		issued, waited, err = r.approveAndWait(ctx, c, rec, csr, durable)
+		return err
+	})
+	if err != nil || issued == nil {
 		return err
 	}
-	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name})
-	return r.approveAndCollect(ctx, c, rec, key, kube.IsApproved(csr))
+	return r.stage(ctx, r.local, func() error { return r.collect(c, rec, key, issued, waited) })
 }
 
 // resume continues a CSR submitted by an earlier run, with its kept key.
@@ -65,47 +83,65 @@ func (r *runner) resume(ctx context.Context, ch *plan.Change) error {
 	if err != nil {
 		return fmt.Errorf("loading the key kept for CSR %s: %w", rec.CSRName, err)
 	}
-	approved := false
-	if r.watcher != nil {
-		if err := r.watcher.Synced(ctx); err != nil {
-			return err
+	var issued []byte
+	var waited time.Duration
+	err = r.stage(ctx, r.api, func() error {
+		var csr *certv1.CertificateSigningRequest // the watcher's copy, when it has one
+		if r.watcher != nil {
+			if err := r.watcher.Synced(ctx); err != nil {
+				return err
+			}
+			csr, _ = r.watcher.Get(rec.CSRName)
 		}
-		if csr, seen := r.watcher.Get(rec.CSRName); seen {
-			approved = kube.IsApproved(csr)
-		}
+		issued, waited, err = r.approveAndWait(ctx, c, rec, csr, func() error { return nil })
+		return err
+	})
+	if err != nil || issued == nil {
+		return err
 	}
-	return r.approveAndCollect(ctx, c, rec, key, approved)
+	return r.stage(ctx, r.local, func() error { return r.collect(c, rec, key, issued, waited) })
 }
 
-func (r *runner) approveAndCollect(ctx context.Context, c *config.Certificate, rec *state.Certificate, key crypto.Signer, approved bool) error {
+// approveAndWait approves the CSR when the configuration says so (csr is
+// the object when the caller has it, else nil), waits until the pending
+// record is durable, then waits for the certificate and returns it with the
+// time waited; nil without an error means it was left pending (--no-wait).
+func (r *runner) approveAndWait(ctx context.Context, c *config.Certificate, rec *state.Certificate,
+	csr *certv1.CertificateSigningRequest, durable func() error) ([]byte, time.Duration, error) {
+	approved := csr != nil && kube.IsApproved(csr)
 	if c.SelfApprove && !approved {
-		csr, err := r.opts.CSRs.Get(ctx, rec.CSRName, getOptions)
-		if err != nil {
-			return fmt.Errorf("reading CSR %s: %w", rec.CSRName, err)
+		if csr == nil {
+			var err error
+			if csr, err = r.opts.CSRs.Get(ctx, rec.CSRName, getOptions); err != nil {
+				return nil, 0, errors.Join(fmt.Errorf("reading CSR %s: %w", rec.CSRName, err), durable())
+			}
 		}
 		if _, err := kube.Approve(ctx, r.opts.CSRs, csr); err != nil {
-			return err
+			return nil, 0, errors.Join(err, durable())
 		}
 		r.report(Event{Addr: c.Addr, Phase: PhaseApproved, CSRName: rec.CSRName})
 	} else if !approved {
 		r.report(Event{Addr: c.Addr, Phase: PhaseAwaitApproval, CSRName: rec.CSRName,
 			Message: "kubectl certificate approve " + rec.CSRName})
 	}
+	if err := durable(); err != nil {
+		return nil, 0, err
+	}
 	if r.watcher == nil {
-		return r.leavePending(c, rec)
+		return nil, 0, r.leavePending(c, rec)
 	}
 	start := time.Now()
 	waitCtx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
 	defer cancel()
-	csr, err := r.watcher.Wait(waitCtx, rec.CSRName, types.UID(rec.CSRUID))
+	issued, err := r.watcher.Wait(waitCtx, rec.CSRName, types.UID(rec.CSRUID))
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
-		return fmt.Errorf("timed out after %s waiting for CSR %s to be approved and signed; approve it with 'kubectl certificate approve %s' and run certform apply again",
+		return nil, 0, fmt.Errorf("timed out after %s waiting for CSR %s to be approved and signed; approve it with 'kubectl certificate approve %s' and run certform apply again",
 			r.opts.WaitTimeout, rec.CSRName, rec.CSRName)
 	}
 	if err != nil {
-		return err
+		return nil, 0, err
 	}
-	return r.collect(c, rec, key, csr.Status.Certificate, time.Since(start))
+	return issued.Status.Certificate, time.Since(start), nil
 }
 
 func (r *runner) leavePending(c *config.Certificate, rec *state.Certificate) error {

@@ -19,19 +19,39 @@ type Local struct {
 	Path string
 
 	lock      *os.File
-	persisted []byte // last encoding written, serial zeroed
-	loaded    []byte // the file as Load read it, until the first Persist
+	journal   *os.File // open while apply records changes
+	persisted []byte   // last encoding written, serial zeroed
+	loaded    []byte   // the file as Load read it, until the first Persist
 	serial    uint64
+	backedUp  bool // the .backup of this run's starting state is written
 }
 
-// Load reads the state file. A missing file yields a new, empty state; a
-// file that does not parse is an error, and is never overwritten.
+// Load reads the state file and replays the journal of an interrupted
+// apply, if one was left. A missing file yields a new, empty state; a file
+// that does not parse is an error, and is never overwritten.
 func (l *Local) Load() (*State, error) {
+	s, err := l.load()
+	if err != nil {
+		return nil, err
+	}
+	replayed, err := l.replayJournal(s, l.serial == 0 && l.loaded == nil)
+	if err != nil {
+		return nil, err
+	}
+	if replayed {
+		// The content moved on from the file: the serial says so, and the
+		// next Persist writes it whatever it compares with.
+		s.Serial = l.serial + 1
+		l.loaded, l.persisted = nil, nil
+	}
+	return s, nil
+}
+
+func (l *Local) load() (*State, error) {
+	l.persisted, l.loaded, l.serial, l.backedUp = nil, nil, 0, false
 	data, err := os.ReadFile(l.Path)
 	if errors.Is(err, fs.ErrNotExist) {
-		s := New()
-		l.persisted, l.loaded, l.serial = nil, nil, 0
-		return s, nil
+		return New(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
@@ -43,12 +63,13 @@ func (l *Local) Load() (*State, error) {
 	// Comparing content needs an encoding with the serial zeroed; it is
 	// made only if Persist is called, so a plan of a large state does not
 	// pay for it.
-	l.serial, l.loaded, l.persisted = s.Serial, data, nil
+	l.serial, l.loaded = s.Serial, data
 	return s, nil
 }
 
 // Persist writes s if its content differs from what was last loaded or
-// persisted, raising the serial, and keeps the previous file as .backup.
+// persisted, raising the serial. The first write after Load keeps the file
+// as it was as .backup, as Terraform keeps the state from before a run.
 // It sets s.Serial to the serial written.
 func (l *Local) Persist(s *State) error {
 	content, err := contentOf(s)
@@ -67,23 +88,26 @@ func (l *Local) Persist(s *State) error {
 	}
 	if l.persisted != nil && bytes.Equal(content, l.persisted) {
 		s.Serial = l.serial
-		return nil
+		return l.dropJournal()
 	}
 	s.Serial = l.serial + 1
 	data, err := Encode(s)
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
-	if old, err := os.ReadFile(l.Path); err == nil {
-		if err := atomicfile.Write(l.Path+".backup", old, 0o600); err != nil {
-			return fmt.Errorf("writing state backup: %w", err)
+	if !l.backedUp {
+		if old, err := os.ReadFile(l.Path); err == nil {
+			if err := atomicfile.Write(l.Path+".backup", old, 0o600); err != nil {
+				return fmt.Errorf("writing state backup: %w", err)
+			}
 		}
+		l.backedUp = true
 	}
 	if err := atomicfile.Write(l.Path, data, 0o600); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
 	l.persisted, l.serial = content, s.Serial
-	return nil
+	return l.dropJournal()
 }
 
 // contentOf is s's encoding with the serial zeroed, to tell real changes.

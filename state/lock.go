@@ -80,6 +80,10 @@ func (l *Local) Lock(ctx context.Context, info LockInfo, timeout time.Duration) 
 
 // Unlock releases the lock taken by Lock.
 func (l *Local) Unlock() error {
+	if l.journal != nil {
+		l.journal.Close()
+		l.journal = nil
+	}
 	if l.lock == nil {
 		return nil
 	}

@@ -103,9 +103,21 @@ func TestPersistSerialAndBackup(t *testing.T) {
 	if back.Lineage != lineage || back.Serial != 3 || back.Certificates["certificate.a"].Status != StatusIssued {
 		t.Errorf("reloaded = %+v", back)
 	}
+	if _, err := os.Stat(l.Path + ".backup"); !os.IsNotExist(err) {
+		t.Errorf("a run that started without state left a backup (err = %v)", err)
+	}
+	// A later run backs up the state as it found it, once.
+	back.Certificates["certificate.a"].Status = StatusTainted
+	if err := l2.Persist(back); err != nil {
+		t.Fatal(err)
+	}
+	back.Certificates["certificate.a"].Status = StatusIssued
+	if err := l2.Persist(back); err != nil {
+		t.Fatal(err)
+	}
 	old, err := Decode(mustRead(t, l.Path+".backup"))
-	if err != nil || old.Serial != 2 {
-		t.Errorf("backup: serial %v, err %v; want the previous version (serial 2)", old, err)
+	if err != nil || old.Serial != 3 || back.Serial != 5 {
+		t.Errorf("backup serial %v (err %v), state serial %d; want 3 (the state the run started from) and 5", old, err, back.Serial)
 	}
 	if st, _ := os.Stat(l.Path); st.Mode().Perm() != 0o600 {
 		t.Errorf("state mode = %o, want 600", st.Mode().Perm())

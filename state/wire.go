@@ -54,17 +54,7 @@ func Encode(s *State) ([]byte, error) {
 		CertformVersion: Version, Certificates: map[string]certificateV1{},
 	}
 	for addr, c := range s.Certificates {
-		w := certificateV1{
-			Request: c.Request, KeySHA256: c.KeySHA256, CSRName: c.CSRName, CSRUID: c.CSRUID,
-			Status: c.Status, SerialNumber: c.SerialNumber, NotBefore: timePtr(c.NotBefore), NotAfter: timePtr(c.NotAfter),
-		}
-		if len(c.Files) > 0 {
-			w.Files = map[string]fileRecordV1{}
-			for p, fr := range c.Files {
-				w.Files[p] = fileRecordV1{Role: fr.Role, SHA256: fr.SHA256, Mode: fmt.Sprintf("%04o", uint32(fr.Mode.Perm()))}
-			}
-		}
-		f.Certificates[addr] = w
+		f.Certificates[addr] = encodeCertificate(c)
 	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
@@ -99,31 +89,53 @@ func Decode(data []byte) (*State, error) {
 	}
 	s := &State{Lineage: f.Lineage, Serial: f.Serial, Certificates: map[string]*Certificate{}}
 	for addr, w := range f.Certificates {
-		c := &Certificate{
-			Addr: addr, Request: w.Request, KeySHA256: w.KeySHA256, CSRName: w.CSRName, CSRUID: w.CSRUID,
-			Status: w.Status, SerialNumber: w.SerialNumber, NotBefore: timeVal(w.NotBefore), NotAfter: timeVal(w.NotAfter),
-		}
-		switch c.Status {
-		case StatusPending, StatusIssued, StatusTainted:
-		default:
-			return nil, fmt.Errorf("state is malformed: %s has unknown status %q", addr, c.Status)
-		}
-		for p, fr := range w.Files {
-			mode, err := strconv.ParseUint(fr.Mode, 8, 32)
-			if err != nil || mode > 0o777 {
-				return nil, fmt.Errorf("state is malformed: %s: file %s has mode %q", addr, p, fr.Mode)
-			}
-			if fr.Role != RoleKey && fr.Role != RoleCert {
-				return nil, fmt.Errorf("state is malformed: %s: file %s has unknown role %q", addr, p, fr.Role)
-			}
-			if c.Files == nil {
-				c.Files = map[string]File{}
-			}
-			c.Files[p] = File{Role: fr.Role, SHA256: fr.SHA256, Mode: fs.FileMode(mode)}
+		c, err := decodeCertificate(addr, w)
+		if err != nil {
+			return nil, fmt.Errorf("state is malformed: %w", err)
 		}
 		s.Certificates[addr] = c
 	}
 	return s, nil
+}
+
+func encodeCertificate(c *Certificate) certificateV1 {
+	w := certificateV1{
+		Request: c.Request, KeySHA256: c.KeySHA256, CSRName: c.CSRName, CSRUID: c.CSRUID,
+		Status: c.Status, SerialNumber: c.SerialNumber, NotBefore: timePtr(c.NotBefore), NotAfter: timePtr(c.NotAfter),
+	}
+	if len(c.Files) > 0 {
+		w.Files = map[string]fileRecordV1{}
+		for p, fr := range c.Files {
+			w.Files[p] = fileRecordV1{Role: fr.Role, SHA256: fr.SHA256, Mode: fmt.Sprintf("%04o", uint32(fr.Mode.Perm()))}
+		}
+	}
+	return w
+}
+
+func decodeCertificate(addr string, w certificateV1) (*Certificate, error) {
+	c := &Certificate{
+		Addr: addr, Request: w.Request, KeySHA256: w.KeySHA256, CSRName: w.CSRName, CSRUID: w.CSRUID,
+		Status: w.Status, SerialNumber: w.SerialNumber, NotBefore: timeVal(w.NotBefore), NotAfter: timeVal(w.NotAfter),
+	}
+	switch c.Status {
+	case StatusPending, StatusIssued, StatusTainted:
+	default:
+		return nil, fmt.Errorf("%s has unknown status %q", addr, c.Status)
+	}
+	for p, fr := range w.Files {
+		mode, err := strconv.ParseUint(fr.Mode, 8, 32)
+		if err != nil || mode > 0o777 {
+			return nil, fmt.Errorf("%s: file %s has mode %q", addr, p, fr.Mode)
+		}
+		if fr.Role != RoleKey && fr.Role != RoleCert {
+			return nil, fmt.Errorf("%s: file %s has unknown role %q", addr, p, fr.Role)
+		}
+		if c.Files == nil {
+			c.Files = map[string]File{}
+		}
+		c.Files[p] = File{Role: fr.Role, SHA256: fr.SHA256, Mode: fs.FileMode(mode)}
+	}
+	return c, nil
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -91,7 +91,8 @@ func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 	start := time.Now()
 	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
 		CSRs: csrs, Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
-		Persist: w.backend.Persist, Report: progress.Report,
+		Record: func(changes map[string]*state.Certificate) error { return w.backend.Record(prior.Lineage, changes) },
+		Report: progress.Report,
 	})
 	if perr := w.backend.Persist(final); perr != nil {
 		err = errors.Join(err, perr)

@@ -26,6 +26,10 @@ const DefaultDir = ".certform/pending-keys"
 // Store is a directory of pending keys.
 type Store struct{ Dir string }
 
+// Path is where the key with fingerprint is kept (in PKCS#8), so that a
+// caller can move it into place instead of writing it again.
+func (s Store) Path(fingerprint string) string { return s.path(fingerprint) }
+
 func (s Store) path(fingerprint string) string {
 	return filepath.Join(s.Dir, fingerprint+".pem")
 }
@@ -46,10 +50,38 @@ func (s Store) Put(key crypto.Signer) (string, error) {
 	if err := os.Chmod(s.Dir, 0o700); err != nil {
 		return "", fmt.Errorf("securing key store: %w", err)
 	}
-	if err := atomicfile.Write(s.path(fp), pemKey, 0o600); err != nil {
-		return "", err
+	// The name is the key's own fingerprint, so there is no old content to
+	// replace atomically: write the file in place, synced, and its
+	// directory entry. A crash mid-write leaves a file Get refuses, which
+	// the planner treats as a lost key.
+	if err := writeNew(s.path(fp), pemKey); err != nil {
+		return "", fmt.Errorf("keeping pending key: %w", err)
 	}
-	return fp, nil
+	return fp, atomicfile.SyncDirs([]string{s.Dir})
+}
+
+func writeNew(path string, data []byte) error {
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return nil // the same key, kept by an earlier attempt
+	}
+	if err != nil {
+		return err
+	}
+	err = f.Chmod(0o600) // exactly 0600, whatever the umask
+	if err == nil {
+		_, err = f.Write(data)
+	}
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		os.Remove(path)
+	}
+	return err
 }
 
 // Get loads the key with fingerprint; fs.ErrNotExist when it is not there.
@@ -68,9 +100,14 @@ func (s Store) Get(fingerprint string) (crypto.Signer, error) {
 	return key, nil
 }
 
-// Delete removes the key with fingerprint, if present.
+// Delete removes the key with fingerprint, if present. The removal is not
+// synced: a key that reappears after a power loss is one the next run
+// removes again.
 func (s Store) Delete(fingerprint string) error {
-	return atomicfile.Remove(s.path(fingerprint))
+	if err := os.Remove(s.path(fingerprint)); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("removing pending key: %w", err)
+	}
+	return nil
 }
 
 // Fingerprints lists the keys in the store.

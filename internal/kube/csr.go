@@ -100,9 +100,25 @@ func Submit(ctx context.Context, client CSRs, r SubmitRequest) (*certv1.Certific
 }
 
 // Approve adds the Approved condition through the /approval subresource.
+// csr may be a stale copy: on a conflict it reads the object again.
 func Approve(ctx context.Context, client CSRs, csr *certv1.CertificateSigningRequest) (*certv1.CertificateSigningRequest, error) {
+	for attempt := 0; ; attempt++ {
+		updated, err := approveOnce(ctx, client, csr)
+		if !apierrors.IsConflict(err) || attempt == 2 {
+			return updated, err
+		}
+		if csr, err = client.Get(ctx, csr.Name, metav1.GetOptions{}); err != nil {
+			return nil, fmt.Errorf("reading CSR %s to approve it: %w", csr.Name, explain(err, ruleRead))
+		}
+	}
+}
+
+func approveOnce(ctx context.Context, client CSRs, csr *certv1.CertificateSigningRequest) (*certv1.CertificateSigningRequest, error) {
 	if IsApproved(csr) {
 		return csr, nil
+	}
+	if _, refused := Refusal(csr); refused {
+		return csr, nil // denied or failed: Wait reports it
 	}
 	csr = csr.DeepCopy()
 	csr.Status.Conditions = append(csr.Status.Conditions, certv1.CertificateSigningRequestCondition{
@@ -114,6 +130,9 @@ func Approve(ctx context.Context, client CSRs, csr *certv1.CertificateSigningReq
 	})
 	updated, err := client.UpdateApproval(ctx, csr.Name, csr, metav1.UpdateOptions{})
 	if err != nil {
+		if apierrors.IsConflict(err) {
+			return nil, err
+		}
 		return nil, fmt.Errorf("approving CSR %s: %w", csr.Name, explain(err, fmt.Sprintf(ruleApprove, csr.Spec.SignerName)))
 	}
 	return updated, nil

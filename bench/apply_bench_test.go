@@ -1,0 +1,143 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"testing"
+	"time"
+
+	certv1 "k8s.io/api/certificates/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/internal/testcluster"
+)
+
+const (
+	issueCount   = 200
+	issueWorkers = 10
+)
+
+// BenchmarkIssue200 issues 200 ECDSA client certificates with
+// self-approval, first with a plain client-go loop (create, approve, watch
+// until issued, 10 workers: the floor), then with the certform binary
+// (plan, generate, submit, approve, one shared watch, verify, write files,
+// persist state after each), on the same cluster in the same run.
+func BenchmarkIssue200(b *testing.B) {
+	c := testcluster.Shared(b)
+	b.Run("client-go-loop", func(b *testing.B) {
+		cs, err := kube.NewClientset(kube.Options{Kubeconfig: c.AdminKubeconfig})
+		must(b, err)
+		csrs := cs.CertificatesV1().CertificateSigningRequests()
+		before := cpuTime()
+		for i := 0; i < b.N; i++ {
+			rawLoop(b, csrs, fmt.Sprintf("raw-%d-%d", time.Now().UnixNano(), i))
+		}
+		b.ReportMetric((cpuTime()-before).Seconds()/float64(b.N), "client-cpu-s/op")
+	})
+	bin := buildCertform(b)
+	b.Run("certform-apply", func(b *testing.B) {
+		var cpu time.Duration
+		defer func() { b.ReportMetric(cpu.Seconds()/float64(b.N), "client-cpu-s/op") }()
+		for i := 0; i < b.N; i++ {
+			b.StopTimer()
+			dir := b.TempDir()
+			must(b, os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(fmt.Sprintf(`
+certificate "client" {
+  for_each     = toset([for i in range(%d) : format("c%%03d", i)])
+  common_name  = each.key
+  signer_name  = "kubernetes.io/kube-apiserver-client"
+  usages       = ["digital signature", "client auth"]
+  self_approve = true
+  output {
+    key_file  = "out/${each.key}.key"
+    cert_file = "out/${each.key}.crt"
+  }
+}
+`, issueCount)), 0o644))
+			cmd := exec.Command(bin, "apply", "--auto-approve", "--no-color", fmt.Sprintf("--parallelism=%d", issueWorkers))
+			cmd.Dir = dir
+			cmd.Env = append(os.Environ(), "KUBECONFIG="+c.AdminKubeconfig)
+			b.StartTimer()
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("certform apply: %v\n%s", err, out)
+			}
+			cpu += cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()
+		}
+	})
+}
+
+// rawLoop is what a careful script does with client-go and nothing else.
+func rawLoop(b *testing.B, csrs kube.CSRs, prefix string) {
+	jobs := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < issueWorkers; w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range jobs {
+				if err := rawIssue(csrs, fmt.Sprintf("%s-%03d", prefix, i)); err != nil {
+					b.Error(err)
+				}
+			}
+		}()
+	}
+	for i := 0; i < issueCount; i++ {
+		jobs <- i
+	}
+	close(jobs)
+	wg.Wait()
+}
+
+func rawIssue(csrs kube.CSRs, name string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	key, err := pki.GenerateKey(pki.KeySpec{Algorithm: pki.ECDSA, Size: 256})
+	if err != nil {
+		return err
+	}
+	req, err := pki.CreateCSR(key, pki.Request{})
+	if err != nil {
+		return err
+	}
+	obj, err := csrs.Create(ctx, &certv1.CertificateSigningRequest{
+		ObjectMeta: metav1.ObjectMeta{Name: name},
+		Spec: certv1.CertificateSigningRequestSpec{Request: req, SignerName: "kubernetes.io/kube-apiserver-client",
+			Usages: []certv1.KeyUsage{certv1.UsageDigitalSignature, certv1.UsageClientAuth}},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		return err
+	}
+	obj.Status.Conditions = append(obj.Status.Conditions, certv1.CertificateSigningRequestCondition{
+		Type: certv1.CertificateApproved, Status: corev1.ConditionTrue, Reason: "Bench", Message: "bench"})
+	obj, err = csrs.UpdateApproval(ctx, name, obj, metav1.UpdateOptions{})
+	if err != nil {
+		return err
+	}
+	w, err := csrs.Watch(ctx, metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", name).String(), ResourceVersion: obj.ResourceVersion})
+	if err != nil {
+		return err
+	}
+	defer w.Stop()
+	for ev := range w.ResultChan() {
+		if o, ok := ev.Object.(*certv1.CertificateSigningRequest); ok && len(o.Status.Certificate) > 0 {
+			return nil
+		}
+	}
+	return fmt.Errorf("%s: watch ended before the certificate: %v", name, ctx.Err())
+}
+
+// cpuTime is this process's user and system CPU time so far.
+func cpuTime() time.Duration {
+	var ru syscall.Rusage
+	syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+}

@@ -47,6 +47,8 @@ type runner struct {
 	lineage string
 	watcher *kube.Watcher
 
+	listed clusterCSRs // this lineage's CSRs, listed once when there is no watcher
+
 	api   chan struct{} // slots for stages that call the API server
 	local chan struct{} // slots for stages that generate keys or write files
 

@@ -15,6 +15,7 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
@@ -55,6 +56,7 @@ func (r *runner) collect(c *config.Certificate, rec *state.Certificate, key cryp
 	if err != nil {
 		return err
 	}
+	fault.Point(fault.AfterFiles)
 	old := rec.Files
 	leaf := chain[0]
 	out := rec.DeepCopy()

@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
@@ -27,12 +28,15 @@ import (
 func (r *runner) issue(ctx context.Context, ch *plan.Change) error {
 	c := r.cfg[ch.Addr]
 	r.report(Event{Addr: ch.Addr, Phase: PhaseStart, Message: string(ch.Action)})
-	var (
-		key crypto.Signer
-		fp  string
-		req []byte
-	)
-	err := r.stage(ctx, r.local, func() (err error) {
+	orphan, key, fp, err := r.orphan(ctx, c, ch)
+	if err != nil {
+		return err
+	}
+	if orphan != nil {
+		return r.adopt(ctx, c, ch, orphan, key, fp)
+	}
+	var req []byte
+	err = r.stage(ctx, r.local, func() (err error) {
 		if key, err = r.keyFor(c, ch); err != nil {
 			return err
 		}
@@ -45,27 +49,52 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change) error {
 	if err != nil {
 		return err
 	}
-	var rec *state.Certificate
-	var issued []byte
-	var waited time.Duration
-	err = r.stage(ctx, r.api, func() error {
-		csr, err := kube.Submit(ctx, r.opts.CSRs, kube.SubmitRequest{
+	fault.Point(fault.AfterKeygen)
+	var csr *certv1.CertificateSigningRequest
+	err = r.stage(ctx, r.api, func() (err error) {
+		csr, err = kube.Submit(ctx, r.opts.CSRs, kube.SubmitRequest{
 			Name: CSRName(c, fp, ch.Before), Addr: c.Addr, Lineage: r.lineage, Request: req,
 			SignerName: c.SignerName, Usages: c.Usages, ExpirationSeconds: c.ExpirationSeconds,
 			Matches: func(existing []byte) error { return pki.RequestMatches(existing, key.Public(), c.Request) },
 		})
-		if err != nil {
-			return err
-		}
-		rec = &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
-			CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
-		if ch.Before != nil {
-			rec.Files = ch.Before.Files // the old files stay until the new ones replace them
-		}
-		// The record is written while the approval goes out; it is durable
-		// before the wait begins.
-		durable := r.recordAsync(c.Addr, rec)
-		r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name})
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	fault.Point(fault.AfterCreate)
+	rec := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
+		CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
+	if ch.Before != nil {
+		rec.Files = ch.Before.Files // the old files stay until the new ones replace them
+	}
+	// The record is written while the approval goes out; it is durable
+	// before the wait begins.
+	durable := r.recordAsync(c.Addr, rec)
+	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name})
+	return r.await(ctx, c, rec, key, csr, durable)
+}
+
+// adopt resumes a CSR that an interrupted run created but never recorded.
+func (r *runner) adopt(ctx context.Context, c *config.Certificate, ch *plan.Change, csr *certv1.CertificateSigningRequest, key crypto.Signer, fp string) error {
+	if _, err := r.opts.Keys.Put(key); err != nil { // collect moves the kept key into place
+		return err
+	}
+	rec := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
+		CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
+	if ch.Before != nil {
+		rec.Files = ch.Before.Files
+	}
+	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name, Message: "adopted from an interrupted run"})
+	return r.await(ctx, c, rec, key, csr, r.recordAsync(c.Addr, rec))
+}
+
+// await approves (when configured), waits and collects, each in its slot.
+func (r *runner) await(ctx context.Context, c *config.Certificate, rec *state.Certificate, key crypto.Signer,
+	csr *certv1.CertificateSigningRequest, durable func() error) error {
+	var issued []byte
+	var waited time.Duration
+	err := r.stage(ctx, r.api, func() (err error) {
 		issued, waited, err = r.approveAndWait(ctx, c, rec, csr, durable)
 		return err
 	})
@@ -79,27 +108,19 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change) error {
 func (r *runner) resume(ctx context.Context, ch *plan.Change) error {
 	c := r.cfg[ch.Addr]
 	rec := ch.Before.DeepCopy()
-	key, err := r.opts.Keys.Get(rec.KeySHA256)
-	if err != nil {
-		return fmt.Errorf("loading the key kept for CSR %s: %w", rec.CSRName, err)
+	key := r.heldKey(c, rec.KeySHA256)
+	if key == nil {
+		return fmt.Errorf("the key of CSR %s is neither kept in %s nor in %s; run plan again to replace it",
+			rec.CSRName, r.opts.Keys.Dir, c.Output.KeyFile)
 	}
-	var issued []byte
-	var waited time.Duration
-	err = r.stage(ctx, r.api, func() error {
-		var csr *certv1.CertificateSigningRequest // the watcher's copy, when it has one
-		if r.watcher != nil {
-			if err := r.watcher.Synced(ctx); err != nil {
-				return err
-			}
-			csr, _ = r.watcher.Get(rec.CSRName)
+	var csr *certv1.CertificateSigningRequest // the watcher's copy, when it has one
+	if r.watcher != nil {
+		if err := r.watcher.Synced(ctx); err != nil {
+			return err
 		}
-		issued, waited, err = r.approveAndWait(ctx, c, rec, csr, func() error { return nil })
-		return err
-	})
-	if err != nil || issued == nil {
-		return err
+		csr, _ = r.watcher.Get(rec.CSRName)
 	}
-	return r.stage(ctx, r.local, func() error { return r.collect(c, rec, key, issued, waited) })
+	return r.await(ctx, c, rec, key, csr, func() error { return nil })
 }
 
 // approveAndWait approves the CSR when the configuration says so (csr is
@@ -119,6 +140,7 @@ func (r *runner) approveAndWait(ctx context.Context, c *config.Certificate, rec 
 		if _, err := kube.Approve(ctx, r.opts.CSRs, csr); err != nil {
 			return nil, 0, errors.Join(err, durable())
 		}
+		fault.Point(fault.AfterApprove)
 		r.report(Event{Addr: c.Addr, Phase: PhaseApproved, CSRName: rec.CSRName})
 	} else if !approved {
 		r.report(Event{Addr: c.Addr, Phase: PhaseAwaitApproval, CSRName: rec.CSRName,
@@ -130,6 +152,7 @@ func (r *runner) approveAndWait(ctx context.Context, c *config.Certificate, rec 
 	if r.watcher == nil {
 		return nil, 0, r.leavePending(c, rec)
 	}
+	fault.Point(fault.Waiting)
 	start := time.Now()
 	waitCtx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
 	defer cancel()

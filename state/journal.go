@@ -10,6 +10,8 @@ import (
 	"maps"
 	"os"
 	"slices"
+
+	"github.com/certform/certform/internal/fault"
 )
 
 // The journal: while apply runs, each finished change to an address is
@@ -65,6 +67,7 @@ func (l *Local) Record(lineage string, changes map[string]*Certificate) error {
 	if _, err := l.journal.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("writing state journal: %w", err)
 	}
+	fault.Point(fault.JournalAppend)
 	if err := l.journal.Sync(); err != nil {
 		return fmt.Errorf("syncing state journal: %w", err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/certform/certform/apply"
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -79,6 +80,12 @@ func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 			}
 		}
 	}
+	// Write the state as loaded: this fixes a new state's lineage (which
+	// labels every CSR) before anything can be submitted, and makes a
+	// journal left by a killed run part of the state file.
+	if err := w.backend.Persist(prior); err != nil {
+		return exitError, err
+	}
 	if !p.HasChanges() {
 		return exitOK, nil
 	}
@@ -94,6 +101,7 @@ func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 		Record: func(changes map[string]*state.Certificate) error { return w.backend.Record(prior.Lineage, changes) },
 		Report: progress.Report,
 	})
+	fault.Point(fault.StatePersist)
 	if perr := w.backend.Persist(final); perr != nil {
 		err = errors.Join(err, perr)
 	}

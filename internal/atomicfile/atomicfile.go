@@ -6,6 +6,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+
+	"github.com/certform/certform/internal/fault"
 )
 
 // DirMode is the mode of parent directories that Write creates.
@@ -79,7 +81,7 @@ func WriteAllUnsynced(files ...File) (dirs []string, err error) {
 	}
 	dirSet := map[string]bool{}
 	next := 0
-	for _, f := range files {
+	for i, f := range files {
 		src := f.From
 		if src == "" {
 			src, next = tmps[next], next+1
@@ -88,6 +90,9 @@ func WriteAllUnsynced(files ...File) (dirs []string, err error) {
 		}
 		if err := os.Rename(src, f.Path); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", f.Path, err)
+		}
+		if i == 0 && len(files) > 1 {
+			fault.Point(fault.AfterFirstWrite)
 		}
 		dirSet[filepath.Dir(f.Path)] = true
 	}

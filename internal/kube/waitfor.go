@@ -91,3 +91,14 @@ func (w *Watcher) Synced(ctx context.Context) error {
 		}
 	}
 }
+
+// List returns the watcher's current copies of every CSR it follows.
+func (w *Watcher) List() []*certv1.CertificateSigningRequest {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]*certv1.CertificateSigningRequest, 0, len(w.objects))
+	for _, csr := range w.objects {
+		out = append(out, csr)
+	}
+	return out
+}

@@ -19,6 +19,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -33,12 +34,33 @@ func World(ctx context.Context, cfg *config.Config, prior *state.State, csrs kub
 	if w.PendingKeys, err = keys.Fingerprints(); err != nil {
 		return w, err
 	}
+	movedKeys(cfg, prior, w.PendingKeys)
 	if len(prior.Certificates) == 0 {
 		w.CSRs = map[string]plan.CSRObservation{}
 		return w, nil // nothing of ours can be in the cluster yet
 	}
 	w.CSRs, err = CSRs(ctx, csrs, prior.Lineage)
 	return w, err
+}
+
+// movedKeys adds the keys of pending records that an interrupted collect
+// already moved from the keystore to the configured key file.
+func movedKeys(cfg *config.Config, prior *state.State, held map[string]bool) {
+	for _, c := range cfg.Certificates {
+		rec := prior.Certificates[c.Addr]
+		if rec == nil || rec.Status != state.StatusPending || held[rec.KeySHA256] {
+			continue
+		}
+		data, err := os.ReadFile(c.Output.KeyFile)
+		if err != nil {
+			continue
+		}
+		if key, err := pki.ParsePrivateKeyPEM(data); err == nil {
+			if fp, _ := pki.Fingerprint(key.Public()); fp == rec.KeySHA256 {
+				held[fp] = true
+			}
+		}
+	}
 }
 
 func outputPaths(cfg *config.Config, prior *state.State) []string {

@@ -66,6 +66,8 @@ type Options struct {
 	Targets []string
 	// Replace forces reissue of these addresses.
 	Replace []string
+	// Destroy plans the deletion of every address in state.
+	Destroy bool
 }
 
 // Make computes the plan for desired against prior and the observed world,
@@ -73,6 +75,10 @@ type Options struct {
 func Make(desired *config.Config, prior *state.State, world World, now time.Time, opts Options) *Plan {
 	p := &Plan{Lineage: prior.Lineage, Serial: prior.Serial, Created: now}
 	seen := map[string]bool{}
+	reason := "not in configuration"
+	if opts.Destroy {
+		desired, reason = &config.Config{}, "destroy requested"
+	}
 	for _, c := range desired.Certificates {
 		seen[c.Addr] = true
 		if !targeted(c.Addr, opts.Targets) {
@@ -87,7 +93,7 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 			continue
 		}
 		p.Changes = append(p.Changes, &Change{Addr: addr, Action: Delete, Before: prior.Certificates[addr],
-			Reasons: []string{"not in configuration"}})
+			Reasons: []string{reason}})
 	}
 	slices.SortFunc(p.Changes, func(a, b *Change) int { return strings.Compare(a.Addr, b.Addr) })
 	return p

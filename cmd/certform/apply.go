@@ -30,9 +30,22 @@ type ApplyOptions struct {
 }
 
 func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+	return applyCommand(ctx, g, args, s, false)
+}
+
+// destroy: apply a plan that deletes every address in state: the CSR
+// objects certform made and the files it wrote that still hold what it
+// wrote.
+func runDestroy(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+	return applyCommand(ctx, g, args, s, true)
+}
+
+func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Streams, destroy bool) (int, error) {
 	var o ApplyOptions
-	fs := newFlagSet("apply", g, s)
+	name := map[bool]string{false: "apply", true: "destroy"}[destroy]
+	fs := newFlagSet(name, g, s)
 	o.addFlags(fs)
+	o.Destroy = destroy
 	fs.BoolVar(&o.AutoApprove, "auto-approve", false, "apply without asking for confirmation (CI); unrelated to CSR approval, see self_approve")
 	fs.IntVar(&o.Parallelism, "parallelism", apply.DefaultParallelism, "how many certificates to work on at once")
 	fs.DurationVar(&o.WaitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for each CSR to be approved and signed")
@@ -40,8 +53,8 @@ func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
-	if fs.NArg() > 1 {
-		return exitError, withHint(fmt.Errorf("apply takes at most one argument, a saved plan, got %q", fs.Args()), "pass the directory with --chdir")
+	if fs.NArg() > 1 || destroy && fs.NArg() > 0 {
+		return exitError, withHint(fmt.Errorf("%s takes at most one argument, a saved plan (apply only), got %q", name, fs.Args()), "pass the directory with --chdir")
 	}
 	planFile := fs.Arg(0)
 	if planFile != "" && (len(o.Targets) > 0 || len(o.Replace) > 0 || !o.Refresh) {
@@ -54,7 +67,7 @@ func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 	if err != nil {
 		return exitError, err
 	}
-	if err := w.lock(ctx, "apply", o.LockTimeout); err != nil {
+	if err := w.lock(ctx, name, o.LockTimeout); err != nil {
 		return exitError, err
 	}
 	defer w.backend.Unlock()
@@ -96,16 +109,23 @@ func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 	progress := &views.ApplyProgress{W: s.Out, Col: col}
 	fmt.Fprintln(s.Out)
 	start := time.Now()
+	stopTicker := progress.Remind(start, reminderInterval(s.Out))
 	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
 		CSRs: csrs, Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
 		Record: func(changes map[string]*state.Certificate) error { return w.backend.Record(prior.Lineage, changes) },
 		Report: progress.Report,
 	})
+	stopTicker()
 	fault.Point(fault.StatePersist)
 	if perr := w.backend.Persist(final); perr != nil {
 		err = errors.Join(err, perr)
 	}
 	summary := applySummary(final, time.Since(start))
+	if ctx.Err() != nil {
+		fmt.Fprintln(s.Out, col.Red("Apply interrupted.")+" "+summary)
+		return exitError, withHint(errors.New("interrupted; what finished is in state"),
+			"run certform apply again: it collects the CSRs left pending with the keys kept for them")
+	}
 	if err != nil {
 		fmt.Fprintln(s.Out, col.Red("Apply failed.")+" "+summary)
 		return exitError, withHint(err, "what finished is in state; fix the cause and run certform apply again to continue")
@@ -141,6 +161,15 @@ func applySummary(st *state.State, elapsed time.Duration) string {
 		n[c.Status]++
 	}
 	return fmt.Sprintf("%d issued, %d pending, in %s.", n[state.StatusIssued], n[state.StatusPending], elapsed.Round(time.Millisecond))
+}
+
+// reminderInterval is how often apply repeats who must approve what:
+// every 10 s on a terminal, every minute in a log.
+func reminderInterval(w io.Writer) time.Duration {
+	if f, ok := w.(*os.File); ok && isTerminal(f) {
+		return 10 * time.Second
+	}
+	return time.Minute
 }
 
 // confirm asks for "yes" on a terminal; without one, only --auto-approve

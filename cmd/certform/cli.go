@@ -91,6 +91,7 @@ type command struct {
 var commands = map[string]command{
 	"plan":         {"show what apply would do", runPlan},
 	"apply":        {"issue, renew and write certificates", runApply},
+	"destroy":      {"delete every certificate in state: its CSR and files", runDestroy},
 	"validate":     {"check the configuration without contacting the cluster", runValidate},
 	"fmt":          {"rewrite configuration files in canonical format", runFmt},
 	"show":         {"show a saved plan, or the state", runShow},
@@ -104,7 +105,8 @@ const usage = `usage: certform [global flags] COMMAND [flags]
 
 commands:
   plan       show what apply would do
-  apply      issue, renew and write certificates
+  apply      issue, renew and write certificates (apply [PLANFILE])
+  destroy    delete every certificate in state: its CSR and the files certform wrote
   validate   check the configuration without contacting the cluster
   fmt        rewrite configuration files in canonical format
   convert    turn a cfssl CSR JSON into a certificate block (convert cfssl FILE)
@@ -140,6 +142,12 @@ func Main(args []string, s Streams) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	go func() {
+		// After the first signal, stop catching them: a second Ctrl-C ends
+		// the process at once, as people expect.
+		<-ctx.Done()
+		stop()
+	}()
 	code, err := cmd.run(ctx, g, rest[1:], s)
 	if err != nil {
 		return report(s.Err, err)

@@ -18,6 +18,7 @@ import (
 // PlanOptions are the flags shared by plan and apply for making a plan.
 type PlanOptions struct {
 	Refresh     bool
+	Destroy     bool // plan to delete everything in state
 	Targets     []string
 	Replace     []string
 	LockTimeout time.Duration
@@ -43,7 +44,7 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 			return nil, withHint(err, "check that the cluster is reachable, or pass --refresh=false to plan from state alone")
 		}
 	}
-	return plan.Make(w.cfg, prior, world, time.Now(), plan.Options{Targets: o.Targets, Replace: o.Replace}), nil
+	return plan.Make(w.cfg, prior, world, time.Now(), plan.Options{Targets: o.Targets, Replace: o.Replace, Destroy: o.Destroy}), nil
 }
 
 func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {

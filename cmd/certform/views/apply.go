@@ -3,6 +3,8 @@ package views
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -14,19 +16,66 @@ type ApplyProgress struct {
 	W   io.Writer
 	Col Colorizer
 
-	mu sync.Mutex
+	mu       sync.Mutex
+	awaiting map[string]string // address → CSR waiting for a person's approval
+}
+
+// Remind prints, every interval until the returned stop is called, which
+// CSRs still wait for approval and the command that approves them.
+func (v *ApplyProgress) Remind(start time.Time, interval time.Duration) (stop func()) {
+	done := make(chan struct{})
+	go func() {
+		t := time.NewTicker(interval)
+		defer t.Stop()
+		for {
+			select {
+			case <-done:
+				return
+			case <-t.C:
+				v.remind(time.Since(start))
+			}
+		}
+	}()
+	return func() { close(done) }
+}
+
+func (v *ApplyProgress) remind(elapsed time.Duration) {
+	v.mu.Lock()
+	defer v.mu.Unlock()
+	if len(v.awaiting) == 0 {
+		return
+	}
+	names := make([]string, 0, len(v.awaiting))
+	for _, n := range v.awaiting {
+		names = append(names, n)
+	}
+	slices.Sort(names)
+	fmt.Fprintf(v.W, "still waiting for approval of %d CSR(s) after %s: kubectl certificate approve %s\n",
+		len(names), elapsed.Round(time.Second), strings.Join(names, " "))
 }
 
 // Report prints one event.
 func (v *ApplyProgress) Report(ev apply.Event) {
 	v.mu.Lock()
 	defer v.mu.Unlock()
+	if v.awaiting == nil {
+		v.awaiting = map[string]string{}
+	}
+	if ev.Phase == apply.PhaseAwaitApproval {
+		v.awaiting[ev.Addr] = ev.CSRName
+	} else if ev.Phase != apply.PhaseSubmitted {
+		delete(v.awaiting, ev.Addr)
+	}
 	addr := v.Col.Bold(ev.Addr)
 	switch ev.Phase {
 	case apply.PhaseStart:
 		fmt.Fprintf(v.W, "%s: %s...\n", addr, map[string]string{"create": "issuing", "renew": "renewing", "replace": "replacing"}[ev.Message])
 	case apply.PhaseSubmitted:
-		fmt.Fprintf(v.W, "%s: submitted CSR %s\n", addr, ev.CSRName)
+		if ev.Message != "" {
+			fmt.Fprintf(v.W, "%s: %s: CSR %s\n", addr, ev.Message, ev.CSRName)
+		} else {
+			fmt.Fprintf(v.W, "%s: submitted CSR %s\n", addr, ev.CSRName)
+		}
 	case apply.PhaseApproved:
 		fmt.Fprintf(v.W, "%s: approved CSR %s (self_approve)\n", addr, ev.CSRName)
 	case apply.PhaseAwaitApproval:

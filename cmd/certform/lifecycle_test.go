@@ -1,0 +1,90 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+
+	certv1 "k8s.io/api/certificates/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/state"
+)
+
+// TestInterruptedApplyResumes sends SIGINT while apply waits for approval:
+// apply stops, keeps the pending CSR in state, exits 1, and the next apply
+// collects the certificate once a person approves.
+func TestInterruptedApplyResumes(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, clientCert("interrupted", false))
+	cmd := certformCmd(dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
+	var out strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	name := waitForPending(t, c.AdminKubeconfig, "interrupted")
+	// The CSR exists; give apply the signal while it waits.
+	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
+		t.Fatal(err)
+	}
+	err := cmd.Wait()
+	if err == nil || cmd.ProcessState.ExitCode() != exitError {
+		t.Fatalf("interrupted apply: %v, want exit 1\n%s", err, out.String())
+	}
+	for _, want := range []string{"Apply interrupted.", "certform: hint: run certform apply again"} {
+		if !strings.Contains(out.String(), want) {
+			t.Errorf("output lacks %q\n%s", want, out.String())
+		}
+	}
+	if rec := readState(t, dir).Certificates["certificate.interrupted"]; rec == nil || rec.Status != state.StatusPending || rec.CSRName != name {
+		t.Fatalf("state after interrupt: %+v, want CSR %s pending", rec, name)
+	}
+	setCondition(t, c.AdminKubeconfig, name, certv1.CertificateApproved)
+	if r := certform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply after interrupt\n%s", r)
+	}
+	checkConverged(t, dir, c.AdminKubeconfig, "interrupted")
+}
+
+// TestDestroy deletes what certform made, and only that: a file edited by
+// someone else stays, with a warning.
+func TestDestroy(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, clientCert("doomed", true)+clientCert("edited", true))
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	st := readState(t, dir)
+	edited := filepath.Join(dir, "edited.crt")
+	os.WriteFile(edited, []byte("changed by a person\n"), 0o644)
+	r := certform(t, dir, c.AdminKubeconfig, "destroy", "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("destroy\n%s", r)
+	}
+	mustContain(t, r, "Plan: 0 to issue, 0 to renew, 0 to replace, 0 to update, 2 to delete.", "destroy requested",
+		"left "+"edited.crt in place: it was modified outside certform")
+	for _, f := range []string{"doomed.key", "doomed.crt", "edited.key"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
+			t.Errorf("%s still exists (err = %v)", f, err)
+		}
+	}
+	if data, _ := os.ReadFile(edited); string(data) != "changed by a person\n" {
+		t.Error("destroy removed or changed a file someone else edited")
+	}
+	if after := readState(t, dir); len(after.Certificates) != 0 {
+		t.Errorf("state after destroy: %v", after.Addrs())
+	}
+	cs, _ := kube.NewClientset(kube.Options{Kubeconfig: c.AdminKubeconfig})
+	for _, rec := range st.Certificates {
+		_, err := cs.CertificatesV1().CertificateSigningRequests().Get(context.Background(), rec.CSRName, metav1.GetOptions{})
+		if !apierrors.IsNotFound(err) {
+			t.Errorf("CSR %s after destroy: err = %v, want NotFound", rec.CSRName, err)
+		}
+	}
+}

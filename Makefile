@@ -41,5 +41,9 @@ demo: build cluster-bin
 fuzz:
 	./hack/fuzz.sh $(FUZZTIME)
 
+# Benchmarks against the real local cluster (minutes; not part of make test).
+bench: cluster-bin
+	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) $(GO) test ./bench -run '^$$' -bench . -benchtime 3x
+
 clean:
 	rm -rf $(BIN) .demo

@@ -124,7 +124,7 @@ func TestApplyDenied(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	name := waitForPending(t, c.AdminKubeconfig, "denied")
+	name := waitForPending(t, c.AdminKubeconfig, dir, "denied")
 	setCondition(t, c.AdminKubeconfig, name, certv1.CertificateDenied)
 	err := cmd.Wait()
 	if err == nil {
@@ -153,8 +153,10 @@ func readState(t *testing.T, dir string) *state.State {
 	return st
 }
 
-// waitForPending waits for the certform CSR of address certificate.NAME.
-func waitForPending(t *testing.T, kubeconfig, name string) string {
+// waitForPending waits for the CSR of address certificate.NAME made by the
+// apply running in dir (its state's lineage tells it from CSRs of other
+// tests that used the same address).
+func waitForPending(t *testing.T, kubeconfig, dir, name string) string {
 	t.Helper()
 	cs, err := kube.NewClientset(kube.Options{Kubeconfig: kubeconfig})
 	if err != nil {
@@ -168,8 +170,15 @@ func waitForPending(t *testing.T, kubeconfig, name string) string {
 	}
 	defer w.Stop()
 	for ev := range w.ResultChan() {
-		if csr, ok := ev.Object.(*certv1.CertificateSigningRequest); ok && csr.Annotations[kube.AnnotationAddr] == "certificate."+name {
-			return csr.Name
+		csr, ok := ev.Object.(*certv1.CertificateSigningRequest)
+		if !ok || csr.Annotations[kube.AnnotationAddr] != "certificate."+name {
+			continue
+		}
+		// apply writes the state (and so its lineage) before it submits.
+		if data, err := os.ReadFile(filepath.Join(dir, state.DefaultPath)); err == nil {
+			if st, err := state.Decode(data); err == nil && st.Lineage == csr.Labels[kube.LabelLineage] {
+				return csr.Name
+			}
 		}
 	}
 	t.Fatalf("no CSR for certificate.%s appeared", name)

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
 	certv1 "k8s.io/api/certificates/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -28,8 +29,11 @@ func TestInterruptedApplyResumes(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	name := waitForPending(t, c.AdminKubeconfig, "interrupted")
-	// The CSR exists; give apply the signal while it waits.
+	name := waitForPending(t, c.AdminKubeconfig, dir, "interrupted")
+	// Signal once the pending record is in the state journal, that is, when
+	// apply waits for approval (an earlier signal is covered by adoption,
+	// see TestKilledApplyConverges).
+	waitForFileContaining(t, filepath.Join(dir, state.DefaultPath+".journal"), name)
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
@@ -87,4 +91,18 @@ func TestDestroy(t *testing.T) {
 			t.Errorf("CSR %s after destroy: err = %v, want NotFound", rec.CSRName, err)
 		}
 	}
+}
+
+// waitForFileContaining waits, watching the file's directory, until path
+// holds want.
+func waitForFileContaining(t *testing.T, path, want string) {
+	t.Helper()
+	deadline := time.Now().Add(time.Minute)
+	for time.Now().Before(deadline) {
+		if data, err := os.ReadFile(path); err == nil && strings.Contains(string(data), want) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond) // polling a file another process writes
+	}
+	t.Fatalf("%s never contained %q", path, want)
 }

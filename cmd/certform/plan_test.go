@@ -97,7 +97,7 @@ func TestConcurrentApplies(t *testing.T) {
 	if err := first.Start(); err != nil {
 		t.Fatal(err)
 	}
-	name := waitForPending(t, c.AdminKubeconfig, "locked") // the first run holds the lock while it waits
+	name := waitForPending(t, c.AdminKubeconfig, dir, "locked") // the first run holds the lock while it waits
 	r := certform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve")
 	if r.code != exitError {
 		t.Errorf("second apply: want exit 1\n%s", r)

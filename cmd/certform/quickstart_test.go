@@ -35,7 +35,7 @@ func TestQuickstart(t *testing.T) {
 	if err := apply.Start(); err != nil {
 		t.Fatal(err)
 	}
-	name := waitForPending(t, c.AdminKubeconfig, "my-svc")
+	name := waitForPending(t, c.AdminKubeconfig, dir, "my-svc")
 	setCondition(t, c.AdminKubeconfig, name, certv1.CertificateApproved)
 	if err := apply.Wait(); err != nil {
 		t.Fatalf("apply: %v\n%s", err, out.String())

@@ -26,7 +26,7 @@ func TestWaitSurvivesAPIServerRestart(t *testing.T) {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	name := waitForPending(t, c.AdminKubeconfig, "restart")
+	name := waitForPending(t, c.AdminKubeconfig, dir, "restart")
 	if err := c.RestartAPIServer(); err != nil {
 		t.Fatalf("restarting kube-apiserver: %v", err)
 	}

@@ -113,12 +113,17 @@ func (r *runner) resume(ctx context.Context, ch *plan.Change) error {
 		return fmt.Errorf("the key of CSR %s is neither kept in %s nor in %s; run plan again to replace it",
 			rec.CSRName, r.opts.Keys.Dir, c.Output.KeyFile)
 	}
-	var csr *certv1.CertificateSigningRequest // the watcher's copy, when it has one
-	if r.watcher != nil {
-		if err := r.watcher.Synced(ctx); err != nil {
-			return err
+	// The object as last listed (the watcher's copy, or one List per run
+	// with --no-wait): approved already, or even issued.
+	var csr *certv1.CertificateSigningRequest
+	csrs, err := r.lineageCSRs(ctx)
+	if err != nil {
+		return err
+	}
+	for _, obj := range csrs {
+		if obj.Name == rec.CSRName && string(obj.UID) == rec.CSRUID {
+			csr = obj
 		}
-		csr, _ = r.watcher.Get(rec.CSRName)
 	}
 	return r.await(ctx, c, rec, key, csr, func() error { return nil })
 }
@@ -149,7 +154,10 @@ func (r *runner) approveAndWait(ctx context.Context, c *config.Certificate, rec 
 	if err := durable(); err != nil {
 		return nil, 0, err
 	}
-	if r.watcher == nil {
+	if r.watcher == nil { // --no-wait: collect what is issued already, wait for nothing
+		if csr != nil && len(csr.Status.Certificate) > 0 {
+			return csr.Status.Certificate, 0, nil
+		}
 		return nil, 0, r.leavePending(c, rec)
 	}
 	fault.Point(fault.Waiting)

@@ -91,6 +91,7 @@ type command struct {
 var commands = map[string]command{
 	"plan":         {"show what apply would do", runPlan},
 	"apply":        {"issue, renew and write certificates", runApply},
+	"approve":      {"approve or deny pending CSRs by policy", runApprove},
 	"destroy":      {"delete every certificate in state: its CSR and files", runDestroy},
 	"validate":     {"check the configuration without contacting the cluster", runValidate},
 	"fmt":          {"rewrite configuration files in canonical format", runFmt},
@@ -110,6 +111,7 @@ commands:
   validate   check the configuration without contacting the cluster
   fmt        rewrite configuration files in canonical format
   convert    turn a cfssl CSR JSON into a certificate block (convert cfssl FILE)
+  approve    approve or deny pending CSRs by policy (approve --policy DIR [--watch] [--dry-run])
   show       show a saved plan (show PLANFILE), or the state
   state      inspect and edit state: list, show ADDR, rm ADDR..., mv FROM TO
   force-unlock ID   explain who holds the state lock

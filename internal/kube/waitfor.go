@@ -102,3 +102,16 @@ func (w *Watcher) List() []*certv1.CertificateSigningRequest {
 	}
 	return out
 }
+
+// Snapshot returns the watcher's current objects and a channel that is
+// closed at the next change, so a caller can act on every change without
+// missing one.
+func (w *Watcher) Snapshot() ([]*certv1.CertificateSigningRequest, <-chan struct{}) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	out := make([]*certv1.CertificateSigningRequest, 0, len(w.objects))
+	for _, csr := range w.objects {
+		out = append(out, csr)
+	}
+	return out, w.changed
+}

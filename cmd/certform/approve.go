@@ -1,0 +1,146 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/certform/certform/approver"
+	"github.com/certform/certform/internal/kube"
+)
+
+// ApproveOptions are approve's flags.
+type ApproveOptions struct {
+	Policy         string
+	DryRun         bool
+	Watch          bool
+	JSON           bool
+	DenyUnmatched  bool
+	Explain        string
+	LeaderElect    bool
+	LeaseNamespace string
+	LeaseName      string
+	LeaseDuration  time.Duration
+	MetricsAddr    string
+}
+
+// approve: decide pending CSRs by policy (docs/approver.md).
+func runApprove(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+	var o ApproveOptions
+	fs := newFlagSet("approve", g, s)
+	fs.StringVar(&o.Policy, "policy", "", "policy `DIR` (every *.hcl file) or file; required")
+	fs.BoolVar(&o.DryRun, "dry-run", false, "print decisions, change nothing")
+	fs.BoolVar(&o.Watch, "watch", false, "keep running and decide CSRs as they appear")
+	fs.BoolVar(&o.JSON, "json", false, "print one JSON object per decision")
+	fs.BoolVar(&o.DenyUnmatched, "deny-unmatched", false, "deny CSRs no policy applies to, instead of leaving them")
+	fs.StringVar(&o.Explain, "explain", "", "show how the policies decide CSR `NAME`, and change nothing")
+	fs.BoolVar(&o.LeaderElect, "leader-elect", true, "with --watch: decide only while holding a Lease, so replicas never double-decide")
+	fs.StringVar(&o.LeaseNamespace, "lease-namespace", "default", "namespace of the leader-election Lease")
+	fs.StringVar(&o.LeaseName, "lease-name", "certform-approver", "name of the leader-election Lease")
+	fs.DurationVar(&o.LeaseDuration, "lease-duration", 15*time.Second, "how long a Lease lasts without renewal")
+	fs.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9090) at /metrics")
+	if err := fs.Parse(args); err != nil {
+		return exitError, err
+	}
+	if o.Policy == "" {
+		return exitError, withHint(errors.New("approve needs --policy"), "certform approve --policy policies/ [--dry-run] [--watch]")
+	}
+	policies, files, diags := approver.Load(o.Policy)
+	if err := renderDiags(s, files, diags, false); err != nil {
+		return exitError, err
+	}
+	if diags.HasErrors() {
+		return exitError, errReported
+	}
+	opts := kube.Options{Kubeconfig: g.Kubeconfig, Context: g.Context}
+	cs, err := kube.NewClientset(opts)
+	if err != nil {
+		return exitError, withHint(err, "point certform at a cluster with --kubeconfig or $KUBECONFIG")
+	}
+	csrs := cs.CertificatesV1().CertificateSigningRequests()
+	if o.Explain != "" {
+		return o.explain(ctx, csrs, policies, s)
+	}
+	run := approver.Options{CSRs: csrs, Policies: policies, DryRun: o.DryRun, DenyUnmatched: o.DenyUnmatched,
+		Report: decisionPrinter(s, o.JSON, o.DryRun)}
+	if o.MetricsAddr != "" {
+		run.Metrics = &approver.Metrics{}
+		if err := serveMetrics(ctx, o.MetricsAddr, run.Metrics); err != nil {
+			return exitError, err
+		}
+	}
+	switch {
+	case !o.Watch:
+		err = approver.Once(ctx, run)
+	case o.LeaderElect && !o.DryRun:
+		err = approver.WatchAsLeader(ctx, run, approver.Election{Client: cs, Namespace: o.LeaseNamespace,
+			Name: o.LeaseName, LeaseDuration: o.LeaseDuration})
+	default:
+		err = approver.Watch(ctx, run)
+	}
+	if err != nil {
+		return exitError, err
+	}
+	return exitOK, nil
+}
+
+func (o *ApproveOptions) explain(ctx context.Context, csrs kube.CSRs, policies []*approver.Policy, s Streams) (int, error) {
+	csr, err := csrs.Get(ctx, o.Explain, metav1.GetOptions{})
+	if err != nil {
+		return exitError, fmt.Errorf("reading CSR %s: %w", o.Explain, err)
+	}
+	d := approver.Decide(csr, policies)
+	fmt.Fprintf(s.Out, "CSR %s (signer %s, requester %s):\n", csr.Name, csr.Spec.SignerName, csr.Spec.Username)
+	for _, line := range d.Trace {
+		fmt.Fprintf(s.Out, "  - %s\n", line)
+	}
+	fmt.Fprintf(s.Out, "decision: %s: %s\n", d.Verdict, d.Message)
+	return exitOK, nil
+}
+
+// decisionPrinter reports each decision as a line, or as a JSON object.
+func decisionPrinter(s Streams, asJSON, dryRun bool) func(approver.Decision, error) {
+	var mu sync.Mutex
+	return func(d approver.Decision, err error) {
+		mu.Lock()
+		defer mu.Unlock()
+		if asJSON {
+			v := map[string]any{"csr": d.CSR, "verdict": d.Verdict, "policy": d.Policy, "rule": d.Rule,
+				"message": d.Message, "dry_run": dryRun, "time": time.Now().UTC().Format(time.RFC3339Nano)}
+			if err != nil {
+				v["error"] = err.Error()
+			}
+			json.NewEncoder(s.Out).Encode(v)
+			return
+		}
+		prefix := ""
+		if dryRun {
+			prefix = "(dry run) "
+		}
+		if err != nil {
+			fmt.Fprintf(s.Err, "certform: error: %v\n", err)
+			return
+		}
+		fmt.Fprintf(s.Out, "%s%s %s: %s\n", prefix, d.CSR, d.Verdict, d.Message)
+	}
+}
+
+func serveMetrics(ctx context.Context, addr string, m *approver.Metrics) error {
+	l, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("serving metrics: %w", err)
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", m)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(l)
+	go func() { <-ctx.Done(); srv.Close() }()
+	return nil
+}

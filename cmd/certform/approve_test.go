@@ -1,0 +1,213 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	authv1 "k8s.io/api/authentication/v1"
+	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/testcluster"
+)
+
+const teamPolicy = `
+policy "team-a-serving" {
+  signer_names = ["kubernetes.io/kubelet-serving"]
+  requesters {
+    service_accounts = ["team-a:*"]
+  }
+  allowed {
+    dns_names      = ["*.team-a.svc"]
+    ip_ranges      = ["10.0.0.0/8"]
+    common_names   = ["system:node:*"]
+    organizations  = ["system:nodes"]
+    usages         = ["digital signature", "key encipherment", "server auth"]
+    key_algorithms = ["ecdsa"]
+    max_expiration = "720h"
+  }
+}
+`
+
+// servingCert is a kubelet-serving certificate for host, as team-a asks.
+func servingCert(name, host string) string {
+	return fmt.Sprintf(`
+certificate %q {
+  common_name = "system:node:%s"
+  hosts       = [%q]
+  subject { organization = ["system:nodes"] }
+  signer_name        = "kubernetes.io/kubelet-serving"
+  expiration_seconds = 3600
+  output {
+    key_file  = "%s.key"
+    cert_file = "%s.crt"
+  }
+}
+`, name, name, host, name, name)
+}
+
+// serviceAccountKubeconfig makes service account NS/NAME, lets it create and
+// read CSRs, and returns a kubeconfig that authenticates as it.
+func serviceAccountKubeconfig(t *testing.T, c *testcluster.Cluster, ns, name string) string {
+	t.Helper()
+	cs, err := c.AdminClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	if _, err := cs.CoreV1().ServiceAccounts(ns).Create(ctx, &corev1.ServiceAccount{ObjectMeta: metav1.ObjectMeta{Name: name}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	binding := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: "csr-" + ns + "-" + name},
+		RoleRef:    rbacv1.RoleRef{APIGroup: "rbac.authorization.k8s.io", Kind: "ClusterRole", Name: testcluster.RestrictedUser},
+		Subjects:   []rbacv1.Subject{{Kind: "ServiceAccount", Namespace: ns, Name: name}},
+	}
+	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	tok, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{}}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := clientcmd.LoadFromFile(c.AdminKubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ai := range cfg.AuthInfos {
+		ai.ClientCertificateData, ai.ClientKeyData, ai.Token = nil, nil, tok.Status.Token
+	}
+	path := filepath.Join(t.TempDir(), "sa.kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestApproverOnce: a CSR from team-a's service account for allowed names
+// is approved and then issued by the real signer; one for another team's
+// name is denied naming the rule; one for a signer no policy covers is
+// left pending.
+func TestApproverOnce(t *testing.T) {
+	c := sharedCluster(t)
+	sa := serviceAccountKubeconfig(t, c, "team-a", "builder")
+	policies := writeConfig(t, teamPolicy)
+	dir := writeConfig(t, servingCert("good", "web.team-a.svc")+servingCert("bad", "web.team-b.svc")+clientCert("other", false))
+	if r := certform(t, dir, sa, "apply", "--auto-approve", "--no-wait"); r.code != exitOK {
+		t.Fatalf("apply --no-wait as the service account\n%s", r)
+	}
+	st := readState(t, dir)
+	good, bad, other := st.Certificates["certificate.good"].CSRName, st.Certificates["certificate.bad"].CSRName, st.Certificates["certificate.other"].CSRName
+
+	r := certform(t, ".", c.AdminKubeconfig, "approve", "--policy", policies, "--dry-run")
+	mustContain(t, r, "(dry run) "+good+" approve", "(dry run) "+bad+" deny")
+	r = certform(t, ".", c.AdminKubeconfig, "approve", "--policy", policies, "--explain", bad)
+	mustContain(t, r, `policy "team-a-serving" applies and denies: dns_names: DNS name "web.team-b.svc" is not allowed`, "decision: deny")
+
+	r = certform(t, ".", c.AdminKubeconfig, "approve", "--policy", policies)
+	if r.code != exitOK {
+		t.Fatalf("approve\n%s", r)
+	}
+	mustContain(t, r, good+` approve: approved by certform policy "team-a-serving"`,
+		bad+` deny: denied by certform policy "team-a-serving": dns_names: DNS name "web.team-b.svc" is not allowed`)
+	if strings.Contains(r.stdout, other+" approve") || strings.Contains(r.stdout, other+" deny") {
+		t.Errorf("a CSR no policy covers was decided\n%s", r)
+	}
+
+	r = certform(t, dir, sa, "apply", "--auto-approve", "--target", "certificate.good", "--wait-timeout=1m")
+	mustContain(t, r, "certificate.good: issued")
+	r = certform(t, dir, sa, "plan")
+	mustContain(t, r, "certificate.bad must be replaced", "dns_names")
+	csr, err := csrClient(t, c.AdminKubeconfig).Get(context.Background(), other, metav1.GetOptions{})
+	if err != nil || kube.IsApproved(csr) || len(csr.Status.Conditions) != 0 {
+		t.Errorf("the CSR no policy covers: %v %+v, want it left pending", err, csr.Status.Conditions)
+	}
+}
+
+// TestApproverReplicasDecideOnce runs two --watch replicas; every CSR is
+// decided by exactly one of them.
+func TestApproverReplicasDecideOnce(t *testing.T) {
+	c := sharedCluster(t)
+	sa := serviceAccountKubeconfig(t, c, "team-a", "builder")
+	policies := writeConfig(t, teamPolicy)
+	port := freePort(t)
+	var outs [2]*bytes.Buffer
+	for i := range outs {
+		args := []string{"approve", "--policy", policies, "--watch", "--json", "--lease-duration=2s",
+			"--lease-name=replicas-" + strings.ReplaceAll(filepath.Base(policies), "_", "-")}
+		if i == 0 {
+			args = append(args, "--metrics-addr=127.0.0.1:"+port)
+		}
+		cmd := certformCmd(".", c.AdminKubeconfig, args...)
+		outs[i] = &bytes.Buffer{}
+		cmd.Stdout, cmd.Stderr = outs[i], outs[i]
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+	}
+	var hcl strings.Builder
+	for i := 0; i < 6; i++ {
+		hcl.WriteString(servingCert(fmt.Sprintf("r%d", i), fmt.Sprintf("r%d.team-a.svc", i)))
+	}
+	dir := writeConfig(t, hcl.String())
+	r := certform(t, dir, sa, "apply", "--auto-approve", "--wait-timeout=90s")
+	if r.code != exitOK {
+		t.Fatalf("apply waiting for the approver replicas\n%s\n--- replica 0\n%s\n--- replica 1\n%s", r, outs[0], outs[1])
+	}
+	st := readState(t, dir)
+	all := outs[0].String() + outs[1].String()
+	for addr, rec := range st.Certificates {
+		if n := strings.Count(all, `"csr":"`+rec.CSRName+`"`); n != 1 {
+			t.Errorf("%s (%s) was decided %d times across the replicas", addr, rec.CSRName, n)
+		}
+	}
+	metrics := scrape(t, "http://127.0.0.1:"+port+"/metrics")
+	if !strings.Contains(metrics, "certform_approver_decisions_total{verdict=\"approve\"}") {
+		t.Errorf("metrics:\n%s", metrics)
+	}
+}
+
+func csrClient(t *testing.T, kubeconfig string) kube.CSRs {
+	t.Helper()
+	cs, err := kube.NewClientset(kube.Options{Kubeconfig: kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs.CertificatesV1().CertificateSigningRequests()
+}
+
+func freePort(t *testing.T) string {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	_, port, _ := net.SplitHostPort(l.Addr().String())
+	return port
+}
+
+func scrape(t *testing.T, url string) string {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	data, _ := io.ReadAll(resp.Body)
+	return string(data)
+}

@@ -7,8 +7,11 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
 	authv1 "k8s.io/api/authentication/v1"
@@ -16,6 +19,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 
 	"github.com/certform/certform/internal/kube"
@@ -80,22 +84,7 @@ func serviceAccountKubeconfig(t *testing.T, c *testcluster.Cluster, ns, name str
 	if _, err := cs.RbacV1().ClusterRoleBindings().Create(ctx, binding, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 		t.Fatal(err)
 	}
-	tok, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(ctx, name, &authv1.TokenRequest{Spec: authv1.TokenRequestSpec{}}, metav1.CreateOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg, err := clientcmd.LoadFromFile(c.AdminKubeconfig)
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, ai := range cfg.AuthInfos {
-		ai.ClientCertificateData, ai.ClientKeyData, ai.Token = nil, nil, tok.Status.Token
-	}
-	path := filepath.Join(t.TempDir(), "sa.kubeconfig")
-	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
-		t.Fatal(err)
-	}
-	return path
+	return tokenKubeconfig(t, c, ns, name)
 }
 
 // TestApproverOnce: a CSR from team-a's service account for allowed names
@@ -146,6 +135,15 @@ func TestApproverReplicasDecideOnce(t *testing.T) {
 	policies := writeConfig(t, teamPolicy)
 	port := freePort(t)
 	var outs [2]*bytes.Buffer
+	var cmds []*exec.Cmd
+	stopAll := func() {
+		for _, cmd := range cmds {
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		}
+		cmds = nil
+	}
+	defer stopAll()
 	for i := range outs {
 		args := []string{"approve", "--policy", policies, "--watch", "--json", "--lease-duration=2s",
 			"--lease-name=replicas-" + strings.ReplaceAll(filepath.Base(policies), "_", "-")}
@@ -158,7 +156,7 @@ func TestApproverReplicasDecideOnce(t *testing.T) {
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
-		defer func() { cmd.Process.Kill(); cmd.Wait() }()
+		cmds = append(cmds, cmd)
 	}
 	var hcl strings.Builder
 	for i := 0; i < 6; i++ {
@@ -166,6 +164,8 @@ func TestApproverReplicasDecideOnce(t *testing.T) {
 	}
 	dir := writeConfig(t, hcl.String())
 	r := certform(t, dir, sa, "apply", "--auto-approve", "--wait-timeout=90s")
+	metrics := scrape(t, "http://127.0.0.1:"+port+"/metrics")
+	stopAll() // before reading what they printed
 	if r.code != exitOK {
 		t.Fatalf("apply waiting for the approver replicas\n%s\n--- replica 0\n%s\n--- replica 1\n%s", r, outs[0], outs[1])
 	}
@@ -176,7 +176,6 @@ func TestApproverReplicasDecideOnce(t *testing.T) {
 			t.Errorf("%s (%s) was decided %d times across the replicas", addr, rec.CSRName, n)
 		}
 	}
-	metrics := scrape(t, "http://127.0.0.1:"+port+"/metrics")
 	if !strings.Contains(metrics, "certform_approver_decisions_total{verdict=\"approve\"}") {
 		t.Errorf("metrics:\n%s", metrics)
 	}
@@ -210,4 +209,103 @@ func scrape(t *testing.T, url string) string {
 	defer resp.Body.Close()
 	data, _ := io.ReadAll(resp.Body)
 	return string(data)
+}
+
+// TestApproverExampleRBAC creates the example Deployment's ServiceAccount
+// and RBAC objects exactly as written in examples/approver/deployment.yaml,
+// runs the approver as that service account with the example policies, and
+// checks that it can decide (and lead) with no more than those rights.
+func TestApproverExampleRBAC(t *testing.T) {
+	c := sharedCluster(t)
+	cs, err := c.AdminClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "certform"}}, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile("../../examples/approver/deployment.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	kinds := map[string]int{}
+	for _, doc := range strings.Split(string(data), "\n---\n") {
+		obj, gvk, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
+		if err != nil {
+			t.Fatalf("example does not parse: %v", err)
+		}
+		kinds[gvk.Kind]++
+		switch o := obj.(type) {
+		case *corev1.ServiceAccount:
+			_, err = cs.CoreV1().ServiceAccounts(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		case *rbacv1.ClusterRole:
+			_, err = cs.RbacV1().ClusterRoles().Create(ctx, o, metav1.CreateOptions{})
+		case *rbacv1.ClusterRoleBinding:
+			_, err = cs.RbacV1().ClusterRoleBindings().Create(ctx, o, metav1.CreateOptions{})
+		case *rbacv1.Role:
+			_, err = cs.RbacV1().Roles(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		case *rbacv1.RoleBinding:
+			_, err = cs.RbacV1().RoleBindings(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
+		}
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatalf("creating the example's %s: %v", gvk.Kind, err)
+		}
+	}
+	if kinds["Deployment"] != 1 || kinds["ClusterRole"] != 1 {
+		t.Fatalf("example objects: %v", kinds)
+	}
+	approverKubeconfig := tokenKubeconfig(t, c, "certform", "certform-approver")
+	cmd := certformCmd(".", approverKubeconfig, "approve", "--policy", "../../examples/approver/policies", "--watch",
+		"--lease-namespace", "certform", "--lease-name", "example-rbac", "--lease-duration=2s")
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	stopped := false
+	stop := func() {
+		if !stopped {
+			stopped = true
+			cmd.Process.Signal(syscall.SIGTERM)
+			cmd.Wait()
+		}
+	}
+	defer stop()
+
+	sa := serviceAccountKubeconfig(t, c, "team-a", "builder")
+	dir := writeConfig(t, servingCert("rbac", "rbac.team-a.svc"))
+	r := certform(t, dir, sa, "apply", "--auto-approve", "--wait-timeout=90s")
+	stop() // before reading what it printed
+	if r.code != exitOK {
+		t.Fatalf("apply waiting for the example approver\n%s\n--- approver\n%s", r, out.String())
+	}
+	if strings.Contains(out.String(), "forbidden") || !strings.Contains(out.String(), `approve: approved by certform policy "team-a-serving"`) {
+		t.Errorf("the example approver did not decide with its own rights:\n%s", out.String())
+	}
+}
+
+// tokenKubeconfig returns a kubeconfig for an existing service account.
+func tokenKubeconfig(t *testing.T, c *testcluster.Cluster, ns, name string) string {
+	t.Helper()
+	cs, err := c.AdminClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, err := cs.CoreV1().ServiceAccounts(ns).CreateToken(context.Background(), name, &authv1.TokenRequest{}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg, err := clientcmd.LoadFromFile(c.AdminKubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, ai := range cfg.AuthInfos {
+		ai.ClientCertificateData, ai.ClientKeyData, ai.Token = nil, nil, tok.Status.Token
+	}
+	path := filepath.Join(t.TempDir(), name+".kubeconfig")
+	if err := clientcmd.WriteToFile(*cfg, path); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

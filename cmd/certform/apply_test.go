@@ -118,12 +118,7 @@ func TestApplyNoWaitThenCollect(t *testing.T) {
 func TestApplyDenied(t *testing.T) {
 	c := sharedCluster(t)
 	dir := writeConfig(t, clientCert("denied", false))
-	cmd := certformCmd(dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := startCertform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
 	name := waitForPending(t, c.AdminKubeconfig, dir, "denied")
 	setCondition(t, c.AdminKubeconfig, name, certv1.CertificateDenied)
 	err := cmd.Wait()

@@ -280,7 +280,7 @@ func TestApproverExampleRBAC(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("apply waiting for the example approver\n%s\n--- approver\n%s", r, out.String())
 	}
-	if strings.Contains(out.String(), "forbidden") || !strings.Contains(out.String(), `approve: approved by certform policy "team-a-serving"`) {
+	if strings.Contains(out.String(), "is forbidden") || !strings.Contains(out.String(), `approve: approved by certform policy "team-a-serving"`) {
 		t.Errorf("the example approver did not decide with its own rights:\n%s", out.String())
 	}
 }

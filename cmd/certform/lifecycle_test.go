@@ -23,12 +23,7 @@ import (
 func TestInterruptedApplyResumes(t *testing.T) {
 	c := sharedCluster(t)
 	dir := writeConfig(t, clientCert("interrupted", false))
-	cmd := certformCmd(dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := startCertform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
 	name := waitForPending(t, c.AdminKubeconfig, dir, "interrupted")
 	// Signal once the pending record is in the state journal, that is, when
 	// apply waits for approval (an earlier signal is covered by adoption,

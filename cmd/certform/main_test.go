@@ -64,6 +64,19 @@ func certformCmd(dir, kubeconfig string, args ...string) *exec.Cmd {
 	return cmd
 }
 
+// startCertform starts certform in the background, its output collected in
+// the returned buffer (read it only after Wait).
+func startCertform(t *testing.T, dir, kubeconfig string, args ...string) (*exec.Cmd, *strings.Builder) {
+	t.Helper()
+	cmd := certformCmd(dir, kubeconfig, args...)
+	out := &strings.Builder{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	return cmd, out
+}
+
 func (r result) String() string {
 	return fmt.Sprintf("exit %d\n--- stdout\n%s--- stderr\n%s", r.code, r.stdout, r.stderr)
 }

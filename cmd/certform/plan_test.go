@@ -91,12 +91,7 @@ func TestSavedPlan(t *testing.T) {
 func TestConcurrentApplies(t *testing.T) {
 	c := sharedCluster(t)
 	dir := writeConfig(t, clientCert("locked", false))
-	first := certformCmd(dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
-	var out strings.Builder
-	first.Stdout, first.Stderr = &out, &out
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
+	first, out := startCertform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
 	name := waitForPending(t, c.AdminKubeconfig, dir, "locked") // the first run holds the lock while it waits
 	r := certform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve")
 	if r.code != exitError {

@@ -29,12 +29,7 @@ func TestQuickstart(t *testing.T) {
 		mustContain(t, r, "+ certificate.my-svc", "Plan: 1 to issue, 0 to renew, 0 to replace, 0 to update, 0 to delete.")
 	}
 
-	apply := certformCmd(dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
-	var out bytes.Buffer
-	apply.Stdout, apply.Stderr = &out, &out
-	if err := apply.Start(); err != nil {
-		t.Fatal(err)
-	}
+	apply, out := startCertform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
 	name := waitForPending(t, c.AdminKubeconfig, dir, "my-svc")
 	setCondition(t, c.AdminKubeconfig, name, certv1.CertificateApproved)
 	if err := apply.Wait(); err != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"strings"
 	"testing"
 
 	certv1 "k8s.io/api/certificates/v1"
@@ -20,12 +19,7 @@ func TestWaitSurvivesAPIServerRestart(t *testing.T) {
 	}
 	defer c.Stop()
 	dir := writeConfig(t, clientCert("restart", false))
-	cmd := certformCmd(dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
-	var out strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &out
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
+	cmd, out := startCertform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
 	name := waitForPending(t, c.AdminKubeconfig, dir, "restart")
 	if err := c.RestartAPIServer(); err != nil {
 		t.Fatalf("restarting kube-apiserver: %v", err)

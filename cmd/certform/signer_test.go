@@ -11,6 +11,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -30,7 +31,7 @@ type testSigner struct {
 	csrs   kube.CSRs
 	caKey  crypto.Signer
 	ca     *x509.Certificate
-	forged bool // sign a different key than the request's
+	forged atomic.Bool // sign a different key than the request's
 }
 
 func newTestSigner(t *testing.T, kubeconfig string) *testSigner {
@@ -65,7 +66,7 @@ func (s *testSigner) run(ctx context.Context, t *testing.T) {
 			continue
 		}
 		pub := req.PublicKey
-		if s.forged {
+		if s.forged.Load() {
 			other, _ := pki.GenerateKey(pki.KeySpec{Algorithm: pki.ECDSA, Size: 256})
 			pub = other.Public()
 		}
@@ -114,7 +115,7 @@ certificate "forged" {
 	keyBefore := mustRead(t, filepath.Join(dir, "forged.key"))
 	certBefore := mustRead(t, filepath.Join(dir, "forged.crt"))
 
-	signer.forged = true
+	signer.forged.Store(true)
 	r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=1m", "--replace", "certificate.forged")
 	if r.code != exitError {
 		t.Fatalf("apply with a forging signer: want exit 1\n%s", r)

@@ -21,7 +21,7 @@ cluster-bin:
 
 # Everything, including the tests against the real local cluster.
 test: vet cluster-bin
-	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) $(GO) test -count=1 ./...
+	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) $(GO) test -race -count=1 ./...
 
 # Tests that need no cluster binaries are the same command: they simply do
 # not start one. vet also checks formatting.

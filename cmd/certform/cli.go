@@ -91,6 +91,8 @@ type command struct {
 var commands = map[string]command{
 	"plan":         {"show what apply would do", runPlan},
 	"apply":        {"issue, renew and write certificates", runApply},
+	"status":       {"every certificate, most urgent first", runStatus},
+	"import":       {"adopt an existing key and certificate", runImport},
 	"approve":      {"approve or deny pending CSRs by policy", runApprove},
 	"destroy":      {"delete every certificate in state: its CSR and files", runDestroy},
 	"validate":     {"check the configuration without contacting the cluster", runValidate},
@@ -111,6 +113,8 @@ commands:
   validate   check the configuration without contacting the cluster
   fmt        rewrite configuration files in canonical format
   convert    turn a cfssl CSR JSON into a certificate block (convert cfssl FILE)
+  status     every certificate with expiry and renewal date, most urgent first (--check: exit 3 when due)
+  import     adopt an existing key and certificate: import ADDR --key FILE --cert FILE
   approve    approve or deny pending CSRs by policy (approve --policy DIR [--watch] [--dry-run])
   show       show a saved plan (show PLANFILE), or the state
   state      inspect and edit state: list, show ADDR, rm ADDR..., mv FROM TO

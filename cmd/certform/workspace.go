@@ -142,3 +142,13 @@ func unappliedWarnings(cfg *config.Config) hcl.Diagnostics {
 	}
 	return diags
 }
+
+// certificate returns the configured certificate with address addr, or nil.
+func (w *workspace) certificate(addr string) *config.Certificate {
+	for _, c := range w.cfg.Certificates {
+		if c.Addr == addr {
+			return c
+		}
+	}
+	return nil
+}

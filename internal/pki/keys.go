@@ -44,6 +44,13 @@ func (s KeySpec) String() string {
 	return fmt.Sprintf("%s-%d", s.Algorithm, s.Size)
 }
 
+// WithoutEncoding is the spec with Encoding cleared, to compare what a key
+// is (SpecOf) with what was asked for.
+func (s KeySpec) WithoutEncoding() KeySpec {
+	s.Encoding = ""
+	return s
+}
+
 // GenerateKey makes a new private key for spec.
 func GenerateKey(spec KeySpec) (crypto.Signer, error) {
 	switch spec.Algorithm {

@@ -1,0 +1,117 @@
+package main
+
+import (
+	"context"
+	"crypto"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/observe"
+	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+// import ADDR --key FILE --cert FILE: adopt a key and certificate made
+// another way (cfssl and kubectl, say) for a configured address, so a team
+// moves to certform without reissuing. The pair must match, and the
+// certificate must be what the block asks for; the files are then written
+// to the block's output paths and recorded as issued.
+func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+	fs := newFlagSet("import", g, s)
+	keyFile := fs.String("key", "", "the private key `FILE` (PEM)")
+	certFile := fs.String("cert", "", "the certificate `FILE` (PEM; a chain after the leaf is kept)")
+	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
+	if err := fs.Parse(args); err != nil {
+		return exitError, err
+	}
+	if fs.NArg() != 1 || *keyFile == "" || *certFile == "" {
+		return exitError, withHint(errors.New("import takes an address, --key and --cert"), `certform import 'certificate.my-svc' --key server-key.pem --cert server.crt`)
+	}
+	addr := fs.Arg(0)
+	// Read the files before --chdir moves us, so relative paths mean what the user typed.
+	keyPEM, err := os.ReadFile(*keyFile)
+	if err != nil {
+		return exitError, fmt.Errorf("reading key: %w", err)
+	}
+	certPEM, err := os.ReadFile(*certFile)
+	if err != nil {
+		return exitError, fmt.Errorf("reading certificate: %w", err)
+	}
+	w, err := openWorkspace(g, s)
+	if err != nil {
+		return exitError, err
+	}
+	c := w.certificate(addr)
+	if c == nil {
+		return exitError, withHint(fmt.Errorf("%s is not in the configuration", addr), "declare its certificate block first, then import into it")
+	}
+	if err := w.lock(ctx, "import", *lockTimeout); err != nil {
+		return exitError, err
+	}
+	defer w.backend.Unlock()
+	st, err := w.loadState()
+	if err != nil {
+		return exitError, err
+	}
+	if _, taken := st.Certificates[addr]; taken {
+		return exitError, withHint(fmt.Errorf("%s is already in state", addr), "remove it first with certform state rm "+addr)
+	}
+	key, err := pki.ParsePrivateKeyPEM(keyPEM)
+	if err != nil {
+		return exitError, fmt.Errorf("reading key %s: %w", *keyFile, err)
+	}
+	chain, err := pki.ParseCertificatesPEM(certPEM)
+	if err != nil {
+		return exitError, fmt.Errorf("reading certificate %s: %w", *certFile, err)
+	}
+	if !pki.KeyMatchesCertificate(key, chain[0]) {
+		return exitError, withHint(errors.New("the key is not the certificate's key"), "pass the key the certificate was issued for")
+	}
+	if got := pki.SpecOf(key.Public()); got != c.Key.KeySpec.WithoutEncoding() {
+		return exitError, withHint(fmt.Errorf("the key is %s, but %s asks for %s", got, addr, c.Key.KeySpec.WithoutEncoding()),
+			"change the block's key to match, or let certform issue a new certificate")
+	}
+	err = pki.VerifyIssued(chain, pki.Expectation{PublicKey: key.Public(), Request: c.Request, Usages: c.Usages, Now: time.Now()})
+	if err != nil {
+		return exitError, withHint(fmt.Errorf("the certificate does not satisfy %s: %w", addr, err), "change the block to describe this certificate, or let certform issue a new one")
+	}
+	rec, err := writeImported(c.Output.KeyFile, c.Output.CertFile, key, c.Key.Encoding, certPEM)
+	if err != nil {
+		return exitError, err
+	}
+	fp, _ := pki.Fingerprint(key.Public())
+	rec.Addr, rec.Request, rec.KeySHA256, rec.Status = addr, plan.RequestOf(c), fp, state.StatusIssued
+	rec.SerialNumber, rec.NotBefore, rec.NotAfter = chain[0].SerialNumber.Text(16), chain[0].NotBefore.UTC(), chain[0].NotAfter.UTC()
+	st.Certificates[addr] = rec
+	if err := w.backend.Persist(st); err != nil {
+		return exitError, err
+	}
+	fmt.Fprintf(s.Out, "Imported %s: serial %s, expires %s; written to %s and %s.\n",
+		addr, rec.SerialNumber, rec.NotAfter.Format(time.RFC3339), c.Output.KeyFile, c.Output.CertFile)
+	return exitOK, nil
+}
+
+// writeImported writes the key (in the configured encoding) and the
+// certificate to their output paths and returns the record of the files.
+func writeImported(keyPath, certPath string, key crypto.Signer, encoding string, certPEM []byte) (*state.Certificate, error) {
+	keyOut, err := pki.EncodePrivateKey(key, encoding)
+	if err != nil {
+		return nil, err
+	}
+	keyPath, certPath = filepath.Clean(keyPath), filepath.Clean(certPath)
+	err = atomicfile.WriteAll(
+		atomicfile.File{Path: keyPath, Data: keyOut, Mode: plan.KeyFileMode},
+		atomicfile.File{Path: certPath, Data: certPEM, Mode: plan.CertFileMode})
+	if err != nil {
+		return nil, err
+	}
+	return &state.Certificate{Files: map[string]state.File{
+		keyPath:  {Role: state.RoleKey, SHA256: observe.SHA256(keyOut), Mode: plan.KeyFileMode},
+		certPath: {Role: state.RoleCert, SHA256: observe.SHA256(certPEM), Mode: plan.CertFileMode},
+	}}, nil
+}

@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/internal/observe"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+// exitStatusCheck is status --check's exit code when a certificate is due
+// for renewal or expired.
+const exitStatusCheck = 3
+
+// StatusEntry is one certificate in certform status, also its JSON form.
+type StatusEntry struct {
+	Address      string     `json:"address"`
+	Status       string     `json:"status"` // state status, or "expired" / "renewal-due"
+	CommonName   string     `json:"common_name"`
+	Hosts        []string   `json:"hosts"`
+	SerialNumber string     `json:"serial_number,omitempty"`
+	NotAfter     *time.Time `json:"not_after,omitempty"`
+	DaysLeft     *float64   `json:"days_left,omitempty"`
+	RenewAt      *time.Time `json:"renew_at,omitempty"`
+	CSR          string     `json:"csr,omitempty"`
+	Files        string     `json:"files"` // "ok", or what is wrong
+	Due          bool       `json:"due"`   // inside the renewal window or expired
+}
+
+// status: every certificate in state, most urgent first.
+func runStatus(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+	fs := newFlagSet("status", g, s)
+	asJSON := fs.Bool("json", false, "print as JSON")
+	check := fs.Bool("check", false, "exit 3 when any certificate is inside its renewal window or expired")
+	if err := fs.Parse(args); err != nil {
+		return exitError, err
+	}
+	w, err := openWorkspace(g, s)
+	if err != nil {
+		return exitError, err
+	}
+	st, err := w.loadState()
+	if err != nil {
+		return exitError, err
+	}
+	entries, err := statusEntries(w, st, time.Now())
+	if err != nil {
+		return exitError, err
+	}
+	if *asJSON {
+		if err := views.WriteJSON(s.Out, map[string]any{"format_version": "1.0", "certificates": entries}); err != nil {
+			return exitError, err
+		}
+	} else {
+		renderStatus(s, entries)
+	}
+	if *check && slices.ContainsFunc(entries, func(e StatusEntry) bool { return e.Due }) {
+		return exitStatusCheck, nil
+	}
+	return exitOK, nil
+}
+
+func statusEntries(w *workspace, st *state.State, now time.Time) ([]StatusEntry, error) {
+	cfgs := map[string]int{}
+	for i, c := range w.cfg.Certificates {
+		cfgs[c.Addr] = i
+	}
+	var entries []StatusEntry
+	for _, addr := range st.Addrs() {
+		rec := st.Certificates[addr]
+		e := StatusEntry{Address: addr, Status: rec.Status, CommonName: rec.Request.CommonName, Hosts: rec.Request.Hosts,
+			SerialNumber: rec.SerialNumber, CSR: rec.CSRName, Files: fileHealth(rec)}
+		if !rec.NotAfter.IsZero() {
+			na, left := rec.NotAfter, rec.NotAfter.Sub(now).Hours()/24
+			e.NotAfter, e.DaysLeft = &na, &left
+			if i, ok := cfgs[addr]; ok {
+				at := plan.RenewalTime(w.cfg.Certificates[i], rec.NotBefore, rec.NotAfter)
+				e.RenewAt = &at
+				e.Due = !now.Before(at)
+			}
+			switch {
+			case !now.Before(rec.NotAfter):
+				e.Status, e.Due = "expired", true
+			case e.Due:
+				e.Status = "renewal-due"
+			}
+		}
+		entries = append(entries, e)
+	}
+	slices.SortStableFunc(entries, func(a, b StatusEntry) int { return urgency(a).Compare(urgency(b)) })
+	return entries, nil
+}
+
+// urgency orders by when a certificate needs attention: its renewal time,
+// else its expiry; pending ones (no certificate yet) first.
+func urgency(e StatusEntry) time.Time {
+	switch {
+	case e.RenewAt != nil:
+		return *e.RenewAt
+	case e.NotAfter != nil:
+		return *e.NotAfter
+	}
+	return time.Time{}
+}
+
+// fileHealth compares the files on disk with what state recorded.
+func fileHealth(rec *state.Certificate) string {
+	var problems []string
+	for _, path := range slices.Sorted(maps.Keys(rec.Files)) {
+		f := rec.Files[path]
+		obs, err := observe.File(path)
+		switch {
+		case err != nil:
+			problems = append(problems, path+" unreadable")
+		case !obs.Exists:
+			problems = append(problems, path+" missing")
+		case obs.SHA256 != f.SHA256:
+			problems = append(problems, path+" modified")
+		case obs.Mode != f.Mode:
+			problems = append(problems, fmt.Sprintf("%s mode %04o", path, uint32(obs.Mode)))
+		}
+	}
+	if len(problems) == 0 {
+		return "ok"
+	}
+	return strings.Join(problems, ", ")
+}
+
+func renderStatus(s Streams, entries []StatusEntry) {
+	if len(entries) == 0 {
+		fmt.Fprintln(s.Out, "No certificates in state.")
+		return
+	}
+	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "ADDRESS\tSTATUS\tNOT AFTER\tDAYS LEFT\tRENEW AT\tCSR\tFILES")
+	for _, e := range entries {
+		notAfter, left, renew := "-", "-", "-"
+		if e.NotAfter != nil {
+			notAfter, left = e.NotAfter.UTC().Format(time.RFC3339), fmt.Sprintf("%.1f", *e.DaysLeft)
+		}
+		if e.RenewAt != nil {
+			renew = e.RenewAt.UTC().Format(time.RFC3339)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Address, e.Status, notAfter, left, renew, e.CSR, e.Files)
+	}
+	tw.Flush()
+}

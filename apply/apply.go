@@ -9,6 +9,8 @@ import (
 	"sync"
 	"time"
 
+	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
+
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/keystore"
@@ -22,7 +24,9 @@ const DefaultParallelism = 10
 
 // Options configure Apply.
 type Options struct {
-	CSRs        kube.CSRs
+	CSRs kube.CSRs
+	// ConfigMaps publishes CA bundles; needed only when the plan has some.
+	ConfigMaps  corev1client.ConfigMapsGetter
 	Keys        keystore.Store
 	Parallelism int
 	// WaitTimeout bounds the wait for each CSR; 0 means 15 minutes.
@@ -129,6 +133,11 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		}()
 	}
 	wg.Wait()
+	if ctx.Err() == nil && len(errs) == 0 {
+		errs = append(errs, r.bundles(ctx, p.Bundles)...)
+	} else if len(p.Bundles) > 0 {
+		errs = append(errs, errors.New("CA bundles were not published: a certificate failed or the run was interrupted"))
+	}
 	r.mu.Lock()
 	last := r.changes
 	r.mu.Unlock()

@@ -14,7 +14,8 @@ const (
 	PhaseIssued        Phase = "issued"         // certificate verified and written
 	PhaseUpdated       Phase = "updated"
 	PhaseDeleted       Phase = "deleted"
-	PhasePending       Phase = "pending" // left pending (--no-wait)
+	PhasePublished     Phase = "published" // a CA bundle ConfigMap created or updated
+	PhasePending       Phase = "pending"   // left pending (--no-wait)
 	PhaseFailed        Phase = "failed"
 	PhaseWarning       Phase = "warning"
 )

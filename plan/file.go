@@ -23,13 +23,14 @@ type Saved struct {
 }
 
 type fileV1 struct {
-	FormatVersion   int            `json:"format_version"`
-	CertformVersion string         `json:"certform_version"`
-	Lineage         string         `json:"lineage"`
-	Serial          uint64         `json:"serial"`
-	ConfigDigest    string         `json:"config_digest"`
-	Created         time.Time      `json:"created"`
-	Changes         []fileChangeV1 `json:"changes"`
+	FormatVersion   int             `json:"format_version"`
+	CertformVersion string          `json:"certform_version"`
+	Lineage         string          `json:"lineage"`
+	Serial          uint64          `json:"serial"`
+	ConfigDigest    string          `json:"config_digest"`
+	Created         time.Time       `json:"created"`
+	Changes         []fileChangeV1  `json:"changes"`
+	Bundles         []*BundleChange `json:"ca_bundles,omitempty"`
 }
 
 type fileChangeV1 struct {
@@ -46,6 +47,7 @@ type fileChangeV1 struct {
 func EncodeFile(s Saved) ([]byte, error) {
 	f := fileV1{FormatVersion: FileFormatVersion, CertformVersion: state.Version, Lineage: s.Plan.Lineage,
 		Serial: s.Plan.Serial, ConfigDigest: s.ConfigDigest, Created: s.Plan.Created.UTC(), Changes: []fileChangeV1{}}
+	f.Bundles = s.Plan.Bundles
 	for _, c := range s.Plan.Changes {
 		f.Changes = append(f.Changes, fileChangeV1{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
 			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert})
@@ -68,7 +70,7 @@ func DecodeFile(data []byte) (Saved, error) {
 	if f.FormatVersion != FileFormatVersion {
 		return Saved{}, fmt.Errorf("plan file format %d is not supported (this certform reads %d)", f.FormatVersion, FileFormatVersion)
 	}
-	p := &Plan{Lineage: f.Lineage, Serial: f.Serial, Created: f.Created}
+	p := &Plan{Lineage: f.Lineage, Serial: f.Serial, Created: f.Created, Bundles: f.Bundles}
 	for _, c := range f.Changes {
 		switch c.Action {
 		case NoOp, Create, Renew, Replace, Update, Wait, Delete:

@@ -18,6 +18,11 @@ type Plan struct {
 	Serial  uint64
 	// Changes, sorted by address, including no-ops.
 	Changes []*Change
+	// Bundles are the ca_bundle changes, sorted by address.
+	Bundles []*BundleChange
+	// Blocked lists CA removals the trust guard refuses; a plan with any
+	// must not be applied (unless AllowTrustRemoval cleared them).
+	Blocked []string
 	// Created is the clock's time when planning.
 	Created time.Time
 }
@@ -56,6 +61,11 @@ func (p *Plan) HasChanges() bool {
 			return true
 		}
 	}
+	for _, b := range p.Bundles {
+		if b.Action != NoOp {
+			return true
+		}
+	}
 	return false
 }
 
@@ -68,6 +78,9 @@ type Options struct {
 	Replace []string
 	// Destroy plans the deletion of every address in state.
 	Destroy bool
+	// AllowTrustRemoval lets a plan drop a CA that managed certificates
+	// still chain only to.
+	AllowTrustRemoval bool
 }
 
 // Make computes the plan for desired against prior and the observed world,
@@ -96,6 +109,12 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 			Reasons: []string{reason}})
 	}
 	slices.SortFunc(p.Changes, func(a, b *Change) int { return strings.Compare(a.Addr, b.Addr) })
+	if len(opts.Targets) == 0 {
+		p.Bundles = planBundles(desired, prior, world)
+		if !opts.AllowTrustRemoval {
+			p.Blocked = trustGuard(p.Bundles, world)
+		}
+	}
 	return p
 }
 

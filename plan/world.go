@@ -1,6 +1,9 @@
 package plan
 
-import "io/fs"
+import (
+	"crypto/x509"
+	"io/fs"
+)
 
 // World is what was observed outside state before planning: output files,
 // pending keys and the cluster's CSR objects. It is gathered in bulk by the
@@ -15,6 +18,17 @@ type World struct {
 	PendingKeys map[string]bool
 	// CSRs by name: certform's CSR objects in the cluster.
 	CSRs map[string]CSRObservation
+
+	// Bundles by address: each ca_bundle's resolved content and targets.
+	Bundles map[string]ResolvedBundle
+	// Published by "namespace/name": the ConfigMaps certform published.
+	Published map[string]Published
+	// KnownCAs by fingerprint: every CA seen in sources or published
+	// bundles, to describe removed ones.
+	KnownCAs map[string]*x509.Certificate
+	// Issuers by certificate address: the fingerprints of the known CAs
+	// each managed certificate chains to (for the trust-removal guard).
+	Issuers map[string][]string
 }
 
 // FileObservation is one file as found on disk.

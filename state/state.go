@@ -27,6 +27,24 @@ type State struct {
 	Serial uint64
 	// Certificates by address.
 	Certificates map[string]*Certificate
+	// Bundles by address (ca_bundle.NAME): what was published where.
+	Bundles map[string]*Bundle
+}
+
+// Bundle is the record of one ca_bundle address: the ConfigMaps certform
+// published it to, each with the CAs it holds.
+type Bundle struct {
+	Addr string
+	// Targets by "namespace/name".
+	Targets map[string]BundleTarget
+}
+
+// BundleTarget is one published ConfigMap.
+type BundleTarget struct {
+	Namespace    string
+	Name         string
+	Key          string
+	Fingerprints []string // SHA-256 of each CA certificate, sorted
 }
 
 // Certificate is the record of one certificate address.
@@ -89,7 +107,7 @@ func (c *Certificate) FileWithRole(role string) (string, File, bool) {
 
 // New returns an empty state with a fresh lineage.
 func New() *State {
-	return &State{Lineage: newUUID(), Certificates: map[string]*Certificate{}}
+	return &State{Lineage: newUUID(), Certificates: map[string]*Certificate{}, Bundles: map[string]*Bundle{}}
 }
 
 // Addrs returns the certificate addresses, sorted.
@@ -99,9 +117,13 @@ func (s *State) Addrs() []string {
 
 // DeepCopy returns a copy that shares nothing with s.
 func (s *State) DeepCopy() *State {
-	out := &State{Lineage: s.Lineage, Serial: s.Serial, Certificates: make(map[string]*Certificate, len(s.Certificates))}
+	out := &State{Lineage: s.Lineage, Serial: s.Serial, Certificates: make(map[string]*Certificate, len(s.Certificates)),
+		Bundles: make(map[string]*Bundle, len(s.Bundles))}
 	for addr, c := range s.Certificates {
 		out.Certificates[addr] = c.DeepCopy()
+	}
+	for addr, b := range s.Bundles {
+		out.Bundles[addr] = b.DeepCopy()
 	}
 	return out
 }
@@ -133,4 +155,14 @@ func newUUID() string {
 	b[6] = b[6]&0x0f | 0x40
 	b[8] = b[8]&0x3f | 0x80
 	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
+}
+
+// DeepCopy returns a copy that shares nothing with b.
+func (b *Bundle) DeepCopy() *Bundle {
+	out := &Bundle{Addr: b.Addr, Targets: make(map[string]BundleTarget, len(b.Targets))}
+	for k, t := range b.Targets {
+		t.Fingerprints = slices.Clone(t.Fingerprints)
+		out.Targets[k] = t
+	}
+	return out
 }

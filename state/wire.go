@@ -26,6 +26,18 @@ type fileV1 struct {
 	Serial          uint64                   `json:"serial"`
 	CertformVersion string                   `json:"certform_version"`
 	Certificates    map[string]certificateV1 `json:"certificates"`
+	Bundles         map[string]bundleV1      `json:"ca_bundles,omitempty"`
+}
+
+type bundleV1 struct {
+	Targets map[string]bundleTargetV1 `json:"targets"`
+}
+
+type bundleTargetV1 struct {
+	Namespace    string   `json:"namespace"`
+	Name         string   `json:"name"`
+	Key          string   `json:"key"`
+	Fingerprints []string `json:"fingerprints"`
 }
 
 type certificateV1 struct {
@@ -55,6 +67,16 @@ func Encode(s *State) ([]byte, error) {
 	}
 	for addr, c := range s.Certificates {
 		f.Certificates[addr] = encodeCertificate(c)
+	}
+	for addr, b := range s.Bundles {
+		if f.Bundles == nil {
+			f.Bundles = map[string]bundleV1{}
+		}
+		w := bundleV1{Targets: map[string]bundleTargetV1{}}
+		for k, t := range b.Targets {
+			w.Targets[k] = bundleTargetV1(t)
+		}
+		f.Bundles[addr] = w
 	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	if err != nil {
@@ -87,7 +109,14 @@ func Decode(data []byte) (*State, error) {
 	if f.Lineage == "" {
 		return nil, errors.New("state is malformed: empty lineage")
 	}
-	s := &State{Lineage: f.Lineage, Serial: f.Serial, Certificates: map[string]*Certificate{}}
+	s := &State{Lineage: f.Lineage, Serial: f.Serial, Certificates: map[string]*Certificate{}, Bundles: map[string]*Bundle{}}
+	for addr, w := range f.Bundles {
+		b := &Bundle{Addr: addr, Targets: map[string]BundleTarget{}}
+		for k, t := range w.Targets {
+			b.Targets[k] = BundleTarget(t)
+		}
+		s.Bundles[addr] = b
+	}
 	for addr, w := range f.Certificates {
 		c, err := decodeCertificate(addr, w)
 		if err != nil {

@@ -84,6 +84,9 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		views.RenderPlan(s.Out, p, col)
 	} else {
 		if p, err = o.makePlan(ctx, w, prior); err != nil {
+			if p != nil {
+				views.RenderPlan(s.Out, p, col)
+			}
 			return exitError, err
 		}
 		views.RenderPlan(s.Out, p, col)
@@ -111,7 +114,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	start := time.Now()
 	stopTicker := progress.Remind(start, reminderInterval(s.Out))
 	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
-		CSRs: csrs, Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
+		CSRs: csrs, ConfigMaps: w.cs.CoreV1(), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
 		Record: func(changes map[string]*state.Certificate) error { return w.backend.Record(prior.Lineage, changes) },
 		Report: progress.Report,
 	})

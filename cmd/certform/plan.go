@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/spf13/pflag"
@@ -17,11 +18,12 @@ import (
 
 // PlanOptions are the flags shared by plan and apply for making a plan.
 type PlanOptions struct {
-	Refresh     bool
-	Destroy     bool // plan to delete everything in state
-	Targets     []string
-	Replace     []string
-	LockTimeout time.Duration
+	Refresh           bool
+	Destroy           bool // plan to delete everything in state
+	AllowTrustRemoval bool
+	Targets           []string
+	Replace           []string
+	LockTimeout       time.Duration
 }
 
 func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
@@ -29,6 +31,7 @@ func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.Targets, "target", nil, "limit the plan to `ADDR` (repeatable)")
 	fs.StringArrayVar(&o.Replace, "replace", nil, "force reissue of `ADDR` (repeatable)")
 	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	fs.BoolVar(&o.AllowTrustRemoval, "allow-trust-removal", false, "let a CA bundle drop a CA that managed certificates still chain only to")
 }
 
 // makePlan observes the world and plans; the caller holds the state lock.
@@ -43,8 +46,18 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		if world, err = observe.World(ctx, w.cfg, prior, csrs, w.keys); err != nil {
 			return nil, withHint(err, "check that the cluster is reachable, or pass --refresh=false to plan from state alone")
 		}
+		cs, _ := w.clientset()
+		if err := observe.Bundles(ctx, cs, w.cfg, prior, &world); err != nil {
+			return nil, err
+		}
 	}
-	return plan.Make(w.cfg, prior, world, time.Now(), plan.Options{Targets: o.Targets, Replace: o.Replace, Destroy: o.Destroy}), nil
+	p := plan.Make(w.cfg, prior, world, time.Now(), plan.Options{Targets: o.Targets, Replace: o.Replace,
+		Destroy: o.Destroy, AllowTrustRemoval: o.AllowTrustRemoval})
+	if len(p.Blocked) > 0 {
+		return p, withHint(fmt.Errorf("the plan would remove trust that certificates still rely on:\n  %s", strings.Join(p.Blocked, "\n  ")),
+			"rotate with an overlap: add the new CA to the bundle, reissue (certform apply --replace ADDR), then drop the old CA; or pass --allow-trust-removal")
+	}
+	return p, nil
 }
 
 func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
@@ -74,6 +87,9 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	}
 	p, err := o.makePlan(ctx, w, prior)
 	if err != nil {
+		if p != nil {
+			views.RenderPlan(s.Out, p, g.colorizer(s))
+		}
 		return exitError, err
 	}
 	if *out != "" {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
@@ -24,7 +25,7 @@ type workspace struct {
 	backend *state.Local
 	keys    keystore.Store
 	kube    kube.Options
-	csrs    kube.CSRs // created on first use
+	cs      kubernetes.Interface // created on first use
 }
 
 // openWorkspace changes to the configuration directory and loads it,
@@ -103,17 +104,26 @@ func (w *workspace) loadState() (*state.State, error) {
 	return st, nil
 }
 
-// csrClient returns the CSR client, creating it on first use.
-func (w *workspace) csrClient() (kube.CSRs, error) {
-	if w.csrs != nil {
-		return w.csrs, nil
+// clientset returns the Kubernetes client, creating it on first use.
+func (w *workspace) clientset() (kubernetes.Interface, error) {
+	if w.cs != nil {
+		return w.cs, nil
 	}
 	cs, err := kube.NewClientset(w.kube)
 	if err != nil {
 		return nil, withHint(err, "point certform at a cluster with --kubeconfig, $KUBECONFIG or a kubernetes block")
 	}
-	w.csrs = cs.CertificatesV1().CertificateSigningRequests()
-	return w.csrs, nil
+	w.cs = cs
+	return cs, nil
+}
+
+// csrClient returns the CSR client.
+func (w *workspace) csrClient() (kube.CSRs, error) {
+	cs, err := w.clientset()
+	if err != nil {
+		return nil, err
+	}
+	return cs.CertificatesV1().CertificateSigningRequests(), nil
 }
 
 // unappliedWarnings names the parts of a configuration that this version
@@ -125,9 +135,6 @@ func unappliedWarnings(cfg *config.Config) hcl.Diagnostics {
 		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Not applied yet",
 			Detail:  what + " is validated, but this version of certform does not act on it yet; plan and apply leave it out.",
 			Subject: r.Ptr()})
-	}
-	for _, b := range cfg.CABundles {
-		warn(b.DeclRange, b.Addr)
 	}
 	for _, c := range cfg.Certificates {
 		if c.Secret != nil {

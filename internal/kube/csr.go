@@ -21,6 +21,7 @@ const (
 	ManagedByValue  = "certform"
 	LabelLineage    = "certform.dev/lineage"
 	AnnotationAddr  = "certform.dev/address"
+	AnnotationKey   = "certform.dev/key" // the data key of a published CA bundle
 	ApprovalReason  = "CertformSelfApprove"
 	approvalMessage = "approved by certform (self_approve = true)"
 )

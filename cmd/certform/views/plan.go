@@ -67,6 +67,7 @@ func RenderPlan(w io.Writer, p *plan.Plan, col Colorizer) {
 			renderChange(w, ch, col)
 		}
 	}
+	renderBundles(w, p.Bundles, col)
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, col.Bold(Summary(p)))
 }
@@ -79,7 +80,7 @@ func Summary(p *plan.Plan) string {
 	if n[plan.Wait] > 0 {
 		s += fmt.Sprintf(" %d pending CSR(s) to wait for.", n[plan.Wait])
 	}
-	return s
+	return s + bundleSummary(p.Bundles)
 }
 
 var headlines = map[plan.Action]string{

@@ -23,6 +23,7 @@ type PlanJSON struct {
 	HasChanges      bool         `json:"has_changes"`
 	Summary         SummaryJSON  `json:"summary"`
 	Changes         []ChangeJSON `json:"changes"`
+	CABundles       []BundleJSON `json:"ca_bundles"`
 }
 
 // SummaryJSON counts changes by action.
@@ -65,7 +66,7 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 	n := p.Counts()
 	out := PlanJSON{
 		FormatVersion: PlanJSONFormatVersion, CertformVersion: state.Version, Lineage: p.Lineage, Serial: p.Serial,
-		Created: p.Created.UTC(), HasChanges: p.HasChanges(), Changes: []ChangeJSON{},
+		Created: p.Created.UTC(), HasChanges: p.HasChanges(), Changes: []ChangeJSON{}, CABundles: bundlesJSON(p.Bundles),
 		Summary: SummaryJSON{Issue: n[plan.Create], Renew: n[plan.Renew], Replace: n[plan.Replace], Update: n[plan.Update],
 			Delete: n[plan.Delete], Wait: n[plan.Wait], NoOp: n[plan.NoOp]},
 	}

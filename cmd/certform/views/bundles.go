@@ -1,0 +1,104 @@
+package views
+
+import (
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/certform/certform/plan"
+)
+
+var bundleHeadlines = map[plan.Action]string{
+	plan.Create: "will be published",
+	plan.Update: "will be updated",
+	plan.Delete: "will be removed",
+}
+
+// renderBundles writes the CA bundle changes, one block per ConfigMap.
+func renderBundles(w io.Writer, changes []*plan.BundleChange, col Colorizer) {
+	for _, ch := range changes {
+		if ch.Action == plan.NoOp {
+			continue
+		}
+		fmt.Fprintln(w)
+		fmt.Fprintf(w, "  %s %s\n", col.Bold("# "+ch.Addr), bundleHeadlines[ch.Action])
+		for _, r := range ch.Reasons {
+			fmt.Fprintf(w, "  %s\n", col.Dim("# ("+r+")"))
+		}
+		for _, t := range ch.Targets {
+			if t.Action == plan.NoOp {
+				continue
+			}
+			fmt.Fprintf(w, "%s configmap %s/%s [%q] {\n", symbol(t.Action, col), t.Namespace, t.Name, t.Key)
+			for _, ca := range t.Added {
+				fmt.Fprintf(w, "      %s %s\n", col.Green("+"), describeCA(ca))
+			}
+			for _, ca := range t.Removed {
+				fmt.Fprintf(w, "      %s %s\n", col.Red("-"), describeCA(ca))
+			}
+			fmt.Fprintln(w, "    }")
+		}
+	}
+}
+
+func describeCA(ca plan.CA) string {
+	fp := ca.Fingerprint
+	if len(fp) > 16 {
+		fp = fp[:16] + "…"
+	}
+	expires := "unknown expiry"
+	if !ca.NotAfter.IsZero() {
+		expires = "expires " + ca.NotAfter.Format(time.DateOnly)
+	}
+	return fmt.Sprintf("CA %q (sha256 %s, %s)", ca.Subject, fp, expires)
+}
+
+// bundleSummary counts ConfigMaps to change, or "" when none.
+func bundleSummary(changes []*plan.BundleChange) string {
+	n := map[plan.Action]int{}
+	for _, ch := range changes {
+		for _, t := range ch.Targets {
+			n[t.Action]++
+		}
+	}
+	if n[plan.Create]+n[plan.Update]+n[plan.Delete] == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" CA bundle ConfigMaps: %d to publish, %d to update, %d to remove.", n[plan.Create], n[plan.Update], n[plan.Delete])
+}
+
+// BundleJSON is one ca_bundle change in plan --json.
+type BundleJSON struct {
+	Address string       `json:"address"`
+	Action  plan.Action  `json:"action"`
+	Targets []TargetJSON `json:"targets"`
+}
+
+// TargetJSON is one ConfigMap of a bundle change.
+type TargetJSON struct {
+	Namespace string      `json:"namespace"`
+	Name      string      `json:"name"`
+	Key       string      `json:"key"`
+	Action    plan.Action `json:"action"`
+	Added     []plan.CA   `json:"added"`
+	Removed   []plan.CA   `json:"removed"`
+}
+
+func bundlesJSON(changes []*plan.BundleChange) []BundleJSON {
+	out := []BundleJSON{}
+	for _, ch := range changes {
+		b := BundleJSON{Address: ch.Addr, Action: ch.Action, Targets: []TargetJSON{}}
+		for _, t := range ch.Targets {
+			tj := TargetJSON{Namespace: t.Namespace, Name: t.Name, Key: t.Key, Action: t.Action, Added: t.Added, Removed: t.Removed}
+			if tj.Added == nil {
+				tj.Added = []plan.CA{}
+			}
+			if tj.Removed == nil {
+				tj.Removed = []plan.CA{}
+			}
+			b.Targets = append(b.Targets, tj)
+		}
+		out = append(out, b)
+	}
+	return out
+}

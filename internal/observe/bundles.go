@@ -1,0 +1,140 @@
+package observe
+
+import (
+	"context"
+	"crypto/x509"
+	"fmt"
+	"os"
+	"slices"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+// Bundles resolves every ca_bundle's sources and target namespaces, lists
+// the ConfigMaps certform published for this lineage (one List across
+// namespaces), and works out which known CA each managed certificate chains
+// to. It does nothing when neither configuration nor state has bundles.
+func Bundles(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *plan.World) error {
+	if len(cfg.CABundles) == 0 && len(prior.Bundles) == 0 {
+		return nil
+	}
+	w.Bundles, w.Published, w.KnownCAs = map[string]plan.ResolvedBundle{}, map[string]plan.Published{}, map[string]*x509.Certificate{}
+	list, err := cs.CoreV1().ConfigMaps("").List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)})
+	if err != nil {
+		return fmt.Errorf("listing published CA bundles: %w", err)
+	}
+	for _, cm := range list.Items {
+		key := cm.Annotations[kube.AnnotationKey]
+		certs, _ := pki.ParseCertificatesPEM([]byte(cm.Data[key]))
+		pub := plan.Published{Addr: cm.Annotations[kube.AnnotationAddr], Namespace: cm.Namespace, Name: cm.Name, Key: key}
+		for _, c := range certs {
+			fp := config.Fingerprint(c)
+			pub.Fingerprints = append(pub.Fingerprints, fp)
+			w.KnownCAs[fp] = c
+		}
+		w.Published[cm.Namespace+"/"+cm.Name] = pub
+	}
+	for _, b := range cfg.CABundles {
+		rb, err := resolve(ctx, cs, b)
+		if err != nil {
+			return fmt.Errorf("%s: %w", b.Addr, err)
+		}
+		for _, c := range rb.CAs {
+			w.KnownCAs[config.Fingerprint(c)] = c
+		}
+		w.Bundles[b.Addr] = rb
+	}
+	w.Issuers = issuers(prior, w.KnownCAs)
+	return nil
+}
+
+// resolve reads a bundle's sources and the namespaces it targets.
+func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (plan.ResolvedBundle, error) {
+	var rb plan.ResolvedBundle
+	seen := map[string]bool{}
+	for _, src := range b.Sources {
+		certs := src.Certificates
+		switch src.Kind {
+		case config.SourceConfigMap:
+			cm, err := cs.CoreV1().ConfigMaps(src.Namespace).Get(ctx, src.Name, metav1.GetOptions{})
+			if err != nil {
+				return rb, fmt.Errorf("reading source ConfigMap %s/%s: %w", src.Namespace, src.Name, err)
+			}
+			if certs, err = pki.ParseCertificatesPEM([]byte(cm.Data[src.Key])); err != nil {
+				return rb, fmt.Errorf("source ConfigMap %s/%s key %q: %w", src.Namespace, src.Name, src.Key, err)
+			}
+		case config.SourceSecret:
+			sec, err := cs.CoreV1().Secrets(src.Namespace).Get(ctx, src.Name, metav1.GetOptions{})
+			if err != nil {
+				return rb, fmt.Errorf("reading source Secret %s/%s: %w", src.Namespace, src.Name, err)
+			}
+			if certs, err = pki.ParseCertificatesPEM(sec.Data[src.Key]); err != nil {
+				return rb, fmt.Errorf("source Secret %s/%s key %q: %w", src.Namespace, src.Name, src.Key, err)
+			}
+		case config.SourceClusterTrustBundle:
+			return rb, fmt.Errorf("cluster_trust_bundle sources are not supported yet; use a file, pem, configmap or secret source")
+		}
+		for _, c := range certs {
+			if fp := config.Fingerprint(c); !seen[fp] {
+				seen[fp] = true
+				rb.CAs = append(rb.CAs, c)
+			}
+		}
+	}
+	slices.SortFunc(rb.CAs, func(a, b *x509.Certificate) int { return strings.Compare(config.Fingerprint(a), config.Fingerprint(b)) })
+	t := b.ConfigMap
+	if t == nil {
+		return rb, nil
+	}
+	rb.Namespaces = slices.Clone(t.Namespaces)
+	if t.NamespaceSelector != "" {
+		nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: t.NamespaceSelector})
+		if err != nil && !apierrors.IsNotFound(err) {
+			return rb, fmt.Errorf("listing namespaces %q: %w", t.NamespaceSelector, err)
+		}
+		for _, ns := range nss.Items {
+			if ns.Status.Phase != corev1.NamespaceTerminating {
+				rb.Namespaces = append(rb.Namespaces, ns.Name)
+			}
+		}
+	}
+	slices.Sort(rb.Namespaces)
+	return rb, nil
+}
+
+// issuers finds, for each issued certificate in state, the known CAs its
+// certificate file chains to (signature checked, not just names).
+func issuers(prior *state.State, known map[string]*x509.Certificate) map[string][]string {
+	out := map[string][]string{}
+	for addr, rec := range prior.Certificates {
+		path, _, ok := rec.FileWithRole(state.RoleCert)
+		if !ok {
+			continue
+		}
+		data, err := os.ReadFile(path)
+		if err != nil {
+			continue
+		}
+		chain, err := pki.ParseCertificatesPEM(data)
+		if err != nil {
+			continue
+		}
+		for fp, ca := range known {
+			if chain[0].CheckSignatureFrom(ca) == nil {
+				out[addr] = append(out[addr], fp)
+			}
+		}
+		slices.Sort(out[addr])
+	}
+	return out
+}

@@ -1,0 +1,194 @@
+package plan
+
+import (
+	"crypto/x509"
+	"encoding/pem"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/state"
+)
+
+// CA is one certificate of a bundle, as plans show it.
+type CA struct {
+	Fingerprint string    `json:"sha256"`
+	Subject     string    `json:"subject"`
+	NotAfter    time.Time `json:"not_after"`
+}
+
+// BundleChange is what happens to one ca_bundle address.
+type BundleChange struct {
+	Addr    string
+	Action  Action // Create, Update, Delete or NoOp, summarising the targets
+	Targets []*TargetChange
+	Reasons []string
+}
+
+// TargetChange is one ConfigMap of a bundle.
+type TargetChange struct {
+	Namespace, Name, Key string
+	Action               Action // Create, Update, Delete or NoOp
+	Added, Removed       []CA
+	PEM                  []byte // the content to publish (nil for Delete)
+	Fingerprints         []string
+}
+
+// ResolvedBundle is a bundle's desired content and target namespaces, as
+// observation resolved them (sources and namespace selectors read from the
+// cluster).
+type ResolvedBundle struct {
+	CAs        []*x509.Certificate // merged, de-duplicated, sorted by fingerprint
+	Namespaces []string
+}
+
+// Published is a ConfigMap certform published for this state.
+type Published struct {
+	Addr, Namespace, Name, Key string
+	Fingerprints               []string
+}
+
+// planBundles compares each bundle's desired content with what is
+// published, and plans the removal of published ConfigMaps no bundle wants.
+func planBundles(desired *config.Config, prior *state.State, world World) []*BundleChange {
+	var out []*BundleChange
+	wanted := map[string]bool{}
+	for _, b := range desired.CABundles {
+		if b.ConfigMap == nil {
+			continue
+		}
+		rb := world.Bundles[b.Addr]
+		ch := &BundleChange{Addr: b.Addr, Action: NoOp}
+		pemData, fps := bundlePEM(rb.CAs)
+		for _, ns := range rb.Namespaces {
+			key := ns + "/" + b.ConfigMap.Name
+			wanted[key] = true
+			t := &TargetChange{Namespace: ns, Name: b.ConfigMap.Name, Key: b.ConfigMap.Key, PEM: pemData, Fingerprints: fps, Action: NoOp}
+			pub, exists := world.Published[key]
+			switch {
+			case !exists:
+				t.Action, t.Added = Create, caList(rb.CAs, nil)
+			case pub.Key != t.Key || !slices.Equal(pub.Fingerprints, fps):
+				t.Action = Update
+				t.Added = caList(rb.CAs, pub.Fingerprints)
+				t.Removed = removedCAs(pub.Fingerprints, fps, world.KnownCAs)
+			}
+			ch.Targets = append(ch.Targets, t)
+		}
+		ch.Action = summarise(ch.Targets)
+		out = append(out, ch)
+	}
+	// Published ConfigMaps that no bundle wants any more: deleted.
+	gone := map[string]*BundleChange{}
+	for _, key := range sortedKeys(world.Published) {
+		if wanted[key] {
+			continue
+		}
+		pub := world.Published[key]
+		ch := gone[pub.Addr]
+		if ch == nil {
+			ch = &BundleChange{Addr: pub.Addr, Reasons: []string{"not in configuration"}}
+			gone[pub.Addr] = ch
+			out = append(out, ch)
+		}
+		ch.Targets = append(ch.Targets, &TargetChange{Namespace: pub.Namespace, Name: pub.Name, Key: pub.Key,
+			Action: Delete, Removed: removedCAs(pub.Fingerprints, nil, world.KnownCAs)})
+		ch.Action = summarise(ch.Targets)
+	}
+	slices.SortFunc(out, func(a, b *BundleChange) int { return strings.Compare(a.Addr, b.Addr) })
+	return out
+}
+
+func summarise(targets []*TargetChange) Action {
+	a := NoOp
+	for _, t := range targets {
+		switch {
+		case t.Action == Create && a == NoOp:
+			a = Create
+		case t.Action == Delete && (a == NoOp || a == Delete):
+			a = Delete
+		case t.Action != NoOp:
+			a = Update
+		}
+	}
+	return a
+}
+
+// bundlePEM is the published content: the CAs in fingerprint order.
+func bundlePEM(cas []*x509.Certificate) ([]byte, []string) {
+	var data []byte
+	var fps []string
+	for _, c := range cas {
+		data = append(data, pemOf(c)...)
+		fps = append(fps, config.Fingerprint(c))
+	}
+	return data, fps
+}
+
+func caList(cas []*x509.Certificate, except []string) []CA {
+	var out []CA
+	for _, c := range cas {
+		if fp := config.Fingerprint(c); !slices.Contains(except, fp) {
+			out = append(out, CA{Fingerprint: fp, Subject: c.Subject.String(), NotAfter: c.NotAfter.UTC()})
+		}
+	}
+	return out
+}
+
+func removedCAs(old, now []string, known map[string]*x509.Certificate) []CA {
+	var out []CA
+	for _, fp := range old {
+		if slices.Contains(now, fp) {
+			continue
+		}
+		ca := CA{Fingerprint: fp, Subject: "(unknown)"}
+		if c := known[fp]; c != nil {
+			ca.Subject, ca.NotAfter = c.Subject.String(), c.NotAfter.UTC()
+		}
+		out = append(out, ca)
+	}
+	return out
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	slices.Sort(keys)
+	return keys
+}
+
+// trustGuard finds CA removals that would strand a certificate certform
+// manages: one that chains to a removed CA and to no CA the bundle keeps.
+func trustGuard(changes []*BundleChange, world World) []string {
+	var blocked []string
+	for _, ch := range changes {
+		for _, t := range ch.Targets {
+			for _, r := range t.Removed {
+				for _, addr := range sortedKeys(world.Issuers) {
+					issuers := world.Issuers[addr]
+					if !slices.Contains(issuers, r.Fingerprint) || slices.ContainsFunc(issuers, func(fp string) bool { return slices.Contains(t.Fingerprints, fp) }) {
+						continue
+					}
+					blocked = append(blocked, fmt.Sprintf("%s would drop CA %s (sha256 %s) from %s/%s, but %s chains only to it",
+						ch.Addr, r.Subject, short(r.Fingerprint), t.Namespace, t.Name, addr))
+				}
+			}
+		}
+	}
+	return blocked
+}
+
+func short(fp string) string {
+	if len(fp) > 16 {
+		return fp[:16]
+	}
+	return fp
+}
+
+func pemOf(c *x509.Certificate) []byte {
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: c.Raw})
+}

@@ -101,15 +101,16 @@ func planBundles(desired *config.Config, prior *state.State, world World) []*Bun
 	return out
 }
 
+// summarise is the bundle's action: its targets' action when they agree,
+// else Update.
 func summarise(targets []*TargetChange) Action {
 	a := NoOp
 	for _, t := range targets {
 		switch {
-		case t.Action == Create && a == NoOp:
-			a = Create
-		case t.Action == Delete && (a == NoOp || a == Delete):
-			a = Delete
-		case t.Action != NoOp:
+		case t.Action == NoOp || t.Action == a:
+		case a == NoOp:
+			a = t.Action
+		default:
 			a = Update
 		}
 	}

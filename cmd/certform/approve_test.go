@@ -19,6 +19,7 @@ import (
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/clientcmd"
 
@@ -308,4 +309,13 @@ func tokenKubeconfig(t *testing.T, c *testcluster.Cluster, ns, name string) stri
 		t.Fatal(err)
 	}
 	return path
+}
+
+func clientsetFor(t *testing.T, kubeconfig string) kubernetes.Interface {
+	t.Helper()
+	cs, err := kube.NewClientset(kube.Options{Kubeconfig: kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return cs
 }

@@ -28,10 +28,14 @@ const tamperSigner = "example.com/test-signer"
 // signer name through the /status subresource, as a signer controller
 // would, optionally with a public key that is not the requester's.
 type testSigner struct {
-	csrs   kube.CSRs
-	caKey  crypto.Signer
-	ca     *x509.Certificate
-	forged atomic.Bool // sign a different key than the request's
+	csrs    kube.CSRs
+	current atomic.Pointer[signerCA] // the CA it signs with now
+	forged  atomic.Bool              // sign a different key than the request's
+}
+
+type signerCA struct {
+	cert *x509.Certificate
+	key  crypto.Signer
 }
 
 func newTestSigner(t *testing.T, kubeconfig string) *testSigner {
@@ -39,13 +43,23 @@ func newTestSigner(t *testing.T, kubeconfig string) *testSigner {
 	if err != nil {
 		t.Fatal(err)
 	}
+	s := &testSigner{csrs: cs.CertificatesV1().CertificateSigningRequests()}
+	s.rotate("test signer")
+	return s
+}
+
+// rotate makes the signer sign with a new CA named cn, and returns it.
+func (s *testSigner) rotate(cn string) *x509.Certificate {
 	key, _ := pki.GenerateKey(pki.KeySpec{Algorithm: pki.ECDSA, Size: 256})
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test signer"}, IsCA: true,
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: pkix.Name{CommonName: cn}, IsCA: true,
 		BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign, NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(time.Hour)}
 	der, _ := x509.CreateCertificate(rand.Reader, tmpl, tmpl, key.Public(), key)
 	ca, _ := x509.ParseCertificate(der)
-	return &testSigner{csrs: cs.CertificatesV1().CertificateSigningRequests(), caKey: key, ca: ca}
+	s.current.Store(&signerCA{cert: ca, key: key})
+	return ca
 }
+
+func (s *testSigner) ca() *x509.Certificate { return s.current.Load().cert }
 
 // run signs every approved, unsigned CSR of its signer until ctx ends.
 func (s *testSigner) run(ctx context.Context, t *testing.T) {
@@ -70,10 +84,11 @@ func (s *testSigner) run(ctx context.Context, t *testing.T) {
 			other, _ := pki.GenerateKey(pki.KeySpec{Algorithm: pki.ECDSA, Size: 256})
 			pub = other.Public()
 		}
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: req.Subject, DNSNames: req.DNSNames,
+		tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: req.Subject, DNSNames: req.DNSNames, IPAddresses: req.IPAddresses,
 			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
 			NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour)}
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, s.ca, pub, s.caKey)
+		ca := s.current.Load()
+		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
 		if err != nil {
 			t.Error(err)
 			continue

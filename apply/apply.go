@@ -25,8 +25,9 @@ const DefaultParallelism = 10
 // Options configure Apply.
 type Options struct {
 	CSRs kube.CSRs
-	// ConfigMaps publishes CA bundles; needed only when the plan has some.
-	ConfigMaps  corev1client.ConfigMapsGetter
+	// Core writes CA bundle ConfigMaps and TLS Secrets; needed only when
+	// the plan has them.
+	Core        corev1client.CoreV1Interface
 	Keys        keystore.Store
 	Parallelism int
 	// WaitTimeout bounds the wait for each CSR; 0 means 15 minutes.
@@ -51,7 +52,8 @@ type runner struct {
 	lineage string
 	watcher *kube.Watcher
 
-	listed clusterCSRs // this lineage's CSRs, listed once when there is no watcher
+	listed    clusterCSRs       // this lineage's CSRs, listed once when there is no watcher
+	caContent map[string][]byte // each ca_bundle's content, for ca_file and Secrets
 
 	api   chan struct{} // slots for stages that call the API server
 	local chan struct{} // slots for stages that generate keys or write files
@@ -87,6 +89,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	}
 	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy()}
 	r.committed.L = &r.mu
+	r.caContent = p.CAContent
 	for _, c := range cfg.Certificates {
 		r.cfg[c.Addr] = c
 	}

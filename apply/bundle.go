@@ -54,7 +54,7 @@ func (r *runner) publish(ctx context.Context, addr string, t *plan.TargetChange)
 		WithLabels(map[string]string{kube.LabelManagedBy: kube.ManagedByValue, kube.LabelLineage: r.lineage}).
 		WithAnnotations(map[string]string{kube.AnnotationAddr: addr, kube.AnnotationKey: t.Key}).
 		WithData(map[string]string{t.Key: string(t.PEM)})
-	_, err := r.opts.ConfigMaps.ConfigMaps(t.Namespace).Apply(ctx, cm, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	_, err := r.opts.Core.ConfigMaps(t.Namespace).Apply(ctx, cm, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
 	if err != nil {
 		return fmt.Errorf("publishing ConfigMap %s/%s: %w", t.Namespace, t.Name, err)
 	}
@@ -62,7 +62,7 @@ func (r *runner) publish(ctx context.Context, addr string, t *plan.TargetChange)
 }
 
 func (r *runner) unpublish(ctx context.Context, t *plan.TargetChange) error {
-	cms := r.opts.ConfigMaps.ConfigMaps(t.Namespace)
+	cms := r.opts.Core.ConfigMaps(t.Namespace)
 	cm, err := cms.Get(ctx, t.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil

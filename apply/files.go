@@ -4,12 +4,12 @@ import (
 	"context"
 	"crypto"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"syscall"
 	"time"
 
+	certv1 "k8s.io/api/certificates/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
@@ -24,15 +24,17 @@ import (
 
 var getOptions = metav1.GetOptions{}
 
-// collect verifies an issued certificate and, only if it passes, writes key
-// and certificate and records the address as issued.
-func (r *runner) collect(c *config.Certificate, rec *state.Certificate, key crypto.Signer, certPEM []byte, waited time.Duration) error {
+// collect verifies an issued certificate and, only if it passes, writes
+// key, certificate and the other outputs and records the address as issued.
+func (r *runner) collect(ctx context.Context, c *config.Certificate, rec *state.Certificate, key crypto.Signer,
+	csr *certv1.CertificateSigningRequest, waited time.Duration) error {
+	certPEM := csr.Status.Certificate
 	chain, err := pki.ParseCertificatesPEM(certPEM)
 	if err != nil {
 		return fmt.Errorf("CSR %s carries an unreadable certificate: %w", rec.CSRName, err)
 	}
 	err = pki.VerifyIssued(chain, pki.Expectation{
-		PublicKey: key.Public(), Request: c.Request, Usages: c.Usages, Now: r.opts.Now(),
+		PublicKey: key.Public(), Request: c.Request, Usages: c.Usages, Roots: r.roots(c), Now: r.opts.Now(),
 	})
 	if err != nil {
 		return fmt.Errorf("CSR %s: %w", rec.CSRName, err)
@@ -41,17 +43,16 @@ func (r *runner) collect(c *config.Certificate, rec *state.Certificate, key cryp
 	if err != nil {
 		return err
 	}
-	keyPath, certPath := filepath.Clean(c.Output.KeyFile), filepath.Clean(c.Output.CertFile)
-	// Until state says issued, a crash between the two renames is repaired
-	// by the next run, which collects again with the kept key.
-	keyOut := atomicfile.File{Path: keyPath, Data: keyPEM, Mode: plan.KeyFileMode}
-	if kept := r.opts.Keys.Path(rec.KeySHA256); c.Key.Encoding == pki.PKCS8 && sameFS(kept, filepath.Dir(keyPath)) {
-		keyOut.From = kept // the kept key is this very file, already synced: move it
+	m := material{keyPEM: keyPEM, certPEM: certPEM, requestPEM: csr.Spec.Request}
+	kept := r.opts.Keys.Path(rec.KeySHA256)
+	if c.Key.Encoding == pki.PKCS8 && sameFS(kept, filepath.Dir(filepath.Clean(c.Output.KeyFile))) {
+		m.keyFrom = kept // the kept key is this very file, already synced: move it
 	}
-	dirs, err := atomicfile.WriteAllUnsynced(keyOut, atomicfile.File{Path: certPath, Data: certPEM, Mode: plan.CertFileMode})
+	// Until state says issued, a crash between the renames is repaired by
+	// the next run, which collects again with the kept key.
+	files, secret, dirs, err := r.writeOutputs(ctx, c, m)
 	if err == nil {
 		err = atomicfile.SyncDirs(dirs)
-		dirs = nil
 	}
 	if err != nil {
 		return err
@@ -63,13 +64,10 @@ func (r *runner) collect(c *config.Certificate, rec *state.Certificate, key cryp
 	out.Status = state.StatusIssued
 	out.SerialNumber = leaf.SerialNumber.Text(16)
 	out.NotBefore, out.NotAfter = leaf.NotBefore.UTC(), leaf.NotAfter.UTC()
-	out.Files = map[string]state.File{
-		keyPath:  {Role: state.RoleKey, SHA256: observe.SHA256(keyPEM), Mode: plan.KeyFileMode},
-		certPath: {Role: state.RoleCert, SHA256: observe.SHA256(certPEM), Mode: plan.CertFileMode},
-	}
+	out.Files, out.Secret = files, secret
 	// Not waited for: until this record is durable, the pending record and
 	// the kept key let the next run collect the certificate again.
-	go r.recordAsync(c.Addr, out, dirs...)()
+	go r.recordAsync(c.Addr, out)()
 	r.removeStale(c.Addr, old, out.Files)
 	r.report(Event{Addr: c.Addr, Phase: PhaseIssued, CSRName: rec.CSRName, Elapsed: waited,
 		Message: fmt.Sprintf("serial %s, expires %s", out.SerialNumber, out.NotAfter.Format(time.RFC3339))})
@@ -100,53 +98,62 @@ func removeIfUnchanged(path string, f state.File) error {
 	return atomicfile.Remove(path)
 }
 
-// update fixes files without reissuing: rewrites a lost certificate from
-// its CSR, moves files to new paths, and corrects modes.
+// update fixes outputs without reissuing: rewrites a lost certificate from
+// its CSR, moves files to new paths, corrects modes, writes the ca and csr
+// files, and writes, repairs or removes the Secret.
 func (r *runner) update(ctx context.Context, ch *plan.Change) error {
 	c := r.cfg[ch.Addr]
 	rec := ch.Before.DeepCopy()
-	contents := map[string][]byte{}
-	for path, f := range rec.Files {
-		if f.Role == state.RoleCert && ch.RewriteCert {
-			csr, err := r.opts.CSRs.Get(ctx, rec.CSRName, getOptions)
-			if err != nil {
-				return fmt.Errorf("reading CSR %s to rewrite %s: %w", rec.CSRName, path, err)
-			}
-			contents[f.Role] = csr.Status.Certificate
-			continue
+	var m material
+	var csr *certv1.CertificateSigningRequest
+	if ch.RewriteCert || c.Output.CSRFile != "" {
+		if got, err := r.opts.CSRs.Get(ctx, rec.CSRName, getOptions); err == nil {
+			csr = got
+		} else if ch.RewriteCert {
+			return fmt.Errorf("reading CSR %s to rewrite the certificate: %w", rec.CSRName, err)
 		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return fmt.Errorf("reading %s to update it: %w", path, err)
-		}
-		contents[f.Role] = data
 	}
-	targets := map[string]string{state.RoleKey: filepath.Clean(c.Output.KeyFile), state.RoleCert: filepath.Clean(c.Output.CertFile)}
-	modes := map[string]fs.FileMode{state.RoleKey: plan.KeyFileMode, state.RoleCert: plan.CertFileMode}
-	files := map[string]state.File{}
-	for _, role := range []string{state.RoleKey, state.RoleCert} {
-		data := contents[role]
-		if observe.SHA256(data) != fileSHA(rec, role) {
-			return fmt.Errorf("%s file no longer holds what certform wrote; run plan again", role)
+	for role, dst := range map[string]*[]byte{state.RoleKey: &m.keyPEM, state.RoleCert: &m.certPEM, state.RoleCSR: &m.requestPEM} {
+		path, f, ok := rec.FileWithRole(role)
+		switch {
+		case role == state.RoleCert && ch.RewriteCert:
+			*dst = csr.Status.Certificate
+		case role == state.RoleCSR && csr != nil:
+			*dst = csr.Spec.Request
+		case ok:
+			data, err := os.ReadFile(path)
+			if err != nil && role != state.RoleCSR {
+				return fmt.Errorf("reading %s to update it: %w", path, err)
+			}
+			if observe.SHA256(data) != f.SHA256 {
+				if role == state.RoleCSR {
+					continue
+				}
+				return fmt.Errorf("%s file %s no longer holds what certform wrote; run plan again", role, path)
+			}
+			*dst = data
 		}
-		if err := atomicfile.Write(targets[role], data, modes[role]); err != nil {
+	}
+	files, secret, dirs, err := r.writeOutputs(ctx, c, m)
+	if err == nil {
+		err = atomicfile.SyncDirs(dirs)
+	}
+	if err != nil {
+		return err
+	}
+	if old := rec.Secret; old != nil && (secret == nil || secret.Namespace != old.Namespace || secret.Name != old.Name) {
+		if err := r.deleteSecret(ctx, rec.Secret); err != nil { // no longer configured, or moved
 			return err
 		}
-		files[targets[role]] = state.File{Role: role, SHA256: observe.SHA256(data), Mode: modes[role]}
 	}
 	old := rec.Files
-	rec.Files = files
+	rec.Files, rec.Secret = files, secret
 	if err := r.record(c.Addr, rec); err != nil {
 		return err
 	}
 	r.removeStale(c.Addr, old, files)
 	r.report(Event{Addr: c.Addr, Phase: PhaseUpdated})
 	return nil
-}
-
-func fileSHA(rec *state.Certificate, role string) string {
-	_, f, _ := rec.FileWithRole(role)
-	return f.SHA256
 }
 
 // delete removes what certform made for an address that left the
@@ -162,6 +169,11 @@ func (r *runner) delete(ctx context.Context, ch *plan.Change) error {
 	}
 	for path, f := range rec.Files {
 		if err := removeIfUnchanged(path, f); err != nil {
+			r.report(Event{Addr: rec.Addr, Phase: PhaseWarning, Message: err.Error()})
+		}
+	}
+	if rec.Secret != nil {
+		if err := r.deleteSecret(ctx, rec.Secret); err != nil {
 			r.report(Event{Addr: rec.Addr, Phase: PhaseWarning, Message: err.Error()})
 		}
 	}

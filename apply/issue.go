@@ -92,7 +92,7 @@ func (r *runner) adopt(ctx context.Context, c *config.Certificate, ch *plan.Chan
 // await approves (when configured), waits and collects, each in its slot.
 func (r *runner) await(ctx context.Context, c *config.Certificate, rec *state.Certificate, key crypto.Signer,
 	csr *certv1.CertificateSigningRequest, durable func() error) error {
-	var issued []byte
+	var issued *certv1.CertificateSigningRequest
 	var waited time.Duration
 	err := r.stage(ctx, r.api, func() (err error) {
 		issued, waited, err = r.approveAndWait(ctx, c, rec, csr, durable)
@@ -101,7 +101,7 @@ func (r *runner) await(ctx context.Context, c *config.Certificate, rec *state.Ce
 	if err != nil || issued == nil {
 		return err
 	}
-	return r.stage(ctx, r.local, func() error { return r.collect(c, rec, key, issued, waited) })
+	return r.stage(ctx, r.local, func() error { return r.collect(ctx, c, rec, key, issued, waited) })
 }
 
 // resume continues a CSR submitted by an earlier run, with its kept key.
@@ -133,7 +133,7 @@ func (r *runner) resume(ctx context.Context, ch *plan.Change) error {
 // record is durable, then waits for the certificate and returns it with the
 // time waited; nil without an error means it was left pending (--no-wait).
 func (r *runner) approveAndWait(ctx context.Context, c *config.Certificate, rec *state.Certificate,
-	csr *certv1.CertificateSigningRequest, durable func() error) ([]byte, time.Duration, error) {
+	csr *certv1.CertificateSigningRequest, durable func() error) (*certv1.CertificateSigningRequest, time.Duration, error) {
 	approved := csr != nil && kube.IsApproved(csr)
 	if c.SelfApprove && !approved {
 		if csr == nil {
@@ -156,7 +156,7 @@ func (r *runner) approveAndWait(ctx context.Context, c *config.Certificate, rec 
 	}
 	if r.watcher == nil { // --no-wait: collect what is issued already, wait for nothing
 		if csr != nil && len(csr.Status.Certificate) > 0 {
-			return csr.Status.Certificate, 0, nil
+			return csr, 0, nil
 		}
 		return nil, 0, r.leavePending(c, rec)
 	}
@@ -172,7 +172,7 @@ func (r *runner) approveAndWait(ctx context.Context, c *config.Certificate, rec 
 	if err != nil {
 		return nil, 0, err
 	}
-	return issued.Status.Certificate, time.Since(start), nil
+	return issued, time.Since(start), nil
 }
 
 func (r *runner) leavePending(c *config.Certificate, rec *state.Certificate) error {

@@ -1,7 +1,10 @@
 package plan
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"path/filepath"
 	"strings"
 	"time"
@@ -157,33 +160,92 @@ func keyLost(in input) bool {
 	return !in.world.Files[path].Exists || in.world.Files[path].SHA256 != in.prior.Files[path].SHA256
 }
 
-// checkPaths finds output files to move or whose mode drifted.
+// checkPaths finds output files to write, move or re-mode, and a Secret
+// to write or remove: everything an update fixes without reissuing.
 func checkPaths(in input, ch *Change) bool {
-	want := map[string]string{
-		filepath.Clean(in.desired.Output.KeyFile):  state.RoleKey,
-		filepath.Clean(in.desired.Output.CertFile): state.RoleCert,
-	}
 	var reasons []string
-	for _, role := range []string{state.RoleKey, state.RoleCert} {
-		path, rec, _ := in.prior.FileWithRole(role)
-		if want[path] != role {
-			to := in.desired.Output.KeyFile
-			if role == state.RoleCert {
-				to = in.desired.Output.CertFile
-			}
-			reasons = append(reasons, fmt.Sprintf("%s file moves from %s to %s", role, path, filepath.Clean(to)))
-			continue
-		}
-		wantMode := map[string]uint32{state.RoleKey: KeyFileMode, state.RoleCert: CertFileMode}[role]
-		if obs := in.world.Files[path]; in.world.Refreshed && obs.Exists && uint32(obs.Mode.Perm()) != wantMode {
-			reasons = append(reasons, fmt.Sprintf("%s file %s has mode %04o, want %04o", role, path, uint32(obs.Mode.Perm()), wantMode))
-		} else if uint32(rec.Mode.Perm()) != wantMode {
-			reasons = append(reasons, fmt.Sprintf("%s file %s was recorded with mode %04o, want %04o", role, path, uint32(rec.Mode.Perm()), wantMode))
+	for _, out := range Outputs(in.desired) {
+		path, rec, recorded := in.prior.FileWithRole(out.Role)
+		obs := in.world.Files[out.Path]
+		switch {
+		case !recorded:
+			reasons = append(reasons, fmt.Sprintf("%s file %s is to be written", out.Role, out.Path))
+		case path != out.Path:
+			reasons = append(reasons, fmt.Sprintf("%s file moves from %s to %s", out.Role, path, out.Path))
+		case out.Role == state.RoleCA && in.desired.Output.CABundle != "" && in.world.Refreshed && rec.SHA256 != sha256Hex(in.caContent(in.desired)):
+			reasons = append(reasons, fmt.Sprintf("ca file %s is out of date with %s", path, in.desired.Output.CABundle))
+		case (out.Role == state.RoleCA || out.Role == state.RoleCSR) && in.world.Refreshed && (!obs.Exists || obs.SHA256 != rec.SHA256):
+			reasons = append(reasons, fmt.Sprintf("%s file %s is missing or was modified outside certform", out.Role, path))
+		case in.world.Refreshed && obs.Exists && obs.Mode.Perm() != out.Mode:
+			reasons = append(reasons, fmt.Sprintf("%s file %s has mode %04o, want %04o", out.Role, path, uint32(obs.Mode.Perm()), uint32(out.Mode)))
+		case rec.Mode.Perm() != out.Mode:
+			reasons = append(reasons, fmt.Sprintf("%s file %s was recorded with mode %04o, want %04o", out.Role, path, uint32(rec.Mode.Perm()), uint32(out.Mode)))
 		}
 	}
+	reasons = append(reasons, secretReasons(in)...)
 	if len(reasons) == 0 {
 		return false
 	}
 	ch.Action, ch.Reasons = Update, reasons
 	return true
+}
+
+// Output is one file a certificate block asks for.
+type Output struct {
+	Role string
+	Path string
+	Mode fs.FileMode
+}
+
+// Outputs lists the files c asks for, key and certificate first.
+func Outputs(c *config.Certificate) []Output {
+	out := []Output{
+		{state.RoleKey, filepath.Clean(c.Output.KeyFile), KeyFileMode},
+		{state.RoleCert, filepath.Clean(c.Output.CertFile), CertFileMode},
+	}
+	if c.Output.CAFile != "" {
+		out = append(out, Output{state.RoleCA, filepath.Clean(c.Output.CAFile), CertFileMode})
+	}
+	if c.Output.CSRFile != "" {
+		out = append(out, Output{state.RoleCSR, filepath.Clean(c.Output.CSRFile), CertFileMode})
+	}
+	return out
+}
+
+// secretReasons compares the configured Secret with the recorded and the
+// observed one.
+func secretReasons(in input) []string {
+	want, rec := in.desired.Secret, in.prior.Secret
+	switch {
+	case want == nil && rec == nil:
+		return nil
+	case want == nil:
+		return []string{fmt.Sprintf("secret %s/%s is no longer configured", rec.Namespace, rec.Name)}
+	case rec == nil || rec.Namespace != want.Namespace || rec.Name != want.Name:
+		return []string{fmt.Sprintf("secret %s/%s is to be written", want.Namespace, want.Name)}
+	}
+	if !in.world.Refreshed {
+		return nil
+	}
+	switch got, ok := in.world.Secrets[rec.Namespace+"/"+rec.Name]; {
+	case !ok:
+		return []string{fmt.Sprintf("secret %s/%s was deleted outside certform", rec.Namespace, rec.Name)}
+	case got != rec.SHA256:
+		return []string{fmt.Sprintf("secret %s/%s was modified outside certform", rec.Namespace, rec.Name)}
+	}
+	return nil
+}
+
+// caContent is what c's ca_file should hold when it names a bundle.
+func (in input) caContent(c *config.Certificate) []byte {
+	if c.Output.CABundle == "" {
+		return nil
+	}
+	data, _ := bundlePEM(in.world.Bundles[c.Output.CABundle].CAs)
+	return data
+}
+
+func sha256Hex(data []byte) string {
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:])
 }

@@ -23,14 +23,15 @@ type Saved struct {
 }
 
 type fileV1 struct {
-	FormatVersion   int             `json:"format_version"`
-	CertformVersion string          `json:"certform_version"`
-	Lineage         string          `json:"lineage"`
-	Serial          uint64          `json:"serial"`
-	ConfigDigest    string          `json:"config_digest"`
-	Created         time.Time       `json:"created"`
-	Changes         []fileChangeV1  `json:"changes"`
-	Bundles         []*BundleChange `json:"ca_bundles,omitempty"`
+	FormatVersion   int               `json:"format_version"`
+	CertformVersion string            `json:"certform_version"`
+	Lineage         string            `json:"lineage"`
+	Serial          uint64            `json:"serial"`
+	ConfigDigest    string            `json:"config_digest"`
+	Created         time.Time         `json:"created"`
+	Changes         []fileChangeV1    `json:"changes"`
+	Bundles         []*BundleChange   `json:"ca_bundles,omitempty"`
+	CAContent       map[string][]byte `json:"ca_content,omitempty"`
 }
 
 type fileChangeV1 struct {
@@ -47,7 +48,7 @@ type fileChangeV1 struct {
 func EncodeFile(s Saved) ([]byte, error) {
 	f := fileV1{FormatVersion: FileFormatVersion, CertformVersion: state.Version, Lineage: s.Plan.Lineage,
 		Serial: s.Plan.Serial, ConfigDigest: s.ConfigDigest, Created: s.Plan.Created.UTC(), Changes: []fileChangeV1{}}
-	f.Bundles = s.Plan.Bundles
+	f.Bundles, f.CAContent = s.Plan.Bundles, s.Plan.CAContent
 	for _, c := range s.Plan.Changes {
 		f.Changes = append(f.Changes, fileChangeV1{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
 			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert})
@@ -70,7 +71,7 @@ func DecodeFile(data []byte) (Saved, error) {
 	if f.FormatVersion != FileFormatVersion {
 		return Saved{}, fmt.Errorf("plan file format %d is not supported (this certform reads %d)", f.FormatVersion, FileFormatVersion)
 	}
-	p := &Plan{Lineage: f.Lineage, Serial: f.Serial, Created: f.Created, Bundles: f.Bundles}
+	p := &Plan{Lineage: f.Lineage, Serial: f.Serial, Created: f.Created, Bundles: f.Bundles, CAContent: f.CAContent}
 	for _, c := range f.Changes {
 		switch c.Action {
 		case NoOp, Create, Renew, Replace, Update, Wait, Delete:

@@ -20,6 +20,9 @@ type Plan struct {
 	Changes []*Change
 	// Bundles are the ca_bundle changes, sorted by address.
 	Bundles []*BundleChange
+	// CAContent by ca_bundle address: each bundle's content, for the
+	// certificates whose ca_file names it.
+	CAContent map[string][]byte
 	// Blocked lists CA removals the trust guard refuses; a plan with any
 	// must not be applied (unless AllowTrustRemoval cleared them).
 	Blocked []string
@@ -109,6 +112,10 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 			Reasons: []string{reason}})
 	}
 	slices.SortFunc(p.Changes, func(a, b *Change) int { return strings.Compare(a.Addr, b.Addr) })
+	p.CAContent = map[string][]byte{}
+	for addr, rb := range world.Bundles {
+		p.CAContent[addr], _ = bundlePEM(rb.CAs)
+	}
 	if len(opts.Targets) == 0 {
 		p.Bundles = planBundles(desired, prior, world)
 		if !opts.AllowTrustRemoval {

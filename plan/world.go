@@ -26,6 +26,9 @@ type World struct {
 	// KnownCAs by fingerprint: every CA seen in sources or published
 	// bundles, to describe removed ones.
 	KnownCAs map[string]*x509.Certificate
+	// Secrets by "namespace/name": the SHA-256 of each Secret certform
+	// wrote, as found (tls.crt, tls.key, ca.crt).
+	Secrets map[string]string
 	// Issuers by certificate address: the fingerprints of the known CAs
 	// each managed certificate chains to (for the trust-removal guard).
 	Issuers map[string][]string

@@ -62,6 +62,16 @@ type Certificate struct {
 	// Files written for this certificate, by path relative to the config
 	// directory.
 	Files map[string]File
+	// Secret is the kubernetes.io/tls Secret written for it, if any.
+	Secret *SecretRecord
+}
+
+// SecretRecord is a Secret certform wrote: where, and the SHA-256 of its
+// data (tls.crt, tls.key, ca.crt in that order) to notice edits.
+type SecretRecord struct {
+	Namespace string
+	Name      string
+	SHA256    string
 }
 
 // Request is the request a certificate was issued for, as recorded, so the
@@ -86,6 +96,8 @@ type Request struct {
 const (
 	RoleKey  = "key"
 	RoleCert = "cert"
+	RoleCA   = "ca"  // output.ca_file
+	RoleCSR  = "csr" // output.csr_file
 )
 
 // File is what certform wrote to one output path.
@@ -133,6 +145,10 @@ func (c *Certificate) DeepCopy() *Certificate {
 	out := *c
 	out.Request = c.Request.deepCopy()
 	out.Files = maps.Clone(c.Files)
+	if c.Secret != nil {
+		sec := *c.Secret
+		out.Secret = &sec
+	}
 	return &out
 }
 

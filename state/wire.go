@@ -50,6 +50,13 @@ type certificateV1 struct {
 	NotBefore    *time.Time              `json:"not_before,omitempty"`
 	NotAfter     *time.Time              `json:"not_after,omitempty"`
 	Files        map[string]fileRecordV1 `json:"files,omitempty"`
+	Secret       *secretV1               `json:"secret,omitempty"`
+}
+
+type secretV1 struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	SHA256    string `json:"sha256"`
 }
 
 type fileRecordV1 struct {
@@ -132,6 +139,10 @@ func encodeCertificate(c *Certificate) certificateV1 {
 		Request: c.Request, KeySHA256: c.KeySHA256, CSRName: c.CSRName, CSRUID: c.CSRUID,
 		Status: c.Status, SerialNumber: c.SerialNumber, NotBefore: timePtr(c.NotBefore), NotAfter: timePtr(c.NotAfter),
 	}
+	if c.Secret != nil {
+		sec := secretV1(*c.Secret)
+		w.Secret = &sec
+	}
 	if len(c.Files) > 0 {
 		w.Files = map[string]fileRecordV1{}
 		for p, fr := range c.Files {
@@ -151,12 +162,16 @@ func decodeCertificate(addr string, w certificateV1) (*Certificate, error) {
 	default:
 		return nil, fmt.Errorf("%s has unknown status %q", addr, c.Status)
 	}
+	if w.Secret != nil {
+		sec := SecretRecord(*w.Secret)
+		c.Secret = &sec
+	}
 	for p, fr := range w.Files {
 		mode, err := strconv.ParseUint(fr.Mode, 8, 32)
 		if err != nil || mode > 0o777 {
 			return nil, fmt.Errorf("%s: file %s has mode %q", addr, p, fr.Mode)
 		}
-		if fr.Role != RoleKey && fr.Role != RoleCert {
+		if fr.Role != RoleKey && fr.Role != RoleCert && fr.Role != RoleCA && fr.Role != RoleCSR {
 			return nil, fmt.Errorf("%s: file %s has unknown role %q", addr, p, fr.Role)
 		}
 		if c.Files == nil {

@@ -50,6 +50,9 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		if err := observe.Bundles(ctx, cs, w.cfg, prior, &world); err != nil {
 			return nil, err
 		}
+		if err := observe.Secrets(ctx, cs, w.cfg, prior, &world); err != nil {
+			return nil, err
+		}
 	}
 	p := plan.Make(w.cfg, prior, world, time.Now(), plan.Options{Targets: o.Targets, Replace: o.Replace,
 		Destroy: o.Destroy, AllowTrustRemoval: o.AllowTrustRemoval})

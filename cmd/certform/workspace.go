@@ -131,20 +131,13 @@ func (w *workspace) csrClient() (kube.CSRs, error) {
 // without them for a plan that covers them.
 func unappliedWarnings(cfg *config.Config) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	warn := func(r hcl.Range, what string) {
-		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Not applied yet",
-			Detail:  what + " is validated, but this version of certform does not act on it yet; plan and apply leave it out.",
-			Subject: r.Ptr()})
-	}
-	for _, c := range cfg.Certificates {
-		if c.Secret != nil {
-			warn(c.Range("secret.name"), c.Addr+": the secret block")
-		}
-		if c.Output.CAFile != "" {
-			warn(c.Range("output.ca_file"), c.Addr+": output.ca_file")
-		}
-		if c.Output.CSRFile != "" {
-			warn(c.Range("output.csr_file"), c.Addr+": output.csr_file")
+	for _, b := range cfg.CABundles {
+		for _, src := range b.Sources {
+			if src.Kind == config.SourceClusterTrustBundle {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Not supported yet",
+					Detail:  b.Addr + ": cluster_trust_bundle sources are validated, but this version cannot read them yet; plan fails on them. Use a file, pem, configmap or secret source.",
+					Subject: src.Range.Ptr()})
+			}
 		}
 	}
 	return diags

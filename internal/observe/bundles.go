@@ -138,3 +138,35 @@ func issuers(prior *state.State, known map[string]*x509.Certificate) map[string]
 	}
 	return out
 }
+
+// SecretDigest is the SHA-256 state records for a TLS Secret's data: its
+// tls.crt, tls.key and ca.crt, each length-prefixed, in that order.
+func SecretDigest(data map[string][]byte) string {
+	var all []byte
+	for _, k := range []string{"tls.crt", "tls.key", "ca.crt"} {
+		all = append(all, fmt.Sprintf("%s:%d:", k, len(data[k]))...)
+		all = append(all, data[k]...)
+	}
+	return SHA256(all)
+}
+
+// Secrets lists the Secrets certform wrote for this lineage (one List
+// across namespaces), when configuration or state has any.
+func Secrets(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *plan.World) error {
+	wanted := slices.ContainsFunc(cfg.Certificates, func(c *config.Certificate) bool { return c.Secret != nil })
+	for _, rec := range prior.Certificates {
+		wanted = wanted || rec.Secret != nil
+	}
+	if !wanted {
+		return nil
+	}
+	list, err := cs.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)})
+	if err != nil {
+		return fmt.Errorf("listing certform's Secrets: %w", err)
+	}
+	w.Secrets = map[string]string{}
+	for _, s := range list.Items {
+		w.Secrets[s.Namespace+"/"+s.Name] = SecretDigest(s.Data)
+	}
+	return nil
+}

@@ -100,45 +100,11 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		go r.watcher.Run(watchCtx)
 	}
 
-	var (
-		errsMu sync.Mutex
-		errs   []error
-		wg     sync.WaitGroup
-		// Addresses in progress at once; each stage inside takes its own
-		// slot, so at most Parallelism are talking to the API server and at
-		// most Parallelism are doing local work (keys, files).
-		inFlight = make(chan struct{}, 3*opts.Parallelism)
-	)
-	r.api = make(chan struct{}, opts.Parallelism)
-	r.local = make(chan struct{}, opts.Parallelism)
-	for _, ch := range p.Changes {
-		if ch.Action == plan.NoOp {
-			continue
-		}
-		select {
-		case inFlight <- struct{}{}:
-		case <-ctx.Done():
-		}
-		if ctx.Err() != nil {
-			errs = append(errs, fmt.Errorf("%s: not started: %w", ch.Addr, ctx.Err()))
-			continue
-		}
-		wg.Add(1)
-		go func() {
-			defer func() { <-inFlight; wg.Done() }()
-			start := time.Now()
-			if err := r.change(ctx, ch); err != nil {
-				r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error(), Elapsed: time.Since(start)})
-				errsMu.Lock()
-				errs = append(errs, fmt.Errorf("%s: %w", ch.Addr, err))
-				errsMu.Unlock()
-			}
-		}()
-	}
-	wg.Wait()
-	if ctx.Err() == nil && len(errs) == 0 {
+	errs := r.work(ctx, p.Changes)
+	switch {
+	case ctx.Err() == nil && len(errs) == 0:
 		errs = append(errs, r.bundles(ctx, p.Bundles)...)
-	} else if len(p.Bundles) > 0 {
+	case slices.ContainsFunc(p.Bundles, func(b *plan.BundleChange) bool { return b.Action != plan.NoOp }):
 		errs = append(errs, errors.New("CA bundles were not published: a certificate failed or the run was interrupted"))
 	}
 	r.mu.Lock()
@@ -153,6 +119,51 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		errs = append(errs, err)
 	}
 	return r.state, errors.Join(errs...)
+}
+
+// work does every address's change with bounded parallelism and
+// returns one error per failed address.
+func (r *runner) work(ctx context.Context, changes []*plan.Change) []error {
+	var (
+		mu   sync.Mutex
+		errs []error
+		wg   sync.WaitGroup
+		// Addresses in progress at once; each stage inside takes its own
+		// slot, so at most Parallelism are talking to the API server and at
+		// most Parallelism are doing local work (keys, files).
+		inFlight = make(chan struct{}, 3*r.opts.Parallelism)
+	)
+	fail := func(err error) {
+		mu.Lock()
+		errs = append(errs, err)
+		mu.Unlock()
+	}
+	r.api = make(chan struct{}, r.opts.Parallelism)
+	r.local = make(chan struct{}, r.opts.Parallelism)
+	for _, ch := range changes {
+		if ch.Action == plan.NoOp {
+			continue
+		}
+		select {
+		case inFlight <- struct{}{}:
+		case <-ctx.Done():
+		}
+		if ctx.Err() != nil {
+			fail(fmt.Errorf("%s: not started: %w", ch.Addr, ctx.Err()))
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer func() { <-inFlight; wg.Done() }()
+			start := time.Now()
+			if err := r.change(ctx, ch); err != nil {
+				r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error(), Elapsed: time.Since(start)})
+				fail(fmt.Errorf("%s: %w", ch.Addr, err))
+			}
+		}()
+	}
+	wg.Wait()
+	return errs
 }
 
 func needsWatch(p *plan.Plan) bool {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/certform/certform/config"
-	"github.com/certform/certform/state"
 )
 
 // CA is one certificate of a bundle, as plans show it.
@@ -52,7 +51,7 @@ type Published struct {
 
 // planBundles compares each bundle's desired content with what is
 // published, and plans the removal of published ConfigMaps no bundle wants.
-func planBundles(desired *config.Config, prior *state.State, world World) []*BundleChange {
+func planBundles(desired *config.Config, world World) []*BundleChange {
 	var out []*BundleChange
 	wanted := map[string]bool{}
 	for _, b := range desired.CABundles {

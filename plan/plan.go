@@ -117,7 +117,7 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 		p.CAContent[addr], _ = bundlePEM(rb.CAs)
 	}
 	if len(opts.Targets) == 0 {
-		p.Bundles = planBundles(desired, prior, world)
+		p.Bundles = planBundles(desired, world)
 		if !opts.AllowTrustRemoval {
 			p.Blocked = trustGuard(p.Bundles, world)
 		}

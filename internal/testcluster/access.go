@@ -17,8 +17,6 @@ import (
 // list and watch CSRs, and nothing else (in particular, not approve).
 const RestrictedUser = "certform-restricted"
 
-func contextBackground() context.Context { return context.Background() }
-
 func (c *Cluster) writeKubeconfig(path, user string, ca, cert *x509.Certificate, key crypto.Signer) error {
 	cfg := clientcmdapi.NewConfig()
 	cfg.Clusters["local"] = &clientcmdapi.Cluster{Server: c.APIServerURL(), CertificateAuthorityData: certPEM(ca)}

@@ -1,6 +1,7 @@
 package testcluster
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"os"
@@ -126,7 +127,7 @@ func (c *Cluster) RestartAPIServer() error {
 	if err := c.startProcess("kube-apiserver"); err != nil {
 		return err
 	}
-	return c.waitReady(contextBackground())
+	return c.waitReady(context.Background())
 }
 
 func (c *Cluster) writePIDs() error {

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	corev1ac "k8s.io/client-go/applyconfigurations/core/v1"
 
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -40,7 +41,7 @@ func (r *runner) bundles(ctx context.Context, changes []*plan.BundleChange) []er
 				errs = append(errs, fmt.Errorf("%s: %w", ch.Addr, err))
 				continue
 			}
-			r.report(Event{Addr: ch.Addr, Phase: bundlePhase[t.Action], Message: t.Namespace + "/" + t.Name})
+			r.report(Event{Addr: ch.Addr, Phase: bundlePhase[t.Action], Message: t.Kind + " " + t.Namespace + "/" + t.Name})
 			r.recordBundle(ch, t)
 		}
 	}
@@ -50,32 +51,50 @@ func (r *runner) bundles(ctx context.Context, changes []*plan.BundleChange) []er
 var bundlePhase = map[plan.Action]Phase{plan.Create: PhasePublished, plan.Update: PhasePublished, plan.Delete: PhaseDeleted}
 
 func (r *runner) publish(ctx context.Context, addr string, t *plan.TargetChange) error {
-	cm := corev1ac.ConfigMap(t.Name, t.Namespace).
-		WithLabels(map[string]string{kube.LabelManagedBy: kube.ManagedByValue, kube.LabelLineage: r.lineage}).
-		WithAnnotations(map[string]string{kube.AnnotationAddr: addr, kube.AnnotationKey: t.Key}).
-		WithData(map[string]string{t.Key: string(t.PEM)})
-	_, err := r.opts.Core.ConfigMaps(t.Namespace).Apply(ctx, cm, metav1.ApplyOptions{FieldManager: FieldManager, Force: true})
+	labels := map[string]string{kube.LabelManagedBy: kube.ManagedByValue, kube.LabelLineage: r.lineage}
+	annotations := map[string]string{kube.AnnotationAddr: addr, kube.AnnotationKey: t.Key}
+	opts := metav1.ApplyOptions{FieldManager: FieldManager, Force: true}
+	var err error
+	if t.Kind == config.TargetSecret {
+		sec := corev1ac.Secret(t.Name, t.Namespace).WithLabels(labels).WithAnnotations(annotations).WithData(map[string][]byte{t.Key: t.PEM})
+		_, err = r.opts.Core.Secrets(t.Namespace).Apply(ctx, sec, opts)
+	} else {
+		cm := corev1ac.ConfigMap(t.Name, t.Namespace).WithLabels(labels).WithAnnotations(annotations).WithData(map[string]string{t.Key: string(t.PEM)})
+		_, err = r.opts.Core.ConfigMaps(t.Namespace).Apply(ctx, cm, opts)
+	}
 	if err != nil {
-		return fmt.Errorf("publishing ConfigMap %s/%s: %w", t.Namespace, t.Name, err)
+		return fmt.Errorf("publishing %s %s/%s: %w", t.Kind, t.Namespace, t.Name, err)
 	}
 	return nil
 }
 
+// unpublish deletes a target, only while it still carries this state's
+// lineage label.
 func (r *runner) unpublish(ctx context.Context, t *plan.TargetChange) error {
-	cms := r.opts.Core.ConfigMaps(t.Namespace)
-	cm, err := cms.Get(ctx, t.Name, metav1.GetOptions{})
+	var meta metav1.Object
+	var err error
+	var del func(string, metav1.DeleteOptions) error
+	if t.Kind == config.TargetSecret {
+		secrets := r.opts.Core.Secrets(t.Namespace)
+		meta, err = secrets.Get(ctx, t.Name, metav1.GetOptions{})
+		del = func(n string, o metav1.DeleteOptions) error { return secrets.Delete(ctx, n, o) }
+	} else {
+		cms := r.opts.Core.ConfigMaps(t.Namespace)
+		meta, err = cms.Get(ctx, t.Name, metav1.GetOptions{})
+		del = func(n string, o metav1.DeleteOptions) error { return cms.Delete(ctx, n, o) }
+	}
 	if apierrors.IsNotFound(err) {
 		return nil
 	}
 	if err != nil {
-		return fmt.Errorf("reading ConfigMap %s/%s: %w", t.Namespace, t.Name, err)
+		return fmt.Errorf("reading %s %s/%s: %w", t.Kind, t.Namespace, t.Name, err)
 	}
-	if cm.Labels[kube.LabelLineage] != r.lineage {
-		return fmt.Errorf("ConfigMap %s/%s is not certform's any more; left in place", t.Namespace, t.Name)
+	if meta.GetLabels()[kube.LabelLineage] != r.lineage {
+		return fmt.Errorf("%s %s/%s is not certform's any more; left in place", t.Kind, t.Namespace, t.Name)
 	}
-	pre := metav1.Preconditions{UID: &cm.UID, ResourceVersion: &cm.ResourceVersion}
-	if err := cms.Delete(ctx, t.Name, metav1.DeleteOptions{Preconditions: &pre}); err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("deleting ConfigMap %s/%s: %w", t.Namespace, t.Name, err)
+	uid, rv := meta.GetUID(), meta.GetResourceVersion()
+	if err := del(t.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid, ResourceVersion: &rv}}); err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting %s %s/%s: %w", t.Kind, t.Namespace, t.Name, err)
 	}
 	return nil
 }
@@ -98,12 +117,12 @@ func (r *runner) recordBundle(ch *plan.BundleChange, done *plan.TargetChange) {
 		targets = []*plan.TargetChange{done}
 	}
 	for _, t := range targets {
-		key := t.Namespace + "/" + t.Name
+		key := plan.PublishedKey(t.Kind, t.Namespace, t.Name)
 		if t.Action == plan.Delete {
 			delete(b.Targets, key)
 			continue
 		}
-		b.Targets[key] = state.BundleTarget{Namespace: t.Namespace, Name: t.Name, Key: t.Key, Fingerprints: t.Fingerprints}
+		b.Targets[key] = state.BundleTarget{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Fingerprints: t.Fingerprints}
 	}
 	if len(b.Targets) == 0 {
 		delete(r.state.Bundles, ch.Addr)

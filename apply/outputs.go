@@ -73,6 +73,11 @@ func (r *runner) writeOutputs(ctx context.Context, c *config.Certificate, m mate
 				return nil, nil, nil, err
 			}
 			f.Data = ca
+		case state.RoleChain:
+			f.Data = m.certPEM
+			if c.Output.CABundle != "" {
+				f.Data = append(append([]byte{}, m.certPEM...), r.caContent[c.Output.CABundle]...)
+			}
 		case state.RoleCSR:
 			if m.requestPEM == nil {
 				r.report(Event{Addr: c.Addr, Phase: PhaseWarning, Message: "csr_file not written: the request is no longer known (its CSR object is gone)"})

@@ -20,7 +20,7 @@ type CABundle struct {
 	Addr      string
 	Name      string
 	Sources   []CASource
-	ConfigMap *ConfigMapTarget
+	Targets   []*BundleTarget // configmap and secret blocks
 	DeclRange hcl.Range
 }
 
@@ -46,8 +46,16 @@ type CASource struct {
 	Range        hcl.Range
 }
 
-// ConfigMapTarget is where a bundle is published.
-type ConfigMapTarget struct {
+// Bundle target kinds.
+const (
+	TargetConfigMap = "configmap"
+	TargetSecret    = "secret"
+)
+
+// BundleTarget is where a bundle is published: a ConfigMap or a Secret of
+// one name in each of some namespaces.
+type BundleTarget struct {
+	Kind              string // TargetConfigMap or TargetSecret
 	Namespaces        []string
 	NamespaceSelector string
 	Name              string
@@ -55,8 +63,9 @@ type ConfigMapTarget struct {
 }
 
 type rawCABundle struct {
-	Sources   []*rawSource        `hcl:"source,block"`
-	ConfigMap *rawConfigMapTarget `hcl:"configmap,block"`
+	Sources   []*rawSource `hcl:"source,block"`
+	ConfigMap *rawTarget   `hcl:"configmap,block"`
+	Secret    *rawTarget   `hcl:"secret,block"`
 }
 
 type rawSource struct {
@@ -78,7 +87,7 @@ type rawCTBRef struct {
 	SignerName string `hcl:"signer_name"`
 }
 
-type rawConfigMapTarget struct {
+type rawTarget struct {
 	Namespaces        []string  `hcl:"namespaces,optional"`
 	NamespaceSelector string    `hcl:"namespace_selector,optional"`
 	Name              string    `hcl:"name"`
@@ -111,15 +120,23 @@ func decodeCABundle(block *hcl.Block, ctx *hcl.EvalContext, dir string) ([]*CABu
 			diags = append(diags, d...)
 			b.Sources = append(b.Sources, src)
 		}
-		if t := raw.ConfigMap; t != nil {
-			b.ConfigMap = &ConfigMapTarget{Namespaces: t.Namespaces, NamespaceSelector: t.NamespaceSelector, Name: t.Name, Key: t.Key}
-			if b.ConfigMap.Key == "" {
-				b.ConfigMap.Key = "ca.crt"
+		for _, rt := range []struct {
+			kind string
+			t    *rawTarget
+		}{{TargetConfigMap, raw.ConfigMap}, {TargetSecret, raw.Secret}} {
+			t := rt.t
+			if t == nil {
+				continue
+			}
+			bt := &BundleTarget{Kind: rt.kind, Namespaces: t.Namespaces, NamespaceSelector: t.NamespaceSelector, Name: t.Name, Key: t.Key}
+			if bt.Key == "" {
+				bt.Key = "ca.crt"
 			}
 			if (len(t.Namespaces) == 0) == (t.NamespaceSelector == "") {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid configmap target",
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid " + rt.kind + " target",
 					Detail: "Set exactly one of namespaces (a list) or namespace_selector (a label selector).", Subject: t.DefRange.Ptr()})
 			}
+			b.Targets = append(b.Targets, bt)
 		}
 		out = append(out, b)
 	}

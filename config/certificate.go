@@ -3,6 +3,8 @@ package config
 import (
 	"crypto/x509/pkix"
 	"fmt"
+	"io/fs"
+	"strconv"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -49,11 +51,15 @@ type rawKey struct {
 }
 
 type rawOutput struct {
-	KeyFile  string `hcl:"key_file"`
-	CertFile string `hcl:"cert_file"`
-	CAFile   string `hcl:"ca_file,optional"`
-	CABundle string `hcl:"ca_bundle,optional"`
-	CSRFile  string `hcl:"csr_file,optional"`
+	KeyFile               string `hcl:"key_file"`
+	CertFile              string `hcl:"cert_file"`
+	CAFile                string `hcl:"ca_file,optional"`
+	CABundle              string `hcl:"ca_bundle,optional"`
+	CSRFile               string `hcl:"csr_file,optional"`
+	ChainFile             string `hcl:"chain_file,optional"`
+	FileMode              string `hcl:"file_mode,optional"`
+	KeyFileMode           string `hcl:"key_file_mode,optional"`
+	AllowWorldReadableKey bool   `hcl:"allow_world_readable_key,optional"`
 }
 
 // DefaultUsages are the usages of a certificate block that sets none: those
@@ -156,7 +162,9 @@ func (c *Certificate) fill(raw *rawCertificate) hcl.Diagnostics {
 		})
 	} else {
 		o := raw.Output
-		c.Output = Output{KeyFile: o.KeyFile, CertFile: o.CertFile, CAFile: o.CAFile, CABundle: o.CABundle, CSRFile: o.CSRFile}
+		c.Output = Output{KeyFile: o.KeyFile, CertFile: o.CertFile, CAFile: o.CAFile, CABundle: o.CABundle, CSRFile: o.CSRFile,
+			ChainFile: o.ChainFile, AllowWorldReadableKey: o.AllowWorldReadableKey}
+		diags = append(diags, c.fillModes(o)...)
 		if o.CABundle != "" && o.CAFile == "" {
 			diags = append(diags, attrError(c, "output.ca_bundle", "ca_bundle without ca_file",
 				"output.ca_bundle says which bundle to write to ca_file; set ca_file too."))
@@ -214,6 +222,30 @@ func (c *Certificate) fillRenewal(raw *rawCertificate) hcl.Diagnostics {
 				fmt.Sprintf("renew_before_percentage is %d; use 1 to 99 (percent of the lifetime left when renewal starts).", *p)))
 		}
 		c.RenewBeforePercentage = *p
+	}
+	return diags
+}
+
+// fillModes parses the output modes and keeps keys private unless told.
+func (c *Certificate) fillModes(o *rawOutput) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	parse := func(attr, text string, def fs.FileMode) fs.FileMode {
+		if text == "" {
+			return def
+		}
+		m, err := strconv.ParseUint(text, 8, 32)
+		if err != nil || m > 0o777 || m&0o600 != 0o600 {
+			diags = append(diags, attrError(c, attr, "Invalid file mode",
+				fmt.Sprintf("%q is not an octal file mode that lets its owner read and write, such as \"0640\".", text)))
+			return def
+		}
+		return fs.FileMode(m)
+	}
+	c.Output.FileMode = parse("output.file_mode", o.FileMode, 0o644)
+	c.Output.KeyFileMode = parse("output.key_file_mode", o.KeyFileMode, 0o600)
+	if c.Output.KeyFileMode&0o077 != 0 && !o.AllowWorldReadableKey {
+		diags = append(diags, attrError(c, "output.key_file_mode", "Private key readable by others",
+			fmt.Sprintf("key_file_mode %04o lets users other than the owner read the private key; set allow_world_readable_key = true if that is really meant.", uint32(c.Output.KeyFileMode))))
 	}
 	return diags
 }

@@ -2,6 +2,7 @@ package config
 
 import (
 	"crypto/x509/pkix"
+	"io/fs"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -86,9 +87,16 @@ type Output struct {
 	CertFile string
 	// CAFile, when set, receives CABundle's certificates, or without
 	// CABundle the chain the signer returned after the leaf.
-	CAFile   string
-	CABundle string // the address of a ca_bundle, e.g. "ca_bundle.service-ca"
-	CSRFile  string // the PEM request, when set
+	CAFile    string
+	CABundle  string // the address of a ca_bundle, e.g. "ca_bundle.service-ca"
+	CSRFile   string // the PEM request, when set
+	ChainFile string // the certificate followed by its chain, when set
+	// FileMode is the mode of the certificate, CA, CSR and chain files
+	// (default 0644); KeyFileMode the key's (default 0600, and never
+	// readable by group or others unless AllowWorldReadableKey).
+	FileMode              fs.FileMode
+	KeyFileMode           fs.FileMode
+	AllowWorldReadableKey bool
 }
 
 // SecretOutput is the secret block: a kubernetes.io/tls Secret to write.

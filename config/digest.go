@@ -33,9 +33,9 @@ func Digest(cfg *Config) string {
 		Fingerprints                                 []string
 	}
 	type bundle struct {
-		Addr      string
-		Sources   []source
-		ConfigMap *ConfigMapTarget
+		Addr    string
+		Sources []source
+		Targets []*BundleTarget
 	}
 	var v struct {
 		Certificates []cert
@@ -46,7 +46,7 @@ func Digest(cfg *Config) string {
 			c.SelfApprove, c.RenewBefore, c.RenewBeforePercentage, c.CSRName, c.Output, c.Secret})
 	}
 	for _, b := range cfg.CABundles {
-		out := bundle{Addr: b.Addr, ConfigMap: b.ConfigMap}
+		out := bundle{Addr: b.Addr, Targets: b.Targets}
 		for _, s := range b.Sources {
 			src := source{Kind: s.Kind, Path: s.Path, Namespace: s.Namespace, Name: s.Name, Key: s.Key, SignerName: s.SignerName}
 			for _, c := range s.Certificates {

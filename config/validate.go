@@ -131,7 +131,8 @@ func validateOutputs(certs []*Certificate) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	owner := map[string]*Certificate{}
 	for _, c := range certs {
-		for _, out := range [][2]string{{"output.key_file", c.Output.KeyFile}, {"output.cert_file", c.Output.CertFile}} {
+		for _, out := range [][2]string{{"output.key_file", c.Output.KeyFile}, {"output.cert_file", c.Output.CertFile},
+			{"output.ca_file", c.Output.CAFile}, {"output.csr_file", c.Output.CSRFile}, {"output.chain_file", c.Output.ChainFile}} {
 			attr, p := out[0], out[1]
 			if p == "" {
 				continue

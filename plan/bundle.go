@@ -26,8 +26,9 @@ type BundleChange struct {
 	Reasons []string
 }
 
-// TargetChange is one ConfigMap of a bundle.
+// TargetChange is one ConfigMap or Secret of a bundle.
 type TargetChange struct {
+	Kind                 string // config.TargetConfigMap or config.TargetSecret
 	Namespace, Name, Key string
 	Action               Action // Create, Update, Delete or NoOp
 	Added, Removed       []CA
@@ -39,14 +40,25 @@ type TargetChange struct {
 // observation resolved them (sources and namespace selectors read from the
 // cluster).
 type ResolvedBundle struct {
-	CAs        []*x509.Certificate // merged, de-duplicated, sorted by fingerprint
-	Namespaces []string
+	CAs     []*x509.Certificate // merged, de-duplicated, sorted by fingerprint
+	Targets []ResolvedTarget
 }
 
-// Published is a ConfigMap certform published for this state.
+// ResolvedTarget is one target block with its namespaces resolved.
+type ResolvedTarget struct {
+	Kind, Name, Key string
+	Namespaces      []string
+}
+
+// Published is a ConfigMap or Secret certform published for this state.
 type Published struct {
-	Addr, Namespace, Name, Key string
-	Fingerprints               []string
+	Kind, Addr, Namespace, Name, Key string
+	Fingerprints                     []string
+}
+
+// PublishedKey is how World.Published is keyed: "kind:namespace/name".
+func PublishedKey(kind, namespace, name string) string {
+	return kind + ":" + namespace + "/" + name
 }
 
 // planBundles compares each bundle's desired content with what is
@@ -55,26 +67,28 @@ func planBundles(desired *config.Config, world World) []*BundleChange {
 	var out []*BundleChange
 	wanted := map[string]bool{}
 	for _, b := range desired.CABundles {
-		if b.ConfigMap == nil {
+		if len(b.Targets) == 0 {
 			continue
 		}
 		rb := world.Bundles[b.Addr]
 		ch := &BundleChange{Addr: b.Addr, Action: NoOp}
 		pemData, fps := bundlePEM(rb.CAs)
-		for _, ns := range rb.Namespaces {
-			key := ns + "/" + b.ConfigMap.Name
-			wanted[key] = true
-			t := &TargetChange{Namespace: ns, Name: b.ConfigMap.Name, Key: b.ConfigMap.Key, PEM: pemData, Fingerprints: fps, Action: NoOp}
-			pub, exists := world.Published[key]
-			switch {
-			case !exists:
-				t.Action, t.Added = Create, caList(rb.CAs, nil)
-			case pub.Key != t.Key || !slices.Equal(pub.Fingerprints, fps):
-				t.Action = Update
-				t.Added = caList(rb.CAs, pub.Fingerprints)
-				t.Removed = removedCAs(pub.Fingerprints, fps, world.KnownCAs)
+		for _, rt := range rb.Targets {
+			for _, ns := range rt.Namespaces {
+				key := PublishedKey(rt.Kind, ns, rt.Name)
+				wanted[key] = true
+				t := &TargetChange{Kind: rt.Kind, Namespace: ns, Name: rt.Name, Key: rt.Key, PEM: pemData, Fingerprints: fps, Action: NoOp}
+				pub, exists := world.Published[key]
+				switch {
+				case !exists:
+					t.Action, t.Added = Create, caList(rb.CAs, nil)
+				case pub.Key != t.Key || !slices.Equal(pub.Fingerprints, fps):
+					t.Action = Update
+					t.Added = caList(rb.CAs, pub.Fingerprints)
+					t.Removed = removedCAs(pub.Fingerprints, fps, world.KnownCAs)
+				}
+				ch.Targets = append(ch.Targets, t)
 			}
-			ch.Targets = append(ch.Targets, t)
 		}
 		ch.Action = summarise(ch.Targets)
 		out = append(out, ch)
@@ -92,7 +106,7 @@ func planBundles(desired *config.Config, world World) []*BundleChange {
 			gone[pub.Addr] = ch
 			out = append(out, ch)
 		}
-		ch.Targets = append(ch.Targets, &TargetChange{Namespace: pub.Namespace, Name: pub.Name, Key: pub.Key,
+		ch.Targets = append(ch.Targets, &TargetChange{Kind: pub.Kind, Namespace: pub.Namespace, Name: pub.Name, Key: pub.Key,
 			Action: Delete, Removed: removedCAs(pub.Fingerprints, nil, world.KnownCAs)})
 		ch.Action = summarise(ch.Targets)
 	}

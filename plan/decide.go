@@ -13,12 +13,6 @@ import (
 	"github.com/certform/certform/state"
 )
 
-// KeyFileMode and CertFileMode are the modes certform writes output files with.
-const (
-	KeyFileMode  = 0o600
-	CertFileMode = 0o644
-)
-
 // input is everything decide looks at for one configured address.
 type input struct {
 	desired      *config.Certificate
@@ -174,7 +168,7 @@ func checkPaths(in input, ch *Change) bool {
 			reasons = append(reasons, fmt.Sprintf("%s file moves from %s to %s", out.Role, path, out.Path))
 		case out.Role == state.RoleCA && in.desired.Output.CABundle != "" && in.world.Refreshed && rec.SHA256 != sha256Hex(in.caContent(in.desired)):
 			reasons = append(reasons, fmt.Sprintf("ca file %s is out of date with %s", path, in.desired.Output.CABundle))
-		case (out.Role == state.RoleCA || out.Role == state.RoleCSR) && in.world.Refreshed && (!obs.Exists || obs.SHA256 != rec.SHA256):
+		case out.Role != state.RoleKey && out.Role != state.RoleCert && in.world.Refreshed && (!obs.Exists || obs.SHA256 != rec.SHA256):
 			reasons = append(reasons, fmt.Sprintf("%s file %s is missing or was modified outside certform", out.Role, path))
 		case in.world.Refreshed && obs.Exists && obs.Mode.Perm() != out.Mode:
 			reasons = append(reasons, fmt.Sprintf("%s file %s has mode %04o, want %04o", out.Role, path, uint32(obs.Mode.Perm()), uint32(out.Mode)))
@@ -199,15 +193,15 @@ type Output struct {
 
 // Outputs lists the files c asks for, key and certificate first.
 func Outputs(c *config.Certificate) []Output {
+	o := c.Output
 	out := []Output{
-		{state.RoleKey, filepath.Clean(c.Output.KeyFile), KeyFileMode},
-		{state.RoleCert, filepath.Clean(c.Output.CertFile), CertFileMode},
+		{state.RoleKey, filepath.Clean(o.KeyFile), o.KeyFileMode},
+		{state.RoleCert, filepath.Clean(o.CertFile), o.FileMode},
 	}
-	if c.Output.CAFile != "" {
-		out = append(out, Output{state.RoleCA, filepath.Clean(c.Output.CAFile), CertFileMode})
-	}
-	if c.Output.CSRFile != "" {
-		out = append(out, Output{state.RoleCSR, filepath.Clean(c.Output.CSRFile), CertFileMode})
+	for _, f := range []struct{ role, path string }{{state.RoleCA, o.CAFile}, {state.RoleCSR, o.CSRFile}, {state.RoleChain, o.ChainFile}} {
+		if f.path != "" {
+			out = append(out, Output{f.role, filepath.Clean(f.path), o.FileMode})
+		}
 	}
 	return out
 }

@@ -35,12 +35,13 @@ type State struct {
 // published it to, each with the CAs it holds.
 type Bundle struct {
 	Addr string
-	// Targets by "namespace/name".
+	// Targets by "kind:namespace/name".
 	Targets map[string]BundleTarget
 }
 
-// BundleTarget is one published ConfigMap.
+// BundleTarget is one published ConfigMap or Secret.
 type BundleTarget struct {
+	Kind         string // "configmap" or "secret"
 	Namespace    string
 	Name         string
 	Key          string
@@ -94,10 +95,11 @@ type Request struct {
 
 // File roles.
 const (
-	RoleKey  = "key"
-	RoleCert = "cert"
-	RoleCA   = "ca"  // output.ca_file
-	RoleCSR  = "csr" // output.csr_file
+	RoleKey   = "key"
+	RoleCert  = "cert"
+	RoleCA    = "ca"    // output.ca_file
+	RoleCSR   = "csr"   // output.csr_file
+	RoleChain = "chain" // output.chain_file
 )
 
 // File is what certform wrote to one output path.

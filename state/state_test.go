@@ -41,7 +41,7 @@ func TestRoundTrip(t *testing.T) {
 func TestDecodeInvalid(t *testing.T) {
 	want := map[string]string{
 		"bad-mode.json":       `has mode "0999"`,
-		"bad-role.json":       `unknown role "chain"`,
+		"bad-role.json":       `unknown role "bundle"`,
 		"empty-lineage.json":  "empty lineage",
 		"newer-version.json":  "unsupported state version 2",
 		"no-version.json":     "no version field",

@@ -34,6 +34,7 @@ type bundleV1 struct {
 }
 
 type bundleTargetV1 struct {
+	Kind         string   `json:"kind"`
 	Namespace    string   `json:"namespace"`
 	Name         string   `json:"name"`
 	Key          string   `json:"key"`
@@ -171,7 +172,7 @@ func decodeCertificate(addr string, w certificateV1) (*Certificate, error) {
 		if err != nil || mode > 0o777 {
 			return nil, fmt.Errorf("%s: file %s has mode %q", addr, p, fr.Mode)
 		}
-		if fr.Role != RoleKey && fr.Role != RoleCert && fr.Role != RoleCA && fr.Role != RoleCSR {
+		if fr.Role != RoleKey && fr.Role != RoleCert && fr.Role != RoleCA && fr.Role != RoleCSR && fr.Role != RoleChain {
 			return nil, fmt.Errorf("%s: file %s has unknown role %q", addr, p, fr.Role)
 		}
 		if c.Files == nil {

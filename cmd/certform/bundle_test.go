@@ -87,7 +87,7 @@ func TestBundlePublishChangeDelete(t *testing.T) {
 
 	write(bundleConfig([]string{"signer.crt"}, nss...))
 	r := certform(t, dir, c.AdminKubeconfig, "plan")
-	mustContain(t, r, "ca_bundle.trust will be published", "+ configmap bundle-c/trust", "CA bundle ConfigMaps: 3 to publish, 0 to update, 0 to remove.")
+	mustContain(t, r, "ca_bundle.trust will be published", "+ configmap bundle-c/trust", "CA bundle targets: 3 to publish, 0 to update, 0 to remove.")
 	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
 		t.Fatalf("apply\n%s", r)
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/pki"
@@ -80,7 +81,7 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if err != nil {
 		return exitError, withHint(fmt.Errorf("the certificate does not satisfy %s: %w", addr, err), "change the block to describe this certificate, or let certform issue a new one")
 	}
-	rec, err := writeImported(c.Output.KeyFile, c.Output.CertFile, key, c.Key.Encoding, certPEM)
+	rec, err := writeImported(c, key, certPEM)
 	if err != nil {
 		return exitError, err
 	}
@@ -98,20 +99,21 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 
 // writeImported writes the key (in the configured encoding) and the
 // certificate to their output paths and returns the record of the files.
-func writeImported(keyPath, certPath string, key crypto.Signer, encoding string, certPEM []byte) (*state.Certificate, error) {
-	keyOut, err := pki.EncodePrivateKey(key, encoding)
+func writeImported(c *config.Certificate, key crypto.Signer, certPEM []byte) (*state.Certificate, error) {
+	keyOut, err := pki.EncodePrivateKey(key, c.Key.Encoding)
 	if err != nil {
 		return nil, err
 	}
-	keyPath, certPath = filepath.Clean(keyPath), filepath.Clean(certPath)
+	keyPath, certPath := filepath.Clean(c.Output.KeyFile), filepath.Clean(c.Output.CertFile)
+	keyMode, certMode := c.Output.KeyFileMode, c.Output.FileMode
 	err = atomicfile.WriteAll(
-		atomicfile.File{Path: keyPath, Data: keyOut, Mode: plan.KeyFileMode},
-		atomicfile.File{Path: certPath, Data: certPEM, Mode: plan.CertFileMode})
+		atomicfile.File{Path: keyPath, Data: keyOut, Mode: keyMode},
+		atomicfile.File{Path: certPath, Data: certPEM, Mode: certMode})
 	if err != nil {
 		return nil, err
 	}
 	return &state.Certificate{Files: map[string]state.File{
-		keyPath:  {Role: state.RoleKey, SHA256: observe.SHA256(keyOut), Mode: plan.KeyFileMode},
-		certPath: {Role: state.RoleCert, SHA256: observe.SHA256(certPEM), Mode: plan.CertFileMode},
+		keyPath:  {Role: state.RoleKey, SHA256: observe.SHA256(keyOut), Mode: keyMode},
+		certPath: {Role: state.RoleCert, SHA256: observe.SHA256(certPEM), Mode: certMode},
 	}}, nil
 }

@@ -37,9 +37,6 @@ func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 		}
 	}
 	cfg, files, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ()})
-	if !diags.HasErrors() {
-		diags = append(diags, unappliedWarnings(cfg)...)
-	}
 	col := g.colorizer(Streams{Out: s.Err})
 	if err := renderDiags(s, files, diags, col.Enabled); err != nil {
 		return nil, err
@@ -124,23 +121,6 @@ func (w *workspace) csrClient() (kube.CSRs, error) {
 		return nil, err
 	}
 	return cs.CertificatesV1().CertificateSigningRequests(), nil
-}
-
-// unappliedWarnings names the parts of a configuration that this version
-// reads and validates but does not act on yet, so nobody mistakes a plan
-// without them for a plan that covers them.
-func unappliedWarnings(cfg *config.Config) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	for _, b := range cfg.CABundles {
-		for _, src := range b.Sources {
-			if src.Kind == config.SourceClusterTrustBundle {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagWarning, Summary: "Not supported yet",
-					Detail:  b.Addr + ": cluster_trust_bundle sources are validated, but this version cannot read them yet; plan fails on them. Use a file, pem, configmap or secret source.",
-					Subject: src.Range.Ptr()})
-			}
-		}
-	}
-	return diags
 }
 
 // certificate returns the configured certificate with address addr, or nil.

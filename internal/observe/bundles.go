@@ -29,20 +29,23 @@ func Bundles(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 		return nil
 	}
 	w.Bundles, w.Published, w.KnownCAs = map[string]plan.ResolvedBundle{}, map[string]plan.Published{}, map[string]*x509.Certificate{}
-	list, err := cs.CoreV1().ConfigMaps("").List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)})
+	sel := metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)}
+	cms, err := cs.CoreV1().ConfigMaps("").List(ctx, sel)
 	if err != nil {
 		return fmt.Errorf("listing published CA bundles: %w", err)
 	}
-	for _, cm := range list.Items {
+	for _, cm := range cms.Items {
 		key := cm.Annotations[kube.AnnotationKey]
-		certs, _ := pki.ParseCertificatesPEM([]byte(cm.Data[key]))
-		pub := plan.Published{Addr: cm.Annotations[kube.AnnotationAddr], Namespace: cm.Namespace, Name: cm.Name, Key: key}
-		for _, c := range certs {
-			fp := config.Fingerprint(c)
-			pub.Fingerprints = append(pub.Fingerprints, fp)
-			w.KnownCAs[fp] = c
+		addPublished(w, config.TargetConfigMap, cm.ObjectMeta, key, []byte(cm.Data[key]))
+	}
+	secrets, err := cs.CoreV1().Secrets("").List(ctx, sel)
+	if err != nil {
+		return fmt.Errorf("listing published CA bundles: %w", err)
+	}
+	for _, s := range secrets.Items {
+		if key := s.Annotations[kube.AnnotationKey]; key != "" { // certificates' TLS Secrets have none
+			addPublished(w, config.TargetSecret, s.ObjectMeta, key, s.Data[key])
 		}
-		w.Published[cm.Namespace+"/"+cm.Name] = pub
 	}
 	for _, b := range cfg.CABundles {
 		rb, err := resolve(ctx, cs, b)
@@ -82,7 +85,10 @@ func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (
 				return rb, fmt.Errorf("source Secret %s/%s key %q: %w", src.Namespace, src.Name, src.Key, err)
 			}
 		case config.SourceClusterTrustBundle:
-			return rb, fmt.Errorf("cluster_trust_bundle sources are not supported yet; use a file, pem, configmap or secret source")
+			var err error
+			if certs, err = clusterTrustBundle(ctx, cs, src.SignerName); err != nil {
+				return rb, err
+			}
 		}
 		for _, c := range certs {
 			if fp := config.Fingerprint(c); !seen[fp] {
@@ -92,24 +98,59 @@ func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (
 		}
 	}
 	slices.SortFunc(rb.CAs, func(a, b *x509.Certificate) int { return strings.Compare(config.Fingerprint(a), config.Fingerprint(b)) })
-	t := b.ConfigMap
-	if t == nil {
-		return rb, nil
-	}
-	rb.Namespaces = slices.Clone(t.Namespaces)
-	if t.NamespaceSelector != "" {
-		nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: t.NamespaceSelector})
-		if err != nil && !apierrors.IsNotFound(err) {
-			return rb, fmt.Errorf("listing namespaces %q: %w", t.NamespaceSelector, err)
-		}
-		for _, ns := range nss.Items {
-			if ns.Status.Phase != corev1.NamespaceTerminating {
-				rb.Namespaces = append(rb.Namespaces, ns.Name)
+	for _, t := range b.Targets {
+		rt := plan.ResolvedTarget{Kind: t.Kind, Name: t.Name, Key: t.Key, Namespaces: slices.Clone(t.Namespaces)}
+		if t.NamespaceSelector != "" {
+			nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: t.NamespaceSelector})
+			if err != nil {
+				return rb, fmt.Errorf("listing namespaces %q: %w", t.NamespaceSelector, err)
+			}
+			for _, ns := range nss.Items {
+				if ns.Status.Phase != corev1.NamespaceTerminating {
+					rt.Namespaces = append(rt.Namespaces, ns.Name)
+				}
 			}
 		}
+		slices.Sort(rt.Namespaces)
+		rb.Targets = append(rb.Targets, rt)
 	}
-	slices.Sort(rb.Namespaces)
 	return rb, nil
+}
+
+// addPublished records an object certform published a bundle to, and the
+// CAs in it.
+func addPublished(w *plan.World, kind string, meta metav1.ObjectMeta, key string, data []byte) {
+	certs, _ := pki.ParseCertificatesPEM(data)
+	pub := plan.Published{Kind: kind, Addr: meta.Annotations[kube.AnnotationAddr], Namespace: meta.Namespace, Name: meta.Name, Key: key}
+	for _, c := range certs {
+		fp := config.Fingerprint(c)
+		pub.Fingerprints = append(pub.Fingerprints, fp)
+		w.KnownCAs[fp] = c
+	}
+	w.Published[plan.PublishedKey(kind, meta.Namespace, meta.Name)] = pub
+}
+
+// clusterTrustBundle reads every ClusterTrustBundle of signer.
+func clusterTrustBundle(ctx context.Context, cs kubernetes.Interface, signer string) ([]*x509.Certificate, error) {
+	list, err := cs.CertificatesV1().ClusterTrustBundles().List(ctx, metav1.ListOptions{FieldSelector: "spec.signerName=" + signer})
+	if apierrors.IsNotFound(err) {
+		return nil, fmt.Errorf("the cluster does not serve ClusterTrustBundles (certificates.k8s.io/v1); use a file, pem, configmap or secret source")
+	}
+	if err != nil {
+		return nil, fmt.Errorf("listing ClusterTrustBundles of %s: %w", signer, err)
+	}
+	var certs []*x509.Certificate
+	for _, ctb := range list.Items {
+		c, err := pki.ParseCertificatesPEM([]byte(ctb.Spec.TrustBundle))
+		if err != nil {
+			return nil, fmt.Errorf("ClusterTrustBundle %s: %w", ctb.Name, err)
+		}
+		certs = append(certs, c...)
+	}
+	if len(certs) == 0 {
+		return nil, fmt.Errorf("no ClusterTrustBundle holds CAs for signer %s", signer)
+	}
+	return certs, nil
 }
 
 // issuers finds, for each issued certificate in state, the known CAs its

@@ -29,7 +29,7 @@ func renderBundles(w io.Writer, changes []*plan.BundleChange, col Colorizer) {
 			if t.Action == plan.NoOp {
 				continue
 			}
-			fmt.Fprintf(w, "%s configmap %s/%s [%q] {\n", symbol(t.Action, col), t.Namespace, t.Name, t.Key)
+			fmt.Fprintf(w, "%s %s %s/%s [%q] {\n", symbol(t.Action, col), t.Kind, t.Namespace, t.Name, t.Key)
 			for _, ca := range t.Added {
 				fmt.Fprintf(w, "      %s %s\n", col.Green("+"), describeCA(ca))
 			}
@@ -64,7 +64,7 @@ func bundleSummary(changes []*plan.BundleChange) string {
 	if n[plan.Create]+n[plan.Update]+n[plan.Delete] == 0 {
 		return ""
 	}
-	return fmt.Sprintf(" CA bundle ConfigMaps: %d to publish, %d to update, %d to remove.", n[plan.Create], n[plan.Update], n[plan.Delete])
+	return fmt.Sprintf(" CA bundle targets: %d to publish, %d to update, %d to remove.", n[plan.Create], n[plan.Update], n[plan.Delete])
 }
 
 // BundleJSON is one ca_bundle change in plan --json.
@@ -76,6 +76,7 @@ type BundleJSON struct {
 
 // TargetJSON is one ConfigMap of a bundle change.
 type TargetJSON struct {
+	Kind      string      `json:"kind"`
 	Namespace string      `json:"namespace"`
 	Name      string      `json:"name"`
 	Key       string      `json:"key"`
@@ -89,7 +90,7 @@ func bundlesJSON(changes []*plan.BundleChange) []BundleJSON {
 	for _, ch := range changes {
 		b := BundleJSON{Address: ch.Addr, Action: ch.Action, Targets: []TargetJSON{}}
 		for _, t := range ch.Targets {
-			tj := TargetJSON{Namespace: t.Namespace, Name: t.Name, Key: t.Key, Action: t.Action, Added: t.Added, Removed: t.Removed}
+			tj := TargetJSON{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Action: t.Action, Added: t.Added, Removed: t.Removed}
 			if tj.Added == nil {
 				tj.Added = []plan.CA{}
 			}

@@ -234,9 +234,9 @@ func (c *Certificate) fillModes(o *rawOutput) hcl.Diagnostics {
 			return def
 		}
 		m, err := strconv.ParseUint(text, 8, 32)
-		if err != nil || m > 0o777 || m&0o600 != 0o600 {
+		if err != nil || m > 0o777 || m&0o400 == 0 {
 			diags = append(diags, attrError(c, attr, "Invalid file mode",
-				fmt.Sprintf("%q is not an octal file mode that lets its owner read and write, such as \"0640\".", text)))
+				fmt.Sprintf("%q is not an octal file mode that lets its owner read, such as \"0640\".", text)))
 			return def
 		}
 		return fs.FileMode(m)

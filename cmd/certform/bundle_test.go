@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	certv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -231,4 +232,93 @@ certificate "svc" {
 		t.Errorf("bundle after rotation: %v", got)
 	}
 	handshake(t, filepath.Join(dir, "svc.crt"), filepath.Join(dir, "svc.key"), pool)
+}
+
+// TestBundleSelectorSecretTrustBundleFiles: a bundle from a
+// ClusterTrustBundle published as a Secret to the namespaces a selector
+// matches; a certificate with a chain file and custom file modes.
+func TestBundleSelectorSecretTrustBundleFiles(t *testing.T) {
+	c := sharedCluster(t)
+	cs := clientsetFor(t, c.AdminKubeconfig)
+	ctx := context.Background()
+	for _, ns := range []string{"sel-a", "sel-b", "sel-other"} {
+		team := "blue"
+		if ns == "sel-other" {
+			team = "red"
+		}
+		_, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns, Labels: map[string]string{"team": team}}}, metav1.CreateOptions{})
+		if err != nil && !apierrors.IsAlreadyExists(err) {
+			t.Fatal(err)
+		}
+	}
+	signer := newTestSigner(t, c.AdminKubeconfig)
+	ctb := &certv1.ClusterTrustBundle{ObjectMeta: metav1.ObjectMeta{Name: "example.com:ctb:one"},
+		Spec: certv1.ClusterTrustBundleSpec{SignerName: "example.com/ctb", TrustBundle: string(pki.EncodeCertificates(signer.ca()))}}
+	if _, err := cs.CertificatesV1().ClusterTrustBundles().Create(ctx, ctb, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
+		t.Fatal(err)
+	}
+	dir := writeConfig(t, `
+ca_bundle "blue" {
+  source {
+    cluster_trust_bundle { signer_name = "example.com/ctb" }
+  }
+  source { pem = file("signer.crt") }
+  secret {
+    namespace_selector = "team=blue"
+    name               = "blue-trust"
+    key                = "bundle.pem"
+  }
+}
+
+certificate "files" {
+  common_name  = "files"
+  signer_name  = "kubernetes.io/kube-apiserver-client"
+  usages       = ["digital signature", "client auth"]
+  self_approve = true
+  output {
+    key_file      = "files.key"
+    cert_file     = "files.crt"
+    chain_file    = "files-chain.pem"
+    ca_bundle     = ca_bundle.blue
+    ca_file       = "files-ca.pem"
+    file_mode     = "0640"
+    key_file_mode = "0400"
+  }
+}
+`)
+	os.WriteFile(filepath.Join(dir, "signer.crt"), mustRead(t, c.SignerCAFile), 0o644)
+	r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	mustContain(t, r, "+ secret sel-a/blue-trust", "+ secret sel-b/blue-trust")
+	if strings.Contains(r.stdout, "sel-other") {
+		t.Errorf("published to a namespace the selector does not match\n%s", r)
+	}
+	sec, err := cs.CoreV1().Secrets("sel-b").Get(ctx, "blue-trust", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if certs, err := pki.ParseCertificatesPEM(sec.Data["bundle.pem"]); err != nil || len(certs) != 2 {
+		t.Errorf("bundle Secret holds %d CAs (%v), want 2 (the ClusterTrustBundle's and the file's)", len(certs), err)
+	}
+	for file, mode := range map[string]os.FileMode{"files.key": 0o400, "files.crt": 0o640, "files-chain.pem": 0o640, "files-ca.pem": 0o640} {
+		if st, err := os.Stat(filepath.Join(dir, file)); err != nil || st.Mode().Perm() != mode {
+			t.Errorf("%s: mode %v (err %v), want %o", file, st.Mode().Perm(), err, mode)
+		}
+	}
+	chain, _ := pki.ParseCertificatesPEM(mustRead(t, filepath.Join(dir, "files-chain.pem")))
+	if len(chain) != 3 || chain[0].Subject.CommonName != "files" {
+		t.Errorf("chain file holds %d certificates, want the leaf and the 2 CAs", len(chain))
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after apply\n%s", r)
+	}
+	// A namespace that starts matching the selector gets the Secret too.
+	ns, _ := cs.CoreV1().Namespaces().Get(ctx, "sel-other", metav1.GetOptions{})
+	ns.Labels["team"] = "blue"
+	if _, err := cs.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	mustContain(t, certform(t, dir, c.AdminKubeconfig, "plan"), "+ secret sel-other/blue-trust", "1 to publish, 0 to update, 0 to remove.")
 }

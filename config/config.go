@@ -34,8 +34,12 @@ type Kubernetes struct {
 
 // Backend is the backend block.
 type Backend struct {
-	Type      string // "local"
-	Path      string // local: the state file, relative to the config directory
+	Type string // "local" or "kubernetes"
+	Path string // local: the state file, relative to the config directory
+	// kubernetes: the Secret holding state (and Lease NAME-lock) in Namespace.
+	Namespace string
+	Name      string
+	LockTTL   time.Duration // kubernetes: how long a lock outlives its last renewal
 	DeclRange hcl.Range
 }
 

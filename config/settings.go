@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"time"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -40,11 +41,30 @@ func decodeBackend(block *hcl.Block, ctx *hcl.EvalContext, prev *Backend) (*Back
 		diags := decodeBody(block.Body, ctx, &raw)
 		b.Path = raw.Path
 		return b, diags
+	case "kubernetes":
+		var raw rawKubernetesBackend
+		diags := decodeBody(block.Body, ctx, &raw)
+		b.Namespace, b.Name, b.LockTTL = raw.Namespace, raw.Name, 30*time.Second
+		if raw.LockTTL != "" {
+			d, err := time.ParseDuration(raw.LockTTL)
+			if err != nil || d < time.Second {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid lock_ttl",
+					Detail: fmt.Sprintf("%q is not a duration of at least 1s, e.g. \"30s\".", raw.LockTTL), Subject: block.DefRange.Ptr()})
+			}
+			b.LockTTL = d
+		}
+		return b, diags
 	}
 	return b, hcl.Diagnostics{{
 		Severity: hcl.DiagError,
 		Summary:  "Unsupported backend type",
-		Detail:   fmt.Sprintf("Backend type %q is not known; use \"local\".", b.Type),
+		Detail:   fmt.Sprintf("Backend type %q is not known; use \"local\" or \"kubernetes\".", b.Type),
 		Subject:  block.LabelRanges[0].Ptr(),
 	}}
+}
+
+type rawKubernetesBackend struct {
+	Namespace string `hcl:"namespace"`
+	Name      string `hcl:"name"`
+	LockTTL   string `hcl:"lock_ttl,optional"`
 }

@@ -2,6 +2,7 @@ package state
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -116,3 +117,28 @@ func contentOf(s *State) ([]byte, error) {
 	c.Serial = 0
 	return Encode(&c)
 }
+
+// Describe names the state file.
+func (l *Local) Describe() string { return l.Path }
+
+// ForceUnlock cannot break a local lock: a flock is released by the kernel
+// when its holder exits, however it exits, so it is never stale. It says
+// who holds it instead.
+func (l *Local) ForceUnlock(ctx context.Context, id string) error {
+	err := l.Lock(ctx, NewLockInfo("force-unlock"), 0)
+	var locked *LockedError
+	switch {
+	case err == nil:
+		l.Unlock()
+		return ErrNotLocked
+	case errors.As(err, &locked) && locked.Holder.ID != id:
+		return fmt.Errorf("the lock ID is %s, not %s", locked.Holder.ID, id)
+	case errors.As(err, &locked):
+		return fmt.Errorf("%v: a local lock is released only when that process exits (stop process %d on %s; a crashed run never leaves one behind)",
+			locked, locked.Holder.PID, locked.Holder.Who)
+	}
+	return err
+}
+
+// ErrNotLocked is returned by ForceUnlock when there is no lock.
+var ErrNotLocked = errors.New("the state is not locked")

@@ -4,19 +4,21 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/state"
 )
 
-const stateUsage = "certform state list | show ADDR | rm ADDR... | mv FROM TO"
+const stateUsage = "certform state list | show ADDR | rm ADDR... | mv FROM TO | pull | push [--force] FILE"
 
 // state list|show|rm|mv: inspect and edit state. rm and mv change only
 // state: files and CSR objects stay as they are.
 func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
 	fs := newFlagSet("state", g, s)
 	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
+	force := fs.Bool("force", false, "push: replace the state even when lineage or serial say it is not newer")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
@@ -28,7 +30,7 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 	if err != nil {
 		return exitError, err
 	}
-	if sub == "rm" || sub == "mv" {
+	if sub == "rm" || sub == "mv" || sub == "push" {
 		if err := w.lock(ctx, "state "+sub, *lockTimeout); err != nil {
 			return exitError, err
 		}
@@ -79,6 +81,14 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 			return exitError, err
 		}
 		fmt.Fprintf(s.Out, "Moved %s to %s.\n", from, to)
+	case sub == "pull" && len(rest) == 0:
+		data, err := state.Encode(st)
+		if err != nil {
+			return exitError, err
+		}
+		s.Out.Write(data)
+	case sub == "push" && len(rest) == 1:
+		return push(w, st, rest[0], *force, s)
 	default:
 		return exitError, withHint(fmt.Errorf("unknown state command %q with %d argument(s)", sub, len(rest)), stateUsage)
 	}
@@ -89,8 +99,38 @@ func noRecord(addr string, st *state.State) error {
 	return withHint(fmt.Errorf("no record for %s in state", addr), "certform state list shows the addresses in state")
 }
 
-// force-unlock ID: a local lock is a flock, which the kernel drops when its
-// holder exits, so it is never stale; this explains who holds it.
+// push replaces the state with a file, as terraform state push does: only
+// a state of the same lineage and a higher serial, unless --force.
+func push(w *workspace, current *state.State, path string, force bool, s Streams) (int, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return exitError, err
+	}
+	pushed, err := state.Decode(data)
+	if err != nil {
+		return exitError, fmt.Errorf("reading %s: %w", path, err)
+	}
+	empty := len(current.Certificates) == 0 && len(current.Bundles) == 0 && current.Serial <= 1
+	switch {
+	case force || empty:
+	case pushed.Lineage != current.Lineage:
+		return exitError, withHint(fmt.Errorf("%s has lineage %s, but the state in %s has lineage %s: they are different states",
+			path, pushed.Lineage, w.backend.Describe(), current.Lineage), "pass --force to replace it anyway")
+	case pushed.Serial <= current.Serial:
+		return exitError, withHint(fmt.Errorf("%s has serial %d, but the state in %s is at serial %d: it is stale",
+			path, pushed.Serial, w.backend.Describe(), current.Serial), "pull the current state and reconcile, or pass --force")
+	}
+	pushed.Serial = current.Serial // Persist raises it past the current one
+	if err := w.backend.Persist(pushed); err != nil {
+		return exitError, err
+	}
+	fmt.Fprintf(s.Out, "Pushed %s to %s (serial %d).\n", path, w.backend.Describe(), pushed.Serial)
+	return exitOK, nil
+}
+
+// force-unlock ID: release a lock a crashed run left (the kubernetes
+// backend's Lease); a local flock is never stale, so for it this says who
+// holds it.
 func runForceUnlock(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
 	fs := newFlagSet("force-unlock", g, s)
 	if err := fs.Parse(args); err != nil {
@@ -103,19 +143,13 @@ func runForceUnlock(ctx context.Context, g *GlobalOptions, args []string, s Stre
 	if err != nil {
 		return exitError, err
 	}
-	err = w.backend.Lock(ctx, state.NewLockInfo("force-unlock"), 0)
-	var locked *state.LockedError
-	switch {
-	case err == nil:
-		w.backend.Unlock()
+	switch err := w.backend.ForceUnlock(ctx, fs.Arg(0)); {
+	case errors.Is(err, state.ErrNotLocked):
 		fmt.Fprintln(s.Out, "The state is not locked.")
-		return exitOK, nil
-	case errors.As(err, &locked):
-		if locked.Holder.ID != fs.Arg(0) {
-			return exitError, withHint(fmt.Errorf("the lock ID is %s, not %s", locked.Holder.ID, fs.Arg(0)), "check the ID")
-		}
-		return exitError, withHint(fmt.Errorf("%v: a local lock is released only when that process exits", locked),
-			fmt.Sprintf("stop process %d on %s; a local lock is never left behind by a crashed run", locked.Holder.PID, locked.Holder.Who))
+	case err != nil:
+		return exitError, err
+	default:
+		fmt.Fprintf(s.Out, "Released the lock %s on %s.\n", fs.Arg(0), w.backend.Describe())
 	}
-	return exitError, err
+	return exitOK, nil
 }

@@ -22,7 +22,7 @@ import (
 type workspace struct {
 	cfg     *config.Config
 	files   map[string]*hcl.File
-	backend *state.Local
+	backend state.Backend
 	keys    keystore.Store
 	kube    kube.Options
 	cs      kubernetes.Interface // created on first use
@@ -45,11 +45,6 @@ func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 		return nil, errReported
 	}
 	w := &workspace{cfg: cfg, files: files, keys: keystore.Store{Dir: keystore.DefaultDir}}
-	path := state.DefaultPath
-	if cfg.Backend != nil && cfg.Backend.Path != "" {
-		path = cfg.Backend.Path
-	}
-	w.backend = &state.Local{Path: path}
 	if k := cfg.Kubernetes; k != nil {
 		w.kube = kube.Options{Kubeconfig: expandHome(k.Kubeconfig), Context: k.Context}
 	}
@@ -59,7 +54,26 @@ func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 	if g.Context != "" {
 		w.kube.Context = g.Context
 	}
-	return w, nil
+	return w, w.setBackend()
+}
+
+// setBackend picks the state backend the configuration names.
+func (w *workspace) setBackend() error {
+	b := w.cfg.Backend
+	if b == nil || b.Type == "local" {
+		path := state.DefaultPath
+		if b != nil && b.Path != "" {
+			path = b.Path
+		}
+		w.backend = &state.Local{Path: path}
+		return nil
+	}
+	cs, err := w.clientset()
+	if err != nil {
+		return err
+	}
+	w.backend = &state.Kubernetes{Client: cs, Namespace: b.Namespace, Name: b.Name, LockTTL: b.LockTTL}
+	return nil
 }
 
 func renderDiags(s Streams, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
@@ -96,7 +110,11 @@ func (w *workspace) loadState() (*state.State, error) {
 		return nil, withHint(err, "this state was written by a newer certform; run that version")
 	}
 	if err != nil {
-		return nil, withHint(err, "the state file was left untouched; restore it from "+w.backend.Path+".backup if it is damaged")
+		hint := "the state was left untouched"
+		if l, ok := w.backend.(*state.Local); ok {
+			hint += "; restore it from " + l.Path + ".backup if it is damaged"
+		}
+		return nil, withHint(err, hint)
 	}
 	return st, nil
 }

@@ -1,0 +1,118 @@
+package main
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"syscall"
+	"testing"
+
+	"github.com/certform/certform/internal/fault"
+	"github.com/certform/certform/state"
+)
+
+// kubernetesBackend is a backend block for a fresh state in the cluster.
+func kubernetesBackend() string {
+	b := make([]byte, 3)
+	rand.Read(b)
+	return fmt.Sprintf(`
+backend "kubernetes" {
+  namespace = "default"
+  name      = "state-%s"
+  lock_ttl  = "3s"
+}
+`, hex.EncodeToString(b))
+}
+
+// TestKubernetesBackend keeps state in the cluster: apply, plan, pull and
+// push with lineage and serial checks; no state file is written locally.
+func TestKubernetesBackend(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, kubernetesBackend()+clientCert("shared", true))
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	if _, err := os.Stat(filepath.Join(dir, state.DefaultPath)); !os.IsNotExist(err) {
+		t.Errorf("a local state file was written (err = %v)", err)
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan from the cluster's state: want no changes\n%s", r)
+	}
+	pulled := certform(t, dir, c.AdminKubeconfig, "state", "pull")
+	st, err := state.Decode([]byte(pulled.stdout))
+	if err != nil || st.Certificates["certificate.shared"] == nil {
+		t.Fatalf("state pull: %v\n%s", err, pulled)
+	}
+	old := filepath.Join(t.TempDir(), "old.json")
+	os.WriteFile(old, []byte(pulled.stdout), 0o600)
+	if r := certform(t, dir, c.AdminKubeconfig, "state", "rm", "certificate.shared"); r.code != exitOK {
+		t.Fatalf("state rm\n%s", r)
+	}
+	r := certform(t, dir, c.AdminKubeconfig, "state", "push", old)
+	if r.code != exitError {
+		t.Fatalf("pushing a stale state: want a refusal\n%s", r)
+	}
+	mustContain(t, r, "it is stale", "--force")
+	if r := certform(t, dir, c.AdminKubeconfig, "state", "push", "--force", old); r.code != exitOK {
+		t.Fatalf("state push --force\n%s", r)
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "state", "list"); r.stdout != "certificate.shared\n" {
+		t.Errorf("after push --force\n%s", r)
+	}
+	other := st.DeepCopy()
+	other.Lineage = "00000000-0000-4000-8000-000000000000"
+	data, _ := state.Encode(other)
+	foreign := filepath.Join(t.TempDir(), "foreign.json")
+	os.WriteFile(foreign, data, 0o600)
+	mustContain(t, certform(t, dir, c.AdminKubeconfig, "state", "push", foreign), "they are different states")
+}
+
+var lockID = regexp.MustCompile(`lock ID ([0-9a-f-]{36})`)
+
+// TestKubernetesLock: runs sharing a kubernetes backend serialise on its
+// Lease; a run killed while holding it leaves a lock that expires after its
+// TTL, or that force-unlock releases at once.
+func TestKubernetesLock(t *testing.T) {
+	c := sharedCluster(t)
+	backend := kubernetesBackend()
+	dirs := []string{writeConfig(t, backend+clientCert("l1", true)), writeConfig(t, backend+clientCert("l1", true))}
+	kill := func() {
+		t.Helper()
+		cmd := certformCmd(dirs[0], c.AdminKubeconfig, "apply", "--auto-approve")
+		cmd.Env = append(cmd.Env, fault.EnvVar+"="+fault.Waiting)
+		out, err := cmd.CombinedOutput()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.Sys().(syscall.WaitStatus).Signal() != syscall.SIGKILL {
+			t.Fatalf("the run to kill was not killed: %v\n%s", err, out)
+		}
+	}
+	kill() // holds the Lease when it dies
+	r := certform(t, dirs[1], c.AdminKubeconfig, "apply", "--auto-approve")
+	if r.code != exitError {
+		t.Fatalf("second run while the Lease is held: want exit 1\n%s", r)
+	}
+	mustContain(t, r, "state is locked by", "apply since", "lock ID")
+	// Its TTL is 3 s: a run that waits longer gets the lock.
+	if r := certform(t, dirs[1], c.AdminKubeconfig, "apply", "--auto-approve", "--lock-timeout=30s"); r.code != exitOK {
+		t.Fatalf("run after the dead holder's lock expired\n%s", r)
+	}
+
+	kill()
+	r = certform(t, dirs[1], c.AdminKubeconfig, "plan")
+	m := lockID.FindStringSubmatch(r.stderr)
+	if r.code != exitError || m == nil {
+		t.Fatalf("plan while a dead run holds the lock: want the lock ID\n%s", r)
+	}
+	if r := certform(t, dirs[1], c.AdminKubeconfig, "force-unlock", m[1]); r.code != exitOK || !strings.Contains(r.stdout, "Released the lock") {
+		t.Fatalf("force-unlock\n%s", r)
+	}
+	if r := certform(t, dirs[1], c.AdminKubeconfig, "plan"); r.code != exitOK {
+		t.Errorf("plan right after force-unlock\n%s", r)
+	}
+}

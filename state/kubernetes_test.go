@@ -1,0 +1,116 @@
+package state
+
+import (
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"testing"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/certform/certform/internal/testcluster"
+)
+
+func TestMain(m *testing.M) { os.Exit(testcluster.Main(m)) }
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// TestKubernetesLargeStateRoundTrips writes a state whose compressed form
+// is well over the 1 MiB object limit, reads it back whole, and checks that
+// a smaller write removes the extra parts.
+func TestKubernetesLargeStateRoundTrips(t *testing.T) {
+	c := testcluster.Shared(t)
+	cs, err := c.AdminClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	k := &Kubernetes{Client: cs, Namespace: "default", Name: "large-" + randomHex(3)}
+	s, err := k.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 16000; i++ { // random hex does not compress much below half
+		addr := fmt.Sprintf("certificate.c[%q]", fmt.Sprint(i))
+		s.Certificates[addr] = &Certificate{Addr: addr, Status: StatusIssued, KeySHA256: randomHex(32), CSRName: randomHex(16),
+			CSRUID: randomHex(16), SerialNumber: randomHex(16), NotBefore: time.Unix(0, 0).UTC(), NotAfter: time.Unix(1e9, 0).UTC(),
+			Request: Request{CommonName: randomHex(20), KeyAlgorithm: "ecdsa", KeySize: 256, KeyEncoding: "pkcs8", SignerName: "example.com/x", Usages: []string{"server auth"}}}
+	}
+	if err := k.Persist(s); err != nil {
+		t.Fatal(err)
+	}
+	parts := func() int {
+		list, err := cs.CoreV1().Secrets("default").List(context.Background(), metav1.ListOptions{LabelSelector: labelStateOf + "=" + k.Name})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(list.Items)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	data, _ := Encode(s)
+	zw.Write(data)
+	zw.Close()
+	if buf.Len() <= 1<<20 {
+		t.Fatalf("test state is only %d bytes compressed; it must exceed the 1 MiB object limit", buf.Len())
+	}
+	if n := parts(); n < 2 {
+		t.Fatalf("%d Secret(s) hold a %d-byte compressed state; want it split", n, buf.Len())
+	}
+	back, err := (&Kubernetes{Client: cs, Namespace: "default", Name: k.Name}).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want, _ := Encode(s)
+	got, _ := Encode(back)
+	if string(want) != string(got) {
+		t.Fatal("the state read back differs from the one written")
+	}
+	for addr := range s.Certificates {
+		delete(s.Certificates, addr)
+		if len(s.Certificates) < 10 {
+			break
+		}
+	}
+	if err := k.Persist(s); err != nil {
+		t.Fatal(err)
+	}
+	if n := parts(); n != 1 {
+		t.Errorf("after a small write %d Secrets remain, want 1 (old parts removed)", n)
+	}
+}
+
+// TestKubernetesLostUpdateImpossible: two writers loaded the same state;
+// the second to write is refused instead of overwriting the first.
+func TestKubernetesLostUpdateImpossible(t *testing.T) {
+	c := testcluster.Shared(t)
+	cs, _ := c.AdminClient()
+	name := "race-" + randomHex(3)
+	a, b := &Kubernetes{Client: cs, Namespace: "default", Name: name}, &Kubernetes{Client: cs, Namespace: "default", Name: name}
+	sa, _ := a.Load()
+	if err := a.Persist(sa); err != nil {
+		t.Fatal(err)
+	}
+	sa, _ = a.Load()
+	sb, _ := b.Load()
+	sa.Certificates["certificate.a"] = &Certificate{Addr: "certificate.a", Status: StatusPending}
+	sb.Certificates["certificate.b"] = &Certificate{Addr: "certificate.b", Status: StatusPending}
+	if err := a.Persist(sa); err != nil {
+		t.Fatal(err)
+	}
+	if err := b.Persist(sb); err == nil {
+		t.Fatal("a write based on an outdated read succeeded")
+	}
+	final, _ := (&Kubernetes{Client: cs, Namespace: "default", Name: name}).Load()
+	if _, ok := final.Certificates["certificate.a"]; !ok {
+		t.Error("the first write was lost")
+	}
+}

@@ -27,6 +27,7 @@ type ApplyOptions struct {
 	Parallelism int
 	WaitTimeout time.Duration
 	NoWait      bool
+	JSON        bool
 }
 
 func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
@@ -50,6 +51,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	fs.IntVar(&o.Parallelism, "parallelism", apply.DefaultParallelism, "how many certificates to work on at once")
 	fs.DurationVar(&o.WaitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for each CSR to be approved and signed")
 	fs.BoolVar(&o.NoWait, "no-wait", false, "submit CSRs and exit; a later apply collects the certificates")
+	fs.BoolVar(&o.JSON, "json", false, "stream one JSON event per line (docs/commands.md); needs --auto-approve or a saved plan")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
@@ -59,6 +61,9 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	planFile := fs.Arg(0)
 	if planFile != "" && (len(o.Targets) > 0 || len(o.Replace) > 0 || !o.Refresh) {
 		return exitError, withHint(errors.New("--target, --replace and --refresh shape a new plan, not a saved one"), "pass them to certform plan --out instead")
+	}
+	if o.JSON && !o.AutoApprove && planFile == "" {
+		return exitError, withHint(errors.New("apply --json cannot ask for confirmation"), "add --auto-approve, or apply a saved plan")
 	}
 	if o.Parallelism < 1 {
 		return exitError, fmt.Errorf("--parallelism must be at least 1, got %d", o.Parallelism)
@@ -75,21 +80,24 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if err != nil {
 		return exitError, err
 	}
-	col := g.colorizer(s)
+	var view views.ApplyView = &views.HumanApply{ApplyProgress: views.ApplyProgress{W: s.Out, Col: g.colorizer(s)}}
+	if o.JSON {
+		view = &views.JSONApply{W: s.Out}
+	}
 	var p *plan.Plan
 	if planFile != "" {
 		if p, err = loadSavedPlan(planFile, w, prior); err != nil {
 			return exitError, err
 		}
-		views.RenderPlan(s.Out, p, col)
+		view.Plan(p)
 	} else {
 		if p, err = o.makePlan(ctx, w, prior); err != nil {
 			if p != nil {
-				views.RenderPlan(s.Out, p, col)
+				view.Plan(p)
 			}
 			return exitError, err
 		}
-		views.RenderPlan(s.Out, p, col)
+		view.Plan(p)
 		if p.HasChanges() {
 			if err := confirm(o.AutoApprove, s); err != nil {
 				return exitError, err
@@ -109,31 +117,33 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if err != nil {
 		return exitError, err
 	}
-	progress := &views.ApplyProgress{W: s.Out, Col: col}
-	fmt.Fprintln(s.Out)
+	if !o.JSON {
+		fmt.Fprintln(s.Out)
+	}
 	start := time.Now()
-	stopTicker := progress.Remind(start, reminderInterval(s.Out))
+	stopTicker := view.Remind(start, reminderInterval(s.Out))
 	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
 		CSRs: csrs, Core: w.cs.CoreV1(), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
 		Record: func(changes map[string]*state.Certificate) error { return w.backend.Record(prior.Lineage, changes) },
-		Report: progress.Report,
+		Report: view.Report,
 	})
 	stopTicker()
 	fault.Point(fault.StatePersist)
 	if perr := w.backend.Persist(final); perr != nil {
 		err = errors.Join(err, perr)
 	}
-	summary := applySummary(final, time.Since(start))
+	issued, pending := counts(final)
+	elapsed := time.Since(start)
 	if ctx.Err() != nil {
-		fmt.Fprintln(s.Out, col.Red("Apply interrupted.")+" "+summary)
+		view.Result("interrupted", issued, pending, elapsed)
 		return exitError, withHint(errors.New("interrupted; what finished is in state"),
 			"run certform apply again: it collects the CSRs left pending with the keys kept for them")
 	}
 	if err != nil {
-		fmt.Fprintln(s.Out, col.Red("Apply failed.")+" "+summary)
+		view.Result("failed", issued, pending, elapsed)
 		return exitError, withHint(err, "what finished is in state; fix the cause and run certform apply again to continue")
 	}
-	fmt.Fprintln(s.Out, col.Green("Apply complete!")+" "+summary)
+	view.Result("complete", issued, pending, elapsed)
 	return exitOK, nil
 }
 
@@ -158,12 +168,17 @@ func loadSavedPlan(path string, w *workspace, prior *state.State) (*plan.Plan, e
 	return saved.Plan, nil
 }
 
-func applySummary(st *state.State, elapsed time.Duration) string {
-	n := map[string]int{}
+// counts returns how many certificates state holds as issued and pending.
+func counts(st *state.State) (issued, pending int) {
 	for _, c := range st.Certificates {
-		n[c.Status]++
+		switch c.Status {
+		case state.StatusIssued:
+			issued++
+		case state.StatusPending:
+			pending++
+		}
 	}
-	return fmt.Sprintf("%d issued, %d pending, in %s.", n[state.StatusIssued], n[state.StatusPending], elapsed.Round(time.Millisecond))
+	return issued, pending
 }
 
 // reminderInterval is how often apply repeats who must approve what:

@@ -68,13 +68,20 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	fs := newFlagSet("plan", g, s)
 	o.addFlags(fs)
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
-	asJSON := fs.Bool("json", false, "print the plan as JSON (docs/plan-json.md)")
+	asJSON := fs.Bool("json", false, "print the plan as JSON (docs/plan-json.md); the same as --format=json")
+	format := fs.String("format", "text", "output `FORMAT`: text, json or markdown (for pull-request comments)")
 	out := fs.String("out", "", "save the plan to `FILE` for certform apply FILE")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
 	if fs.NArg() > 0 {
 		return exitError, withHint(fmt.Errorf("plan takes no arguments, got %q", fs.Args()), "pass the directory with --chdir")
+	}
+	if *asJSON {
+		*format = "json"
+	}
+	if *format != "text" && *format != "json" && *format != "markdown" {
+		return exitError, fmt.Errorf("unknown --format %q: use text, json or markdown", *format)
 	}
 	w, err := openWorkspace(g, s)
 	if err != nil {
@@ -104,11 +111,14 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 			return exitError, err
 		}
 	}
-	if *asJSON {
+	switch *format {
+	case "json":
 		if err := views.WriteJSON(s.Out, views.NewPlanJSON(p)); err != nil {
 			return exitError, err
 		}
-	} else {
+	case "markdown":
+		views.RenderMarkdown(s.Out, p)
+	default:
 		views.RenderPlan(s.Out, p, g.colorizer(s))
 		if *out != "" {
 			fmt.Fprintf(s.Out, "\nSaved the plan to %s. Apply exactly it with: certform apply %s\n", *out, *out)

@@ -15,6 +15,7 @@ import (
 func runShow(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
 	fs := newFlagSet("show", g, s)
 	asJSON := fs.Bool("json", false, "print as JSON")
+	markdown := fs.Bool("markdown", false, "print a saved plan as Markdown, for pull-request comments")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
@@ -54,6 +55,10 @@ func runShow(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	}
 	if *asJSON {
 		return exitOK, views.WriteJSON(s.Out, views.NewPlanJSON(saved.Plan))
+	}
+	if *markdown {
+		views.RenderMarkdown(s.Out, saved.Plan)
+		return exitOK, nil
 	}
 	views.RenderPlan(s.Out, saved.Plan, g.colorizer(s))
 	return exitOK, nil

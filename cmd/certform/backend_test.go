@@ -116,3 +116,45 @@ func TestKubernetesLock(t *testing.T) {
 		t.Errorf("plan right after force-unlock\n%s", r)
 	}
 }
+
+// TestMigrateState moves a team from a local state file to the cluster:
+// changing the backend block is noticed, and init --migrate-state copies the
+// state, refusing a destination that holds another state.
+func TestMigrateState(t *testing.T) {
+	c := sharedCluster(t)
+	cert := clientCert("migrated", true)
+	dir := writeConfig(t, cert)
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	local := readState(t, dir)
+	backend := kubernetesBackend()
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(backend+cert), 0o644)
+	r := certform(t, dir, c.AdminKubeconfig, "plan")
+	if r.code != exitError {
+		t.Fatalf("plan after the backend changed: want a refusal\n%s", r)
+	}
+	mustContain(t, r, "the backend changed from local certform.state.json to kubernetes default/state-", "init --migrate-state")
+	if r := certform(t, dir, c.AdminKubeconfig, "init", "--migrate-state"); r.code != exitOK {
+		t.Fatalf("init --migrate-state\n%s", r)
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan from the migrated state: want no changes\n%s", r)
+	}
+	pulled, err := state.Decode([]byte(certform(t, dir, c.AdminKubeconfig, "state", "pull").stdout))
+	if err != nil || pulled.Lineage != local.Lineage {
+		t.Errorf("migrated state: %v, lineage %v want %s", err, pulled, local.Lineage)
+	}
+
+	// Another directory with its own state cannot migrate onto this one.
+	other := writeConfig(t, clientCert("other", true))
+	if r := certform(t, other, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	os.WriteFile(filepath.Join(other, "main.hcl"), []byte(backend+clientCert("other", true)), 0o644)
+	r = certform(t, other, c.AdminKubeconfig, "init", "--migrate-state")
+	if r.code != exitError {
+		t.Fatalf("migrating onto another state: want a refusal\n%s", r)
+	}
+	mustContain(t, r, "already holds another state")
+}

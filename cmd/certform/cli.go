@@ -91,6 +91,7 @@ type command struct {
 var commands = map[string]command{
 	"plan":         {"show what apply would do", runPlan},
 	"apply":        {"issue, renew and write certificates", runApply},
+	"init":         {"check the state backend; --migrate-state copies state to a new one", runInit},
 	"status":       {"every certificate, most urgent first", runStatus},
 	"import":       {"adopt an existing key and certificate", runImport},
 	"approve":      {"approve or deny pending CSRs by policy", runApprove},
@@ -107,6 +108,7 @@ var commands = map[string]command{
 const usage = `usage: certform [global flags] COMMAND [flags]
 
 commands:
+  init       check the state backend (--migrate-state: copy state to a newly configured backend)
   plan       show what apply would do
   apply      issue, renew and write certificates (apply [PLANFILE])
   destroy    delete every certificate in state: its CSR and the files certform wrote

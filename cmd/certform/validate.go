@@ -30,7 +30,7 @@ func runValidate(ctx context.Context, g *GlobalOptions, args []string, s Streams
 		return exitError, err
 	}
 	if !o.JSON {
-		w, err := openWorkspace(g, s)
+		w, err := loadWorkspace(g, s)
 		if err != nil {
 			return exitError, err
 		}

@@ -29,8 +29,22 @@ type workspace struct {
 }
 
 // openWorkspace changes to the configuration directory and loads it,
-// printing diagnostics; a configuration with errors is errReported.
+// printing diagnostics; a configuration with errors is errReported. It
+// refuses a backend that changed since the state was last used.
 func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
+	w, err := loadWorkspace(g, s)
+	if err == nil {
+		err = w.setBackend()
+	}
+	if err == nil {
+		_, err = w.checkBackend()
+	}
+	return w, err
+}
+
+// loadWorkspace changes to the configuration directory and loads it, with
+// no backend yet: validate needs neither a cluster nor state.
+func loadWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 	if g.Chdir != "" {
 		if err := os.Chdir(g.Chdir); err != nil {
 			return nil, withHint(fmt.Errorf("changing to configuration directory: %w", err), "check the --chdir path")
@@ -54,7 +68,7 @@ func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 	if g.Context != "" {
 		w.kube.Context = g.Context
 	}
-	return w, w.setBackend()
+	return w, nil
 }
 
 // setBackend picks the state backend the configuration names.

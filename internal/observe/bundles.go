@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/x509"
 	"fmt"
+	"maps"
 	"os"
 	"slices"
 	"strings"
@@ -21,32 +22,15 @@ import (
 )
 
 // Bundles resolves every ca_bundle's sources and target namespaces, lists
-// the ConfigMaps certform published for this lineage (one List across
-// namespaces), and works out which known CA each managed certificate chains
-// to. It does nothing when neither configuration nor state has bundles.
+// what certform published for this lineage in those namespaces and in the
+// ones state records, and works out which known CA each managed
+// certificate chains to. It does nothing when neither configuration nor
+// state has bundles.
 func Bundles(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *plan.World) error {
 	if len(cfg.CABundles) == 0 && len(prior.Bundles) == 0 {
 		return nil
 	}
 	w.Bundles, w.Published, w.KnownCAs = map[string]plan.ResolvedBundle{}, map[string]plan.Published{}, map[string]*x509.Certificate{}
-	sel := metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)}
-	cms, err := cs.CoreV1().ConfigMaps("").List(ctx, sel)
-	if err != nil {
-		return fmt.Errorf("listing published CA bundles: %w", err)
-	}
-	for _, cm := range cms.Items {
-		key := cm.Annotations[kube.AnnotationKey]
-		addPublished(w, config.TargetConfigMap, cm.ObjectMeta, key, []byte(cm.Data[key]))
-	}
-	secrets, err := cs.CoreV1().Secrets("").List(ctx, sel)
-	if err != nil {
-		return fmt.Errorf("listing published CA bundles: %w", err)
-	}
-	for _, s := range secrets.Items {
-		if key := s.Annotations[kube.AnnotationKey]; key != "" { // certificates' TLS Secrets have none
-			addPublished(w, config.TargetSecret, s.ObjectMeta, key, s.Data[key])
-		}
-	}
 	for _, b := range cfg.CABundles {
 		rb, err := resolve(ctx, cs, b)
 		if err != nil {
@@ -56,6 +40,42 @@ func Bundles(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 			w.KnownCAs[config.Fingerprint(c)] = c
 		}
 		w.Bundles[b.Addr] = rb
+	}
+	// What certform published lives in the namespaces the configuration
+	// targets now or state says it targeted: list there (two requests a
+	// namespace), so the RBAC certform needs stays within them.
+	nss := map[string]bool{}
+	for _, rb := range w.Bundles {
+		for _, t := range rb.Targets {
+			for _, ns := range t.Namespaces {
+				nss[ns] = true
+			}
+		}
+	}
+	for _, b := range prior.Bundles {
+		for _, t := range b.Targets {
+			nss[t.Namespace] = true
+		}
+	}
+	sel := metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)}
+	for _, ns := range slices.Sorted(maps.Keys(nss)) {
+		cms, err := cs.CoreV1().ConfigMaps(ns).List(ctx, sel)
+		if err != nil {
+			return fmt.Errorf("listing published CA bundles in %s: %w", ns, err)
+		}
+		for _, cm := range cms.Items {
+			key := cm.Annotations[kube.AnnotationKey]
+			addPublished(w, config.TargetConfigMap, cm.ObjectMeta, key, []byte(cm.Data[key]))
+		}
+		secrets, err := cs.CoreV1().Secrets(ns).List(ctx, sel)
+		if err != nil {
+			return fmt.Errorf("listing published CA bundles in %s: %w", ns, err)
+		}
+		for _, s := range secrets.Items {
+			if key := s.Annotations[kube.AnnotationKey]; key != "" { // certificates' TLS Secrets have none
+				addPublished(w, config.TargetSecret, s.ObjectMeta, key, s.Data[key])
+			}
+		}
 	}
 	w.Issuers = issuers(prior, w.KnownCAs)
 	return nil
@@ -191,23 +211,32 @@ func SecretDigest(data map[string][]byte) string {
 	return SHA256(all)
 }
 
-// Secrets lists the Secrets certform wrote for this lineage (one List
-// across namespaces), when configuration or state has any.
+// Secrets lists the TLS Secrets certform wrote for this lineage, in the
+// namespaces configuration or state name (one List each).
 func Secrets(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *plan.World) error {
-	wanted := slices.ContainsFunc(cfg.Certificates, func(c *config.Certificate) bool { return c.Secret != nil })
-	for _, rec := range prior.Certificates {
-		wanted = wanted || rec.Secret != nil
+	nss := map[string]bool{}
+	for _, c := range cfg.Certificates {
+		if c.Secret != nil {
+			nss[c.Secret.Namespace] = true
+		}
 	}
-	if !wanted {
+	for _, rec := range prior.Certificates {
+		if rec.Secret != nil {
+			nss[rec.Secret.Namespace] = true
+		}
+	}
+	if len(nss) == 0 {
 		return nil
 	}
-	list, err := cs.CoreV1().Secrets("").List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)})
-	if err != nil {
-		return fmt.Errorf("listing certform's Secrets: %w", err)
-	}
 	w.Secrets = map[string]string{}
-	for _, s := range list.Items {
-		w.Secrets[s.Namespace+"/"+s.Name] = SecretDigest(s.Data)
+	for _, ns := range slices.Sorted(maps.Keys(nss)) {
+		list, err := cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)})
+		if err != nil {
+			return fmt.Errorf("listing certform's Secrets in %s: %w", ns, err)
+		}
+		for _, s := range list.Items {
+			w.Secrets[s.Namespace+"/"+s.Name] = SecretDigest(s.Data)
+		}
 	}
 	return nil
 }

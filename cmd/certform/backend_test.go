@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -12,8 +13,13 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"time"
+
+	certv1 "k8s.io/api/certificates/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/internal/fault"
+	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/state"
 )
 
@@ -157,4 +163,51 @@ func TestMigrateState(t *testing.T) {
 		t.Fatalf("migrating onto another state: want a refusal\n%s", r)
 	}
 	mustContain(t, r, "already holds another state")
+}
+
+// TestKubernetesBackendSerialises: while one run holds the Lease (waiting
+// for a person's approval), a second run on the same state waits for it
+// with --lock-timeout and proceeds once the first finishes.
+func TestKubernetesBackendSerialises(t *testing.T) {
+	c := sharedCluster(t)
+	backend := kubernetesBackend()
+	dir := writeConfig(t, backend+clientCert("serial", false))
+	one, out1 := startCertform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
+	name := waitForPendingIn(t, c.AdminKubeconfig, "serial")
+	two, out2 := startCertform(t, dir, c.AdminKubeconfig, "plan", "--lock-timeout=60s", "--detailed-exitcode")
+	setCondition(t, c.AdminKubeconfig, name, certv1.CertificateApproved)
+	if err := one.Wait(); err != nil {
+		t.Fatalf("first run: %v\n%s", err, out1)
+	}
+	err := two.Wait()
+	if err != nil || !strings.Contains(out2.String(), "No changes.") {
+		t.Errorf("second run after the first released the Lease: %v\n%s", err, out2)
+	}
+}
+
+// waitForPendingIn waits for the newest undecided CSR of certificate.NAME
+// (for states kept in the cluster, where there is no local file to read
+// the lineage from).
+func waitForPendingIn(t *testing.T, kubeconfig, name string) string {
+	t.Helper()
+	csrs := csrClient(t, kubeconfig)
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) { // polling for another process's CSR
+		list, err := csrs.List(context.Background(), metav1.ListOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var newest *certv1.CertificateSigningRequest
+		for i := range list.Items {
+			csr := &list.Items[i]
+			if csr.Annotations[kube.AnnotationAddr] == "certificate."+name && len(csr.Status.Conditions) == 0 &&
+				(newest == nil || csr.CreationTimestamp.After(newest.CreationTimestamp.Time)) {
+				newest = csr
+			}
+		}
+		if newest != nil {
+			return newest.Name
+		}
+	}
+	t.Fatalf("no pending CSR for certificate.%s", name)
+	return ""
 }

@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"fmt"
+	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -13,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 )
 
@@ -144,5 +147,46 @@ func TestCIRecipes(t *testing.T) {
 				t.Errorf("after the recipe: %+v", rec)
 			}
 		})
+	}
+}
+
+// TestInClusterConfig runs certform as a pod would: no kubeconfig, the
+// service account's token and CA at the in-cluster paths, the apiserver in
+// KUBERNETES_SERVICE_HOST/PORT. The paths are faked in a private mount
+// namespace (a tmpfs over /run), so the machine is left as it was.
+func TestInClusterConfig(t *testing.T) {
+	c := sharedCluster(t)
+	ensureNamespaces(t, c.AdminKubeconfig, "certform")
+	createObjects(t, c.AdminKubeconfig, "../../examples/cronjob/cronjob.yaml")
+	saConfig, err := clientcmd.LoadFromFile(tokenKubeconfig(t, c, "certform", "certform"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	for _, ai := range saConfig.AuthInfos {
+		token = ai.Token
+	}
+	var caData []byte
+	for _, cl := range saConfig.Clusters {
+		caData = cl.CertificateAuthorityData
+	}
+	secrets := t.TempDir()
+	os.WriteFile(filepath.Join(secrets, "token"), []byte(token), 0o600)
+	os.WriteFile(filepath.Join(secrets, "ca.crt"), caData, 0o644)
+	os.WriteFile(filepath.Join(secrets, "namespace"), []byte("certform"), 0o644)
+	dir := writeConfig(t, clientCert("incluster", true))
+	u, _ := url.Parse(c.APIServerURL())
+	sa := "/run/secrets/kubernetes.io/serviceaccount"
+	script := fmt.Sprintf("mount -t tmpfs tmpfs /run && mkdir -p %[1]s && cp %[2]s/* %[1]s/ && exec %[3]s --chdir %[4]s apply --auto-approve",
+		sa, secrets, certformBin, dir)
+	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NO_COLOR=1",
+		"KUBERNETES_SERVICE_HOST=" + u.Hostname(), "KUBERNETES_SERVICE_PORT=" + u.Port()}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("certform in-cluster: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "Apply complete! 1 issued") {
+		t.Errorf("in-cluster apply:\n%s", out)
 	}
 }

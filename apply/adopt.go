@@ -30,6 +30,13 @@ type clusterCSRs struct {
 	once sync.Once
 	list []*certv1.CertificateSigningRequest
 	err  error
+
+	// byAddr indexes the CSRs that existed when the run began by the
+	// address they were made for: the only ones that can be orphans.
+	indexOnce sync.Once
+	byAddr    map[string][]*certv1.CertificateSigningRequest
+	byName    map[string]*certv1.CertificateSigningRequest
+	indexErr  error
 }
 
 func (r *runner) lineageCSRs(ctx context.Context) ([]*certv1.CertificateSigningRequest, error) {
@@ -52,10 +59,52 @@ func (r *runner) lineageCSRs(ctx context.Context) ([]*certv1.CertificateSigningR
 	return r.listed.list, r.listed.err
 }
 
+// csrsFor returns the CSRs made for addr that existed when this run first
+// looked, indexed once so that each address does not scan them all.
+func (r *runner) csrsFor(ctx context.Context, addr string) ([]*certv1.CertificateSigningRequest, error) {
+	if err := r.index(ctx); err != nil {
+		return nil, err
+	}
+	return r.listed.byAddr[addr], nil
+}
+
+// csrNamed is the CSR named name as this run first saw it, or nil.
+func (r *runner) csrNamed(ctx context.Context, name string) (*certv1.CertificateSigningRequest, error) {
+	if r.watcher != nil { // the latest copy
+		if err := r.watcher.Synced(ctx); err != nil {
+			return nil, err
+		}
+		csr, _ := r.watcher.Get(name)
+		return csr, nil
+	}
+	if err := r.index(ctx); err != nil {
+		return nil, err
+	}
+	return r.listed.byName[name], nil
+}
+
+func (r *runner) index(ctx context.Context) error {
+	r.listed.indexOnce.Do(func() {
+		all, err := r.lineageCSRs(ctx)
+		if err != nil {
+			r.listed.indexErr = err
+			return
+		}
+		r.listed.byAddr = map[string][]*certv1.CertificateSigningRequest{}
+		r.listed.byName = map[string]*certv1.CertificateSigningRequest{}
+		for _, csr := range all {
+			a := csr.Annotations[kube.AnnotationAddr]
+			r.listed.byAddr[a] = append(r.listed.byAddr[a], csr)
+			r.listed.byName[csr.Name] = csr
+		}
+	})
+	return r.listed.indexErr
+}
+
 // orphan finds a CSR of c's address that state does not record and whose
 // key certform holds, and returns it with that key.
 func (r *runner) orphan(ctx context.Context, c *config.Certificate, ch *plan.Change) (*certv1.CertificateSigningRequest, crypto.Signer, string, error) {
-	csrs, err := r.lineageCSRs(ctx)
+	csrs, err := r.csrsFor(ctx, c.Addr)
 	if err != nil {
 		return nil, nil, "", err
 	}
@@ -65,7 +114,7 @@ func (r *runner) orphan(ctx context.Context, c *config.Certificate, ch *plan.Cha
 	}
 	var candidates []*certv1.CertificateSigningRequest
 	for _, csr := range csrs {
-		if csr.Annotations[kube.AnnotationAddr] != c.Addr || csr.Name == known || csr.Spec.SignerName != c.SignerName {
+		if csr.Name == known || csr.Spec.SignerName != c.SignerName {
 			continue
 		}
 		if _, refused := kube.Refusal(csr); refused || csr.DeletionTimestamp != nil {

@@ -115,15 +115,12 @@ func (r *runner) resume(ctx context.Context, ch *plan.Change) error {
 	}
 	// The object as last listed (the watcher's copy, or one List per run
 	// with --no-wait): approved already, or even issued.
-	var csr *certv1.CertificateSigningRequest
-	csrs, err := r.lineageCSRs(ctx)
+	csr, err := r.csrNamed(ctx, rec.CSRName)
 	if err != nil {
 		return err
 	}
-	for _, obj := range csrs {
-		if obj.Name == rec.CSRName && string(obj.UID) == rec.CSRUID {
-			csr = obj
-		}
+	if csr != nil && string(csr.UID) != rec.CSRUID {
+		csr = nil
 	}
 	return r.await(ctx, c, rec, key, csr, func() error { return nil })
 }

@@ -20,8 +20,9 @@ import (
 )
 
 // createObjects creates the RBAC objects and ServiceAccounts of a YAML
-// example exactly as written, and returns the ClusterRoles it holds.
-func createObjects(t *testing.T, kubeconfig, path string) []*rbacv1.ClusterRole {
+// example exactly as written, and returns the ClusterRoles it holds and how
+// many objects of each kind it has.
+func createObjects(t *testing.T, kubeconfig, path string) ([]*rbacv1.ClusterRole, map[string]int) {
 	t.Helper()
 	cs := clientsetFor(t, kubeconfig)
 	ctx := context.Background()
@@ -30,11 +31,13 @@ func createObjects(t *testing.T, kubeconfig, path string) []*rbacv1.ClusterRole 
 		t.Fatal(err)
 	}
 	var roles []*rbacv1.ClusterRole
+	kinds := map[string]int{}
 	for _, doc := range strings.Split(string(data), "\n---\n") {
 		obj, gvk, err := scheme.Codecs.UniversalDeserializer().Decode([]byte(doc), nil, nil)
 		if err != nil {
 			t.Fatalf("%s does not parse: %v", path, err)
 		}
+		kinds[gvk.Kind]++
 		switch o := obj.(type) {
 		case *corev1.ServiceAccount:
 			_, err = cs.CoreV1().ServiceAccounts(o.Namespace).Create(ctx, o, metav1.CreateOptions{})
@@ -52,7 +55,7 @@ func createObjects(t *testing.T, kubeconfig, path string) []*rbacv1.ClusterRole 
 			t.Fatalf("creating %s from %s: %v", gvk.Kind, path, err)
 		}
 	}
-	return roles
+	return roles, kinds
 }
 
 // TestCronJobRBAC runs certform with exactly the example CronJob's rights:
@@ -61,7 +64,7 @@ func createObjects(t *testing.T, kubeconfig, path string) []*rbacv1.ClusterRole 
 func TestCronJobRBAC(t *testing.T) {
 	c := sharedCluster(t)
 	ensureNamespaces(t, c.AdminKubeconfig, "certform")
-	roles := createObjects(t, c.AdminKubeconfig, "../../examples/cronjob/cronjob.yaml")
+	roles, _ := createObjects(t, c.AdminKubeconfig, "../../examples/cronjob/cronjob.yaml")
 	kubeconfig := tokenKubeconfig(t, c, "certform", "certform")
 	backend := strings.Replace(kubernetesBackend(), `namespace = "default"`, `namespace = "certform"`, 1)
 	dir := writeConfig(t, backend+clientCert("cron", true)+`

@@ -38,20 +38,15 @@ func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
 func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.State) (*plan.Plan, error) {
 	world := plan.World{}
 	if o.Refresh {
-		var err error
-		csrs, err := w.csrClient()
+		cs, err := w.clientset()
 		if err != nil {
 			return nil, err
 		}
-		if world, err = observe.World(ctx, w.cfg, prior, csrs, w.keys); err != nil {
+		if world, err = observe.World(ctx, w.cfg, prior, cs.CertificatesV1().CertificateSigningRequests(), w.keys); err == nil {
+			err = observe.Objects(ctx, cs, w.cfg, prior, &world)
+		}
+		if err != nil {
 			return nil, withHint(err, "check that the cluster is reachable, or pass --refresh=false to plan from state alone")
-		}
-		cs, _ := w.clientset()
-		if err := observe.Bundles(ctx, cs, w.cfg, prior, &world); err != nil {
-			return nil, err
-		}
-		if err := observe.Secrets(ctx, cs, w.cfg, prior, &world); err != nil {
-			return nil, err
 		}
 	}
 	p := plan.Make(w.cfg, prior, world, time.Now(), plan.Options{Targets: o.Targets, Replace: o.Replace,

@@ -21,16 +21,17 @@ import (
 	"github.com/certform/certform/state"
 )
 
-// Bundles resolves every ca_bundle's sources and target namespaces, lists
-// what certform published for this lineage in those namespaces and in the
-// ones state records, and works out which known CA each managed
-// certificate chains to. It does nothing when neither configuration nor
-// state has bundles.
-func Bundles(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *plan.World) error {
-	if len(cfg.CABundles) == 0 && len(prior.Bundles) == 0 {
-		return nil
+// Objects observes what certform keeps in the cluster besides CSRs: it
+// resolves every ca_bundle's sources and target namespaces, then lists, in
+// each namespace the configuration or state names, the ConfigMaps and
+// Secrets of this lineage once — bundle targets (annotated with their data
+// key) and certificates' TLS Secrets alike — so the RBAC certform needs
+// stays within those namespaces. It lists nothing when neither has any.
+func Objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *plan.World) error {
+	cmNamespaces, secretNamespaces := map[string]bool{}, map[string]bool{}
+	if len(cfg.CABundles) > 0 || len(prior.Bundles) > 0 {
+		w.Bundles, w.Published, w.KnownCAs = map[string]plan.ResolvedBundle{}, map[string]plan.Published{}, map[string]*x509.Certificate{}
 	}
-	w.Bundles, w.Published, w.KnownCAs = map[string]plan.ResolvedBundle{}, map[string]plan.Published{}, map[string]*x509.Certificate{}
 	for _, b := range cfg.CABundles {
 		rb, err := resolve(ctx, cs, b)
 		if err != nil {
@@ -40,44 +41,57 @@ func Bundles(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 			w.KnownCAs[config.Fingerprint(c)] = c
 		}
 		w.Bundles[b.Addr] = rb
-	}
-	// What certform published lives in the namespaces the configuration
-	// targets now or state says it targeted: list there (two requests a
-	// namespace), so the RBAC certform needs stays within them.
-	nss := map[string]bool{}
-	for _, rb := range w.Bundles {
 		for _, t := range rb.Targets {
 			for _, ns := range t.Namespaces {
-				nss[ns] = true
+				cmNamespaces[ns], secretNamespaces[ns] = true, true
 			}
 		}
 	}
 	for _, b := range prior.Bundles {
 		for _, t := range b.Targets {
-			nss[t.Namespace] = true
+			cmNamespaces[t.Namespace], secretNamespaces[t.Namespace] = true, true
 		}
 	}
+	for _, c := range cfg.Certificates {
+		if c.Secret != nil {
+			secretNamespaces[c.Secret.Namespace] = true
+		}
+	}
+	for _, rec := range prior.Certificates {
+		if rec.Secret != nil {
+			secretNamespaces[rec.Secret.Namespace] = true
+		}
+	}
+	if len(secretNamespaces) > 0 {
+		w.Secrets = map[string]string{}
+	}
 	sel := metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)}
-	for _, ns := range slices.Sorted(maps.Keys(nss)) {
+	for _, ns := range slices.Sorted(maps.Keys(cmNamespaces)) {
 		cms, err := cs.CoreV1().ConfigMaps(ns).List(ctx, sel)
 		if err != nil {
-			return fmt.Errorf("listing published CA bundles in %s: %w", ns, err)
+			return fmt.Errorf("listing certform's ConfigMaps in %s: %w", ns, err)
 		}
 		for _, cm := range cms.Items {
 			key := cm.Annotations[kube.AnnotationKey]
 			addPublished(w, config.TargetConfigMap, cm.ObjectMeta, key, []byte(cm.Data[key]))
 		}
+	}
+	for _, ns := range slices.Sorted(maps.Keys(secretNamespaces)) {
 		secrets, err := cs.CoreV1().Secrets(ns).List(ctx, sel)
 		if err != nil {
-			return fmt.Errorf("listing published CA bundles in %s: %w", ns, err)
+			return fmt.Errorf("listing certform's Secrets in %s: %w", ns, err)
 		}
 		for _, s := range secrets.Items {
-			if key := s.Annotations[kube.AnnotationKey]; key != "" { // certificates' TLS Secrets have none
+			if key := s.Annotations[kube.AnnotationKey]; key != "" {
 				addPublished(w, config.TargetSecret, s.ObjectMeta, key, s.Data[key])
+			} else {
+				w.Secrets[s.Namespace+"/"+s.Name] = SecretDigest(s.Data)
 			}
 		}
 	}
-	w.Issuers = issuers(prior, w.KnownCAs)
+	if w.KnownCAs != nil {
+		w.Issuers = issuers(prior, w.KnownCAs)
+	}
 	return nil
 }
 
@@ -209,34 +223,4 @@ func SecretDigest(data map[string][]byte) string {
 		all = append(all, data[k]...)
 	}
 	return SHA256(all)
-}
-
-// Secrets lists the TLS Secrets certform wrote for this lineage, in the
-// namespaces configuration or state name (one List each).
-func Secrets(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *plan.World) error {
-	nss := map[string]bool{}
-	for _, c := range cfg.Certificates {
-		if c.Secret != nil {
-			nss[c.Secret.Namespace] = true
-		}
-	}
-	for _, rec := range prior.Certificates {
-		if rec.Secret != nil {
-			nss[rec.Secret.Namespace] = true
-		}
-	}
-	if len(nss) == 0 {
-		return nil
-	}
-	w.Secrets = map[string]string{}
-	for _, ns := range slices.Sorted(maps.Keys(nss)) {
-		list, err := cs.CoreV1().Secrets(ns).List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)})
-		if err != nil {
-			return fmt.Errorf("listing certform's Secrets in %s: %w", ns, err)
-		}
-		for _, s := range list.Items {
-			w.Secrets[s.Namespace+"/"+s.Name] = SecretDigest(s.Data)
-		}
-	}
-	return nil
 }

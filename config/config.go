@@ -1,7 +1,6 @@
 package config
 
 import (
-	"crypto/x509/pkix"
 	"io/fs"
 	"time"
 
@@ -108,9 +107,6 @@ type SecretOutput struct {
 	Namespace string
 	Name      string
 }
-
-// Subject returns the certificate's requested subject.
-func (c *Certificate) Subject() pkix.Name { return c.Request.Subject }
 
 // Range returns the range of the named attribute, or the block's when the
 // attribute was not set.

@@ -13,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/approver"
+	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/internal/kube"
 )
 
@@ -53,7 +54,7 @@ func runApprove(ctx context.Context, g *GlobalOptions, args []string, s Streams)
 		return exitError, withHint(errors.New("approve needs --policy"), "certform approve --policy policies/ [--dry-run] [--watch]")
 	}
 	policies, files, diags := approver.Load(o.Policy)
-	if err := renderDiags(s, files, diags, false); err != nil {
+	if err := views.RenderDiagnostics(s.Err, files, diags, views.Colorizer{}, 0); err != nil {
 		return exitError, err
 	}
 	if diags.HasErrors() {

@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
 
+	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 )
 
@@ -67,7 +68,7 @@ func (o *FmtOptions) formatFile(path string, s Streams) (bool, error) {
 		return false, err
 	}
 	if _, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos); diags.HasErrors() {
-		if err := renderDiags(s, map[string]*hcl.File{path: {Bytes: src}}, diags, false); err != nil {
+		if err := views.RenderDiagnostics(s.Err, map[string]*hcl.File{path: {Bytes: src}}, diags, views.Colorizer{}, 0); err != nil {
 			return false, err
 		}
 		return false, withHint(fmt.Errorf("%s has syntax errors; fmt changes nothing in it", path), "fix the errors above, then run certform fmt again")

@@ -12,6 +12,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
@@ -52,7 +53,7 @@ func loadWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 	}
 	cfg, files, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ()})
 	col := g.colorizer(Streams{Out: s.Err})
-	if err := renderDiags(s, files, diags, col.Enabled); err != nil {
+	if err := views.RenderDiagnostics(s.Err, files, diags, col, 0); err != nil {
 		return nil, err
 	}
 	if diags.HasErrors() {
@@ -88,14 +89,6 @@ func (w *workspace) setBackend() error {
 	}
 	w.backend = &state.Kubernetes{Client: cs, Namespace: b.Namespace, Name: b.Name, LockTTL: b.LockTTL}
 	return nil
-}
-
-func renderDiags(s Streams, files map[string]*hcl.File, diags hcl.Diagnostics, color bool) error {
-	if len(diags) == 0 {
-		return nil
-	}
-	wr := hcl.NewDiagnosticTextWriter(s.Err, files, 100, color)
-	return wr.WriteDiagnostics(diags)
 }
 
 func expandHome(p string) string {

@@ -132,15 +132,6 @@ func writeTemp(f File) (string, error) {
 	return t.Name(), nil
 }
 
-// Chmod sets the mode of an existing file, for files whose content is right
-// but whose mode drifted.
-func Chmod(path string, mode fs.FileMode) error {
-	if err := os.Chmod(path, mode.Perm()); err != nil {
-		return fmt.Errorf("setting mode of %s: %w", path, err)
-	}
-	return nil
-}
-
 // Remove deletes path if it exists and fsyncs its directory.
 func Remove(path string) error {
 	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {

@@ -1,6 +1,9 @@
 package pki
 
-import "crypto/x509"
+import (
+	"crypto/x509"
+	"slices"
+)
 
 // keyUsages maps the CSR API's usage strings to x509 key usages, as the
 // Kubernetes signer does.
@@ -50,7 +53,7 @@ func Usages() []string {
 	for u := range extKeyUsages {
 		all = append(all, u)
 	}
-	sortStrings(all)
+	slices.Sort(all)
 	return all
 }
 

@@ -6,7 +6,6 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 )
@@ -104,8 +103,6 @@ func samePublicKey(a, b crypto.PublicKey) (bool, error) {
 	}
 	return bytes.Equal(da, db), nil
 }
-
-func sortStrings(s []string) { slices.Sort(s) }
 
 // RequestMatches checks that a PEM PKCS#10 request found in the cluster was
 // signed by the holder of pub and asks for req, so that an existing CSR

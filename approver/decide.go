@@ -28,7 +28,10 @@ type Decision struct {
 	Verdict Verdict
 	Policy  string // the policy that approved, or whose first failed rule denied
 	Rule    string // the failed rule, when denied
-	Message string // for the condition and for people
+	Message string // for the condition and for people; never matched on
+	// Decided is set when the CSR was approved, denied or failed already,
+	// so there is nothing to decide (or report).
+	Decided bool
 	// Trace explains every policy's evaluation, for approve --explain.
 	Trace []string
 }
@@ -42,7 +45,7 @@ type Decision struct {
 func Decide(csr *certv1.CertificateSigningRequest, policies []*Policy) Decision {
 	d := Decision{CSR: csr.Name, Verdict: Skip}
 	if _, refused := kube.Refusal(csr); refused || kube.IsApproved(csr) {
-		d.Message = "already decided"
+		d.Message, d.Decided = "already decided", true
 		return d
 	}
 	var denial *Decision

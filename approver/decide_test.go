@@ -131,6 +131,9 @@ func TestDecide(t *testing.T) {
 			if tc.verdict == Deny && !strings.Contains(d.Message, `certform policy "team-a": `+tc.rule+":") {
 				t.Errorf("denial message %q does not name the policy and rule", d.Message)
 			}
+			if d.Decided != (name == "already decided") {
+				t.Errorf("Decided = %v", d.Decided)
+			}
 			if !strings.Contains(d.Message, tc.contains) {
 				t.Errorf("message %q lacks %q", d.Message, tc.contains)
 			}

@@ -75,7 +75,7 @@ func Watch(ctx context.Context, o Options) error {
 // handle decides one CSR and applies the decision.
 func (o *Options) handle(ctx context.Context, csr *certv1.CertificateSigningRequest) {
 	d := Decide(csr, o.Policies)
-	if d.Verdict == Skip && d.Message == "already decided" {
+	if d.Decided {
 		return
 	}
 	if d.Verdict == Skip && o.DenyUnmatched {

@@ -20,6 +20,7 @@ type input struct {
 	world        World
 	now          time.Time
 	forceReplace bool
+	caContent    map[string][]byte // each bundle's content (Plan.CAContent)
 }
 
 // decide runs the checks in order; the first that calls for an action wins,
@@ -166,7 +167,7 @@ func checkPaths(in input, ch *Change) bool {
 			reasons = append(reasons, fmt.Sprintf("%s file %s is to be written", out.Role, out.Path))
 		case path != out.Path:
 			reasons = append(reasons, fmt.Sprintf("%s file moves from %s to %s", out.Role, path, out.Path))
-		case out.Role == state.RoleCA && in.desired.Output.CABundle != "" && in.world.Refreshed && rec.SHA256 != sha256Hex(in.caContent(in.desired)):
+		case out.Role == state.RoleCA && in.desired.Output.CABundle != "" && in.world.Refreshed && rec.SHA256 != sha256Hex(in.caContent[in.desired.Output.CABundle]):
 			reasons = append(reasons, fmt.Sprintf("ca file %s is out of date with %s", path, in.desired.Output.CABundle))
 		case out.Role != state.RoleKey && out.Role != state.RoleCert && in.world.Refreshed && (!obs.Exists || obs.SHA256 != rec.SHA256):
 			reasons = append(reasons, fmt.Sprintf("%s file %s is missing or was modified outside certform", out.Role, path))
@@ -228,15 +229,6 @@ func secretReasons(in input) []string {
 		return []string{fmt.Sprintf("secret %s/%s was modified outside certform", rec.Namespace, rec.Name)}
 	}
 	return nil
-}
-
-// caContent is what c's ca_file should hold when it names a bundle.
-func (in input) caContent(c *config.Certificate) []byte {
-	if c.Output.CABundle == "" {
-		return nil
-	}
-	data, _ := bundlePEM(in.world.Bundles[c.Output.CABundle].CAs)
-	return data
 }
 
 func sha256Hex(data []byte) string {

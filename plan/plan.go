@@ -89,7 +89,10 @@ type Options struct {
 // Make computes the plan for desired against prior and the observed world,
 // at time now.
 func Make(desired *config.Config, prior *state.State, world World, now time.Time, opts Options) *Plan {
-	p := &Plan{Lineage: prior.Lineage, Serial: prior.Serial, Created: now}
+	p := &Plan{Lineage: prior.Lineage, Serial: prior.Serial, Created: now, CAContent: map[string][]byte{}}
+	for addr, rb := range world.Bundles {
+		p.CAContent[addr], _ = bundlePEM(rb.CAs)
+	}
 	seen := map[string]bool{}
 	reason := "not in configuration"
 	if opts.Destroy {
@@ -100,7 +103,7 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 		if !targeted(c.Addr, opts.Targets) {
 			continue
 		}
-		in := input{desired: c, prior: prior.Certificates[c.Addr], world: world, now: now,
+		in := input{desired: c, prior: prior.Certificates[c.Addr], world: world, now: now, caContent: p.CAContent,
 			forceReplace: slices.Contains(opts.Replace, c.Addr)}
 		p.Changes = append(p.Changes, decide(in))
 	}
@@ -112,10 +115,6 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 			Reasons: []string{reason}})
 	}
 	slices.SortFunc(p.Changes, func(a, b *Change) int { return strings.Compare(a.Addr, b.Addr) })
-	p.CAContent = map[string][]byte{}
-	for addr, rb := range world.Bundles {
-		p.CAContent[addr], _ = bundlePEM(rb.CAs)
-	}
 	if len(opts.Targets) == 0 {
 		p.Bundles = planBundles(desired, world)
 		if !opts.AllowTrustRemoval {

@@ -24,43 +24,19 @@ import (
 // for exactly the configured request; it then resumes that CSR instead of
 // leaving it orphaned.
 
-// clusterCSRs lists this lineage's CSRs once per run (the watcher's copy
-// when there is one).
+// clusterCSRs are this lineage's CSRs as they were when the run first
+// looked (the watcher's first list, or one List with --no-wait), indexed by
+// the address they were made for — the only ones that can be orphans — and
+// by name.
 type clusterCSRs struct {
-	once sync.Once
-	list []*certv1.CertificateSigningRequest
-	err  error
-
-	// byAddr indexes the CSRs that existed when the run began by the
-	// address they were made for: the only ones that can be orphans.
-	indexOnce sync.Once
-	byAddr    map[string][]*certv1.CertificateSigningRequest
-	byName    map[string]*certv1.CertificateSigningRequest
-	indexErr  error
-}
-
-func (r *runner) lineageCSRs(ctx context.Context) ([]*certv1.CertificateSigningRequest, error) {
-	if r.watcher != nil {
-		if err := r.watcher.Synced(ctx); err != nil {
-			return nil, err
-		}
-		return r.watcher.List(), nil
-	}
-	r.listed.once.Do(func() {
-		list, err := r.opts.CSRs.List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(r.lineage)})
-		if err != nil {
-			r.listed.err = fmt.Errorf("listing CSRs: %w", err)
-			return
-		}
-		for i := range list.Items {
-			r.listed.list = append(r.listed.list, &list.Items[i])
-		}
-	})
-	return r.listed.list, r.listed.err
+	once   sync.Once
+	byAddr map[string][]*certv1.CertificateSigningRequest
+	byName map[string]*certv1.CertificateSigningRequest
+	err    error
 }
 
 // csrsFor returns the CSRs made for addr that existed when this run first
-// looked, indexed once so that each address does not scan them all.
+// looked.
 func (r *runner) csrsFor(ctx context.Context, addr string) ([]*certv1.CertificateSigningRequest, error) {
 	if err := r.index(ctx); err != nil {
 		return nil, err
@@ -84,11 +60,22 @@ func (r *runner) csrNamed(ctx context.Context, name string) (*certv1.Certificate
 }
 
 func (r *runner) index(ctx context.Context) error {
-	r.listed.indexOnce.Do(func() {
-		all, err := r.lineageCSRs(ctx)
-		if err != nil {
-			r.listed.indexErr = err
-			return
+	r.listed.once.Do(func() {
+		var all []*certv1.CertificateSigningRequest
+		if r.watcher != nil {
+			if r.listed.err = r.watcher.Synced(ctx); r.listed.err != nil {
+				return
+			}
+			all = r.watcher.List()
+		} else {
+			list, err := r.opts.CSRs.List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(r.lineage)})
+			if err != nil {
+				r.listed.err = fmt.Errorf("listing CSRs: %w", err)
+				return
+			}
+			for i := range list.Items {
+				all = append(all, &list.Items[i])
+			}
 		}
 		r.listed.byAddr = map[string][]*certv1.CertificateSigningRequest{}
 		r.listed.byName = map[string]*certv1.CertificateSigningRequest{}
@@ -98,7 +85,7 @@ func (r *runner) index(ctx context.Context) error {
 			r.listed.byName[csr.Name] = csr
 		}
 	})
-	return r.listed.indexErr
+	return r.listed.err
 }
 
 // orphan finds a CSR of c's address that state does not record and whose

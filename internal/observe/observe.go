@@ -11,7 +11,6 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
 
 	certv1 "k8s.io/api/certificates/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -66,7 +65,9 @@ func movedKeys(cfg *config.Config, prior *state.State, held map[string]bool) {
 func outputPaths(cfg *config.Config, prior *state.State) []string {
 	var paths []string
 	for _, c := range cfg.Certificates {
-		paths = append(paths, filepath.Clean(c.Output.KeyFile), filepath.Clean(c.Output.CertFile))
+		for _, out := range plan.Outputs(c) {
+			paths = append(paths, out.Path)
+		}
 	}
 	for _, c := range prior.Certificates {
 		for p := range c.Files {

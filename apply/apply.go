@@ -128,9 +128,12 @@ func (r *runner) work(ctx context.Context, changes []*plan.Change) []error {
 		mu   sync.Mutex
 		errs []error
 		wg   sync.WaitGroup
-		// Addresses in progress at once; each stage inside takes its own
-		// slot, so at most Parallelism are talking to the API server and at
-		// most Parallelism are doing local work (keys, files).
+		// Addresses being worked on at once; each stage inside takes its
+		// own slot, so at most Parallelism are talking to the API server and
+		// at most Parallelism are doing local work (keys, files). An address
+		// waiting for its signer gives its place up (idle): waiting costs
+		// nothing, and every CSR should reach the approver without waiting
+		// for earlier ones to be signed.
 		inFlight = make(chan struct{}, 3*r.opts.Parallelism)
 	)
 	fail := func(err error) {
@@ -153,10 +156,11 @@ func (r *runner) work(ctx context.Context, changes []*plan.Change) []error {
 			continue
 		}
 		wg.Add(1)
+		idle := sync.OnceFunc(func() { <-inFlight })
 		go func() {
-			defer func() { <-inFlight; wg.Done() }()
+			defer func() { idle(); wg.Done() }()
 			start := time.Now()
-			if err := r.change(ctx, ch); err != nil {
+			if err := r.change(ctx, ch, idle); err != nil {
 				r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error(), Elapsed: time.Since(start)})
 				fail(fmt.Errorf("%s: %w", ch.Addr, err))
 			}
@@ -175,12 +179,14 @@ func needsWatch(p *plan.Plan) bool {
 	return false
 }
 
-func (r *runner) change(ctx context.Context, ch *plan.Change) error {
+// change does ch; idle is called when the address starts waiting for its
+// signer.
+func (r *runner) change(ctx context.Context, ch *plan.Change, idle func()) error {
 	switch ch.Action {
 	case plan.Create, plan.Renew, plan.Replace:
-		return r.issue(ctx, ch)
+		return r.issue(ctx, ch, idle)
 	case plan.Wait:
-		return r.resume(ctx, ch)
+		return r.resume(ctx, ch, idle)
 	case plan.Update:
 		return r.stage(ctx, r.api, func() error { return r.update(ctx, ch) })
 	case plan.Delete:

@@ -25,7 +25,7 @@ import (
 // issue submits a new CSR for ch and, unless --no-wait, collects it. Key
 // generation and file writes run in local slots, the API calls and the wait
 // in API slots, so neither kind of work holds up the other.
-func (r *runner) issue(ctx context.Context, ch *plan.Change) error {
+func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error {
 	c := r.cfg[ch.Addr]
 	r.report(Event{Addr: ch.Addr, Phase: PhaseStart, Message: string(ch.Action)})
 	orphan, key, fp, err := r.orphan(ctx, c, ch)
@@ -33,7 +33,7 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change) error {
 		return err
 	}
 	if orphan != nil {
-		return r.adopt(ctx, c, ch, orphan, key, fp)
+		return r.adopt(ctx, c, ch, orphan, key, fp, idle)
 	}
 	var req []byte
 	err = r.stage(ctx, r.local, func() (err error) {
@@ -68,15 +68,17 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change) error {
 	if ch.Before != nil {
 		rec.Files = ch.Before.Files // the old files stay until the new ones replace them
 	}
-	// The record is written while the approval goes out; it is durable
-	// before the wait begins.
-	durable := r.recordAsync(c.Addr, rec)
+	// The record and the kept key's directory entry are made durable by
+	// a commit shared with the other addresses submitted meanwhile; the
+	// CSR is approved only after it.
+	durable := r.recordAsync(c.Addr, rec, r.opts.Keys.Dir)
 	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name})
-	return r.await(ctx, c, rec, key, csr, durable)
+	return r.await(ctx, c, rec, key, csr, durable, idle)
 }
 
 // adopt resumes a CSR that an interrupted run created but never recorded.
-func (r *runner) adopt(ctx context.Context, c *config.Certificate, ch *plan.Change, csr *certv1.CertificateSigningRequest, key crypto.Signer, fp string) error {
+func (r *runner) adopt(ctx context.Context, c *config.Certificate, ch *plan.Change,
+	csr *certv1.CertificateSigningRequest, key crypto.Signer, fp string, idle func()) error {
 	if _, err := r.opts.Keys.Put(key); err != nil { // collect moves the kept key into place
 		return err
 	}
@@ -86,26 +88,41 @@ func (r *runner) adopt(ctx context.Context, c *config.Certificate, ch *plan.Chan
 		rec.Files = ch.Before.Files
 	}
 	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name, Message: "adopted from an interrupted run"})
-	return r.await(ctx, c, rec, key, csr, r.recordAsync(c.Addr, rec))
+	return r.await(ctx, c, rec, key, csr, r.recordAsync(c.Addr, rec, r.opts.Keys.Dir), idle)
 }
 
-// await approves (when configured), waits and collects, each in its slot.
+// await waits until the pending record is durable, approves (when
+// configured) in an API slot, then waits for the certificate holding no
+// slot at all: the shared watch costs the API server nothing per CSR, so a
+// slow signer or a human approver does not keep other addresses from being
+// submitted. idle is called as the wait begins. The certificate is then
+// collected in a local slot.
 func (r *runner) await(ctx context.Context, c *config.Certificate, rec *state.Certificate, key crypto.Signer,
-	csr *certv1.CertificateSigningRequest, durable func() error) error {
-	var issued *certv1.CertificateSigningRequest
-	var waited time.Duration
+	csr *certv1.CertificateSigningRequest, durable func() error, idle func()) error {
+	if err := durable(); err != nil {
+		return err
+	}
 	err := r.stage(ctx, r.api, func() (err error) {
-		issued, waited, err = r.approveAndWait(ctx, c, rec, csr, durable)
+		csr, err = r.approve(ctx, c, rec, csr)
 		return err
 	})
+	if err != nil {
+		return err
+	}
+	idle()
+	issued, waited, err := r.wait(ctx, rec, csr)
 	if err != nil || issued == nil {
+		if err == nil {
+			r.report(Event{Addr: c.Addr, Phase: PhasePending, CSRName: rec.CSRName,
+				Message: "left pending (--no-wait); a later apply collects it"})
+		}
 		return err
 	}
 	return r.stage(ctx, r.local, func() error { return r.collect(ctx, c, rec, key, issued, waited) })
 }
 
 // resume continues a CSR submitted by an earlier run, with its kept key.
-func (r *runner) resume(ctx context.Context, ch *plan.Change) error {
+func (r *runner) resume(ctx context.Context, ch *plan.Change, idle func()) error {
 	c := r.cfg[ch.Addr]
 	rec := ch.Before.DeepCopy()
 	key := r.heldKey(c, rec.KeySHA256)
@@ -122,40 +139,45 @@ func (r *runner) resume(ctx context.Context, ch *plan.Change) error {
 	if csr != nil && string(csr.UID) != rec.CSRUID {
 		csr = nil
 	}
-	return r.await(ctx, c, rec, key, csr, func() error { return nil })
+	return r.await(ctx, c, rec, key, csr, func() error { return nil }, idle)
 }
 
-// approveAndWait approves the CSR when the configuration says so (csr is
-// the object when the caller has it, else nil), waits until the pending
-// record is durable, then waits for the certificate and returns it with the
-// time waited; nil without an error means it was left pending (--no-wait).
-func (r *runner) approveAndWait(ctx context.Context, c *config.Certificate, rec *state.Certificate,
-	csr *certv1.CertificateSigningRequest, durable func() error) (*certv1.CertificateSigningRequest, time.Duration, error) {
+// approve approves the CSR when the configuration says so (csr is the
+// object when the caller has it, else nil) and returns the object as last
+// seen, or reminds how a human approves it.
+func (r *runner) approve(ctx context.Context, c *config.Certificate, rec *state.Certificate,
+	csr *certv1.CertificateSigningRequest) (*certv1.CertificateSigningRequest, error) {
 	approved := csr != nil && kube.IsApproved(csr)
-	if c.SelfApprove && !approved {
+	switch {
+	case c.SelfApprove && !approved:
 		if csr == nil {
 			var err error
 			if csr, err = r.opts.CSRs.Get(ctx, rec.CSRName, getOptions); err != nil {
-				return nil, 0, errors.Join(fmt.Errorf("reading CSR %s: %w", rec.CSRName, err), durable())
+				return nil, fmt.Errorf("reading CSR %s: %w", rec.CSRName, err)
 			}
 		}
 		if _, err := kube.Approve(ctx, r.opts.CSRs, csr); err != nil {
-			return nil, 0, errors.Join(err, durable())
+			return nil, err
 		}
 		fault.Point(fault.AfterApprove)
 		r.report(Event{Addr: c.Addr, Phase: PhaseApproved, CSRName: rec.CSRName})
-	} else if !approved {
+	case !approved:
 		r.report(Event{Addr: c.Addr, Phase: PhaseAwaitApproval, CSRName: rec.CSRName,
 			Message: "kubectl certificate approve " + rec.CSRName})
 	}
-	if err := durable(); err != nil {
-		return nil, 0, err
-	}
+	return csr, nil
+}
+
+// wait returns the issued CSR and the time waited for it; nil without an
+// error means it is left pending (--no-wait). csr is the object as last
+// seen, or nil.
+func (r *runner) wait(ctx context.Context, rec *state.Certificate,
+	csr *certv1.CertificateSigningRequest) (*certv1.CertificateSigningRequest, time.Duration, error) {
 	if r.watcher == nil { // --no-wait: collect what is issued already, wait for nothing
 		if csr != nil && len(csr.Status.Certificate) > 0 {
 			return csr, 0, nil
 		}
-		return nil, 0, r.leavePending(c, rec)
+		return nil, 0, nil
 	}
 	fault.Point(fault.Waiting)
 	start := time.Now()
@@ -170,12 +192,6 @@ func (r *runner) approveAndWait(ctx context.Context, c *config.Certificate, rec 
 		return nil, 0, err
 	}
 	return issued, time.Since(start), nil
-}
-
-func (r *runner) leavePending(c *config.Certificate, rec *state.Certificate) error {
-	r.report(Event{Addr: c.Addr, Phase: PhasePending, CSRName: rec.CSRName,
-		Message: "left pending (--no-wait); a later apply collects it"})
-	return nil
 }
 
 // keyFor returns the key to submit: the existing one when the plan reuses

@@ -200,3 +200,59 @@ func setCondition(t *testing.T, kubeconfig, name string, cond certv1.RequestCond
 		t.Fatal(err)
 	}
 }
+
+// TestApplySubmitsWhileOthersWait: with --parallelism=1 and five CSRs
+// awaiting a human, every CSR is submitted before any is approved, so the
+// approver sees them all at once instead of one per approval; a CSR
+// waiting for its signer holds no slot.
+func TestApplySubmitsWhileOthersWait(t *testing.T) {
+	c := sharedCluster(t)
+	names := []string{"queue-a", "queue-b", "queue-c", "queue-d", "queue-e"}
+	var hcl strings.Builder
+	for _, n := range names {
+		hcl.WriteString(clientCert(n, false))
+	}
+	dir := writeConfig(t, hcl.String())
+	cmd, out := startCertform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--parallelism=1", "--wait-timeout=2m")
+	pending := waitForPendingCount(t, c.AdminKubeconfig, dir, len(names))
+	for _, name := range pending {
+		setCondition(t, c.AdminKubeconfig, name, certv1.CertificateApproved)
+	}
+	if err := cmd.Wait(); err != nil {
+		t.Fatalf("apply: %v\n%s", err, out.String())
+	}
+	checkConverged(t, dir, c.AdminKubeconfig, names...)
+}
+
+// waitForPendingCount waits until the apply running in dir has n CSRs
+// awaiting approval and returns their names.
+func waitForPendingCount(t *testing.T, kubeconfig, dir string, n int) []string {
+	t.Helper()
+	csrs := csrClient(t, kubeconfig)
+	var names []string
+	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) { // another process's CSRs
+		data, err := os.ReadFile(filepath.Join(dir, state.DefaultPath))
+		if err != nil {
+			continue
+		}
+		st, err := state.Decode(data)
+		if err != nil {
+			continue
+		}
+		list, err := csrs.List(context.Background(), metav1.ListOptions{LabelSelector: kube.Selector(st.Lineage)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		names = names[:0]
+		for _, csr := range list.Items {
+			if len(csr.Status.Conditions) == 0 {
+				names = append(names, csr.Name)
+			}
+		}
+		if len(names) == n {
+			return names
+		}
+	}
+	t.Fatalf("want %d CSRs awaiting approval, have %d: %v", n, len(names), names)
+	return nil
+}

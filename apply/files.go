@@ -51,9 +51,6 @@ func (r *runner) collect(ctx context.Context, c *config.Certificate, rec *state.
 	// Until state says issued, a crash between the renames is repaired by
 	// the next run, which collects again with the kept key.
 	files, secret, dirs, err := r.writeOutputs(ctx, c, m)
-	if err == nil {
-		err = atomicfile.SyncDirs(dirs)
-	}
 	if err != nil {
 		return err
 	}
@@ -66,8 +63,10 @@ func (r *runner) collect(ctx context.Context, c *config.Certificate, rec *state.
 	out.NotBefore, out.NotAfter = leaf.NotBefore.UTC(), leaf.NotAfter.UTC()
 	out.Files, out.Secret = files, secret
 	// Not waited for: until this record is durable, the pending record and
-	// the kept key let the next run collect the certificate again.
-	go r.recordAsync(c.Addr, out)()
+	// the kept key let the next run collect the certificate again. The
+	// commit that records it first syncs the directories the files were
+	// renamed into, once for every address in the batch.
+	go r.recordAsync(c.Addr, out, dirs...)()
 	r.removeStale(c.Addr, old, out.Files)
 	r.report(Event{Addr: c.Addr, Phase: PhaseIssued, CSRName: rec.CSRName, Elapsed: waited,
 		Message: fmt.Sprintf("serial %s, expires %s", out.SerialNumber, out.NotAfter.Format(time.RFC3339))})

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
 
 	"github.com/certform/certform/internal/fault"
 )
@@ -19,7 +20,9 @@ type File struct {
 	Data []byte
 	Mode fs.FileMode
 	// From, when set, names a complete, synced file to move to Path
-	// instead of writing Data; it must be on the same filesystem.
+	// instead of writing Data; it must be on the same filesystem. Its old
+	// directory is not synced: after a crash it may still list the file,
+	// and the caller must treat such a copy as stale.
 	From string
 }
 
@@ -85,8 +88,6 @@ func WriteAllUnsynced(files ...File) (dirs []string, err error) {
 		src := f.From
 		if src == "" {
 			src, next = tmps[next], next+1
-		} else {
-			dirSet[filepath.Dir(src)] = true
 		}
 		if err := os.Rename(src, f.Path); err != nil {
 			return nil, fmt.Errorf("writing %s: %w", f.Path, err)
@@ -140,7 +141,58 @@ func Remove(path string) error {
 	return syncDir(filepath.Dir(path))
 }
 
+// syncDir fsyncs dir. Concurrent callers share fsyncs: each returns after
+// one that began after it was called, and one fsync serves everyone who
+// called while the previous one ran, so a hundred files renamed into one
+// directory at once cost a few directory syncs rather than a hundred.
 func syncDir(dir string) error {
+	g := dirSyncer(dir)
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	need := g.started + 1 // the first sync to begin after this call
+	for g.done < need {
+		if g.running {
+			g.cond.Wait()
+			continue
+		}
+		g.running = true
+		g.started++
+		seq := g.started
+		g.mu.Unlock()
+		err := fsyncDirHook(dir)
+		g.mu.Lock()
+		g.running, g.done, g.err = false, seq, err
+		g.cond.Broadcast()
+	}
+	return g.err
+}
+
+// dirSync is the shared fsync state of one directory.
+type dirSync struct {
+	mu            sync.Mutex
+	cond          sync.Cond
+	running       bool
+	started, done uint64 // sequence numbers of syncs begun and finished
+	err           error  // of the last finished sync
+}
+
+var dirSyncs sync.Map // cleaned directory path → *dirSync
+
+func dirSyncer(dir string) *dirSync {
+	dir = filepath.Clean(dir)
+	if g, ok := dirSyncs.Load(dir); ok {
+		return g.(*dirSync)
+	}
+	g := &dirSync{}
+	g.cond.L = &g.mu
+	actual, _ := dirSyncs.LoadOrStore(dir, g)
+	return actual.(*dirSync)
+}
+
+// fsyncDirHook is fsyncDir; tests wrap it to watch the syncs.
+var fsyncDirHook = fsyncDir
+
+func fsyncDir(dir string) error {
 	d, err := os.Open(dir)
 	if err != nil {
 		return fmt.Errorf("syncing directory %s: %w", dir, err)

@@ -4,8 +4,11 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
+	"time"
 )
 
 func TestWrite(t *testing.T) {
@@ -79,5 +82,40 @@ func TestWriteFailureLeavesOldContent(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 2 {
 		t.Errorf("directory holds %d entries, want 2 (temp file removed)", len(entries))
+	}
+}
+
+// TestSyncDirsShared: callers syncing one directory at once share fsyncs,
+// and each returns only after a sync that began after it was called.
+func TestSyncDirsShared(t *testing.T) {
+	dir := t.TempDir()
+	var begun atomic.Int64
+	fsyncDirHook = func(d string) error {
+		begun.Add(1)
+		time.Sleep(5 * time.Millisecond) // let the other callers pile up
+		return fsyncDir(d)
+	}
+	defer func() { fsyncDirHook = fsyncDir }()
+	const callers = 50
+	var wg sync.WaitGroup
+	for range callers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			before := begun.Load()
+			if err := SyncDirs([]string{dir}); err != nil {
+				t.Error(err)
+			}
+			if begun.Load() <= before {
+				t.Error("returned without a sync that began after the call")
+			}
+		}()
+	}
+	wg.Wait()
+	if n := begun.Load(); n >= callers {
+		t.Errorf("%d callers cost %d directory syncs; want them shared", callers, n)
+	}
+	if err := SyncDirs([]string{filepath.Join(dir, "missing")}); err == nil {
+		t.Error("syncing a missing directory succeeded")
 	}
 }

@@ -16,6 +16,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 
+	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/internal/testcluster"
@@ -27,15 +28,17 @@ const (
 )
 
 // BenchmarkIssue200 issues 200 ECDSA client certificates with
-// self-approval three ways on the same cluster, taking turns within each
+// self-approval four ways on the same cluster, taking turns within each
 // iteration so that drift (a cluster filling with CSRs, a disk filling
-// with files) falls on all three alike:
+// with files) falls on all alike:
 //
 //   - loop: a plain client-go loop (generate, create, approve, watch until
 //     issued; 10 workers), the floor;
-//   - loop+files: the same loop also writing each key and certificate,
-//     plainly (no sync, no rename), where certform writes them: what the
-//     disk alone costs;
+//   - loop+files: the same loop also writing each key and certificate
+//     plainly (no sync, no rename) where certform writes them: what
+//     creating the files costs;
+//   - loop+durable: the same loop writing them as certform must (temporary
+//     file, fsync, rename, directory fsync): what durable files cost;
 //   - certform: the certform binary (plan, generate and keep the key,
 //     submit, record, approve, one shared watch, verify, write atomically,
 //     record), --parallelism=10.
@@ -49,29 +52,32 @@ func BenchmarkIssue200(b *testing.B) {
 	csrs := cs.CertificatesV1().CertificateSigningRequests()
 	outputs := outputParent(b)
 	bin := buildCertform(b)
-	var wall, cpu [3]time.Duration
+	loops := []struct {
+		name  string
+		write writeFunc
+	}{{"loop", nil}, {"loop+files", writePlain}, {"loop+durable", writeDurable}}
+	wall := make([]time.Duration, len(loops)+1)
+	cpu := make([]time.Duration, len(loops)+1)
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		b.StopTimer() // ns/op is certform's alone
-		prefix := fmt.Sprintf("raw-%d-%d", time.Now().UnixNano(), i)
-		start, before := time.Now(), cpuTime()
-		rawLoop(b, csrs, prefix, "")
-		wall[0], cpu[0] = wall[0]+time.Since(start), cpu[0]+cpuTime()-before
-
-		dir, err := os.MkdirTemp(outputs, "loop-")
-		must(b, err)
-		start, before = time.Now(), cpuTime()
-		rawLoop(b, csrs, prefix+"-files", dir)
-		wall[1], cpu[1] = wall[1]+time.Since(start), cpu[1]+cpuTime()-before
-
+		for j, l := range loops {
+			dir, err := os.MkdirTemp(outputs, "loop-")
+			must(b, err)
+			start, before := time.Now(), cpuTime()
+			rawLoop(b, csrs, fmt.Sprintf("raw-%d-%d-%d", time.Now().UnixNano(), i, j), dir, l.write)
+			wall[j], cpu[j] = wall[j]+time.Since(start), cpu[j]+cpuTime()-before
+		}
 		took, used := certformApply(b, bin, c.AdminKubeconfig, outputs)
-		wall[2], cpu[2] = wall[2]+took, cpu[2]+used
+		wall[len(loops)], cpu[len(loops)] = wall[len(loops)]+took, cpu[len(loops)]+used
 	}
-	for i, name := range []string{"loop", "loop+files", "certform"} {
-		b.ReportMetric(wall[i].Seconds()/float64(b.N), name+"-s")
-		b.ReportMetric(cpu[i].Seconds()/float64(b.N), name+"-cpu-s")
+	for j, l := range loops {
+		b.ReportMetric(wall[j].Seconds()/float64(b.N), l.name+"-s")
+		b.ReportMetric(cpu[j].Seconds()/float64(b.N), l.name+"-cpu-s")
 	}
-	b.ReportMetric(wall[2].Seconds()/wall[0].Seconds(), "certform/loop")
+	b.ReportMetric(wall[len(loops)].Seconds()/float64(b.N), "certform-s")
+	b.ReportMetric(cpu[len(loops)].Seconds()/float64(b.N), "certform-cpu-s")
+	b.ReportMetric(wall[len(loops)].Seconds()/wall[0].Seconds(), "certform/loop")
 }
 
 // certformApply runs certform apply on a new configuration of issueCount
@@ -122,9 +128,25 @@ func outputParent(b *testing.B) string {
 	return dir
 }
 
+// writeFunc writes an issued key and certificate into dir.
+type writeFunc func(dir, name string, keyPEM, certPEM []byte) error
+
+func writePlain(dir, name string, keyPEM, certPEM []byte) error {
+	if err := os.WriteFile(filepath.Join(dir, name+".key"), keyPEM, 0o600); err != nil {
+		return err
+	}
+	return os.WriteFile(filepath.Join(dir, name+".crt"), certPEM, 0o644)
+}
+
+func writeDurable(dir, name string, keyPEM, certPEM []byte) error {
+	return atomicfile.WriteAll(
+		atomicfile.File{Path: filepath.Join(dir, name+".key"), Data: keyPEM, Mode: 0o600},
+		atomicfile.File{Path: filepath.Join(dir, name+".crt"), Data: certPEM, Mode: 0o644})
+}
+
 // rawLoop is what a careful script does with client-go and nothing else;
-// with out set, it writes each key and certificate there.
-func rawLoop(b *testing.B, csrs kube.CSRs, prefix, out string) {
+// with write set, it writes each key and certificate into dir.
+func rawLoop(b *testing.B, csrs kube.CSRs, prefix, dir string, write writeFunc) {
 	jobs := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < issueWorkers; w++ {
@@ -132,7 +154,7 @@ func rawLoop(b *testing.B, csrs kube.CSRs, prefix, out string) {
 		go func() {
 			defer wg.Done()
 			for i := range jobs {
-				if err := rawIssue(csrs, fmt.Sprintf("%s-%03d", prefix, i), out); err != nil {
+				if err := rawIssue(csrs, fmt.Sprintf("%s-%03d", prefix, i), dir, write); err != nil {
 					b.Error(err)
 				}
 			}
@@ -145,7 +167,7 @@ func rawLoop(b *testing.B, csrs kube.CSRs, prefix, out string) {
 	wg.Wait()
 }
 
-func rawIssue(csrs kube.CSRs, name, out string) error {
+func rawIssue(csrs kube.CSRs, name, dir string, write writeFunc) error {
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
 	key, err := pki.GenerateKey(pki.KeySpec{Algorithm: pki.ECDSA, Size: 256})
@@ -177,17 +199,14 @@ func rawIssue(csrs kube.CSRs, name, out string) error {
 	defer w.Stop()
 	for ev := range w.ResultChan() {
 		if o, ok := ev.Object.(*certv1.CertificateSigningRequest); ok && len(o.Status.Certificate) > 0 {
-			if out == "" {
+			if write == nil {
 				return nil
 			}
 			keyPEM, err := pki.EncodePrivateKey(key, pki.PKCS8)
 			if err != nil {
 				return err
 			}
-			if err := os.WriteFile(filepath.Join(out, name+".key"), keyPEM, 0o600); err != nil {
-				return err
-			}
-			return os.WriteFile(filepath.Join(out, name+".crt"), o.Status.Certificate, 0o644)
+			return write(dir, name, keyPEM, o.Status.Certificate)
 		}
 	}
 	return fmt.Errorf("%s: watch ended before the certificate: %v", name, ctx.Err())

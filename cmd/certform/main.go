@@ -5,10 +5,12 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/debug"
 	"runtime/pprof"
 )
 
 func main() {
+	tuneGC()
 	// CERTFORM_CPUPROFILE=FILE writes a CPU profile of the run, for
 	// performance work (docs/performance.md).
 	if path := os.Getenv("CERTFORM_CPUPROFILE"); path != "" {
@@ -26,4 +28,18 @@ func main() {
 		os.Exit(code)
 	}
 	os.Exit(Main(os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+}
+
+// tuneGC trades memory for CPU, unless GOGC or GOMEMLIMIT say otherwise: a
+// run lasts seconds, and at the default GOGC=100 the collector takes about
+// 7 % of an apply's CPU, on machines where that CPU is taken from the API
+// server and the signer. Collecting when the heap has grown fivefold, and
+// more often only as it nears 1 GiB, keeps that to a few per cent.
+func tuneGC() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
+	if os.Getenv("GOMEMLIMIT") == "" {
+		debug.SetMemoryLimit(1 << 30)
+	}
 }

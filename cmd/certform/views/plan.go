@@ -1,6 +1,7 @@
 package views
 
 import (
+	"bufio"
 	"fmt"
 	"io"
 	"slices"
@@ -54,8 +55,11 @@ func scalar(s string) []string {
 	return []string{s}
 }
 
-// RenderPlan writes p in Terraform's style.
-func RenderPlan(w io.Writer, p *plan.Plan, col Colorizer) {
+// RenderPlan writes p in Terraform's style, in one go: a plan of
+// thousands of changes is tens of thousands of lines.
+func RenderPlan(out io.Writer, p *plan.Plan, col Colorizer) {
+	w := bufio.NewWriter(out)
+	defer w.Flush()
 	if !p.HasChanges() {
 		fmt.Fprintln(w, col.Bold("No changes.")+" The certificates match the configuration.")
 		return

@@ -117,15 +117,23 @@ certificate "client" {
 
 // outputParent is where the runs write their files:
 // $CERTFORM_BENCH_DIR, else the temporary directory. Every run's files stay
-// until the whole benchmark ends: deleting hundreds of files between runs
-// makes the next run's file creations slower on some filesystems (ext4
-// without a journal skips recently freed inodes one by one), which would
-// measure the benchmark, not certform.
+// until the test binary exits (TestMain): deleting hundreds of files
+// between runs makes the next run's file creations slower on some
+// filesystems (ext4 without a journal skips recently freed inodes one by
+// one), which would measure the benchmark, not certform.
 func outputParent(b *testing.B) string {
-	dir, err := os.MkdirTemp(os.Getenv("CERTFORM_BENCH_DIR"), "certform-bench-")
-	must(b, err)
-	b.Cleanup(func() { os.RemoveAll(dir) })
-	return dir
+	outputs.once.Do(func() {
+		outputs.dir, outputs.err = os.MkdirTemp(os.Getenv("CERTFORM_BENCH_DIR"), "certform-bench-")
+	})
+	must(b, outputs.err)
+	return outputs.dir
+}
+
+// outputs is the one directory of every benchmark run's files.
+var outputs struct {
+	once sync.Once
+	dir  string
+	err  error
 }
 
 // writeFunc writes an issued key and certificate into dir.

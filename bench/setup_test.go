@@ -24,7 +24,13 @@ import (
 	"github.com/certform/certform/state"
 )
 
-func TestMain(m *testing.M) { os.Exit(testcluster.Main(m)) }
+func TestMain(m *testing.M) {
+	code := testcluster.Main(m)
+	if outputs.dir != "" {
+		os.RemoveAll(outputs.dir)
+	}
+	os.Exit(code)
+}
 
 // counter counts the HTTP requests a client sends.
 type counter struct {

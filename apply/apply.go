@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"maps"
 	"slices"
 	"sync"
 	"time"
@@ -12,7 +11,6 @@ import (
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/certform/certform/config"
-	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/plan"
@@ -60,7 +58,7 @@ type runner struct {
 
 	mu    sync.Mutex // guards state and the commit counters
 	state *state.State
-	// Group commit: changes are numbered; one caller at a time persists
+	// Group commit (commit.go): changes are numbered; one caller at a time persists
 	// everything recorded so far while the others wait for a commit that
 	// covers their change. Hundreds of addresses finishing together then
 	// cost a few state writes, not hundreds, and each still returns only
@@ -210,74 +208,6 @@ func (r *runner) report(ev Event) {
 	if r.opts.Report != nil {
 		r.opts.Report(ev)
 	}
-}
-
-// record stores c (or removes addr when c is nil) and returns once state
-// holding the change is persisted.
-func (r *runner) record(addr string, c *state.Certificate) error {
-	return r.recordAsync(addr, c)()
-}
-
-// recordAsync stores the change at once and returns a function that waits
-// until it is durable, so a caller can overlap an API call with the write.
-// dirs are directories whose new entries the change relies on: the commit
-// syncs them before it records the change.
-func (r *runner) recordAsync(addr string, c *state.Certificate, dirs ...string) (durable func() error) {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	if c == nil {
-		delete(r.state.Certificates, addr)
-	} else {
-		r.state.Certificates[addr] = c
-	}
-	if r.opts.Record == nil {
-		err := atomicfile.SyncDirs(dirs)
-		return func() error { return err }
-	}
-	if r.unsynced == nil {
-		r.unsynced = map[string]bool{}
-	}
-	for _, d := range dirs {
-		r.unsynced[d] = true
-	}
-	if r.unsaved == nil {
-		r.unsaved = map[string]*state.Certificate{}
-	}
-	if c != nil {
-		c = c.DeepCopy()
-	}
-	r.unsaved[addr] = c
-	r.changes++
-	mine := r.changes
-	return func() error { return r.waitDurable(mine) }
-}
-
-// waitDurable returns once change number mine is recorded. The first
-// waiter to find no commit in flight records everything changed so far.
-func (r *runner) waitDurable(mine uint64) error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	for r.durable < mine {
-		if r.committing {
-			r.committed.Wait()
-			continue
-		}
-		r.committing = true
-		upto, batch, dirs := r.changes, r.unsaved, r.unsynced
-		r.unsaved, r.unsynced = nil, nil
-		r.mu.Unlock()
-		err := atomicfile.SyncDirs(slices.Collect(maps.Keys(dirs)))
-		if err == nil {
-			err = r.opts.Record(batch)
-		}
-		r.mu.Lock()
-		r.committing, r.durable, r.commitErr = false, upto, err
-		r.committed.Broadcast()
-	}
-	if r.commitErr != nil {
-		return fmt.Errorf("recording state: %w", r.commitErr)
-	}
-	return nil
 }
 
 // cleanKeys removes pending keys that no pending record refers to: keys of

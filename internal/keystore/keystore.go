@@ -8,7 +8,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 
 	"github.com/certform/certform/internal/pki"
 )
@@ -27,10 +26,10 @@ func (s Store) path(fingerprint string) string {
 	return filepath.Join(s.Dir, fingerprint+".pem")
 }
 
-// Put saves key under its fingerprint and returns the fingerprint. The
-// file is complete and synced when Put returns; its directory entry is
-// not: sync Dir (once for many keys) before relying on the key surviving
-// a crash of the machine.
+// Put saves key under its fingerprint and returns the fingerprint; the
+// store's directory is created 0700, or made so. The file is complete and
+// synced when Put returns; its directory entry is not: sync Dir (once for
+// many keys) before relying on the key surviving a crash of the machine.
 func (s Store) Put(key crypto.Signer) (string, error) {
 	fp, err := pki.Fingerprint(key.Public())
 	if err != nil {
@@ -40,42 +39,20 @@ func (s Store) Put(key crypto.Signer) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	if err := s.prepare(false); err != nil {
-		return "", err
+	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
+		return "", fmt.Errorf("creating key store: %w", err)
+	}
+	if err := os.Chmod(s.Dir, 0o700); err != nil {
+		return "", fmt.Errorf("securing key store: %w", err)
 	}
 	// The name is the key's own fingerprint, so there is no old content to
 	// replace atomically: write the file in place, synced. A crash
 	// mid-write leaves a file Get refuses, which the planner treats as a
 	// lost key.
-	err = writeNew(s.path(fp), pemKey)
-	if errors.Is(err, fs.ErrNotExist) { // the directory went away since prepare
-		if err = s.prepare(true); err == nil {
-			err = writeNew(s.path(fp), pemKey)
-		}
-	}
-	if err != nil {
+	if err := writeNew(s.path(fp), pemKey); err != nil {
 		return "", fmt.Errorf("keeping pending key: %w", err)
 	}
 	return fp, nil
-}
-
-// prepared holds the store directories this process has made private.
-var prepared sync.Map
-
-// prepare creates the store's directory, or makes an existing one 0700,
-// once per process unless again is set.
-func (s Store) prepare(again bool) error {
-	if _, done := prepared.Load(s.Dir); done && !again {
-		return nil
-	}
-	if err := os.MkdirAll(s.Dir, 0o700); err != nil {
-		return fmt.Errorf("creating key store: %w", err)
-	}
-	if err := os.Chmod(s.Dir, 0o700); err != nil {
-		return fmt.Errorf("securing key store: %w", err)
-	}
-	prepared.Store(s.Dir, true)
-	return nil
 }
 
 func writeNew(path string, data []byte) error {

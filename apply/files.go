@@ -5,8 +5,6 @@ import (
 	"crypto"
 	"fmt"
 	"os"
-	"path/filepath"
-	"syscall"
 	"time"
 
 	certv1 "k8s.io/api/certificates/v1"
@@ -44,9 +42,8 @@ func (r *runner) collect(ctx context.Context, c *config.Certificate, rec *state.
 		return err
 	}
 	m := material{keyPEM: keyPEM, certPEM: certPEM, requestPEM: csr.Spec.Request}
-	kept := r.opts.Keys.Path(rec.KeySHA256)
-	if c.Key.Encoding == pki.PKCS8 && sameFS(kept, filepath.Dir(filepath.Clean(c.Output.KeyFile))) {
-		m.keyFrom = kept // the kept key is this very file, already synced: move it
+	if c.Key.Encoding == pki.PKCS8 {
+		m.keyFrom = r.opts.Keys.Path(rec.KeySHA256) // the kept key is this very file, already synced: move it
 	}
 	// Until state says issued, a crash between the renames is repaired by
 	// the next run, which collects again with the kept key.
@@ -181,20 +178,4 @@ func (r *runner) delete(ctx context.Context, ch *plan.Change) error {
 	}
 	r.report(Event{Addr: rec.Addr, Phase: PhaseDeleted})
 	return nil
-}
-
-// sameFS reports whether path and dir (created if missing) are on one
-// filesystem, so a rename between them is atomic.
-func sameFS(path, dir string) bool {
-	if err := os.MkdirAll(dir, atomicfile.DirMode); err != nil {
-		return false
-	}
-	a, errA := os.Stat(path)
-	b, errB := os.Stat(dir)
-	if errA != nil || errB != nil {
-		return false
-	}
-	sa, okA := a.Sys().(*syscall.Stat_t)
-	sb, okB := b.Sys().(*syscall.Stat_t)
-	return okA && okB && sa.Dev == sb.Dev
 }

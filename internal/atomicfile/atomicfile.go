@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"syscall"
 
 	"github.com/certform/certform/internal/fault"
 )
@@ -19,10 +20,11 @@ type File struct {
 	Path string
 	Data []byte
 	Mode fs.FileMode
-	// From, when set, names a complete, synced file to move to Path
-	// instead of writing Data; it must be on the same filesystem. Its old
-	// directory is not synced: after a crash it may still list the file,
-	// and the caller must treat such a copy as stale.
+	// From, when set, names a complete, synced file holding Data to move
+	// to Path instead of writing Data; when it is gone or on another
+	// filesystem, Data is written. Its old directory is not synced: after
+	// a crash it may still list the file, and the caller must treat such a
+	// copy as stale.
 	From string
 }
 
@@ -58,7 +60,8 @@ func SyncDirs(dirs []string) error {
 // returns the directories whose entries changed, for a caller that syncs
 // them once for many writes (SyncDirs) before relying on them.
 func WriteAllUnsynced(files ...File) (dirs []string, err error) {
-	tmps := make([]string, 0, len(files))
+	srcs := make([]string, len(files)) // what is renamed onto each Path
+	var tmps []string
 	defer func() {
 		if err != nil {
 			for _, t := range tmps {
@@ -66,30 +69,38 @@ func WriteAllUnsynced(files ...File) (dirs []string, err error) {
 			}
 		}
 	}()
-	for _, f := range files {
+	for i, f := range files {
 		if f.From != "" {
 			if err := os.MkdirAll(filepath.Dir(f.Path), DirMode); err != nil {
 				return nil, fmt.Errorf("creating directory for %s: %w", f.Path, err)
 			}
-			if err := os.Chmod(f.From, f.Mode.Perm()); err != nil {
+			err := os.Chmod(f.From, f.Mode.Perm())
+			if err == nil {
+				srcs[i] = f.From
+				continue
+			}
+			if !errors.Is(err, fs.ErrNotExist) {
 				return nil, fmt.Errorf("writing %s: %w", f.Path, err)
 			}
-			continue
+			// From is gone: write Data instead.
 		}
 		tmp, err := writeTemp(f)
 		if err != nil {
 			return nil, err
 		}
-		tmps = append(tmps, tmp)
+		srcs[i], tmps = tmp, append(tmps, tmp)
 	}
 	dirSet := map[string]bool{}
-	next := 0
 	for i, f := range files {
-		src := f.From
-		if src == "" {
-			src, next = tmps[next], next+1
+		err := rename(srcs[i], f.Path)
+		if errors.Is(err, syscall.EXDEV) { // From is on another filesystem: write Data instead
+			var tmp string
+			if tmp, err = writeTemp(f); err == nil {
+				tmps = append(tmps, tmp)
+				err = rename(tmp, f.Path)
+			}
 		}
-		if err := os.Rename(src, f.Path); err != nil {
+		if err != nil {
 			return nil, fmt.Errorf("writing %s: %w", f.Path, err)
 		}
 		if i == 0 && len(files) > 1 {
@@ -97,12 +108,15 @@ func WriteAllUnsynced(files ...File) (dirs []string, err error) {
 		}
 		dirSet[filepath.Dir(f.Path)] = true
 	}
-	tmps = nil // renamed: nothing to clean up
 	for dir := range dirSet {
 		dirs = append(dirs, dir)
 	}
 	return dirs, nil
 }
+
+// rename is os.Rename; tests replace it to fail as another filesystem
+// would.
+var rename = os.Rename
 
 // writeTemp writes f's content to a synced temporary file beside f.Path,
 // with f.Mode set before the first byte is written.

@@ -119,3 +119,68 @@ func TestSyncDirsShared(t *testing.T) {
 		t.Error("syncing a missing directory succeeded")
 	}
 }
+
+// TestWriteAllFrom: a File with From is moved into place when it can be,
+// and its Data is written when From is gone or on another filesystem; the
+// result is the same content and mode either way.
+func TestWriteAllFrom(t *testing.T) {
+	tests := map[string]struct {
+		setup     func(t *testing.T, from string)
+		moved     bool // From no longer exists afterwards
+		crossDevs bool // rename reports another filesystem
+	}{
+		"moved":                {moved: true},
+		"from is gone":         {setup: func(t *testing.T, from string) { os.Remove(from) }, moved: true},
+		"from on another disk": {crossDevs: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			dir := t.TempDir()
+			from := filepath.Join(dir, "kept", "k.pem")
+			if err := os.MkdirAll(filepath.Dir(from), 0o700); err != nil {
+				t.Fatal(err)
+			}
+			if err := os.WriteFile(from, []byte("key"), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			if tc.setup != nil {
+				tc.setup(t, from)
+			}
+			if tc.crossDevs {
+				rename = func(src, dst string) error {
+					if src == from {
+						return &os.LinkError{Op: "rename", Old: src, New: dst, Err: syscall.EXDEV}
+					}
+					return os.Rename(src, dst)
+				}
+				defer func() { rename = os.Rename }()
+			}
+			key := filepath.Join(dir, "out", "tls.key")
+			cert := filepath.Join(dir, "out", "tls.crt")
+			if err := WriteAll(
+				File{Path: key, Data: []byte("key"), Mode: 0o600, From: from},
+				File{Path: cert, Data: []byte("cert"), Mode: 0o644},
+			); err != nil {
+				t.Fatal(err)
+			}
+			for path, want := range map[string]struct {
+				data string
+				mode fs.FileMode
+			}{key: {"key", 0o600}, cert: {"cert", 0o644}} {
+				got, err := os.ReadFile(path)
+				if err != nil || string(got) != want.data {
+					t.Errorf("%s = %q, %v; want %q", path, got, err, want.data)
+				}
+				if st, err := os.Stat(path); err != nil || st.Mode().Perm() != want.mode {
+					t.Errorf("%s mode: %v, %v; want %o", path, st.Mode().Perm(), err, want.mode)
+				}
+			}
+			if _, err := os.Stat(from); (err == nil) == tc.moved {
+				t.Errorf("from exists afterwards: %v; want %v", err == nil, !tc.moved)
+			}
+			if entries, _ := os.ReadDir(filepath.Join(dir, "out")); len(entries) != 2 {
+				t.Errorf("out holds %d entries, want 2 (no temp files left)", len(entries))
+			}
+		})
+	}
+}

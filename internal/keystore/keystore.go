@@ -1,6 +1,7 @@
 package keystore
 
 import (
+	"bytes"
 	"crypto"
 	"errors"
 	"fmt"
@@ -55,10 +56,20 @@ func (s Store) Put(key crypto.Signer) (string, error) {
 	return fp, nil
 }
 
+// writeNew creates path holding data, synced. A file already there that
+// holds data is the same key, kept by an earlier attempt; one that holds
+// anything else (torn by a crash mid-write) is replaced, since collect may
+// move the kept file into place as the key file.
 func writeNew(path string, data []byte) error {
 	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if errors.Is(err, fs.ErrExist) {
-		return nil // the same key, kept by an earlier attempt
+		if old, rerr := os.ReadFile(path); rerr == nil && bytes.Equal(old, data) {
+			return nil
+		}
+		if err := os.Remove(path); err != nil {
+			return err
+		}
+		f, err = os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	}
 	if err != nil {
 		return err

@@ -105,3 +105,30 @@ func TestGetRefusesAnotherKey(t *testing.T) {
 		t.Fatal("Get returned a key whose fingerprint is not its name")
 	}
 }
+
+// TestPutReplacesATornFile: a kept file cut short by a crash is replaced by
+// the next Put of its key rather than kept (and later moved into place).
+func TestPutReplacesATornFile(t *testing.T) {
+	s := Store{Dir: t.TempDir()}
+	key := newKey(t)
+	fp, err := s.Put(key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	whole, err := os.ReadFile(s.Path(fp))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(s.Path(fp), whole[:len(whole)/2], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(fp); err == nil {
+		t.Fatal("Get accepted a torn file")
+	}
+	if _, err := s.Put(key); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Get(fp); err != nil {
+		t.Errorf("after Put again: %v", err)
+	}
+}

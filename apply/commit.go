@@ -13,9 +13,9 @@ import (
 // and batched.
 
 // record stores c (or removes addr when c is nil) and returns once state
-// holding the change is persisted.
-func (r *runner) record(addr string, c *state.Certificate) error {
-	return r.recordAsync(addr, c)()
+// holding the change, and the directories dirs, are persisted.
+func (r *runner) record(addr string, c *state.Certificate, dirs ...string) error {
+	return r.recordAsync(addr, c, dirs...)()
 }
 
 // recordAsync stores the change at once and returns a function that waits

@@ -131,9 +131,6 @@ func (r *runner) update(ctx context.Context, ch *plan.Change) error {
 		}
 	}
 	files, secret, dirs, err := r.writeOutputs(ctx, c, m)
-	if err == nil {
-		err = atomicfile.SyncDirs(dirs)
-	}
 	if err != nil {
 		return err
 	}
@@ -144,7 +141,7 @@ func (r *runner) update(ctx context.Context, ch *plan.Change) error {
 	}
 	old := rec.Files
 	rec.Files, rec.Secret = files, secret
-	if err := r.record(c.Addr, rec); err != nil {
+	if err := r.record(c.Addr, rec, dirs...); err != nil {
 		return err
 	}
 	r.removeStale(c.Addr, old, files)

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"slices"
@@ -50,8 +51,9 @@ type runner struct {
 	lineage string
 	watcher *kube.Watcher
 
-	listed    clusterCSRs       // this lineage's CSRs, listed once when there is no watcher
-	caContent map[string][]byte // each ca_bundle's content, for ca_file and Secrets
+	listed    clusterCSRs               // this lineage's CSRs, listed once when there is no watcher
+	caContent map[string][]byte         // each ca_bundle's content, for ca_file and Secrets
+	caPools   map[string]*x509.CertPool // the same, parsed once, to verify against
 
 	api   chan struct{} // slots for stages that call the API server
 	local chan struct{} // slots for stages that generate keys or write files
@@ -87,7 +89,11 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	}
 	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy()}
 	r.committed.L = &r.mu
-	r.caContent = p.CAContent
+	r.caContent, r.caPools = p.CAContent, map[string]*x509.CertPool{}
+	for name, content := range p.CAContent {
+		r.caPools[name] = x509.NewCertPool()
+		r.caPools[name].AppendCertsFromPEM(content)
+	}
 	for _, c := range cfg.Certificates {
 		r.cfg[c.Addr] = c
 	}

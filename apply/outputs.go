@@ -48,9 +48,7 @@ func (r *runner) roots(c *config.Certificate) *x509.CertPool {
 	if c.Output.CABundle == "" {
 		return nil
 	}
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(r.caContent[c.Output.CABundle])
-	return pool
+	return r.caPools[c.Output.CABundle]
 }
 
 // writeOutputs writes every file c asks for, atomically and together, and

@@ -6,6 +6,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"os"
 
@@ -90,20 +91,25 @@ func Files(paths []string) (map[string]plan.FileObservation, error) {
 	return out, nil
 }
 
-// File observes one path.
+// File observes one path: its content's hash and its mode, from one open.
 func File(path string) (plan.FileObservation, error) {
-	data, err := os.ReadFile(path)
+	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return plan.FileObservation{}, nil
 	}
 	if err != nil {
 		return plan.FileObservation{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	st, err := os.Stat(path)
+	defer f.Close()
+	st, err := f.Stat()
 	if err != nil {
 		return plan.FileObservation{}, fmt.Errorf("reading %s: %w", path, err)
 	}
-	return plan.FileObservation{Exists: true, SHA256: SHA256(data), Mode: st.Mode().Perm()}, nil
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return plan.FileObservation{}, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return plan.FileObservation{Exists: true, SHA256: hex.EncodeToString(h.Sum(nil)), Mode: st.Mode().Perm()}, nil
 }
 
 // SHA256 is the hex SHA-256 of data, as state records files.

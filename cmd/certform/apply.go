@@ -150,11 +150,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 // loadSavedPlan reads a plan --out file and refuses it when the state or
 // the configuration changed since it was made.
 func loadSavedPlan(path string, w *workspace, prior *state.State) (*plan.Plan, error) {
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading saved plan: %w", err)
-	}
-	saved, err := plan.DecodeFile(data)
+	saved, err := readPlanFile(path)
 	if err != nil {
 		return nil, err
 	}
@@ -214,3 +210,12 @@ func confirm(auto bool, s Streams) error {
 // isTerminal reports whether f is a terminal (not merely a character
 // device: /dev/null is one too).
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// readPlanFile reads a plan --out file.
+func readPlanFile(path string) (plan.Saved, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return plan.Saved{}, fmt.Errorf("reading saved plan: %w", err)
+	}
+	return plan.DecodeFile(data)
+}

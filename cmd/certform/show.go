@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"os"
 	"time"
 
 	"github.com/certform/certform/cmd/certform/views"
-	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
 
@@ -42,11 +40,7 @@ func runShow(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		views.RenderState(s.Out, prior, time.Now())
 		return exitOK, nil
 	}
-	data, err := os.ReadFile(fs.Arg(0))
-	if err != nil {
-		return exitError, fmt.Errorf("reading saved plan: %w", err)
-	}
-	saved, err := plan.DecodeFile(data)
+	saved, err := readPlanFile(fs.Arg(0))
 	if err != nil {
 		return exitError, err
 	}

@@ -170,10 +170,8 @@ func waitForPending(t *testing.T, kubeconfig, dir, name string) string {
 			continue
 		}
 		// apply writes the state (and so its lineage) before it submits.
-		if data, err := os.ReadFile(filepath.Join(dir, state.DefaultPath)); err == nil {
-			if st, err := state.Decode(data); err == nil && st.Lineage == csr.Labels[kube.LabelLineage] {
-				return csr.Name
-			}
+		if lineage, ok := lineageOf(dir); ok && lineage == csr.Labels[kube.LabelLineage] {
+			return csr.Name
 		}
 	}
 	t.Fatalf("no CSR for certificate.%s appeared", name)
@@ -231,15 +229,11 @@ func waitForPendingCount(t *testing.T, kubeconfig, dir string, n int) []string {
 	csrs := csrClient(t, kubeconfig)
 	var names []string
 	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) { // another process's CSRs
-		data, err := os.ReadFile(filepath.Join(dir, state.DefaultPath))
-		if err != nil {
+		lineage, ok := lineageOf(dir)
+		if !ok {
 			continue
 		}
-		st, err := state.Decode(data)
-		if err != nil {
-			continue
-		}
-		list, err := csrs.List(context.Background(), metav1.ListOptions{LabelSelector: kube.Selector(st.Lineage)})
+		list, err := csrs.List(context.Background(), metav1.ListOptions{LabelSelector: kube.Selector(lineage)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -255,4 +249,18 @@ func waitForPendingCount(t *testing.T, kubeconfig, dir string, n int) []string {
 	}
 	t.Fatalf("want %d CSRs awaiting approval, have %d: %v", n, len(names), names)
 	return nil
+}
+
+// lineageOf is the lineage of the state in dir, once a running apply has
+// written it.
+func lineageOf(dir string) (string, bool) {
+	data, err := os.ReadFile(filepath.Join(dir, state.DefaultPath))
+	if err != nil {
+		return "", false
+	}
+	st, err := state.Decode(data)
+	if err != nil {
+		return "", false
+	}
+	return st.Lineage, true
 }

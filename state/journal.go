@@ -39,6 +39,7 @@ func (l *Local) journalPath() string { return l.Path + ".journal" }
 // Record appends changes (address → record, nil for removal) to the
 // journal of the state with lineage, and syncs it once for all of them.
 func (l *Local) Record(lineage string, changes map[string]*Certificate) error {
+	var lines []any
 	if l.journal == nil {
 		f, err := os.OpenFile(l.journalPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 		if err != nil {
@@ -46,23 +47,23 @@ func (l *Local) Record(lineage string, changes map[string]*Certificate) error {
 		}
 		l.journal = f
 		if st, err := f.Stat(); err == nil && st.Size() == 0 {
-			if err := writeLine(f, journalHeader{Journal: journalVersion, Lineage: lineage}); err != nil {
-				return err
-			}
+			lines = append(lines, journalHeader{Journal: journalVersion, Lineage: lineage})
 		}
 	}
-	var buf bytes.Buffer
 	for _, addr := range slices.Sorted(maps.Keys(changes)) {
 		e := journalEntry{Address: addr}
 		if c := changes[addr]; c != nil {
 			w := encodeCertificate(c)
 			e.Record = &w
 		}
-		line, err := json.Marshal(e)
-		if err != nil {
+		lines = append(lines, e)
+	}
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf) // one value per line
+	for _, line := range lines {
+		if err := enc.Encode(line); err != nil {
 			return err
 		}
-		buf.Write(append(line, '\n'))
 	}
 	if _, err := l.journal.Write(buf.Bytes()); err != nil {
 		return fmt.Errorf("writing state journal: %w", err)
@@ -70,17 +71,6 @@ func (l *Local) Record(lineage string, changes map[string]*Certificate) error {
 	fault.Point(fault.JournalAppend)
 	if err := l.journal.Sync(); err != nil {
 		return fmt.Errorf("syncing state journal: %w", err)
-	}
-	return nil
-}
-
-func writeLine(f *os.File, v any) error {
-	line, err := json.Marshal(v)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(append(line, '\n')); err != nil {
-		return fmt.Errorf("writing state journal: %w", err)
 	}
 	return nil
 }

@@ -40,7 +40,7 @@ func TestReady(t *testing.T) {
 		t.Errorf("server version = %s (%s.%s), want v1.37.2 (1.37): the build must stamp the version", v.GitVersion, v.Major, v.Minor)
 	}
 	if c.Startup > 0 {
-		t.Logf("cluster startup to /readyz: %s", c.Startup)
+		t.Logf("cluster startup until the signer issued: %s", c.Startup)
 	}
 }
 

@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/zclconf/go-cty/cty"
 
 	"github.com/certform/certform/internal/pki"
 )
@@ -18,6 +19,11 @@ type Config struct {
 	Backend *Backend
 	// Variables by name, as declared.
 	Variables map[string]*Variable
+	// Values are the variables' values as evaluated, by name, for a saved
+	// plan to carry. Sensitive ones are among them: never print them.
+	Values map[string]cty.Value
+	// Workspace is the workspace the configuration was evaluated for.
+	Workspace string
 	// Certificates are sorted by address.
 	Certificates []*Certificate
 	// CABundles are sorted by address.

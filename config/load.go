@@ -48,18 +48,27 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 			Detail:   fmt.Sprintf("The directory %s holds no *%s files. Run certform in a configuration directory, or pass --chdir DIR.", dir, FileSuffix),
 		}}
 	}
-	var diags hcl.Diagnostics
+	skip, diags := varFilesInConfig(dir, names, in.Args)
 	var files []*hcl.File
 	for _, name := range names {
+		if skip[name] {
+			continue
+		}
 		f, d := parser.ParseHCLFile(filepath.Join(dir, name))
 		diags = append(diags, d...)
-		if f != nil {
-			files = append(files, f)
+		if f == nil {
+			continue
 		}
+		if vf := looksLikeVarFile(f); vf != nil && !d.HasErrors() {
+			diags = append(diags, vf)
+			continue
+		}
+		files = append(files, f)
 	}
 	if diags.HasErrors() {
 		return nil, parser.Files(), diags
 	}
+	in.Args = append(autoVarFiles(dir), in.Args...)
 	cfg, d := decode(hcl.MergeFiles(files), dir, in, parser.ParseHCLFile)
 	diags = append(diags, d...)
 	return cfg, parser.Files(), diags
@@ -119,6 +128,7 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	}
 	values, d := variableValues(cfg.Variables, in, parseVarFile)
 	diags = append(diags, d...)
+	cfg.Values, cfg.Workspace = values, workspaceOf(in)
 	if !d.HasErrors() {
 		diags = append(diags, checkValidations(cfg.Variables, values, Functions(dir))...)
 	}
@@ -130,7 +140,8 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 		return cfg, diags
 	}
 	ctx := &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": cty.ObjectVal(values), "ca_bundle": bundleRefs(byType["ca_bundle"])},
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(values), "ca_bundle": bundleRefs(byType["ca_bundle"]),
+			"certform": cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal(cfg.Workspace)})},
 		Functions: Functions(dir),
 	}
 	if d := evalLocals(order, ctx); d.HasErrors() {
@@ -149,7 +160,12 @@ func decodeSettings(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalCo
 		cfg.Kubernetes = k
 	}
 	for _, b := range byType["backend"] {
-		be, d := decodeBackend(b, ctx, cfg.Backend)
+		// No variables: the backend says where state is before anything
+		// else, and one that moves with a variable would let an
+		// environment's var file point at another's state. Environments
+		// are workspaces.
+		be, d := decodeBackend(b, &hcl.EvalContext{Functions: ctx.Functions}, cfg.Backend)
+		explainBackendReferences(d)
 		diags = append(diags, d...)
 		cfg.Backend = be
 	}

@@ -68,3 +68,15 @@ type rawKubernetesBackend struct {
 	Name      string `hcl:"name"`
 	LockTTL   string `hcl:"lock_ttl,optional"`
 }
+
+// explainBackendReferences adds to HCL's "Variables not allowed" in a
+// backend block what to do instead.
+func explainBackendReferences(diags hcl.Diagnostics) {
+	for _, d := range diags {
+		if d.Summary == "Variables not allowed" {
+			d.Detail = "A backend block cannot refer to variables, locals or certform.workspace: it says where state is before " +
+				"anything is evaluated. To keep environments such as staging and prod apart, keep one backend block and use " +
+				"workspaces (certform workspace new staging, or CERTFORM_WORKSPACE=staging): each has its own state."
+		}
+	}
+}

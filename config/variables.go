@@ -30,6 +30,13 @@ type VarArg struct {
 type Inputs struct {
 	Args []VarArg
 	Env  []string // KEY=VALUE pairs, as os.Environ returns them
+	// Workspace is the selected workspace, certform.workspace in
+	// expressions ("default" when empty).
+	Workspace string
+	// Saved are the values a saved plan was made with. They replace what
+	// the other inputs would give; a variable the other inputs set to a
+	// different value is an error that names it.
+	Saved map[string]cty.Value
 }
 
 // Variable is a variable block.
@@ -141,11 +148,37 @@ func variableValues(vars map[string]*Variable, in Inputs, parse varFileParser) (
 	values := map[string]cty.Value{}
 	for _, name := range slices.Sorted(maps.Keys(vars)) {
 		v := vars[name]
+		if saved, ok := in.Saved[name]; ok {
+			diags = append(diags, v.checkSaved(saved, raw)...)
+			values[name] = saved
+			continue
+		}
 		val, d := v.value(raw)
 		diags = append(diags, d...)
 		values[name] = val
 	}
 	return values, diags
+}
+
+// checkSaved refuses a value given now that differs from the one a saved
+// plan was made with. Neither value is shown: either may be sensitive, and
+// the source says enough to find it.
+func (v *Variable) checkSaved(saved cty.Value, raw map[string]rawValue) hcl.Diagnostics {
+	r, given := raw[v.Name]
+	if !given {
+		return nil
+	}
+	val, diags := v.value(raw)
+	if diags.HasErrors() {
+		return diags
+	}
+	if val.RawEquals(saved) {
+		return nil
+	}
+	return hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Variable differs from the saved plan",
+		Detail: fmt.Sprintf("The saved plan was made with another value of %q than %s gives now. A saved plan applies the values it was made with: "+
+			"drop that setting, or make a new plan with it.", v.Name, r.source),
+		Subject: v.DeclRange.Ptr()}}
 }
 
 // rawValue is a variable's value before conversion: command-line text, or
@@ -227,4 +260,12 @@ func checkValidations(vars map[string]*Variable, values map[string]cty.Value, fu
 		}
 	}
 	return diags
+}
+
+// workspaceOf is the workspace the inputs select.
+func workspaceOf(in Inputs) string {
+	if in.Workspace == "" {
+		return "default"
+	}
+	return in.Workspace
 }

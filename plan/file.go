@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/zclconf/go-cty/cty"
+
 	"github.com/certform/certform/state"
 )
 
@@ -20,18 +22,30 @@ type Saved struct {
 	Plan *Plan
 	// ConfigDigest is config.Digest of the configuration planned.
 	ConfigDigest string
+	// Variables are the values the configuration was evaluated with, so
+	// that apply needs none; sensitive ones among them must not be shown.
+	Variables map[string]cty.Value
+	// Workspace is the workspace planned.
+	Workspace string
+	// StateDigest is state.ContentDigest of the state planned from; with
+	// lineage and serial it tells apply the state is still that one, even
+	// when the plan read it without the lock while an apply was recording.
+	StateDigest string
 }
 
 type fileV1 struct {
-	FormatVersion   int               `json:"format_version"`
-	CertformVersion string            `json:"certform_version"`
-	Lineage         string            `json:"lineage"`
-	Serial          uint64            `json:"serial"`
-	ConfigDigest    string            `json:"config_digest"`
-	Created         time.Time         `json:"created"`
-	Changes         []fileChangeV1    `json:"changes"`
-	Bundles         []*BundleChange   `json:"ca_bundles,omitempty"`
-	CAContent       map[string][]byte `json:"ca_content,omitempty"`
+	FormatVersion   int                       `json:"format_version"`
+	CertformVersion string                    `json:"certform_version"`
+	Lineage         string                    `json:"lineage"`
+	Serial          uint64                    `json:"serial"`
+	ConfigDigest    string                    `json:"config_digest"`
+	Created         time.Time                 `json:"created"`
+	Changes         []fileChangeV1            `json:"changes"`
+	Bundles         []*BundleChange           `json:"ca_bundles,omitempty"`
+	CAContent       map[string][]byte         `json:"ca_content,omitempty"`
+	Workspace       string                    `json:"workspace,omitempty"`
+	StateDigest     string                    `json:"state_digest,omitempty"`
+	Variables       map[string]fileVariableV1 `json:"variables,omitempty"`
 }
 
 type fileChangeV1 struct {
@@ -49,6 +63,11 @@ func EncodeFile(s Saved) ([]byte, error) {
 	f := fileV1{FormatVersion: FileFormatVersion, CertformVersion: state.Version, Lineage: s.Plan.Lineage,
 		Serial: s.Plan.Serial, ConfigDigest: s.ConfigDigest, Created: s.Plan.Created.UTC(), Changes: []fileChangeV1{}}
 	f.Bundles, f.CAContent = s.Plan.Bundles, s.Plan.CAContent
+	f.Workspace, f.StateDigest = s.Workspace, s.StateDigest
+	var err error
+	if f.Variables, err = encodeVariables(s.Variables); err != nil {
+		return nil, err
+	}
 	for _, c := range s.Plan.Changes {
 		f.Changes = append(f.Changes, fileChangeV1{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
 			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert})
@@ -81,7 +100,15 @@ func DecodeFile(data []byte) (Saved, error) {
 		p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
 			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert})
 	}
-	return Saved{Plan: p, ConfigDigest: f.ConfigDigest}, nil
+	vars, err := decodeVariables(f.Variables)
+	if err != nil {
+		return Saved{}, err
+	}
+	ws := f.Workspace
+	if ws == "" {
+		ws = "default"
+	}
+	return Saved{Plan: p, ConfigDigest: f.ConfigDigest, Variables: vars, Workspace: ws, StateDigest: f.StateDigest}, nil
 }
 
 // Bind attaches the prior records from prior, refusing (with ErrStale) a

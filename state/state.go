@@ -2,6 +2,8 @@ package state
 
 import (
 	"crypto/rand"
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -183,4 +185,16 @@ func (b *Bundle) DeepCopy() *Bundle {
 		out.Targets[k] = t
 	}
 	return out
+}
+
+// ContentDigest is a SHA-256 of s's content, serial aside: two reads of
+// the same state give the same digest, and a state that moved on (a
+// journal replayed mid-apply included) gives another.
+func ContentDigest(s *State) (string, error) {
+	data, err := contentOf(s)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }

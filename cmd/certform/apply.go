@@ -68,7 +68,14 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if o.Parallelism < 1 {
 		return exitError, fmt.Errorf("--parallelism must be at least 1, got %d", o.Parallelism)
 	}
-	w, err := openWorkspace(g, s)
+	var err error
+	var saved *plan.Saved
+	if planFile != "" {
+		if saved, err = enterAndReadPlan(g, planFile); err != nil {
+			return exitError, err
+		}
+	}
+	w, err := openWorkspaceWith(g, s, openOptions{saved: saved})
 	if err != nil {
 		return exitError, err
 	}
@@ -86,7 +93,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	}
 	var p *plan.Plan
 	if planFile != "" {
-		if p, err = loadSavedPlan(planFile, w, prior); err != nil {
+		if p, err = loadSavedPlan(planFile, *saved, w, prior); err != nil {
 			return exitError, err
 		}
 		view.Plan(p)
@@ -149,17 +156,21 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 
 // loadSavedPlan reads a plan --out file and refuses it when the state or
 // the configuration changed since it was made.
-func loadSavedPlan(path string, w *workspace, prior *state.State) (*plan.Plan, error) {
-	saved, err := readPlanFile(path)
-	if err != nil {
-		return nil, err
+func loadSavedPlan(path string, saved plan.Saved, w *workspace, prior *state.State) (*plan.Plan, error) {
+	if saved.StateDigest != "" && (prior.Serial != 0 || len(prior.Certificates) > 0) {
+		if d, err := state.ContentDigest(prior); err != nil {
+			return nil, err
+		} else if d != saved.StateDigest {
+			return nil, withHint(fmt.Errorf("%w: the state changed since it was made", plan.ErrStale),
+				"make a new plan with certform plan --out "+path)
+		}
 	}
 	if err := saved.Bind(prior); err != nil {
 		return nil, withHint(err, "make a new plan with certform plan --out "+path)
 	}
 	if saved.ConfigDigest != config.Digest(w.cfg) {
 		return nil, withHint(fmt.Errorf("%w: the configuration (or a variable) changed since it was made", plan.ErrStale),
-			"make a new plan with certform plan --out "+path+", with the same --var arguments as apply")
+			"make a new plan with certform plan --out "+path)
 	}
 	return saved.Plan, nil
 }
@@ -210,6 +221,20 @@ func confirm(auto bool, s Streams) error {
 // isTerminal reports whether f is a terminal (not merely a character
 // device: /dev/null is one too).
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
+
+// enterAndReadPlan changes to the configuration directory, where a
+// relative plan path is, and reads the plan: its variable values and
+// workspace are needed to load the configuration.
+func enterAndReadPlan(g *GlobalOptions, path string) (*plan.Saved, error) {
+	if _, err := g.enter(); err != nil {
+		return nil, err
+	}
+	saved, err := readPlanFile(path)
+	if err != nil {
+		return nil, err
+	}
+	return &saved, nil
+}
 
 // readPlanFile reads a plan --out file.
 func readPlanFile(path string) (plan.Saved, error) {

@@ -31,6 +31,7 @@ type Streams struct {
 // GlobalOptions are accepted by every command.
 type GlobalOptions struct {
 	Chdir      string
+	DataDir    string // --data-dir; made absolute before the change to Chdir
 	Kubeconfig string
 	Context    string
 	NoColor    bool
@@ -61,6 +62,7 @@ func (g *GlobalOptions) addFlags(fs *pflag.FlagSet) {
 	// Defaults are the current values, so flags given before the command
 	// survive the command's own flag set.
 	fs.StringVar(&g.Chdir, "chdir", g.Chdir, "run in `DIR`: the configuration directory (default: the current one)")
+	fs.StringVar(&g.DataDir, "data-dir", g.DataDir, "keep certform's own files (selected workspace, pending keys, backend record) in `DIR` (default: $"+DataDirEnv+", else .certform in the configuration directory)")
 	fs.StringVar(&g.Kubeconfig, "kubeconfig", g.Kubeconfig, "kubeconfig `FILE` (default: the kubernetes block, $KUBECONFIG, ~/.kube/config, else in-cluster)")
 	fs.StringVar(&g.Context, "context", g.Context, "kubeconfig `CONTEXT` to use")
 	fs.BoolVar(&g.NoColor, "no-color", g.NoColor, "never colour output")
@@ -91,6 +93,7 @@ type command struct {
 var commands = map[string]command{
 	"plan":         {"show what apply would do", runPlan},
 	"apply":        {"issue, renew and write certificates", runApply},
+	"workspace":    {"list, show, create, select and delete workspaces", runWorkspace},
 	"init":         {"check the state backend; --migrate-state copies state to a new one", runInit},
 	"status":       {"every certificate, most urgent first", runStatus},
 	"import":       {"adopt an existing key and certificate", runImport},
@@ -121,10 +124,12 @@ commands:
   show       show a saved plan (show PLANFILE), or the state
   state      inspect and edit state: list, show ADDR, rm ADDR..., mv FROM TO
   force-unlock ID   explain who holds the state lock
+  workspace  list, show, new NAME, select NAME, delete NAME: one state per environment
   version    print the version
 
-global flags: --chdir DIR, --kubeconfig FILE, --context NAME, --no-color,
+global flags: --chdir DIR, --data-dir DIR, --kubeconfig FILE, --context NAME, --no-color,
               --var NAME=VALUE, --var-file FILE
+environment:  CERTFORM_WORKSPACE, CERTFORM_DATA_DIR, CERTFORM_VAR_name
 run 'certform COMMAND --help' for a command's flags
 `
 

@@ -13,10 +13,11 @@ import (
 	"github.com/certform/certform/state"
 )
 
-// backendRecordPath remembers, per configuration directory, which backend
-// the state was last used with, so that a changed backend block is noticed
-// instead of silently starting an empty state elsewhere.
-const backendRecordPath = ".certform/backend.json"
+// backendRecordFile, in the data directory, remembers which backend the
+// state was last used with, so that a changed backend block is noticed
+// instead of silently starting an empty state elsewhere. It names the
+// backend block, not a workspace: every workspace uses the same block.
+const backendRecordFile = "backend.json"
 
 type backendRecord struct {
 	Type      string `json:"type"`
@@ -44,30 +45,46 @@ func (r backendRecord) String() string {
 }
 
 // checkBackend compares the configured backend with the recorded one; it
-// records it when there is no record yet.
-func (w *workspace) checkBackend() (recorded *backendRecord, err error) {
+// records it when there is no record yet and write is set (a read-only
+// command leaves that to the first one that writes).
+func (w *workspace) checkBackend(write bool) (recorded *backendRecord, err error) {
 	want := recordOf(w.cfg.Backend)
-	data, err := os.ReadFile(backendRecordPath)
+	path := filepath.Join(w.dataDir, backendRecordFile)
+	data, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
-		return nil, writeBackendRecord(want)
+		if !write {
+			return nil, nil
+		}
+		return nil, w.writeBackendRecord(want)
 	}
 	if err != nil {
 		return nil, err
 	}
 	var got backendRecord
 	if err := json.Unmarshal(data, &got); err != nil {
-		return nil, fmt.Errorf("reading %s: %w", backendRecordPath, err)
+		return nil, fmt.Errorf("reading %s: %w", path, err)
 	}
 	if got != want {
+		// Never suggest --migrate-state alone: when the backend changed
+		// because it now names another environment, copying the state
+		// across makes that environment adopt this one's keys.
 		return &got, withHint(fmt.Errorf("the backend changed from %s to %s", got, want),
-			"run certform init --migrate-state to copy the state across, or restore the backend block")
+			"restore the backend block; to keep environments apart, use one backend block and workspaces "+
+				"(certform workspace new NAME, or "+WorkspaceEnv+"); only if you moved this same state on purpose, "+
+				"run certform init --migrate-state (it copies workspace "+w.ws+"'s state)")
 	}
 	return nil, nil
 }
 
-func writeBackendRecord(r backendRecord) error {
+func (w *workspace) writeBackendRecord(r backendRecord) error {
 	data, _ := json.MarshalIndent(r, "", "  ")
-	return atomicfile.Write(backendRecordPath, append(data, '\n'), 0o644)
+	if err := os.MkdirAll(w.dataDir, 0o755); err != nil {
+		return dataDirError(err)
+	}
+	if err := atomicfile.Write(filepath.Join(w.dataDir, backendRecordFile), append(data, '\n'), 0o644); err != nil {
+		return dataDirError(err)
+	}
+	return nil
 }
 
 // init [--migrate-state]: check the backend, and copy the state from the
@@ -78,14 +95,14 @@ func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
-	w, err := loadWorkspace(g, s)
+	w, err := loadWorkspaceWith(g, s, openOptions{})
 	if err == nil {
 		err = w.setBackend()
 	}
 	if err != nil {
 		return exitError, err
 	}
-	old, err := w.checkBackend()
+	old, err := w.checkBackend(true)
 	if old == nil && err == nil {
 		fmt.Fprintf(s.Out, "certform is set up: state in %s.\n", w.backend.Describe())
 		return exitOK, nil
@@ -120,7 +137,7 @@ func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	if err := w.backend.Persist(src); err != nil {
 		return exitError, err
 	}
-	if err := writeBackendRecord(recordOf(w.cfg.Backend)); err != nil {
+	if err := w.writeBackendRecord(recordOf(w.cfg.Backend)); err != nil {
 		return exitError, err
 	}
 	fmt.Fprintf(s.Out, "Copied the state (lineage %s, %d certificate(s)) from %s to %s. The old copy was left in place.\n",
@@ -128,14 +145,16 @@ func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	return exitOK, nil
 }
 
-// backendFor builds the backend a record describes.
+// backendFor builds the backend a record describes, for the selected
+// workspace: a migration copies one workspace's state to the same
+// workspace of the new backend, never to another.
 func (w *workspace) backendFor(r backendRecord) (state.Backend, error) {
 	if r.Type == "local" {
-		return &state.Local{Path: r.Path}, nil
+		return &state.Local{Path: localStatePath(&config.Backend{Type: "local", Path: r.Path}, w.ws)}, nil
 	}
 	cs, err := w.clientset()
 	if err != nil {
 		return nil, err
 	}
-	return &state.Kubernetes{Client: cs, Namespace: r.Namespace, Name: r.Name}, nil
+	return &state.Kubernetes{Client: cs, Namespace: r.Namespace, Name: secretName(r.Name, w.ws)}, nil
 }

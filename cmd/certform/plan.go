@@ -65,7 +65,12 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
 	asJSON := fs.Bool("json", false, "print the plan as JSON (docs/plan-json.md); the same as --format=json")
 	format := fs.String("format", "text", "output `FORMAT`: text, json or markdown (for pull-request comments)")
-	out := fs.String("out", "", "save the plan to `FILE` for certform apply FILE")
+	out := fs.String("out", "", "save the plan to `FILE` for certform apply FILE; it carries the variable values, so apply needs none")
+	// Plans read state without the lock by default (docs/teams.md): a
+	// plan writes nothing, state is only ever replaced whole, and a saved
+	// plan is refused when the state moved on; waiting instead would hold
+	// a pull request's plan behind an apply that waits for a human.
+	lock := fs.Bool("lock", false, "take the state lock while planning (--lock-timeout: how long to wait for it)")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
@@ -78,15 +83,21 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	if *format != "text" && *format != "json" && *format != "markdown" {
 		return exitError, fmt.Errorf("unknown --format %q: use text, json or markdown", *format)
 	}
-	w, err := openWorkspace(g, s)
+	w, err := openWorkspaceWith(g, s, openOptions{readOnly: true})
 	if err != nil {
 		return exitError, err
 	}
-	if err := w.lock(ctx, "plan", o.LockTimeout); err != nil {
+	if *lock {
+		if err := w.lock(ctx, "plan", o.LockTimeout); err != nil {
+			return exitError, err
+		}
+		defer w.backend.Unlock()
+	}
+	prior, err := w.loadStateUnlocked(!*lock)
+	if err != nil {
 		return exitError, err
 	}
-	defer w.backend.Unlock()
-	prior, err := w.loadState()
+	stateDigest, err := state.ContentDigest(prior)
 	if err != nil {
 		return exitError, err
 	}
@@ -98,7 +109,8 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		return exitError, err
 	}
 	if *out != "" {
-		data, err := plan.EncodeFile(plan.Saved{Plan: p, ConfigDigest: config.Digest(w.cfg)})
+		data, err := plan.EncodeFile(plan.Saved{Plan: p, ConfigDigest: config.Digest(w.cfg),
+			Variables: w.cfg.Values, Workspace: w.ws, StateDigest: stateDigest})
 		if err != nil {
 			return exitError, err
 		}

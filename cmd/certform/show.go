@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
 
@@ -20,11 +21,18 @@ func runShow(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	if fs.NArg() > 1 {
 		return exitError, withHint(fmt.Errorf("show takes at most one argument, got %q", fs.Args()), "certform show [PLANFILE]")
 	}
-	w, err := openWorkspace(g, s)
+	var saved *plan.Saved
+	if fs.NArg() == 1 {
+		var err error
+		if saved, err = enterAndReadPlan(g, fs.Arg(0)); err != nil {
+			return exitError, err
+		}
+	}
+	w, err := openWorkspaceWith(g, s, openOptions{readOnly: true, saved: saved})
 	if err != nil {
 		return exitError, err
 	}
-	prior, err := w.loadState()
+	prior, err := w.loadStateUnlocked(true)
 	if err != nil {
 		return exitError, err
 	}
@@ -39,10 +47,6 @@ func runShow(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		}
 		views.RenderState(s.Out, prior, time.Now())
 		return exitOK, nil
-	}
-	saved, err := readPlanFile(fs.Arg(0))
-	if err != nil {
-		return exitError, err
 	}
 	if err := saved.Bind(prior); err != nil {
 		fmt.Fprintf(s.Err, "certform: warning: %v\n", err)

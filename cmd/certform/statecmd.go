@@ -26,7 +26,7 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 		return exitError, withHint(errors.New("state needs a subcommand"), stateUsage)
 	}
 	sub, rest := fs.Arg(0), fs.Args()[1:]
-	w, err := openWorkspace(g, s)
+	w, err := openWorkspaceWith(g, s, openOptions{readOnly: sub == "list" || sub == "show" || sub == "pull"})
 	if err != nil {
 		return exitError, err
 	}

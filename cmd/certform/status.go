@@ -42,7 +42,7 @@ func runStatus(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
-	w, err := openWorkspace(g, s)
+	w, err := openWorkspaceWith(g, s, openOptions{readOnly: true})
 	if err != nil {
 		return exitError, err
 	}

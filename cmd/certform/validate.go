@@ -37,12 +37,11 @@ func runValidate(ctx context.Context, g *GlobalOptions, args []string, s Streams
 		fmt.Fprintf(s.Out, "The configuration is valid: %d certificate(s), %d CA bundle(s).\n", len(w.cfg.Certificates), len(w.cfg.CABundles))
 		return exitOK, nil
 	}
-	if g.Chdir != "" {
-		if err := os.Chdir(g.Chdir); err != nil {
-			return exitError, err
-		}
+	ws, err := g.enter()
+	if err != nil {
+		return exitError, err
 	}
-	_, _, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ()})
+	_, _, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ(), Workspace: ws})
 	out := validateJSON(diags)
 	enc := json.NewEncoder(s.Out)
 	enc.SetIndent("", "  ")

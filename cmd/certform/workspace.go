@@ -16,10 +16,12 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
 
 // workspace is a loaded configuration directory with its state backend.
+// (Not a certform workspace: that is ws, the name of the state it uses.)
 type workspace struct {
 	cfg     *config.Config
 	files   map[string]*hcl.File
@@ -27,18 +29,34 @@ type workspace struct {
 	keys    keystore.Store
 	kube    kube.Options
 	cs      kubernetes.Interface // created on first use
+	dataDir string               // relative to the configuration directory, or absolute
+	ws      string               // the selected workspace
+}
+
+// openOptions say how a command uses the configuration directory.
+type openOptions struct {
+	// readOnly: the command writes nothing (plan, show, status), so it
+	// works on a read-only configuration and data directory.
+	readOnly bool
+	// saved is the plan being applied or shown: its variable values and
+	// workspace are the ones to load the configuration with.
+	saved *plan.Saved
 }
 
 // openWorkspace changes to the configuration directory and loads it,
 // printing diagnostics; a configuration with errors is errReported. It
 // refuses a backend that changed since the state was last used.
 func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
-	w, err := loadWorkspace(g, s)
+	return openWorkspaceWith(g, s, openOptions{})
+}
+
+func openWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, error) {
+	w, err := loadWorkspaceWith(g, s, o)
 	if err == nil {
 		err = w.setBackend()
 	}
 	if err == nil {
-		_, err = w.checkBackend()
+		_, err = w.checkBackend(!o.readOnly)
 	}
 	return w, err
 }
@@ -46,12 +64,23 @@ func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 // loadWorkspace changes to the configuration directory and loads it, with
 // no backend yet: validate needs neither a cluster nor state.
 func loadWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
-	if g.Chdir != "" {
-		if err := os.Chdir(g.Chdir); err != nil {
-			return nil, withHint(fmt.Errorf("changing to configuration directory: %w", err), "check the --chdir path")
-		}
+	return loadWorkspaceWith(g, s, openOptions{readOnly: true})
+}
+
+func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, error) {
+	ws, err := g.enter()
+	if err != nil {
+		return nil, err
 	}
-	cfg, files, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ()})
+	in := config.Inputs{Args: g.Vars, Env: os.Environ(), Workspace: ws}
+	if o.saved != nil {
+		if o.saved.Workspace != ws {
+			return nil, withHint(fmt.Errorf("the saved plan was made in workspace %q, but workspace %q is selected", o.saved.Workspace, ws),
+				"select that workspace (certform workspace select, or "+WorkspaceEnv+"), or make a new plan here")
+		}
+		in.Saved = o.saved.Variables
+	}
+	cfg, files, diags := config.Load(".", in)
 	col := g.colorizer(Streams{Out: s.Err})
 	if err := views.RenderDiagnostics(s.Err, files, diags, col, 0); err != nil {
 		return nil, err
@@ -59,7 +88,7 @@ func loadWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 	if diags.HasErrors() {
 		return nil, errReported
 	}
-	w := &workspace{cfg: cfg, files: files, keys: keystore.Store{Dir: keystore.DefaultDir}}
+	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws, keys: keyStore(g.dataDir(), ws)}
 	if k := cfg.Kubernetes; k != nil {
 		w.kube = kube.Options{Kubeconfig: expandHome(k.Kubeconfig), Context: k.Context}
 	}
@@ -72,23 +101,40 @@ func loadWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 	return w, nil
 }
 
-// setBackend picks the state backend the configuration names.
+// enter fixes the data directory, changes to the configuration directory
+// and returns the selected workspace.
+func (g *GlobalOptions) enter() (string, error) {
+	if err := g.resolveDataDir(); err != nil {
+		return "", err
+	}
+	if g.Chdir != "" {
+		if err := os.Chdir(g.Chdir); err != nil {
+			return "", withHint(fmt.Errorf("changing to configuration directory: %w", err), "check the --chdir path")
+		}
+		g.Chdir = "" // entered: a second call stays here
+	}
+	return selectedWorkspace(g.dataDir())
+}
+
+// setBackend picks the state backend the configuration names, for the
+// selected workspace.
 func (w *workspace) setBackend() error {
+	b, err := w.backendIn(w.ws)
+	w.backend = b
+	return err
+}
+
+// backendIn is the state backend of workspace ws.
+func (w *workspace) backendIn(ws string) (state.Backend, error) {
 	b := w.cfg.Backend
 	if b == nil || b.Type == "local" {
-		path := state.DefaultPath
-		if b != nil && b.Path != "" {
-			path = b.Path
-		}
-		w.backend = &state.Local{Path: path}
-		return nil
+		return &state.Local{Path: localStatePath(b, ws)}, nil
 	}
 	cs, err := w.clientset()
 	if err != nil {
-		return err
+		return nil, err
 	}
-	w.backend = &state.Kubernetes{Client: cs, Namespace: b.Namespace, Name: b.Name, LockTTL: b.LockTTL}
-	return nil
+	return &state.Kubernetes{Client: cs, Namespace: b.Namespace, Name: secretName(b.Name, ws), LockTTL: b.LockTTL}, nil
 }
 
 func expandHome(p string) string {
@@ -124,6 +170,20 @@ func (w *workspace) loadState() (*state.State, error) {
 		return nil, withHint(err, hint)
 	}
 	return st, nil
+}
+
+// loadStateUnlocked reads the state as loadState does; without the lock
+// (unlocked) it tries again when the read failed, since a writer may have
+// replaced the state between the reads of its parts.
+func (w *workspace) loadStateUnlocked(unlocked bool) (*state.State, error) {
+	st, err := w.loadState()
+	for i := 0; err != nil && unlocked && i < 2; i++ {
+		if errors.Is(err, state.ErrUnsupportedVersion) {
+			break
+		}
+		st, err = w.loadState()
+	}
+	return st, err
 }
 
 // clientset returns the Kubernetes client, creating it on first use.

@@ -107,7 +107,7 @@ func TestKubernetesLock(t *testing.T) {
 	}
 
 	kill()
-	r = certform(t, dirs[1], c.AdminKubeconfig, "plan")
+	r = certform(t, dirs[1], c.AdminKubeconfig, "plan", "--lock")
 	m := lockID.FindStringSubmatch(r.stderr)
 	if r.code != exitError || m == nil {
 		t.Fatalf("plan while a dead run holds the lock: want the lock ID\n%s", r)
@@ -115,7 +115,7 @@ func TestKubernetesLock(t *testing.T) {
 	if r := certform(t, dirs[1], c.AdminKubeconfig, "force-unlock", m[1]); r.code != exitOK || !strings.Contains(r.stdout, "Released the lock") {
 		t.Fatalf("force-unlock\n%s", r)
 	}
-	if r := certform(t, dirs[1], c.AdminKubeconfig, "plan"); r.code != exitOK {
+	if r := certform(t, dirs[1], c.AdminKubeconfig, "plan", "--lock"); r.code != exitOK {
 		t.Errorf("plan right after force-unlock\n%s", r)
 	}
 }
@@ -171,7 +171,7 @@ func TestKubernetesBackendSerialises(t *testing.T) {
 	dir := writeConfig(t, backend+clientCert("serial", false))
 	one, out1 := startCertform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
 	name := waitForPendingIn(t, c.AdminKubeconfig, "serial")
-	two, out2 := startCertform(t, dir, c.AdminKubeconfig, "plan", "--lock-timeout=60s", "--detailed-exitcode")
+	two, out2 := startCertform(t, dir, c.AdminKubeconfig, "plan", "--lock", "--lock-timeout=60s", "--detailed-exitcode")
 	setCondition(t, c.AdminKubeconfig, name, certv1.CertificateApproved)
 	if err := one.Wait(); err != nil {
 		t.Fatalf("first run: %v\n%s", err, out1)

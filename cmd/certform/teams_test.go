@@ -69,6 +69,30 @@ func snapshot(t *testing.T, dir string) []string {
 	return out
 }
 
+// nobody runs certform as uid 65534 on a configuration directory.
+type nobody struct {
+	t                     *testing.T
+	bin, home, kubeconfig string
+	cfg                   string
+}
+
+// newNobody copies the binary and kubeconfig to where uid 65534 can read
+// them, under root (a publicDir).
+func newNobody(t *testing.T, root, cfg, kubeconfig string) *nobody {
+	n := &nobody{t: t, bin: filepath.Join(root, "certform"), home: root, kubeconfig: filepath.Join(root, "kubeconfig"), cfg: cfg}
+	os.WriteFile(n.kubeconfig, mustRead(t, kubeconfig), 0o644)
+	os.WriteFile(n.bin, mustRead(t, certformBin), 0o755)
+	return n
+}
+
+func (n *nobody) run(env []string, args ...string) result {
+	n.t.Helper()
+	cmd := exec.Command(n.bin, append([]string{"--chdir", n.cfg}, args...)...)
+	cmd.Env = append([]string{"HOME=" + n.home, "PATH=" + os.Getenv("PATH"), "KUBECONFIG=" + n.kubeconfig, "NO_COLOR=1"}, env...)
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	return run(n.t, cmd)
+}
+
 // TestReadOnlyConfiguration: plan and validate run on a configuration
 // directory nobody may write, as a ConfigMap mounted in a pod, and create
 // nothing in it; apply works too once the data directory is elsewhere.
@@ -90,19 +114,10 @@ func TestReadOnlyConfiguration(t *testing.T) {
 	os.WriteFile(filepath.Join(cfg, "main.hcl"), []byte(hcl), 0o444)
 	os.WriteFile(filepath.Join(cfg, "certform.tfvars"), []byte("# no variables\n"), 0o444)
 	os.Chmod(cfg, 0o555)
-	kubeconfig := filepath.Join(root, "kubeconfig")
-	os.WriteFile(kubeconfig, mustRead(t, c.AdminKubeconfig), 0o644)
-	bin := filepath.Join(root, "certform")
-	os.WriteFile(bin, mustRead(t, certformBin), 0o755)
+	nobody := newNobody(t, root, cfg, c.AdminKubeconfig)
+	kubeconfig := nobody.kubeconfig
 	before := snapshot(t, cfg)
-
-	asNobody := func(env []string, args ...string) result {
-		t.Helper()
-		cmd := exec.Command(bin, append([]string{"--chdir", cfg}, args...)...)
-		cmd.Env = append([]string{"HOME=" + root, "PATH=" + os.Getenv("PATH"), "KUBECONFIG=" + kubeconfig, "NO_COLOR=1"}, env...)
-		cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
-		return run(t, cmd)
-	}
+	asNobody := nobody.run
 	if r := asNobody(nil, "validate"); r.code != exitOK {
 		t.Fatalf("validate on a read-only configuration\n%s", r)
 	}

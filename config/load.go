@@ -52,6 +52,7 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 	var files []*hcl.File
 	for _, name := range names {
 		if skip[name] {
+			parser.ParseHCLFile(filepath.Join(dir, name)) // only to quote it in the diagnostic
 			continue
 		}
 		f, d := parser.ParseHCLFile(filepath.Join(dir, name))
@@ -71,6 +72,38 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 	in.Args = append(autoVarFiles(dir), in.Args...)
 	cfg, d := decode(hcl.MergeFiles(files), dir, in, parser.ParseHCLFile)
 	diags = append(diags, d...)
+	return cfg, parser.Files(), diags
+}
+
+// LoadSettings reads only the kubernetes and backend blocks of dir's
+// configuration, which may not refer to variables: commands that manage
+// where state is (workspace) need no variable values.
+func LoadSettings(dir string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
+	parser := hclparse.NewParser()
+	names, err := configFiles(dir)
+	if err != nil {
+		return nil, parser.Files(), hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration directory", Detail: err.Error() + "."}}
+	}
+	var diags hcl.Diagnostics
+	var files []*hcl.File
+	for _, name := range names {
+		f, d := parser.ParseHCLFile(filepath.Join(dir, name))
+		diags = append(diags, d...)
+		if f != nil {
+			files = append(files, f)
+		}
+	}
+	if diags.HasErrors() {
+		return nil, parser.Files(), diags
+	}
+	content, _, d := hcl.MergeFiles(files).PartialContent(rootSchema)
+	diags = append(diags, d...)
+	byType := map[string][]*hcl.Block{}
+	for _, b := range content.Blocks {
+		byType[b.Type] = append(byType[b.Type], b)
+	}
+	cfg := &Config{}
+	diags = append(diags, decodeSettings(cfg, byType, &hcl.EvalContext{Functions: Functions(dir)})...)
 	return cfg, parser.Files(), diags
 }
 

@@ -95,14 +95,14 @@ const workspaceNameRule = "a workspace name is lower-case letters, digits and da
 
 // recordWorkspace makes name the selected workspace of the data directory.
 func recordWorkspace(dataDir, name string) error {
-	if err := os.MkdirAll(dataDir, 0o755); err != nil {
-		return dataDirError(err)
-	}
 	if name == defaultWorkspace {
 		if err := os.Remove(filepath.Join(dataDir, "workspace")); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return err
 		}
 		return nil
+	}
+	if err := os.MkdirAll(dataDir, 0o755); err != nil {
+		return dataDirError(err)
 	}
 	return atomicfile.Write(filepath.Join(dataDir, "workspace"), []byte(name+"\n"), 0o644)
 }

@@ -89,16 +89,24 @@ func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 		return nil, errReported
 	}
 	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws, keys: keyStore(g.dataDir(), ws)}
+	w.kube = g.kubeOptions(cfg)
+	return w, nil
+}
+
+// kubeOptions says how to reach the cluster: the flags over the
+// configuration's kubernetes block.
+func (g *GlobalOptions) kubeOptions(cfg *config.Config) kube.Options {
+	var o kube.Options
 	if k := cfg.Kubernetes; k != nil {
-		w.kube = kube.Options{Kubeconfig: expandHome(k.Kubeconfig), Context: k.Context}
+		o = kube.Options{Kubeconfig: expandHome(k.Kubeconfig), Context: k.Context}
 	}
 	if g.Kubeconfig != "" {
-		w.kube.Kubeconfig = g.Kubeconfig
+		o.Kubeconfig = g.Kubeconfig
 	}
 	if g.Context != "" {
-		w.kube.Context = g.Context
+		o.Context = g.Context
 	}
-	return w, nil
+	return o
 }
 
 // enter fixes the data directory, changes to the configuration directory

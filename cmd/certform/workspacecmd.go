@@ -14,6 +14,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/state"
 )
 
@@ -47,10 +49,7 @@ func runWorkspace(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		fmt.Fprintln(s.Out, ws)
 		return exitOK, nil
 	}
-	w, err := loadWorkspaceWith(g, s, openOptions{})
-	if err == nil {
-		err = w.setBackend()
-	}
+	w, err := loadSettings(g, s)
 	if err != nil {
 		return exitError, err
 	}
@@ -98,6 +97,25 @@ func runWorkspace(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		fmt.Fprintf(s.Out, "Deleted workspace %q.\n", name)
 		return exitOK, nil
 	}
+}
+
+// loadSettings loads only the configuration's kubernetes and backend
+// blocks: managing workspaces needs no variable values.
+func loadSettings(g *GlobalOptions, s Streams) (*workspace, error) {
+	ws, err := g.enter()
+	if err != nil {
+		return nil, err
+	}
+	cfg, files, diags := config.LoadSettings(".")
+	if err := views.RenderDiagnostics(s.Err, files, diags, g.colorizer(Streams{Out: s.Err}), 0); err != nil {
+		return nil, err
+	}
+	if diags.HasErrors() {
+		return nil, errReported
+	}
+	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws}
+	w.kube = g.kubeOptions(cfg)
+	return w, nil
 }
 
 func (w *workspace) selectWorkspace(name string, s Streams) error {
@@ -157,6 +175,11 @@ func (w *workspace) newWorkspace(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
+	if l, ok := b.(*state.Local); ok {
+		if err := os.MkdirAll(filepath.Dir(l.Path), 0o755); err != nil {
+			return fmt.Errorf("creating workspace %q: %w", name, err)
+		}
+	}
 	if err := b.Lock(ctx, state.NewLockInfo("workspace new"), 0); err != nil {
 		return err
 	}
@@ -203,7 +226,8 @@ func (w *workspace) deleteWorkspace(ctx context.Context, name string, timeout ti
 		}
 		b.Unlock()
 		os.Remove(b.Path + ".lock")
-		os.Remove(filepath.Dir(b.Path)) // only if empty
+		os.Remove(filepath.Dir(b.Path))               // only if empty
+		os.Remove(filepath.Dir(filepath.Dir(b.Path))) // certform.state.d, if it was the last
 	case *state.Kubernetes:
 		if err := deleteStateSecrets(ctx, w, b); err != nil {
 			return err

@@ -288,3 +288,64 @@ func TestWorkspaces(t *testing.T) {
 		})
 	}
 }
+
+// TestTeamCommandsOffline: what needs no cluster. A saved plan is shown
+// and checked without variables; workspace commands need no variable
+// values; a .hcl var file in the configuration is explained.
+func TestTeamCommandsOffline(t *testing.T) {
+	dir := writeConfig(t, `
+variable "team" {
+  type = string
+}
+variable "token" {
+  type      = string
+  sensitive = true
+}
+`+strings.Replace(clientCert("off", true), `["certform-tests"]`, `[var.team]`, 1))
+	os.WriteFile(filepath.Join(dir, "staging.tfvars"), []byte("team = \"staging\"\ntoken = \"tok-s3cret-value\"\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "prod.hcl"), []byte("team = \"prod\"\n"), 0o644)
+	steps := []struct {
+		args []string
+		want int
+		says []string
+	}{
+		{[]string{"validate", "--var-file", "prod.hcl"}, exitError, []string{"Variable file is a configuration file", "Rename it to prod.tfvars"}},
+		{[]string{"validate"}, exitError, []string{"Variable values in a configuration file"}},
+	}
+	for _, st := range steps {
+		r := certform(t, dir, "", st.args...)
+		if r.code != st.want {
+			t.Fatalf("%s: want exit %d\n%s", st.args, st.want, r)
+		}
+		mustContain(t, r, st.says...)
+	}
+	os.Rename(filepath.Join(dir, "prod.hcl"), filepath.Join(dir, "prod.tfvars"))
+	steps = []struct {
+		args []string
+		want int
+		says []string
+	}{
+		{[]string{"plan", "--refresh=false", "--var-file", "staging.tfvars", "--out", "p"}, exitOK, nil},
+		{[]string{"show", "p"}, exitOK, []string{"1 to issue"}},
+		{[]string{"show", "--json", "p"}, exitOK, nil},
+		{[]string{"apply", "--var-file", "prod.tfvars", "p"}, exitError, []string{`another value of "team" than prod.tfvars`}},
+		{[]string{"workspace", "new", "staging"}, exitOK, []string{`Switched to workspace "staging"`}},
+		{[]string{"show", "p"}, exitError, []string{`made in workspace "default", but workspace "staging" is selected`}},
+		{[]string{"workspace", "list"}, exitOK, []string{"  default\n* staging\n"}},
+		{[]string{"workspace", "delete", "staging"}, exitError, []string{"is selected"}},
+		{[]string{"workspace", "select", "nope"}, exitError, []string{`workspace "nope" does not exist`}},
+		{[]string{"workspace", "select", "default"}, exitOK, nil},
+		{[]string{"workspace", "delete", "staging"}, exitOK, nil},
+		{[]string{"workspace", "list"}, exitOK, []string{"* default\n"}},
+	}
+	for _, st := range steps {
+		r := certform(t, dir, "", st.args...)
+		if r.code != st.want {
+			t.Fatalf("%s: want exit %d\n%s", st.args, st.want, r)
+		}
+		mustContain(t, r, st.says...)
+		if strings.Contains(r.stdout+r.stderr, "tok-s3cret-value") {
+			t.Errorf("%s shows a sensitive value\n%s", st.args, r)
+		}
+	}
+}

@@ -87,7 +87,7 @@ func TestCronJobRBAC(t *testing.T) {
 	os.Chown(data, 65534, 65534)
 	os.Chown(out, 65534, 65534)
 	backend := strings.Replace(kubernetesBackend(), `namespace = "default"`, `namespace = "certform"`, 1)
-	outputs := strings.NewReplacer(`"cron`, `"`+out+`/cron`)
+	outputs := strings.NewReplacer(`key_file  = "`, `key_file  = "`+out+`/`, `cert_file = "`, `cert_file = "`+out+`/`)
 	bundle := `
 ca_bundle "cron" {
   source { pem = file("signer.crt") }

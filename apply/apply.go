@@ -14,6 +14,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -50,6 +51,8 @@ type runner struct {
 	cfg     map[string]*config.Certificate
 	lineage string
 	watcher *kube.Watcher
+	// confined says which files state names that may be deleted.
+	confined *confinement
 
 	listed    clusterCSRs               // this lineage's CSRs, listed once when there is no watcher
 	caContent map[string][]byte         // each ca_bundle's content, for ca_file and Secrets
@@ -87,7 +90,18 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy()}
+	if writesFiles(p) {
+		// Checked again here, not only at plan time: a saved plan is
+		// applied later, and links may have changed since.
+		if err := observe.SameFiles(cfg, opts.Keys.Dir); err != nil {
+			return prior.DeepCopy(), err
+		}
+	}
+	confined, err := newConfinement(cfg, prior, opts.Keys.Dir)
+	if err != nil {
+		return prior.DeepCopy(), err
+	}
+	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy(), confined: confined}
 	r.committed.L = &r.mu
 	r.caContent, r.caPools = p.CAContent, map[string]*x509.CertPool{}
 	for name, content := range p.CAContent {
@@ -104,7 +118,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		go r.watcher.Run(watchCtx)
 	}
 
-	errs := r.work(ctx, p.Changes)
+	errs := r.work(ctx, order(p.Changes, r.cfg, prior))
 	switch {
 	case ctx.Err() == nil && len(errs) == 0:
 		errs = append(errs, r.bundles(ctx, p.Bundles)...)
@@ -126,8 +140,9 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 }
 
 // work does every address's change with bounded parallelism and
-// returns one error per failed address.
-func (r *runner) work(ctx context.Context, changes []*plan.Change) []error {
+// returns one error per failed address. A change runs only once the
+// changes it waits for (s.after) have finished, and not when one failed.
+func (r *runner) work(ctx context.Context, s schedule) []error {
 	var (
 		mu   sync.Mutex
 		errs []error
@@ -139,16 +154,30 @@ func (r *runner) work(ctx context.Context, changes []*plan.Change) []error {
 		// nothing, and every CSR should reach the approver without waiting
 		// for earlier ones to be signed.
 		inFlight = make(chan struct{}, 3*r.opts.Parallelism)
+		// Closed when an address has finished; failed says how.
+		done   = map[string]chan struct{}{}
+		failed sync.Map // address → true
 	)
-	fail := func(err error) {
+	fail := func(addr string, err error) {
+		failed.Store(addr, true)
 		mu.Lock()
-		errs = append(errs, err)
+		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
 		mu.Unlock()
 	}
 	r.api = make(chan struct{}, r.opts.Parallelism)
 	r.local = make(chan struct{}, r.opts.Parallelism)
-	for _, ch := range changes {
+	for _, ch := range s.changes {
+		done[ch.Addr] = make(chan struct{})
+	}
+	for _, ch := range s.changes {
 		if ch.Action == plan.NoOp {
+			close(done[ch.Addr])
+			continue
+		}
+		if err := s.blocked[ch.Addr]; err != nil {
+			r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error()})
+			fail(ch.Addr, err)
+			close(done[ch.Addr])
 			continue
 		}
 		select {
@@ -156,22 +185,52 @@ func (r *runner) work(ctx context.Context, changes []*plan.Change) []error {
 		case <-ctx.Done():
 		}
 		if ctx.Err() != nil {
-			fail(fmt.Errorf("%s: not started: %w", ch.Addr, ctx.Err()))
+			fail(ch.Addr, fmt.Errorf("not started: %w", ctx.Err()))
+			close(done[ch.Addr])
 			continue
 		}
 		wg.Add(1)
 		idle := sync.OnceFunc(func() { <-inFlight })
 		go func() {
-			defer func() { idle(); wg.Done() }()
+			defer func() { idle(); close(done[ch.Addr]); wg.Done() }()
 			start := time.Now()
-			if err := r.change(ctx, ch, idle); err != nil {
+			err := r.awaitTurn(ctx, s.after[ch.Addr], done, &failed)
+			if err == nil {
+				err = r.change(ctx, ch, idle)
+			}
+			if err != nil {
 				r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error(), Elapsed: time.Since(start)})
-				fail(fmt.Errorf("%s: %w", ch.Addr, err))
+				fail(ch.Addr, err)
 			}
 		}()
 	}
 	wg.Wait()
 	return errs
+}
+
+// awaitTurn waits until the addresses in deps have finished, and fails
+// when one of them failed: the file it still holds must not be overwritten.
+// Those addresses were started earlier (schedule.changes), so waiting here
+// never holds up one of them.
+func (r *runner) awaitTurn(ctx context.Context, deps []dependency, done map[string]chan struct{}, failed *sync.Map) error {
+	for _, d := range deps {
+		select {
+		case <-done[d.addr]:
+		case <-ctx.Done():
+			return fmt.Errorf("not started: %w", ctx.Err())
+		}
+		if _, bad := failed.Load(d.addr); bad {
+			return fmt.Errorf("not started: it writes %s, which %s still holds, and %s did not finish", d.path, d.addr, d.addr)
+		}
+	}
+	return nil
+}
+
+// writesFiles says whether p writes output files (anything but deletes).
+func writesFiles(p *plan.Plan) bool {
+	return slices.ContainsFunc(p.Changes, func(ch *plan.Change) bool {
+		return ch.Action != plan.NoOp && ch.Action != plan.Delete
+	})
 }
 
 func needsWatch(p *plan.Plan) bool {

@@ -12,7 +12,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/config"
-	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/pki"
@@ -77,21 +76,10 @@ func (r *runner) removeStale(addr string, old, current map[string]state.File) {
 		if _, kept := current[path]; kept {
 			continue
 		}
-		if err := removeIfUnchanged(path, f); err != nil {
+		if err := r.removeIfUnchanged(addr, path, f); err != nil {
 			r.report(Event{Addr: addr, Phase: PhaseWarning, Message: err.Error()})
 		}
 	}
-}
-
-func removeIfUnchanged(path string, f state.File) error {
-	obs, err := observe.File(path)
-	if err != nil || !obs.Exists {
-		return err
-	}
-	if obs.SHA256 != f.SHA256 {
-		return fmt.Errorf("left %s in place: it was modified outside certform", path)
-	}
-	return atomicfile.Remove(path)
 }
 
 // update fixes outputs without reissuing: rewrites a lost certificate from
@@ -161,7 +149,7 @@ func (r *runner) delete(ctx context.Context, ch *plan.Change) error {
 		}
 	}
 	for path, f := range rec.Files {
-		if err := removeIfUnchanged(path, f); err != nil {
+		if err := r.removeIfUnchanged(ch.Addr, path, f); err != nil {
 			r.report(Event{Addr: rec.Addr, Phase: PhaseWarning, Message: err.Error()})
 		}
 	}

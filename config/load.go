@@ -231,7 +231,7 @@ func decodeResources(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalC
 	}
 	slices.SortFunc(cfg.Certificates, func(a, b *Certificate) int { return strings.Compare(a.Addr, b.Addr) })
 	slices.SortFunc(cfg.CABundles, func(a, b *CABundle) int { return strings.Compare(a.Addr, b.Addr) })
-	diags = append(diags, validateOutputs(cfg.Certificates)...)
+	diags = append(diags, validateOutputs(cfg, dir)...)
 	diags = append(diags, validateBundleRefs(cfg)...)
 	return diags
 }

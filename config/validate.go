@@ -2,7 +2,6 @@ package config
 
 import (
 	"fmt"
-	"path/filepath"
 	"slices"
 	"strings"
 
@@ -20,10 +19,6 @@ func validateCertificate(c *Certificate) hcl.Diagnostics {
 	diags = append(diags, validateHosts(c)...)
 	diags = append(diags, validateUsages(c)...)
 	diags = append(diags, validateSigner(c)...)
-	if c.Output.KeyFile != "" && filepath.Clean(c.Output.KeyFile) == filepath.Clean(c.Output.CertFile) {
-		diags = append(diags, attrError(c, "output.cert_file", "Output paths collide",
-			"key_file and cert_file name the same file; give each its own path."))
-	}
 	if c.Request.Subject.CommonName == "" && len(c.Request.Hosts) == 0 {
 		diags = append(diags, attrError(c, "", "Certificate names nothing",
 			"Set common_name, hosts, or both: a certificate must identify something."))
@@ -121,28 +116,6 @@ func validateUsages(c *Certificate) hcl.Diagnostics {
 		if !pki.IsUsage(u) {
 			diags = append(diags, attrError(c, "usages", "Unknown usage",
 				fmt.Sprintf("%q is not a usage of the CSR API; use one of: %s.", u, strings.Join(pki.Usages(), ", "))))
-		}
-	}
-	return diags
-}
-
-// validateOutputs reports output paths that two certificates share.
-func validateOutputs(certs []*Certificate) hcl.Diagnostics {
-	var diags hcl.Diagnostics
-	owner := map[string]*Certificate{}
-	for _, c := range certs {
-		for _, out := range [][2]string{{"output.key_file", c.Output.KeyFile}, {"output.cert_file", c.Output.CertFile},
-			{"output.ca_file", c.Output.CAFile}, {"output.csr_file", c.Output.CSRFile}, {"output.chain_file", c.Output.ChainFile}} {
-			attr, p := out[0], out[1]
-			if p == "" {
-				continue
-			}
-			p = filepath.Clean(p)
-			if prev, dup := owner[p]; dup && prev != c {
-				diags = append(diags, attrError(c, attr, "Output path used twice",
-					fmt.Sprintf("%s also writes %s (defined at %s); give each certificate its own files.", prev.Addr, p, prev.DeclRange)))
-			}
-			owner[p] = c
 		}
 	}
 	return diags

@@ -117,6 +117,11 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if err := w.backend.Persist(prior); err != nil {
 		return exitError, err
 	}
+	// Under the lock, no other run is writing these outputs: what a
+	// killed run left half-written (key copies among them) can go.
+	if _, err := apply.RemoveTemps(w.cfg, prior, w.keys.Dir); err != nil {
+		fmt.Fprintf(s.Err, "certform: warning: %v\n", err)
+	}
 	if !p.HasChanges() {
 		return exitOK, nil
 	}

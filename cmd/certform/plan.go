@@ -36,6 +36,11 @@ func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
 
 // makePlan observes the world and plans; the caller holds the state lock.
 func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.State) (*plan.Plan, error) {
+	if !o.Destroy {
+		if err := observe.SameFiles(w.cfg, w.keys.Dir); err != nil {
+			return nil, withHint(err, "each output needs a file of its own, apart from certform's state and .certform directory")
+		}
+	}
 	world := plan.World{}
 	if o.Refresh {
 		cs, err := w.clientset()

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -125,7 +126,7 @@ func writeTemp(f File) (string, error) {
 	if err := os.MkdirAll(dir, DirMode); err != nil {
 		return "", fmt.Errorf("creating directory for %s: %w", f.Path, err)
 	}
-	t, err := os.CreateTemp(dir, "."+filepath.Base(f.Path)+".tmp-*")
+	t, err := os.CreateTemp(dir, tempPrefix(filepath.Base(f.Path))+"*")
 	if err != nil {
 		return "", fmt.Errorf("writing %s: %w", f.Path, err)
 	}
@@ -216,4 +217,15 @@ func fsyncDir(dir string) error {
 		return fmt.Errorf("syncing directory %s: %w", dir, err)
 	}
 	return nil
+}
+
+// tempPrefix begins the name of a temporary file for a file named base;
+// os.CreateTemp ends it with a decimal number.
+func tempPrefix(base string) string { return "." + base + ".tmp-" }
+
+// IsTempOf says whether name is the name of a temporary file that Write
+// makes for a file named base, for cleaning up after a killed process.
+func IsTempOf(name, base string) bool {
+	rest, ok := strings.CutPrefix(name, tempPrefix(base))
+	return ok && rest != "" && strings.Trim(rest, "0123456789") == ""
 }

@@ -207,3 +207,33 @@ func TestWriteAllFrom(t *testing.T) {
 		})
 	}
 }
+
+// TestIsTempOf checks that the names Write gives its temporary files are
+// recognised for the file they were made for, and nothing else is.
+func TestIsTempOf(t *testing.T) {
+	dir := t.TempDir()
+	tmp, err := writeTemp(File{Path: filepath.Join(dir, "a.key"), Data: []byte("k"), Mode: 0o600})
+	if err != nil {
+		t.Fatal(err)
+	}
+	cases := map[string]struct {
+		name, base string
+		want       bool
+	}{
+		"made by writeTemp":  {filepath.Base(tmp), "a.key", true},
+		"for another file":   {filepath.Base(tmp), "a.crt", false},
+		"digits only":        {".a.key.tmp-12345", "a.key", true},
+		"not digits":         {".a.key.tmp-12345x", "a.key", false},
+		"no number":          {".a.key.tmp-", "a.key", false},
+		"the file itself":    {"a.key", "a.key", false},
+		"a longer base":      {".b.a.key.tmp-1", "a.key", false},
+		"prefix of a longer": {".a.key.tmp-1", "a.ke", false},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := IsTempOf(tc.name, tc.base); got != tc.want {
+				t.Errorf("IsTempOf(%q, %q) = %v, want %v", tc.name, tc.base, got, tc.want)
+			}
+		})
+	}
+}

@@ -1,0 +1,110 @@
+package apply
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/observe"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+// confinement says which files certform may delete. State names the files
+// an earlier run wrote, but state is outside input (with the kubernetes
+// backend, whoever can write its Secret writes it): a path in state is
+// deleted only when the configuration accounts for it, that is when it is
+// inside the configuration directory, or when the current configuration
+// still names it as an output of the same address. Even then certform's
+// own files, the configuration files, and a path that another address's
+// record also claims are left alone.
+type confinement struct {
+	dir     string              // the configuration directory, symbolic links resolved
+	own     []string            // certform's own files and directories, resolved
+	outputs map[string][]string // address → its configured outputs, absolute
+	holders map[string][]string // absolute path → addresses whose prior record holds it
+}
+
+func newConfinement(cfg *config.Config, prior *state.State, keysDir string) (*confinement, error) {
+	wd, err := os.Getwd()
+	if err != nil {
+		return nil, fmt.Errorf("finding the configuration directory: %w", err)
+	}
+	dir, err := filepath.EvalSymlinks(wd)
+	if err != nil {
+		return nil, fmt.Errorf("finding the configuration directory: %w", err)
+	}
+	cf := &confinement{dir: dir, outputs: map[string][]string{}, holders: map[string][]string{}}
+	for _, p := range append(cfg.OwnFiles(), keysDir) {
+		cf.own = append(cf.own, resolveParent(p))
+	}
+	for _, c := range cfg.Certificates {
+		for _, out := range plan.Outputs(c) {
+			cf.outputs[c.Addr] = append(cf.outputs[c.Addr], absPath(out.Path))
+		}
+	}
+	for addr, rec := range prior.Certificates {
+		for p := range rec.Files {
+			cf.holders[absPath(p)] = append(cf.holders[absPath(p)], addr)
+		}
+	}
+	return cf, nil
+}
+
+// check returns why addr may not delete path, or nil.
+func (cf *confinement) check(addr, path string) error {
+	abs, real := absPath(path), resolveParent(path)
+	for _, other := range cf.holders[abs] {
+		if other != addr {
+			return fmt.Errorf("left %s in place: state records it for %s too", path, other)
+		}
+	}
+	for _, own := range cf.own {
+		if real == own || strings.HasPrefix(real, own+string(filepath.Separator)) {
+			return fmt.Errorf("left %s in place: it is certform's own %s, not an output", path, own)
+		}
+	}
+	for _, out := range cf.outputs[addr] {
+		if abs == out {
+			return nil // the configuration names it for this very address
+		}
+	}
+	if !strings.HasPrefix(real, cf.dir+string(filepath.Separator)) {
+		return fmt.Errorf("left %s in place: it is outside the configuration directory %s and no longer configured; certform deletes only files it can account for, delete it yourself if it is yours", path, cf.dir)
+	}
+	if filepath.Dir(real) == cf.dir && strings.HasSuffix(real, config.FileSuffix) {
+		return fmt.Errorf("left %s in place: it is a configuration file", path)
+	}
+	return nil
+}
+
+// resolveParent is path as an absolute path whose directory has its
+// symbolic links resolved; the last element is kept, since removing a
+// link removes the link, not its target.
+func resolveParent(path string) string {
+	abs := absPath(path)
+	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
+	if err != nil {
+		return abs
+	}
+	return filepath.Join(dir, filepath.Base(abs))
+}
+
+// removeIfUnchanged deletes a file addr's record names, when confinement
+// allows it and it still holds what certform wrote.
+func (r *runner) removeIfUnchanged(addr, path string, f state.File) error {
+	if err := r.confined.check(addr, path); err != nil {
+		return err
+	}
+	obs, err := observe.File(path)
+	if err != nil || !obs.Exists {
+		return err
+	}
+	if obs.SHA256 != f.SHA256 {
+		return fmt.Errorf("left %s in place: it was modified outside certform", path)
+	}
+	return atomicfile.Remove(path)
+}

@@ -1,0 +1,90 @@
+package apply
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+// RemoveTemps removes the temporary files that a killed run left beside
+// the outputs (internal/atomicfile names them .BASE.tmp-DIGITS): with the
+// sec1 and pkcs1 encodings they are complete copies of private keys. Only
+// that pattern is touched, only for the outputs the configuration names
+// and the files the prior state records that certform may delete (see
+// confinement), so another configuration's files in a shared directory
+// are left alone. The caller must hold the state lock: every run that
+// writes these outputs holds it while its temporary files exist, so none
+// of them is being written. It returns the files removed.
+func RemoveTemps(cfg *config.Config, prior *state.State, keysDir string) ([]string, error) {
+	cf, err := newConfinement(cfg, prior, keysDir)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, c := range cfg.Certificates {
+		for _, out := range plan.Outputs(c) {
+			paths = append(paths, out.Path)
+		}
+	}
+	for addr, rec := range prior.Certificates {
+		for p := range rec.Files {
+			if cf.check(addr, p) == nil {
+				paths = append(paths, p)
+			}
+		}
+	}
+	bases := map[string][]string{} // directory → the base names of outputs in it
+	for _, p := range paths {
+		dir, base := filepath.Split(filepath.Clean(p))
+		if !slices.Contains(bases[dir], base) {
+			bases[dir] = append(bases[dir], base)
+		}
+	}
+	var removed []string
+	var errs []error
+	for dir, names := range bases {
+		r, err := removeTempsIn(dir, names)
+		removed = append(removed, r...)
+		if err != nil {
+			errs = append(errs, err)
+		}
+	}
+	slices.Sort(removed)
+	return removed, errors.Join(errs...)
+}
+
+// removeTempsIn removes the regular files of dir named as temporary files
+// of the given base names.
+func removeTempsIn(dir string, bases []string) ([]string, error) {
+	if dir == "" {
+		dir = "."
+	}
+	entries, err := os.ReadDir(dir)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("looking for temporary files of an interrupted run: %w", err)
+	}
+	var removed []string
+	var errs []error
+	for _, e := range entries {
+		if !e.Type().IsRegular() || !slices.ContainsFunc(bases, func(base string) bool { return atomicfile.IsTempOf(e.Name(), base) }) {
+			continue
+		}
+		p := filepath.Join(dir, e.Name())
+		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, fmt.Errorf("removing temporary file of an interrupted run: %w", err))
+			continue
+		}
+		removed = append(removed, p)
+	}
+	return removed, errors.Join(errs...)
+}

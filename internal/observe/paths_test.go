@@ -1,0 +1,98 @@
+package observe
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/certform/certform/config"
+)
+
+// TestSameFiles builds a configuration directory with symbolic links and
+// hard links and checks which outputs are found to be one file.
+func TestSameFiles(t *testing.T) {
+	cases := map[string]struct {
+		setup   func(t *testing.T)
+		outputs string
+		want    string // a part of the error; "" for none
+	}{
+		"distinct files": {
+			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  csr_file = "other/a.key"`,
+		},
+		"csr_file through a symlinked directory": {
+			setup:   func(t *testing.T) { mkdir(t, "out"); symlink(t, "out", "link") },
+			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  csr_file = "link/a.key"`,
+			want:    "are one file",
+		},
+		"chain_file is a symlink to the key file": {
+			setup:   func(t *testing.T) { mkdir(t, "out"); write(t, "out/a.key"); symlink(t, "a.key", "out/chain.pem") },
+			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  chain_file = "out/chain.pem"`,
+			want:    "are one file",
+		},
+		"hard links": {
+			setup: func(t *testing.T) {
+				mkdir(t, "out")
+				write(t, "out/a.key")
+				if err := os.Link("out/a.key", "out/a.crt"); err != nil {
+					t.Fatal(err)
+				}
+			},
+			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"`,
+			want:    "are one file",
+		},
+		"ca_file is the state file through a symlinked directory": {
+			setup:   func(t *testing.T) { symlink(t, ".", "here") },
+			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  ca_file = "here/certform.state.json"`,
+			want:    "certform's own certform.state.json",
+		},
+		"key_file in the pending keys through a symlink": {
+			setup:   func(t *testing.T) { mkdir(t, ".certform/pending-keys"); symlink(t, ".certform/pending-keys", "keys") },
+			outputs: `key_file = "keys/a.pem"  cert_file = "out/a.crt"`,
+			want:    "certform's own .certform",
+		},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Chdir(t.TempDir())
+			if tc.setup != nil {
+				tc.setup(t)
+			}
+			src := "certificate \"a\" {\n  common_name = \"a\"\n  signer_name = \"example.com/x\"\n  output {\n" +
+				strings.ReplaceAll(tc.outputs, "  ", "\n") + "\n  }\n}\n"
+			cfg, diags := config.LoadSource([]byte(src), "main.hcl", ".", config.Inputs{})
+			if diags.HasErrors() {
+				t.Fatal(diags)
+			}
+			err := SameFiles(cfg, ".certform/pending-keys")
+			switch {
+			case tc.want == "" && err != nil:
+				t.Errorf("SameFiles: %v, want nil", err)
+			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
+				t.Errorf("SameFiles: %v, want an error containing %q", err, tc.want)
+			}
+		})
+	}
+}
+
+func mkdir(t *testing.T, dir string) {
+	t.Helper()
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func write(t *testing.T, path string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func symlink(t *testing.T, target, link string) {
+	t.Helper()
+	mkdir(t, filepath.Dir(link))
+	if err := os.Symlink(target, link); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -16,9 +16,23 @@ bin=$cache/cluster-kube-$kube_version-etcd-$etcd_version/bin
 stamp_want=$(cat "$here/kube/go.mod" "$here/kube/go.sum" "$here/etcd/go.mod" "$here/etcd/go.sum" | sha256sum | cut -c1-16)
 
 cmds="kube-apiserver kube-controller-manager kubectl"
-have_all=1
-for b in etcd $cmds; do [ -x "$bin/$b" ] || have_all=0; done
-if [ $have_all = 1 ] && [ -f "$bin/.stamp" ] && [ "$(cat "$bin/.stamp")" = "$stamp_want" ]; then
+built() {
+  for b in etcd $cmds; do [ -x "$bin/$b" ] || return 1; done
+  [ -f "$bin/.stamp" ] && [ "$(cat "$bin/.stamp")" = "$stamp_want" ]
+}
+if built; then
+  echo "$bin"
+  exit 0
+fi
+# One build at a time: a second clone (or make test while make cluster-bin
+# runs) waits for the first instead of deleting and overwriting its work.
+mkdir -p "$(dirname "$bin")"
+exec 9>"$bin.lock"
+if ! flock -n 9; then
+  echo "waiting for another hack/build-cluster.sh to finish building $bin" >&2
+  flock 9
+fi
+if built; then
   echo "$bin"
   exit 0
 fi

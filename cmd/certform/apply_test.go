@@ -226,29 +226,18 @@ func TestApplySubmitsWhileOthersWait(t *testing.T) {
 // awaiting approval and returns their names.
 func waitForPendingCount(t *testing.T, kubeconfig, dir string, n int) []string {
 	t.Helper()
-	csrs := csrClient(t, kubeconfig)
 	var names []string
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) { // another process's CSRs
-		lineage, ok := lineageOf(dir)
-		if !ok {
-			continue
-		}
-		list, err := csrs.List(context.Background(), metav1.ListOptions{LabelSelector: kube.Selector(lineage)})
-		if err != nil {
-			t.Fatal(err)
-		}
+	waitForCSRs(t, kubeconfig, kube.LabelManagedBy+"="+kube.ManagedByValue, "CSRs awaiting approval", func(list []*certv1.CertificateSigningRequest) bool {
+		lineage, ok := lineageOf(dir) // apply writes it before it submits
 		names = names[:0]
-		for _, csr := range list.Items {
-			if len(csr.Status.Conditions) == 0 {
+		for _, csr := range list {
+			if ok && csr.Labels[kube.LabelLineage] == lineage && len(csr.Status.Conditions) == 0 {
 				names = append(names, csr.Name)
 			}
 		}
-		if len(names) == n {
-			return names
-		}
-	}
-	t.Fatalf("want %d CSRs awaiting approval, have %d: %v", n, len(names), names)
-	return nil
+		return len(names) == n
+	})
+	return names
 }
 
 // lineageOf is the lineage of the state in dir, once a running apply has

@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -133,8 +134,8 @@ func TestApproverReplicasDecideOnce(t *testing.T) {
 	c := sharedCluster(t)
 	sa := serviceAccountKubeconfig(t, c, "team-a", "builder")
 	policies := writeConfig(t, teamPolicy)
-	port := freePort(t)
-	var outs [2]*bytes.Buffer
+	ports := []string{freePort(t), freePort(t)}
+	outs := newOutputs(2)
 	var cmds []*exec.Cmd
 	stopAll := func() {
 		for _, cmd := range cmds {
@@ -144,15 +145,11 @@ func TestApproverReplicasDecideOnce(t *testing.T) {
 		cmds = nil
 	}
 	defer stopAll()
-	for i := range outs {
+	for i, port := range ports {
 		args := []string{"approve", "--policy", policies, "--watch", "--json", "--lease-duration=2s",
-			"--lease-name=replicas-" + strings.ReplaceAll(filepath.Base(policies), "_", "-")}
-		if i == 0 {
-			args = append(args, "--metrics-addr=127.0.0.1:"+port)
-		}
+			"--lease-name=replicas-" + strings.ReplaceAll(filepath.Base(policies), "_", "-"), "--metrics-addr=127.0.0.1:" + port}
 		cmd := certformCmd(".", c.AdminKubeconfig, args...)
-		outs[i] = &bytes.Buffer{}
-		cmd.Stdout, cmd.Stderr = outs[i], outs[i]
+		cmd.Stdout, cmd.Stderr = outs.writer(i), outs.writer(i)
 		if err := cmd.Start(); err != nil {
 			t.Fatal(err)
 		}
@@ -164,21 +161,56 @@ func TestApproverReplicasDecideOnce(t *testing.T) {
 	}
 	dir := writeConfig(t, hcl.String())
 	r := certform(t, dir, sa, "apply", "--auto-approve", "--wait-timeout=90s")
-	metrics := scrape(t, "http://127.0.0.1:"+port+"/metrics")
-	stopAll() // before reading what they printed
 	if r.code != exitOK {
-		t.Fatalf("apply waiting for the approver replicas\n%s\n--- replica 0\n%s\n--- replica 1\n%s", r, outs[0], outs[1])
+		t.Fatalf("apply waiting for the approver replicas\n%s\n--- replica 0\n%s\n--- replica 1\n%s", r, outs.String(0), outs.String(1))
 	}
 	st := readState(t, dir)
-	all := outs[0].String() + outs[1].String()
+	// A replica counts a decision before it prints it: once every CSR's
+	// decision is printed, the counters hold them all.
+	outs.waitFor(t, "the replicas printing their decisions", func(o []string) bool {
+		for _, rec := range st.Certificates {
+			if !strings.Contains(o[0]+o[1], `"csr":"`+rec.CSRName+`"`) {
+				return false
+			}
+		}
+		return true
+	})
+	approved := 0
+	for i, port := range ports {
+		metrics := scrape(t, "http://127.0.0.1:"+port+"/metrics")
+		got, want := metricValue(t, metrics, `certform_approver_decisions_total{verdict="approve"}`), strings.Count(outs.String(i), `"verdict":"approve"`)
+		if got != want {
+			t.Errorf("replica %d counts %d approvals and printed %d; metrics:\n%s", i, got, want, metrics)
+		}
+		approved += got
+	}
+	stopAll()
+	all := outs.String(0) + outs.String(1)
 	for addr, rec := range st.Certificates {
 		if n := strings.Count(all, `"csr":"`+rec.CSRName+`"`); n != 1 {
 			t.Errorf("%s (%s) was decided %d times across the replicas", addr, rec.CSRName, n)
 		}
 	}
-	if !strings.Contains(metrics, "certform_approver_decisions_total{verdict=\"approve\"}") {
-		t.Errorf("metrics:\n%s", metrics)
+	if approved != len(st.Certificates) {
+		t.Errorf("the replicas' metrics count %d approvals, want %d", approved, len(st.Certificates))
 	}
+}
+
+// metricValue is the value of the sample named series (with its labels)
+// in a Prometheus text exposition.
+func metricValue(t *testing.T, metrics, series string) int {
+	t.Helper()
+	for _, line := range strings.Split(metrics, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			n, err := strconv.Atoi(v)
+			if err != nil {
+				t.Fatalf("metric %s = %q: %v", series, v, err)
+			}
+			return n
+		}
+	}
+	t.Fatalf("no metric %s in\n%s", series, metrics)
+	return 0
 }
 
 func csrClient(t *testing.T, kubeconfig string) kube.CSRs {

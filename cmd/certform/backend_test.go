@@ -1,7 +1,6 @@
 package main
 
 import (
-	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -13,10 +12,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	certv1 "k8s.io/api/certificates/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/internal/kube"
@@ -190,24 +187,15 @@ func TestKubernetesBackendSerialises(t *testing.T) {
 // the lineage from).
 func waitForPendingIn(t *testing.T, kubeconfig, name string) string {
 	t.Helper()
-	csrs := csrClient(t, kubeconfig)
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) { // polling for another process's CSR
-		list, err := csrs.List(context.Background(), metav1.ListOptions{})
-		if err != nil {
-			t.Fatal(err)
-		}
-		var newest *certv1.CertificateSigningRequest
-		for i := range list.Items {
-			csr := &list.Items[i]
+	var newest *certv1.CertificateSigningRequest
+	waitForCSRs(t, kubeconfig, "", "a pending CSR for certificate."+name, func(list []*certv1.CertificateSigningRequest) bool {
+		for _, csr := range list {
 			if csr.Annotations[kube.AnnotationAddr] == "certificate."+name && len(csr.Status.Conditions) == 0 &&
 				(newest == nil || csr.CreationTimestamp.After(newest.CreationTimestamp.Time)) {
 				newest = csr
 			}
 		}
-		if newest != nil {
-			return newest.Name
-		}
-	}
-	t.Fatalf("no pending CSR for certificate.%s", name)
-	return ""
+		return newest != nil
+	})
+	return newest.Name
 }

@@ -180,9 +180,7 @@ func TestBundleRotationOverlap(t *testing.T) {
 	c := sharedCluster(t)
 	ensureNamespaces(t, c.AdminKubeconfig, "rotation")
 	signer := newTestSigner(t, c.AdminKubeconfig)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go signer.run(ctx, t)
+	signer.start(t)
 
 	dir := t.TempDir()
 	os.WriteFile(filepath.Join(dir, "old.crt"), pki.EncodeCertificates(signer.ca()), 0o644)

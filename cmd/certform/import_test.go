@@ -42,15 +42,16 @@ func manualIssue(t *testing.T, c *testcluster.Cluster, name string, req pki.Requ
 	if _, err := csrs.UpdateApproval(ctx, obj.Name, obj, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	for deadline := time.Now().Add(time.Minute); time.Now().Before(deadline); time.Sleep(50 * time.Millisecond) { // as a person re-running kubectl get csr
-		got, err := csrs.Get(ctx, obj.Name, metav1.GetOptions{})
-		if err == nil && len(got.Status.Certificate) > 0 {
-			keyPEM, _ = pki.EncodePrivateKey(key, pki.PKCS8)
-			return keyPEM, got.Status.Certificate
+	waitForCSRs(t, c.AdminKubeconfig, "", "the signer issuing "+obj.Name, func(list []*certv1.CertificateSigningRequest) bool {
+		for _, csr := range list {
+			if csr.UID == obj.UID && len(csr.Status.Certificate) > 0 {
+				certPEM = csr.Status.Certificate
+			}
 		}
-	}
-	t.Fatal("the signer did not issue")
-	return nil, nil
+		return certPEM != nil
+	})
+	keyPEM, _ = pki.EncodePrivateKey(key, pki.PKCS8)
+	return keyPEM, certPEM
 }
 
 // TestImportFromManualWorkflow adopts a key and certificate made the task

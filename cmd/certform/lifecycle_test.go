@@ -7,7 +7,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	certv1 "k8s.io/api/certificates/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -86,18 +85,4 @@ func TestDestroy(t *testing.T) {
 			t.Errorf("CSR %s after destroy: err = %v, want NotFound", rec.CSRName, err)
 		}
 	}
-}
-
-// waitForFileContaining waits, watching the file's directory, until path
-// holds want.
-func waitForFileContaining(t *testing.T, path, want string) {
-	t.Helper()
-	deadline := time.Now().Add(time.Minute)
-	for time.Now().Before(deadline) {
-		if data, err := os.ReadFile(path); err == nil && strings.Contains(string(data), want) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond) // polling a file another process writes
-	}
-	t.Fatalf("%s never contained %q", path, want)
 }

@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"crypto/x509"
 	"crypto/x509/pkix"
+	"errors"
+	"fmt"
 	"math/big"
 	"os"
 	"path/filepath"
@@ -17,6 +19,7 @@ import (
 
 	certv1 "k8s.io/api/certificates/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/types"
 
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/pki"
@@ -61,44 +64,74 @@ func (s *testSigner) rotate(cn string) *x509.Certificate {
 
 func (s *testSigner) ca() *x509.Certificate { return s.current.Load().cert }
 
-// run signs every approved, unsigned CSR of its signer until ctx ends.
-func (s *testSigner) run(ctx context.Context, t *testing.T) {
-	w, err := s.csrs.Watch(ctx, metav1.ListOptions{})
+// start runs the signer until the test ends; the test fails if signing
+// failed.
+func (s *testSigner) start(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- s.run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("test signer: %v", err)
+		}
+	})
+}
+
+// run signs every approved, unsigned CSR of its signer until ctx ends, and
+// returns what failed.
+func (s *testSigner) run(ctx context.Context) error {
+	w := kube.NewWatcher(s.csrs, "")
+	watching := make(chan struct{})
+	go func() {
+		defer close(watching)
+		w.Run(ctx)
+	}()
+	defer func() { <-watching }()
+	var errs []error
+	tried := map[types.UID]string{} // UID → resourceVersion signed or failed
+	for {
+		list, changed := w.Snapshot()
+		for _, csr := range list {
+			if csr.Spec.SignerName != tamperSigner || !kube.IsApproved(csr) || len(csr.Status.Certificate) > 0 || tried[csr.UID] == csr.ResourceVersion {
+				continue
+			}
+			tried[csr.UID] = csr.ResourceVersion
+			if err := s.sign(ctx, csr.DeepCopy()); err != nil && ctx.Err() == nil {
+				errs = append(errs, fmt.Errorf("signing CSR %s: %w", csr.Name, err))
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return errors.Join(errs...)
+		case <-changed:
+		}
+	}
+}
+
+// sign issues csr's certificate through the /status subresource.
+func (s *testSigner) sign(ctx context.Context, csr *certv1.CertificateSigningRequest) error {
+	req, err := pki.ParseCSRPEM(csr.Spec.Request)
 	if err != nil {
-		t.Error(err)
-		return
+		return err
 	}
-	defer w.Stop()
-	for ev := range w.ResultChan() {
-		csr, ok := ev.Object.(*certv1.CertificateSigningRequest)
-		if !ok || csr.Spec.SignerName != tamperSigner || !kube.IsApproved(csr) || len(csr.Status.Certificate) > 0 {
-			continue
-		}
-		req, err := pki.ParseCSRPEM(csr.Spec.Request)
-		if err != nil {
-			t.Error(err)
-			continue
-		}
-		pub := req.PublicKey
-		if s.forged.Load() {
-			other, _ := pki.GenerateKey(pki.KeySpec{Algorithm: pki.ECDSA, Size: 256})
-			pub = other.Public()
-		}
-		tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: req.Subject, DNSNames: req.DNSNames, IPAddresses: req.IPAddresses,
-			KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
-			NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour)}
-		ca := s.current.Load()
-		der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
-		if err != nil {
-			t.Error(err)
-			continue
-		}
-		cert, _ := x509.ParseCertificate(der)
-		csr.Status.Certificate = pki.EncodeCertificates(cert)
-		if _, err := s.csrs.UpdateStatus(ctx, csr, metav1.UpdateOptions{}); err != nil && ctx.Err() == nil {
-			t.Error(err)
-		}
+	pub := req.PublicKey
+	if s.forged.Load() {
+		other, _ := pki.GenerateKey(pki.KeySpec{Algorithm: pki.ECDSA, Size: 256})
+		pub = other.Public()
 	}
+	tmpl := &x509.Certificate{SerialNumber: big.NewInt(time.Now().UnixNano()), Subject: req.Subject, DNSNames: req.DNSNames, IPAddresses: req.IPAddresses,
+		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+		NotBefore: time.Now().Add(-time.Minute), NotAfter: time.Now().Add(time.Hour)}
+	ca := s.current.Load()
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.cert, pub, ca.key)
+	if err != nil {
+		return err
+	}
+	cert, _ := x509.ParseCertificate(der)
+	csr.Status.Certificate = pki.EncodeCertificates(cert)
+	_, err = s.csrs.UpdateStatus(ctx, csr, metav1.UpdateOptions{})
+	return err
 }
 
 // TestForgedCertificateRejected: a signer returns a certificate for a key
@@ -107,9 +140,7 @@ func (s *testSigner) run(ctx context.Context, t *testing.T) {
 func TestForgedCertificateRejected(t *testing.T) {
 	c := sharedCluster(t)
 	signer := newTestSigner(t, c.AdminKubeconfig)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	go signer.run(ctx, t)
+	signer.start(t)
 
 	dir := writeConfig(t, `
 certificate "forged" {

@@ -5,10 +5,9 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
-	"sync/atomic"
 	"syscall"
 	"testing"
-	"time"
+	"testing/synctest"
 )
 
 func TestWrite(t *testing.T) {
@@ -86,36 +85,60 @@ func TestWriteFailureLeavesOldContent(t *testing.T) {
 }
 
 // TestSyncDirsShared: callers syncing one directory at once share fsyncs,
-// and each returns only after a sync that began after it was called.
+// and each returns only after a sync that began after it was called. The
+// first sync is held until every other caller waits for the directory
+// (synctest.Wait), so they must all be served by one more sync.
 func TestSyncDirsShared(t *testing.T) {
-	dir := t.TempDir()
-	var begun atomic.Int64
-	fsyncDirHook = func(d string) error {
-		begun.Add(1)
-		time.Sleep(5 * time.Millisecond) // let the other callers pile up
-		return fsyncDir(d)
-	}
-	defer func() { fsyncDirHook = fsyncDir }()
-	const callers = 50
-	var wg sync.WaitGroup
-	for range callers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			before := begun.Load()
-			if err := SyncDirs([]string{dir}); err != nil {
-				t.Error(err)
+	synctest.Test(t, func(t *testing.T) {
+		dir := t.TempDir()
+		var mu sync.Mutex
+		begun := 0
+		release := make(chan struct{})
+		fsyncDirHook = func(d string) error {
+			mu.Lock()
+			begun++
+			first := begun == 1
+			mu.Unlock()
+			if first {
+				<-release
 			}
-			if begun.Load() <= before {
-				t.Error("returned without a sync that began after the call")
-			}
-		}()
-	}
-	wg.Wait()
-	if n := begun.Load(); n >= callers {
-		t.Errorf("%d callers cost %d directory syncs; want them shared", callers, n)
-	}
-	if err := SyncDirs([]string{filepath.Join(dir, "missing")}); err == nil {
+			return fsyncDir(d)
+		}
+		defer func() { fsyncDirHook = fsyncDir }()
+		syncs := func() int {
+			mu.Lock()
+			defer mu.Unlock()
+			return begun
+		}
+		call := func(wg *sync.WaitGroup) {
+			wg.Go(func() {
+				before := syncs()
+				if err := SyncDirs([]string{dir}); err != nil {
+					t.Error(err)
+				}
+				if syncs() <= before {
+					t.Error("returned without a sync that began after the call")
+				}
+			})
+		}
+		var wg sync.WaitGroup
+		call(&wg) // its sync holds until released
+		synctest.Wait()
+		const callers = 50
+		for range callers {
+			call(&wg)
+		}
+		synctest.Wait() // every caller waits for the directory
+		if n := syncs(); n != 1 {
+			t.Errorf("%d syncs began while the first was held; want 1", n)
+		}
+		close(release)
+		wg.Wait()
+		if n := syncs(); n != 2 {
+			t.Errorf("%d callers arriving during a sync cost %d more syncs; want 1 shared", callers, n-1)
+		}
+	})
+	if err := SyncDirs([]string{filepath.Join(t.TempDir(), "missing")}); err == nil {
 		t.Error("syncing a missing directory succeeded")
 	}
 }

@@ -4,12 +4,14 @@ import (
 	"context"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"errors"
 	"fmt"
+	mathrand "math/rand/v2"
 	"net"
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
+	"sync"
 	"time"
 
 	"k8s.io/client-go/kubernetes"
@@ -38,53 +40,122 @@ type Cluster struct {
 	SignerCAFile string
 	// SignerCA is that certificate, parsed.
 	SignerCA *x509.Certificate
-	// Startup is how long the cluster took from the first process to /readyz.
+	// Startup is how long the cluster took from the first process until
+	// every component was healthy and the signer had issued a certificate.
 	Startup time.Duration
 
-	opts    Options
-	ports   map[string]int
-	procs   map[string]*process
-	started time.Time
+	opts      Options
+	ports     map[string]int
+	clusterCA *x509.Certificate
+	started   time.Time
+
+	mu       sync.Mutex
+	procs    map[string]*process // the current process of each component
+	stopped  bool                // Stop was called: restart nothing
+	exits    []error             // exits the cluster did not ask for
+	restarts int                 // of kube-controller-manager
+	exitCh   chan struct{}       // closed and replaced at every exit
 }
 
-// Start brings up a cluster in opts.Dir and waits until the apiserver is
-// ready and the RBAC objects for the restricted user exist.
+// startTimeout bounds Start (per attempt) and RestartAPIServer: a loaded
+// 2-core machine running -race tests can take a minute to start a cluster.
+const startTimeout = 3 * time.Minute
+
+// startAttempts bounds the attempts of Start, which tries again with other
+// ports when a component could not bind its port.
+const startAttempts = 3
+
+// Start brings up a cluster in opts.Dir one component at a time, each only
+// once the previous one is healthy: etcd, kube-apiserver (/readyz), the
+// RBAC objects for the restricted user, then kube-controller-manager
+// (/healthz, and a CSR its signer issues). It returns a cluster whose
+// processes are watched: see Check and Exits.
 func Start(ctx context.Context, opts Options) (*Cluster, error) {
-	for _, bin := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
+	for _, bin := range components {
 		if _, err := os.Stat(filepath.Join(opts.BinDir, bin)); err != nil {
 			return nil, fmt.Errorf("missing cluster binary %s: %w (build them with hack/build-cluster.sh)", bin, err)
 		}
 	}
-	c := &Cluster{Dir: opts.Dir, opts: opts, procs: map[string]*process{}}
-	for _, d := range []string{"pki", "logs", "etcd"} {
-		if err := os.MkdirAll(filepath.Join(c.Dir, d), 0o700); err != nil {
-			return nil, err
+	c := &Cluster{Dir: opts.Dir, opts: opts}
+	if err := os.MkdirAll(c.path("logs"), 0o700); err != nil {
+		return nil, err
+	}
+	c.started = time.Now()
+	for attempt := 1; ; attempt++ {
+		err := c.start(ctx)
+		if err == nil {
+			break
+		}
+		c.Stop()
+		if attempt == startAttempts || !strings.Contains(err.Error(), "address already in use") {
+			return nil, fmt.Errorf("starting the test cluster in %s: %w", c.Dir, err)
+		}
+	}
+	c.Startup = time.Since(c.started)
+	return c, c.writePIDs()
+}
+
+// start is one attempt of Start, on fresh ports and a fresh etcd.
+func (c *Cluster) start(ctx context.Context) error {
+	c.mu.Lock()
+	c.procs, c.stopped, c.exits, c.restarts, c.exitCh = map[string]*process{}, false, nil, 0, make(chan struct{})
+	c.mu.Unlock()
+	for _, d := range []string{"pki", "etcd"} {
+		if err := os.RemoveAll(c.path(d)); err != nil {
+			return err
+		}
+		if err := os.MkdirAll(c.path(d), 0o700); err != nil {
+			return err
 		}
 	}
 	var err error
 	if c.ports, err = freePorts("etcd-client", "etcd-peer", "apiserver", "controller-manager"); err != nil {
-		return nil, err
+		return err
 	}
 	if err := c.writePKI(); err != nil {
-		return nil, fmt.Errorf("writing cluster certificates: %w", err)
+		return fmt.Errorf("writing cluster certificates: %w", err)
 	}
-	c.started = time.Now()
-	for _, name := range []string{"etcd", "kube-apiserver", "kube-controller-manager"} {
-		if err := c.startProcess(name); err != nil {
-			c.Stop()
-			return nil, err
-		}
+	ctx, cancel := context.WithTimeout(ctx, startTimeout)
+	defer cancel()
+	ctx, stop := c.watchdog(ctx)
+	defer stop()
+	if err := c.startProcess("etcd"); err != nil {
+		return err
 	}
-	if err := c.waitReady(ctx); err != nil {
-		c.Stop()
-		return nil, err
+	if err := c.waitEtcd(ctx); err != nil {
+		return err
 	}
-	c.Startup = time.Since(c.started)
+	if err := c.startProcess("kube-apiserver"); err != nil {
+		return err
+	}
+	if err := c.waitAPIServer(ctx); err != nil {
+		return err
+	}
 	if err := c.setupRBAC(ctx); err != nil {
-		c.Stop()
-		return nil, err
+		return err
 	}
-	return c, c.writePIDs()
+	if err := c.startProcess("kube-controller-manager"); err != nil {
+		return err
+	}
+	return c.waitControllerManager(ctx)
+}
+
+// RestartAPIServer stops kube-apiserver and starts it again on the same
+// port, then waits until it is ready and kube-controller-manager signs
+// again: the restart a client must survive.
+func (c *Cluster) RestartAPIServer() error {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	ctx, stop := c.watchdog(ctx)
+	defer stop()
+	stopProcess(c.proc("kube-apiserver"))
+	if err := c.startProcess("kube-apiserver"); err != nil {
+		return err
+	}
+	if err := c.waitAPIServer(ctx); err != nil {
+		return err
+	}
+	return c.waitControllerManager(ctx)
 }
 
 func (c *Cluster) path(parts ...string) string {
@@ -121,6 +192,12 @@ func (c *Cluster) writePKI() error {
 	if err != nil {
 		return err
 	}
+	c.clusterCA = clusterCA.cert
+	controllerManager, controllerManagerKey, err := clusterCA.issue(pkix.Name{CommonName: "kube-controller-manager"},
+		[]string{"localhost"}, []net.IP{net.IPv4(127, 0, 0, 1)}, x509.ExtKeyUsageServerAuth)
+	if err != nil {
+		return err
+	}
 	admin, adminKey, err := clusterCA.issue(pkix.Name{CommonName: "certform-admin", Organization: []string{"system:masters"}}, nil, nil, x509.ExtKeyUsageClientAuth)
 	if err != nil {
 		return err
@@ -134,6 +211,7 @@ func (c *Cluster) writePKI() error {
 		"cluster-ca.crt": certPEM(clusterCA.cert),
 		"signer-ca.crt":  certPEM(signerCA.cert), "signer-ca.key": keyPEM(signerCA.key),
 		"apiserver.crt": certPEM(serving), "apiserver.key": keyPEM(servingKey),
+		"controller-manager.crt": certPEM(controllerManager), "controller-manager.key": keyPEM(controllerManagerKey),
 		"sa.key": keyPEM(sa), "sa.pub": publicKeyPEM(sa.Public()),
 	})
 	if err != nil {
@@ -151,9 +229,12 @@ func (c *Cluster) writePKI() error {
 	return c.writeKubeconfig(c.RestrictedKubeconfig, RestrictedUser, clusterCA.cert, restricted, restrictedKey)
 }
 
-// freePorts reserves a free loopback port for each name. The ports are
-// released before use, so a collision is possible but unlikely.
+// freePorts picks a free loopback port for each name, below the kernel's
+// range of ephemeral ports so that no outgoing connection takes one before
+// its component binds it. The ports are released before use, so another
+// process may still take one: Start then tries again with other ports.
 func freePorts(names ...string) (map[string]int, error) {
+	lo, hi := 10000, ephemeralStart()
 	ports := map[string]int{}
 	var ls []net.Listener
 	defer func() {
@@ -162,9 +243,15 @@ func freePorts(names ...string) (map[string]int, error) {
 		}
 	}()
 	for _, n := range names {
-		l, err := net.Listen("tcp", "127.0.0.1:0")
-		if err != nil {
-			return nil, fmt.Errorf("finding a free port: %w", err)
+		var l net.Listener
+		var err error
+		for try := 0; try < 100 && l == nil && hi-lo >= 1000; try++ {
+			l, err = net.Listen("tcp", "127.0.0.1:"+strconv.Itoa(lo+mathrand.IntN(hi-lo)))
+		}
+		if l == nil { // no room below the ephemeral range: any free port
+			if l, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+				return nil, fmt.Errorf("finding a free port: %w", err)
+			}
 		}
 		ls = append(ls, l)
 		ports[n] = l.Addr().(*net.TCPAddr).Port
@@ -172,29 +259,17 @@ func freePorts(names ...string) (map[string]int, error) {
 	return ports, nil
 }
 
-func (c *Cluster) waitReady(ctx context.Context) error {
-	cs, err := c.AdminClient()
+// ephemeralStart is the first port the kernel hands out to outgoing
+// connections and to listeners on port 0.
+func ephemeralStart() int {
+	data, err := os.ReadFile("/proc/sys/net/ipv4/ip_local_port_range")
 	if err != nil {
-		return err
+		return 32768
 	}
-	ctx, cancel := context.WithTimeout(ctx, 90*time.Second)
-	defer cancel()
-	var last error
-	for {
-		body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(ctx)
-		if err == nil && string(body) == "ok" {
-			return nil
-		}
-		last = err
-		for name, p := range c.procs {
-			if p.exited() {
-				return fmt.Errorf("%s exited during startup; see %s", name, p.logPath)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return errors.Join(fmt.Errorf("kube-apiserver not ready after %s; see %s", time.Since(c.started).Round(time.Millisecond), c.path("logs")), last)
-		case <-time.After(50 * time.Millisecond):
+	if f := strings.Fields(string(data)); len(f) == 2 {
+		if n, err := strconv.Atoi(f[0]); err == nil {
+			return n
 		}
 	}
+	return 32768
 }

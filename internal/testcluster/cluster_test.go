@@ -7,6 +7,7 @@ import (
 	"crypto/x509/pkix"
 	"encoding/pem"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -39,7 +40,7 @@ func TestReady(t *testing.T) {
 		t.Errorf("server version = %s (%s.%s), want v1.37.2 (1.37): the build must stamp the version", v.GitVersion, v.Major, v.Minor)
 	}
 	if c.Startup > 0 {
-		t.Logf("cluster startup to /readyz: %s", c.Startup)
+		t.Logf("cluster startup until the signer issued: %s", c.Startup)
 	}
 }
 
@@ -142,5 +143,49 @@ func TestRestrictedUser(t *testing.T) {
 	_, err = csrs.UpdateApproval(ctx, created.Name, approved(created), metav1.UpdateOptions{})
 	if !apierrors.IsForbidden(err) {
 		t.Errorf("restricted user approving: err = %v, want Forbidden", err)
+	}
+}
+
+// TestComponentExitsAreWatched kills components of a private cluster:
+// kube-controller-manager is started again and signs again; etcd's death
+// is reported with the tail of its log, and a wait for health ends on it
+// at once instead of at its timeout.
+func TestComponentExitsAreWatched(t *testing.T) {
+	c, err := StartPrivate(context.Background(), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Stop()
+	if err := c.Check(); err != nil || len(c.Exits()) != 0 {
+		t.Fatalf("a fresh cluster: Check = %v, exits %v", err, c.Exits())
+	}
+
+	kcm := c.proc("kube-controller-manager")
+	kcm.cmd.Process.Kill()
+	<-kcm.done // closed once the replacement runs
+	if c.proc("kube-controller-manager") == kcm {
+		t.Fatal("kube-controller-manager was not started again")
+	}
+	if exits := c.Exits(); len(exits) != 1 || !strings.Contains(exits[0].Error(), "kube-controller-manager exited (signal: killed)") {
+		t.Errorf("exits after killing kube-controller-manager: %v", exits)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	if err := c.waitControllerManager(ctx); err != nil {
+		t.Fatalf("the restarted kube-controller-manager: %v", err)
+	}
+
+	etcd := c.proc("etcd")
+	wctx, stop := c.watchdog(ctx)
+	defer stop()
+	etcd.cmd.Process.Kill()
+	<-wctx.Done()
+	err = context.Cause(wctx)
+	if err == nil || !strings.Contains(err.Error(), "etcd exited (signal: killed); last lines of "+c.path("logs", "etcd.log")) ||
+		!strings.Contains(err.Error(), "=== testcluster: starting etcd") {
+		t.Errorf("the watchdog after etcd died: %v", err)
+	}
+	if err := c.Check(); err == nil || !strings.Contains(err.Error(), "etcd exited") {
+		t.Errorf("Check after etcd died: %v", err)
 	}
 }

@@ -1,23 +1,35 @@
 package testcluster
 
 import (
-	"context"
+	"bytes"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 )
 
-// process is one control-plane binary the cluster started.
+// maxRestarts bounds how often the cluster restarts a component that exits
+// on its own (kube-controller-manager gives up after 10 s without a
+// healthy apiserver and cannot be told to wait longer).
+const maxRestarts = 5
+
+// process is one run of a control-plane binary the cluster started.
 type process struct {
+	name    string
 	cmd     *exec.Cmd
 	logPath string
-	done    chan struct{}
+	done    chan struct{} // closed after the process exited and was reaped
+	err     error         // cmd.Wait's result; read only after done
+	// stopping is set before the cluster stops the process itself, so its
+	// exit is not a failure.
+	stopping atomic.Bool
 }
 
 func (p *process) exited() bool {
@@ -27,6 +39,35 @@ func (p *process) exited() bool {
 	default:
 		return false
 	}
+}
+
+// exitError describes how the process ended, with the tail of its log.
+// Call it only after done is closed.
+func (p *process) exitError() error {
+	status := "exit status 0"
+	if p.err != nil {
+		status = p.err.Error()
+	}
+	return fmt.Errorf("%s exited (%s); last lines of %s:\n%s", p.name, status, p.logPath, logTail(p.logPath, 20))
+}
+
+// logTail returns the last n lines of the log at path (at most 8 KB).
+func logTail(path string, n int) string {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Sprintf("(cannot read the log: %v)", err)
+	}
+	defer f.Close()
+	const max = 8 << 10
+	if st, err := f.Stat(); err == nil && st.Size() > max {
+		f.Seek(st.Size()-max, io.SeekStart)
+	}
+	data, _ := io.ReadAll(f)
+	lines := strings.Split(string(bytes.TrimRight(data, "\n")), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return "    " + strings.Join(lines, "\n    ")
 }
 
 func (c *Cluster) args(name string) []string {
@@ -63,19 +104,28 @@ func (c *Cluster) args(name string) []string {
 			"--controllers=csrsigning,csrapproving,csrcleaner", "--leader-elect=false",
 			"--cluster-signing-cert-file=" + pki("signer-ca.crt"), "--cluster-signing-key-file=" + pki("signer-ca.key"),
 			"--kube-api-qps=1000", "--kube-api-burst=2000",
+			// /healthz is served on the secure port with a certificate of
+			// the cluster CA, to anyone: health waits need no credentials.
 			"--bind-address=127.0.0.1", "--secure-port=" + port("controller-manager"),
+			"--tls-cert-file=" + pki("controller-manager.crt"), "--tls-private-key-file=" + pki("controller-manager.key"),
+			"--authorization-always-allow-paths=/healthz,/readyz,/livez",
 			"--profiling=false",
 		}
 	}
 	panic("unknown component " + name)
 }
 
+// startProcess starts component name. A process that exits without being
+// stopped is recorded in c.exits; kube-controller-manager is then started
+// again, at most maxRestarts times, before its done channel closes, so a
+// waiter woken by done finds the replacement in c.procs.
 func (c *Cluster) startProcess(name string) error {
 	logPath := c.path("logs", name+".log")
 	logFile, err := os.OpenFile(logPath, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o644)
 	if err != nil {
 		return err
 	}
+	fmt.Fprintf(logFile, "=== testcluster: starting %s at %s\n", name, time.Now().Format(time.RFC3339Nano))
 	cmd := exec.Command(filepath.Join(c.opts.BinDir, name), c.args(name)...)
 	cmd.Stdout, cmd.Stderr = logFile, logFile
 	if c.opts.Detach {
@@ -87,20 +137,82 @@ func (c *Cluster) startProcess(name string) error {
 		logFile.Close()
 		return fmt.Errorf("starting %s: %w", name, err)
 	}
-	p := &process{cmd: cmd, logPath: logPath, done: make(chan struct{})}
-	go func() {
-		cmd.Wait()
-		logFile.Close()
-		close(p.done)
-	}()
+	p := &process{name: name, cmd: cmd, logPath: logPath, done: make(chan struct{})}
+	c.mu.Lock()
 	c.procs[name] = p
+	stopped := c.stopped
+	c.mu.Unlock()
+	go func() {
+		p.err = cmd.Wait()
+		logFile.Close()
+		c.exitedOnItsOwn(p)
+		close(p.done)
+		c.notifyExit()
+	}()
+	if stopped { // a restart that raced with Stop
+		stopProcess(p)
+		return fmt.Errorf("starting %s: the cluster was stopped", name)
+	}
 	return nil
+}
+
+// exitedOnItsOwn records an exit the cluster did not ask for and restarts
+// kube-controller-manager.
+func (c *Cluster) exitedOnItsOwn(p *process) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if p.stopping.Load() || c.stopped {
+		return
+	}
+	c.exits = append(c.exits, p.exitError())
+	if p.name != "kube-controller-manager" || c.restarts >= maxRestarts {
+		return
+	}
+	c.restarts++
+	c.mu.Unlock()
+	err := c.startProcess(p.name)
+	c.mu.Lock()
+	if err != nil {
+		c.exits = append(c.exits, fmt.Errorf("restarting %s: %w", p.name, err))
+	}
+}
+
+// proc returns the current process of component name.
+func (c *Cluster) proc(name string) *process {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.procs[name]
+}
+
+// Check reports the components that exited on their own and are not
+// running again: each exit with the tail of its log. Nil means every
+// process the cluster started is alive or being restarted by the cluster
+// (it says nothing of their health).
+func (c *Cluster) Check() error {
+	var errs []error
+	for _, name := range components {
+		if p := c.proc(name); p != nil && p.exited() && !p.stopping.Load() {
+			errs = append(errs, p.exitError())
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Exits returns the components' exits the cluster did not ask for,
+// including those it recovered from by restarting the component.
+func (c *Cluster) Exits() []error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return append([]error(nil), c.exits...)
 }
 
 // Stop terminates the cluster's processes: SIGTERM, then SIGKILL after 5 s.
 func (c *Cluster) Stop() {
-	for _, name := range []string{"kube-controller-manager", "kube-apiserver", "etcd"} {
-		if p := c.procs[name]; p != nil {
+	c.mu.Lock()
+	c.stopped = true
+	c.mu.Unlock()
+	for i := len(components) - 1; i >= 0; i-- {
+		if p := c.proc(components[i]); p != nil {
 			stopProcess(p)
 		}
 	}
@@ -108,6 +220,7 @@ func (c *Cluster) Stop() {
 }
 
 func stopProcess(p *process) {
+	p.stopping.Store(true)
 	if p.exited() {
 		return
 	}
@@ -120,20 +233,12 @@ func stopProcess(p *process) {
 	}
 }
 
-// RestartAPIServer stops kube-apiserver and starts it again on the same
-// port, then waits for /readyz: the restart a client must survive.
-func (c *Cluster) RestartAPIServer() error {
-	stopProcess(c.procs["kube-apiserver"])
-	if err := c.startProcess("kube-apiserver"); err != nil {
-		return err
-	}
-	return c.waitReady(context.Background())
-}
-
 func (c *Cluster) writePIDs() error {
 	var lines []string
-	for name, p := range c.procs {
-		lines = append(lines, fmt.Sprintf("%s %d", name, p.cmd.Process.Pid))
+	for _, name := range components {
+		if p := c.proc(name); p != nil {
+			lines = append(lines, fmt.Sprintf("%s %d", name, p.cmd.Process.Pid))
+		}
 	}
 	return os.WriteFile(c.path("pids"), []byte(strings.Join(lines, "\n")+"\n"), 0o644)
 }

@@ -46,6 +46,15 @@ func Shared(t testing.TB) *Cluster {
 	if sharedErr != nil {
 		t.Fatalf("local test cluster: %v", sharedErr)
 	}
+	if err := shared.Check(); err != nil {
+		t.Fatalf("local test cluster: a component died: %v", err)
+	}
+	before := len(shared.Exits())
+	t.Cleanup(func() {
+		for _, err := range shared.Exits()[before:] {
+			t.Logf("local test cluster during this test: %v", err)
+		}
+	})
 	return shared
 }
 
@@ -69,6 +78,9 @@ func StartPrivate(ctx context.Context, dir string) (*Cluster, error) {
 func Main(m *testing.M) int {
 	code := m.Run()
 	if sharedOwn {
+		for _, err := range shared.Exits() {
+			fmt.Fprintf(os.Stderr, "testcluster: a component exited on its own: %v\n", err)
+		}
 		shared.Stop()
 		os.RemoveAll(shared.Dir)
 	}

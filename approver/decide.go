@@ -1,7 +1,6 @@
 package approver
 
 import (
-	"crypto/x509"
 	"fmt"
 	"slices"
 	"strings"
@@ -100,22 +99,25 @@ func (p *Policy) speaksFor(csr *certv1.CertificateSigningRequest) string {
 }
 
 // check runs the rules in order and returns the first that fails, with
-// what it found; "" when everything asked is allowed.
+// what it found; "" when everything asked is allowed. Possession comes
+// first: without it nothing else the request says can be trusted. Then
+// anything the request holds that no rule can judge is refused.
 func (p *Policy) check(csr *certv1.CertificateSigningRequest) (rule, detail string) {
 	req, err := pki.ParseCSRPEM(csr.Spec.Request)
 	if err != nil {
 		return "request", "the request does not parse: " + err.Error()
 	}
-	for _, r := range rules {
-		if detail := r.check(&p.Allowed, csr, req); detail != "" {
-			return r.name, detail
+	if err := req.CheckSignature(); err != nil {
+		return "possession", "the request's signature does not verify, so the requester has not shown it holds the key"
+	}
+	r, why := inspect(csr)
+	if why != "" {
+		return "content", why
+	}
+	for _, rl := range rules {
+		if detail := rl.check(&p.Allowed, r); detail != "" {
+			return rl.name, detail
 		}
 	}
 	return "", ""
-}
-
-// rule is one named check of what a CSR asks for.
-type rule struct {
-	name  string
-	check func(a *Allowed, csr *certv1.CertificateSigningRequest, req *x509.CertificateRequest) string
 }

@@ -70,7 +70,7 @@ var teamA = &Policy{
 		DNSNames:       []string{"*.team-a.svc", "team-a.example"},
 		IPRanges:       []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")},
 		EmailAddresses: []string{"*@team-a.example"},
-		URIs:           []string{"spiffe://cluster/ns/team-a/*"},
+		URIs:           []string{"spiffe://cluster/ns/team-a/**"},
 		CommonNames:    []string{"*"},
 		Organizations:  []string{"team-a"},
 		Usages:         []string{"digital signature", "server auth"},

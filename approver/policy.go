@@ -39,17 +39,40 @@ type Requesters struct {
 // Allowed is what a policy allows. Every list is an allow-list, and one
 // that is not set allows nothing: a CSR asking for anything unlisted is
 // denied (write ["*"] to allow any common name, for instance).
+//
+// Subject attributes are allow-lists of patterns in which "*" matches any
+// run of characters; an attribute the request does not carry needs no
+// entry.
 type Allowed struct {
 	DNSNames       []string // patterns; "*" matches one DNS label or part of one
 	IPRanges       []netip.Prefix
 	EmailAddresses []string // patterns; "*" matches any run of characters
-	URIs           []string // patterns; "*" matches any run of characters
-	CommonNames    []string // patterns; "*" matches any run of characters
-	Organizations  []string // patterns; "*" matches any run of characters
-	Usages         []string
-	KeyAlgorithms  []string // ecdsa, rsa, ed25519
-	MinRSABits     int
-	MaxExpiration  time.Duration // 0: no limit; otherwise expirationSeconds must be set and within it
+	// URIs are SCHEME://HOST/PATH patterns: "*" matches within a host label
+	// or a path segment, a last segment "**" any number of segments.
+	URIs                []string
+	CommonNames         []string
+	Organizations       []string
+	OrganizationalUnits []string
+	Countries           []string
+	Provinces           []string
+	Localities          []string
+	StreetAddresses     []string
+	PostalCodes         []string
+	SerialNumbers       []string
+	Usages              []string
+	KeyAlgorithms       []string // ecdsa, rsa, ed25519
+	MinRSABits          int      // never below 2048 whatever is set
+	// MaxExpiration is 0 for no limit; otherwise a lifetime must be asked
+	// for (expirationSeconds or cert-manager's request-duration annotation)
+	// and every one asked must be within it.
+	MaxExpiration time.Duration
+	// AllowCA lets a request ask for a CA certificate (cert-manager's
+	// request-is-ca annotation, or a CA:TRUE basic constraints extension).
+	AllowCA bool
+	// CheckAnnotations makes Annotations an allow-list of annotation keys
+	// (patterns, "*" any run); unset, annotations no signer reads pass.
+	CheckAnnotations bool
+	Annotations      []string
 }
 
 type rawFile struct {
@@ -65,17 +88,26 @@ type rawPolicy struct {
 }
 
 type rawAllowed struct {
-	DNSNames       []string  `hcl:"dns_names,optional"`
-	IPRanges       []string  `hcl:"ip_ranges,optional"`
-	EmailAddresses []string  `hcl:"email_addresses,optional"`
-	URIs           []string  `hcl:"uris,optional"`
-	CommonNames    []string  `hcl:"common_names,optional"`
-	Organizations  []string  `hcl:"organizations,optional"`
-	Usages         []string  `hcl:"usages,optional"`
-	KeyAlgorithms  []string  `hcl:"key_algorithms,optional"`
-	MinRSABits     int       `hcl:"min_rsa_bits,optional"`
-	MaxExpiration  string    `hcl:"max_expiration,optional"`
-	DefRange       hcl.Range `hcl:",def_range"`
+	DNSNames            []string  `hcl:"dns_names,optional"`
+	IPRanges            []string  `hcl:"ip_ranges,optional"`
+	EmailAddresses      []string  `hcl:"email_addresses,optional"`
+	URIs                []string  `hcl:"uris,optional"`
+	CommonNames         []string  `hcl:"common_names,optional"`
+	Organizations       []string  `hcl:"organizations,optional"`
+	OrganizationalUnits []string  `hcl:"organizational_units,optional"`
+	Countries           []string  `hcl:"countries,optional"`
+	Provinces           []string  `hcl:"provinces,optional"`
+	Localities          []string  `hcl:"localities,optional"`
+	StreetAddresses     []string  `hcl:"street_addresses,optional"`
+	PostalCodes         []string  `hcl:"postal_codes,optional"`
+	SerialNumbers       []string  `hcl:"serial_numbers,optional"`
+	Usages              []string  `hcl:"usages,optional"`
+	KeyAlgorithms       []string  `hcl:"key_algorithms,optional"`
+	MinRSABits          int       `hcl:"min_rsa_bits,optional"`
+	MaxExpiration       string    `hcl:"max_expiration,optional"`
+	AllowCA             bool      `hcl:"allow_ca,optional"`
+	Annotations         *[]string `hcl:"annotations,optional"`
+	DefRange            hcl.Range `hcl:",def_range"`
 }
 
 // Load reads the policy blocks of every *.hcl file in dir (or of the one
@@ -134,7 +166,18 @@ func (rp *rawPolicy) policy() (*Policy, hcl.Diagnostics) {
 	}
 	a := rp.Allowed
 	p.Allowed = Allowed{DNSNames: a.DNSNames, EmailAddresses: a.EmailAddresses, URIs: a.URIs, CommonNames: a.CommonNames,
-		Organizations: a.Organizations, Usages: a.Usages, KeyAlgorithms: a.KeyAlgorithms, MinRSABits: a.MinRSABits}
+		Organizations: a.Organizations, OrganizationalUnits: a.OrganizationalUnits, Countries: a.Countries,
+		Provinces: a.Provinces, Localities: a.Localities, StreetAddresses: a.StreetAddresses, PostalCodes: a.PostalCodes,
+		SerialNumbers: a.SerialNumbers, Usages: a.Usages, KeyAlgorithms: a.KeyAlgorithms, MinRSABits: a.MinRSABits,
+		AllowCA: a.AllowCA}
+	if a.Annotations != nil {
+		p.Allowed.CheckAnnotations, p.Allowed.Annotations = true, *a.Annotations
+	}
+	for _, u := range a.URIs {
+		if _, err := parseURIPattern(u); err != nil {
+			bad("Invalid URI pattern", err.Error()+".", a.DefRange)
+		}
+	}
 	for _, cidr := range a.IPRanges {
 		prefix, err := netip.ParsePrefix(cidr)
 		if err != nil {

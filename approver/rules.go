@@ -1,86 +1,169 @@
 package approver
 
 import (
-	"crypto/x509"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
 	"strings"
-	"time"
-
-	certv1 "k8s.io/api/certificates/v1"
 
 	"github.com/certform/certform/internal/pki"
 )
 
-// rules, in the order they are checked. Possession comes first: without it
-// nothing else the request says can be trusted.
+// minRSABits is the smallest RSA key approved whatever a policy says.
+const minRSABits = 2048
+
+// rules, in the order they are checked, after possession and after
+// inspect has refused whatever no rule could judge. Each returns what it
+// found that is not allowed, or "".
 var rules = []rule{
-	{"possession", func(_ *Allowed, _ *certv1.CertificateSigningRequest, req *x509.CertificateRequest) string {
-		if err := req.CheckSignature(); err != nil {
-			return "the request's signature does not verify, so the requester has not shown it holds the key"
-		}
-		return ""
+	{"key_algorithms", checkKey},
+	{"common_names", subjectRule("common_names", func(a *Allowed) []string { return a.CommonNames })},
+	{"organizations", subjectRule("organizations", func(a *Allowed) []string { return a.Organizations })},
+	{"organizational_units", subjectRule("organizational_units", func(a *Allowed) []string { return a.OrganizationalUnits })},
+	{"countries", subjectRule("countries", func(a *Allowed) []string { return a.Countries })},
+	{"provinces", subjectRule("provinces", func(a *Allowed) []string { return a.Provinces })},
+	{"localities", subjectRule("localities", func(a *Allowed) []string { return a.Localities })},
+	{"street_addresses", subjectRule("street_addresses", func(a *Allowed) []string { return a.StreetAddresses })},
+	{"postal_codes", subjectRule("postal_codes", func(a *Allowed) []string { return a.PostalCodes })},
+	{"serial_numbers", subjectRule("serial_numbers", func(a *Allowed) []string { return a.SerialNumbers })},
+	{"dns_names", checkDNSNames},
+	{"ip_ranges", checkIPs},
+	{"email_addresses", func(a *Allowed, r *request) string {
+		return allowedAll("e-mail address", r.x509.EmailAddresses, a.EmailAddresses, 0)
 	}},
-	{"key_algorithms", func(a *Allowed, _ *certv1.CertificateSigningRequest, req *x509.CertificateRequest) string {
-		spec := pki.SpecOf(req.PublicKey)
-		if !slices.Contains(a.KeyAlgorithms, spec.Algorithm) {
-			return fmt.Sprintf("key %s is not allowed (allowed: %s)", spec, listOrNone(a.KeyAlgorithms))
-		}
-		if spec.Algorithm == pki.RSA && spec.Size < a.MinRSABits {
-			return fmt.Sprintf("rsa key of %d bits is below min_rsa_bits %d", spec.Size, a.MinRSABits)
-		}
-		return ""
-	}},
-	{"common_names", func(a *Allowed, _ *certv1.CertificateSigningRequest, req *x509.CertificateRequest) string {
-		return allowedAll("common name", nonEmpty(req.Subject.CommonName), a.CommonNames, 0)
-	}},
-	{"organizations", func(a *Allowed, _ *certv1.CertificateSigningRequest, req *x509.CertificateRequest) string {
-		return allowedAll("organization", req.Subject.Organization, a.Organizations, 0)
-	}},
-	{"dns_names", func(a *Allowed, _ *certv1.CertificateSigningRequest, req *x509.CertificateRequest) string {
-		return allowedAll("DNS name", req.DNSNames, a.DNSNames, '.')
-	}},
-	{"ip_ranges", func(a *Allowed, _ *certv1.CertificateSigningRequest, req *x509.CertificateRequest) string {
-		for _, ip := range req.IPAddresses {
-			addr, _ := netip.AddrFromSlice(ip)
-			addr = addr.Unmap()
-			if !slices.ContainsFunc(a.IPRanges, func(p netip.Prefix) bool { return p.Contains(addr) }) {
-				return fmt.Sprintf("IP address %s is in none of the allowed ranges (%s)", addr, prefixes(a.IPRanges))
-			}
-		}
-		return ""
-	}},
-	{"email_addresses", func(a *Allowed, _ *certv1.CertificateSigningRequest, req *x509.CertificateRequest) string {
-		return allowedAll("e-mail address", req.EmailAddresses, a.EmailAddresses, 0)
-	}},
-	{"uris", func(a *Allowed, _ *certv1.CertificateSigningRequest, req *x509.CertificateRequest) string {
-		var uris []string
-		for _, u := range req.URIs {
-			uris = append(uris, u.String())
-		}
-		return allowedAll("URI", uris, a.URIs, 0)
-	}},
-	{"usages", func(a *Allowed, csr *certv1.CertificateSigningRequest, _ *x509.CertificateRequest) string {
-		for _, u := range csr.Spec.Usages {
+	{"uris", checkURIs},
+	{"usages", func(a *Allowed, r *request) string {
+		for _, u := range r.csr.Spec.Usages {
 			if !slices.Contains(a.Usages, string(u)) {
 				return fmt.Sprintf("usage %q is not allowed (allowed: %s)", u, listOrNone(a.Usages))
 			}
 		}
 		return ""
 	}},
-	{"max_expiration", func(a *Allowed, csr *certv1.CertificateSigningRequest, _ *x509.CertificateRequest) string {
-		if a.MaxExpiration == 0 {
-			return ""
-		}
-		if csr.Spec.ExpirationSeconds == nil {
-			return fmt.Sprintf("no expirationSeconds, so the signer's default lifetime applies; ask for at most %s", a.MaxExpiration)
-		}
-		if d := time.Duration(*csr.Spec.ExpirationSeconds) * time.Second; d > a.MaxExpiration {
-			return fmt.Sprintf("lifetime %s exceeds max_expiration %s", d, a.MaxExpiration)
+	{"allow_ca", func(a *Allowed, r *request) string {
+		if r.ca != "" && !a.AllowCA {
+			return "a CA certificate is asked for by " + r.ca + "; set allow_ca = true in a policy meant to approve CAs"
 		}
 		return ""
 	}},
+	{"max_expiration", checkLifetime},
+	{"annotations", func(a *Allowed, r *request) string {
+		if !a.CheckAnnotations {
+			return ""
+		}
+		for _, k := range slices.Sorted(maps.Keys(r.csr.Annotations)) {
+			if !slices.ContainsFunc(a.Annotations, func(p string) bool { return glob(p, k, 0) }) {
+				return fmt.Sprintf("annotation %q is not allowed (allowed: %s)", k, listOrNone(a.Annotations))
+			}
+		}
+		return ""
+	}},
+}
+
+// rule is one named check of what a request asks for.
+type rule struct {
+	name  string
+	check func(a *Allowed, r *request) string
+}
+
+func checkKey(a *Allowed, r *request) string {
+	spec := pki.SpecOf(r.x509.PublicKey)
+	if spec.Algorithm == "" {
+		return fmt.Sprintf("key type %s is not one certform knows", r.x509.PublicKeyAlgorithm)
+	}
+	if !slices.Contains(a.KeyAlgorithms, spec.Algorithm) {
+		return fmt.Sprintf("key %s is not allowed (allowed: %s)", spec, listOrNone(a.KeyAlgorithms))
+	}
+	switch {
+	case spec.Algorithm == pki.ECDSA && !slices.Contains([]int{256, 384, 521}, spec.Size):
+		return fmt.Sprintf("ecdsa key on a %d-bit curve is not allowed (P-256, P-384 and P-521 are)", spec.Size)
+	case spec.Algorithm == pki.RSA && spec.Size < max(a.MinRSABits, minRSABits):
+		return fmt.Sprintf("rsa key of %d bits is below min_rsa_bits %d", spec.Size, max(a.MinRSABits, minRSABits))
+	}
+	return ""
+}
+
+// subjectRule checks every subject attribute of one kind against its
+// allow-list; an attribute no pattern matches is denied, as a SAN is.
+func subjectRule(name string, allowed func(*Allowed) []string) func(*Allowed, *request) string {
+	return func(a *Allowed, r *request) string {
+		for _, attr := range r.subject {
+			if attr.rule != name {
+				continue
+			}
+			if why := allowedAll(attr.kind, []string{attr.value}, allowed(a), 0); why != "" {
+				return why
+			}
+		}
+		return ""
+	}
+}
+
+// checkDNSNames matches names label by label; a wildcard name is allowed
+// only by an entry that is exactly that name, since it stands for every
+// name the entry allows.
+func checkDNSNames(a *Allowed, r *request) string {
+	for _, n := range r.x509.DNSNames {
+		if strings.HasPrefix(n, "*.") {
+			if !slices.Contains(a.DNSNames, n) {
+				return fmt.Sprintf("wildcard DNS name %q is not allowed (a wildcard needs an entry that is exactly it; allowed: %s)", n, listOrNone(a.DNSNames))
+			}
+			continue
+		}
+		if why := allowedAll("DNS name", []string{n}, a.DNSNames, '.'); why != "" {
+			return why
+		}
+	}
+	return ""
+}
+
+func checkIPs(a *Allowed, r *request) string {
+	for _, ip := range r.x509.IPAddresses {
+		addr, _ := netip.AddrFromSlice(ip)
+		addr = addr.Unmap()
+		if !slices.ContainsFunc(a.IPRanges, func(p netip.Prefix) bool { return p.Contains(addr) }) {
+			return fmt.Sprintf("IP address %s is in none of the allowed ranges (%s)", addr, prefixes(a.IPRanges))
+		}
+	}
+	return ""
+}
+
+// checkURIs matches each URI by scheme, host labels and path segments,
+// after refusing user info, queries, fragments and dot segments.
+func checkURIs(a *Allowed, r *request) string {
+	for _, u := range r.x509.URIs {
+		raw := u.String()
+		parsed, segments, why := uriSegments(raw)
+		if why != "" {
+			return fmt.Sprintf("URI %q %s, which no pattern allows", raw, why)
+		}
+		ok := slices.ContainsFunc(a.URIs, func(p string) bool {
+			pattern, err := parseURIPattern(p)
+			return err == nil && pattern.match(parsed, segments)
+		})
+		if !ok {
+			return fmt.Sprintf("URI %q is not allowed (allowed: %s)", raw, listOrNone(a.URIs))
+		}
+	}
+	return ""
+}
+
+// checkLifetime judges every lifetime asked for (the spec's and the
+// annotation a signer prefers); with a maximum, one must be asked.
+func checkLifetime(a *Allowed, r *request) string {
+	if a.MaxExpiration == 0 {
+		return ""
+	}
+	if len(r.lifetimes) == 0 {
+		return fmt.Sprintf("no expirationSeconds, so the signer's default lifetime applies; ask for at most %s", a.MaxExpiration)
+	}
+	for _, l := range r.lifetimes {
+		if l.d > a.MaxExpiration {
+			return fmt.Sprintf("lifetime %s asked by %s exceeds max_expiration %s", l.d, l.from, a.MaxExpiration)
+		}
+	}
+	return ""
 }
 
 // allowedAll reports the first value that matches none of patterns.
@@ -91,36 +174,6 @@ func allowedAll(kind string, values, patterns []string, sep byte) string {
 		}
 	}
 	return ""
-}
-
-// glob matches s against pattern, where "*" stands for any run of
-// characters other than sep (any run at all when sep is 0).
-func glob(pattern, s string, sep byte) bool {
-	star := strings.IndexByte(pattern, '*')
-	if star < 0 {
-		return pattern == s
-	}
-	prefix, rest := pattern[:star], pattern[star+1:]
-	if !strings.HasPrefix(s, prefix) {
-		return false
-	}
-	s = s[len(prefix):]
-	for i := 0; i <= len(s); i++ {
-		if glob(rest, s[i:], sep) {
-			return true
-		}
-		if i < len(s) && sep != 0 && s[i] == sep {
-			return false
-		}
-	}
-	return false
-}
-
-func nonEmpty(s string) []string {
-	if s == "" {
-		return nil
-	}
-	return []string{s}
 }
 
 func listOrNone(list []string) string {

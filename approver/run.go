@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 
 	certv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -29,6 +30,20 @@ type Options struct {
 	Report func(Decision, error)
 	// Metrics, when set, counts decisions.
 	Metrics *Metrics
+	// RetryBase is the first wait before Watch decides a CSR again whose
+	// decision could not be written (1s when 0); it doubles per failure up
+	// to five minutes.
+	RetryBase time.Duration
+}
+
+// retryDelay is the wait after the n-th consecutive failure.
+func (o *Options) retryDelay(n int) time.Duration {
+	base := o.RetryBase
+	if base <= 0 {
+		base = time.Second
+	}
+	d := base << min(n-1, 20)
+	return min(d, 5*time.Minute)
 }
 
 // Once decides every pending CSR in the cluster once.
@@ -46,37 +61,66 @@ func Once(ctx context.Context, o Options) error {
 
 // Watch decides pending CSRs as they appear, until ctx ends. It evaluates
 // each CSR once per version of it, so a CSR left alone is not reported
-// again until it changes.
+// again until it changes. A decision that could not be written (RBAC, the
+// network) is tried again with exponential backoff, so fixing the cause is
+// enough.
 func Watch(ctx context.Context, o Options) error {
 	w := kube.NewWatcher(o.CSRs, "")
 	go w.Run(ctx)
 	if err := w.Synced(ctx); err != nil {
 		return nil // ctx ended before the first list
 	}
-	seen := map[types.UID]string{} // UID → resourceVersion evaluated
+	seen := map[types.UID]string{} // UID → resourceVersion decided
+	failures := map[types.UID]int{}
+	notBefore := map[types.UID]time.Time{}
+	retry := make(chan struct{}, 1)
 	for {
 		list, changed := w.Snapshot()
 		slices.SortFunc(list, func(a, b *certv1.CertificateSigningRequest) int { return strings.Compare(a.Name, b.Name) })
+		now, present := time.Now(), map[types.UID]bool{}
 		for _, csr := range list {
-			if seen[csr.UID] == csr.ResourceVersion {
+			present[csr.UID] = true
+			if rv, ok := seen[csr.UID]; ok && rv == csr.ResourceVersion || now.Before(notBefore[csr.UID]) {
+				continue
+			}
+			if err := o.handle(ctx, csr); err != nil {
+				failures[csr.UID]++
+				delay := o.retryDelay(failures[csr.UID])
+				notBefore[csr.UID] = now.Add(delay)
+				time.AfterFunc(delay, func() {
+					select {
+					case retry <- struct{}{}:
+					default:
+					}
+				})
 				continue
 			}
 			seen[csr.UID] = csr.ResourceVersion
-			o.handle(ctx, csr)
+			delete(failures, csr.UID)
+			delete(notBefore, csr.UID)
+		}
+		for uid := range seen {
+			if !present[uid] {
+				delete(seen, uid)
+				delete(failures, uid)
+				delete(notBefore, uid)
+			}
 		}
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-changed:
+		case <-retry:
 		}
 	}
 }
 
-// handle decides one CSR and applies the decision.
-func (o *Options) handle(ctx context.Context, csr *certv1.CertificateSigningRequest) {
+// handle decides one CSR and applies the decision, returning the error
+// that kept it from being written.
+func (o *Options) handle(ctx context.Context, csr *certv1.CertificateSigningRequest) error {
 	d := Decide(csr, o.Policies)
 	if d.Decided {
-		return
+		return nil
 	}
 	if d.Verdict == Skip && o.DenyUnmatched {
 		d.Verdict, d.Message = Deny, "denied by certform: no policy applies to this signer and requester (--deny-unmatched)"
@@ -89,6 +133,7 @@ func (o *Options) handle(ctx context.Context, csr *certv1.CertificateSigningRequ
 	if o.Report != nil {
 		o.Report(d, err)
 	}
+	return err
 }
 
 // decide writes the decision as a condition through /approval.

@@ -32,6 +32,14 @@ type ApproveOptions struct {
 	MetricsAddr    string
 }
 
+// Bounds of --lease-duration: shorter leases make replicas renew (and log)
+// many times a second; longer ones leave CSRs undecided for long after a
+// leader dies.
+const (
+	minLeaseDuration = 2 * time.Second
+	maxLeaseDuration = 10 * time.Minute
+)
+
 // approve: decide pending CSRs by policy (docs/approver.md).
 func runApprove(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
 	var o ApproveOptions
@@ -52,6 +60,10 @@ func runApprove(ctx context.Context, g *GlobalOptions, args []string, s Streams)
 	}
 	if o.Policy == "" {
 		return exitError, withHint(errors.New("approve needs --policy"), "certform approve --policy policies/ [--dry-run] [--watch]")
+	}
+	if o.LeaseDuration < minLeaseDuration || o.LeaseDuration > maxLeaseDuration {
+		return exitError, withHint(fmt.Errorf("--lease-duration %s is out of range", o.LeaseDuration),
+			fmt.Sprintf("use between %s and %s; the default, 15s, is kube-controller-manager's", minLeaseDuration, maxLeaseDuration))
 	}
 	policies, files, diags := approver.Load(o.Policy)
 	if err := views.RenderDiagnostics(s.Err, files, diags, views.Colorizer{}, 0); err != nil {

@@ -7,6 +7,7 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
@@ -315,4 +316,23 @@ func clientsetFor(t *testing.T, kubeconfig string) kubernetes.Interface {
 		t.Fatal(err)
 	}
 	return cs
+}
+
+// TestApproverLeaseDurationBounds: a lease too short to renew sanely (or
+// absurdly long) is refused before anything runs, not logged 200 times a
+// second.
+func TestApproverLeaseDurationBounds(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, "p.hcl"), []byte(teamPolicy), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for name, d := range map[string]string{"too short": "1ms", "too long": "24h", "negative": "-1s"} {
+		t.Run(name, func(t *testing.T) {
+			r := certform(t, dir, "", "approve", "--policy", "p.hcl", "--watch", "--lease-duration", d)
+			if r.code != 1 {
+				t.Fatalf("exit %d, want 1\n%s", r.code, r)
+			}
+			mustContain(t, r, "--lease-duration", "out of range", "certform: hint: use between 2s and 10m0s")
+		})
+	}
 }

@@ -1,0 +1,196 @@
+package approver
+
+import (
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/pem"
+	"net"
+	"net/url"
+	"regexp"
+	"strings"
+	"testing"
+
+	certv1 "k8s.io/api/certificates/v1"
+)
+
+// backtrackingGlob is the matcher the approver used to have: obviously
+// right and exponential. It is the reference the linear one is fuzzed
+// against, on inputs short enough for it.
+func backtrackingGlob(pattern, s string, sep byte) bool {
+	star := strings.IndexByte(pattern, '*')
+	if star < 0 {
+		return pattern == s
+	}
+	prefix, rest := pattern[:star], pattern[star+1:]
+	if !strings.HasPrefix(s, prefix) {
+		return false
+	}
+	s = s[len(prefix):]
+	for i := 0; i <= len(s); i++ {
+		if backtrackingGlob(rest, s[i:], sep) {
+			return true
+		}
+		if i < len(s) && sep != 0 && s[i] == sep {
+			return false
+		}
+	}
+	return false
+}
+
+func FuzzGlob(f *testing.F) {
+	f.Add("*.team-a.svc", "web.team-a.svc", true)
+	f.Add("a*b*c", "aXbYc", false)
+	f.Add("**.*", "a.b", true)
+	f.Fuzz(func(t *testing.T, pattern, s string, dot bool) {
+		if len(pattern) > 24 || len(s) > 48 || strings.Count(pattern, "*") > 6 {
+			return // the reference is exponential
+		}
+		var sep byte
+		if dot {
+			sep = '.'
+		}
+		if got, want := glob(pattern, s, sep), backtrackingGlob(pattern, s, sep); got != want {
+			t.Fatalf("glob(%q, %q, %q) = %v, reference says %v", pattern, s, sep, got, want)
+		}
+	})
+}
+
+// TestGlobLinear: a pattern of many stars against a long string the
+// pattern cannot match finishes; the old matcher took O(n^k) here.
+func TestGlobLinear(t *testing.T) {
+	pattern := strings.Repeat("*a", 30) + "b"
+	s := strings.Repeat("a", 100_000)
+	if glob(pattern, s, 0) {
+		t.Fatal("matched")
+	}
+}
+
+// fuzzPolicy allows a little of everything, so approvals happen.
+var fuzzPolicy = &Policy{
+	Name:        "fuzz",
+	SignerNames: []string{"example.com/fuzz"},
+	Requesters:  Requesters{Users: []string{"u"}},
+	Allowed: Allowed{
+		DNSNames:       []string{"*.a.example", "b.example"},
+		EmailAddresses: []string{"*@a.example"},
+		URIs:           []string{"spiffe://a.example/ns/*/sa/*", "https://*.a.example/**"},
+		CommonNames:    []string{"web*"},
+		Organizations:  []string{"a"},
+		Usages:         []string{"server auth"},
+		KeyAlgorithms:  []string{"ecdsa"},
+	},
+}
+
+// FuzzApprovedMeansAllowed builds CSRs from fuzzed names; whenever the
+// approver approves one, an independent literal check of the request
+// against the allow-lists (regular expressions, Go's own parsers) must
+// agree that everything in it is allowed.
+func FuzzApprovedMeansAllowed(f *testing.F) {
+	f.Add("web", "a", "x.a.example", "ops@a.example", "spiffe://a.example/ns/x/sa/y", "", "")
+	f.Add("web", "a", "*.a.example", "a@b@a.example", "https://evil.example/.a.example/", "OU", "v")
+	f.Add("webx", "a", "b.example", "", "spiffe://a.example/ns/x/sa/%2e%2e", "", "")
+	corpusKeys()
+	f.Fuzz(func(t *testing.T, cn, org, dnsName, email, uri, extraType, extraValue string) {
+		tmpl := &x509.CertificateRequest{Subject: pkix.Name{CommonName: cn}}
+		if org != "" {
+			tmpl.Subject.Organization = []string{org}
+		}
+		if extraType == "OU" {
+			tmpl.Subject.OrganizationalUnit = []string{extraValue}
+		}
+		if dnsName != "" {
+			tmpl.DNSNames = []string{dnsName}
+		}
+		if email != "" {
+			tmpl.EmailAddresses = []string{email}
+		}
+		if u, err := url.Parse(uri); err == nil && uri != "" {
+			tmpl.URIs = []*url.URL{u}
+		}
+		der, err := x509.CreateCertificateRequest(rand.Reader, tmpl, ecKey)
+		if err != nil {
+			return
+		}
+		csr := &certv1.CertificateSigningRequest{Spec: certv1.CertificateSigningRequestSpec{
+			Request:    pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der}),
+			SignerName: "example.com/fuzz", Username: "u", Usages: []certv1.KeyUsage{"server auth"},
+		}}
+		if d := Decide(csr, []*Policy{fuzzPolicy}); d.Verdict == Approve {
+			if why := referenceCheck(der); why != "" {
+				t.Fatalf("approved, but %s", why)
+			}
+		}
+	})
+}
+
+var (
+	refDNS   = regexp.MustCompile(`^([a-z0-9]([-a-z0-9]*[a-z0-9])?\.a\.example|b\.example|\*\.a\.example)$`)
+	refEmail = regexp.MustCompile(`^[^@\x00-\x1f\x7f]+@a\.example$`)
+	refURI   = []*regexp.Regexp{
+		regexp.MustCompile(`^spiffe://a\.example/ns/[^/]*/sa/[^/]*$`),
+		regexp.MustCompile(`^https://[^./]*\.a\.example(/[^/]*)*$`),
+	}
+	refCN = regexp.MustCompile(`^web.*$`)
+)
+
+// referenceCheck is the literal re-check: every field of the parsed
+// request, compared with the allow-lists as regular expressions.
+func referenceCheck(der []byte) string {
+	req, err := x509.ParseCertificateRequest(der)
+	if err != nil {
+		return "the request does not parse: " + err.Error()
+	}
+	for _, atv := range req.Subject.Names {
+		v, _ := atv.Value.(string)
+		switch atv.Type.String() {
+		case "2.5.4.3":
+			if !refCN.MatchString(v) || strings.ContainsAny(v, "\x00\n") {
+				return "common name " + v
+			}
+		case "2.5.4.10":
+			if v != "a" {
+				return "organization " + v
+			}
+		default:
+			return "subject attribute " + atv.Type.String()
+		}
+	}
+	for _, e := range req.Extensions {
+		if !e.Id.Equal(oidSAN) {
+			return "extension " + e.Id.String()
+		}
+	}
+	for _, n := range req.DNSNames {
+		if !refDNS.MatchString(n) {
+			return "DNS name " + n
+		}
+	}
+	for _, e := range req.EmailAddresses {
+		if !refEmail.MatchString(e) || strings.Count(e, "@") != 1 {
+			return "e-mail " + e
+		}
+	}
+	for _, u := range req.URIs {
+		s := u.String()
+		if u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.Contains(s, "#") || strings.Contains(s, "?") {
+			return "URI with user, query or fragment " + s
+		}
+		for _, seg := range strings.Split(u.EscapedPath(), "/") {
+			if dec, _ := url.PathUnescape(seg); dec == "." || dec == ".." || strings.Contains(dec, "/") {
+				return "URI with dot segment " + s
+			}
+		}
+		ok := false
+		for _, re := range refURI {
+			ok = ok || re.MatchString(s)
+		}
+		if !ok {
+			return "URI " + s
+		}
+	}
+	if len(req.IPAddresses) > 0 {
+		return "IP " + net.IP(req.IPAddresses[0]).String()
+	}
+	return ""
+}

@@ -95,8 +95,12 @@ func TestTwoClonesShareKeysThroughSecrets(t *testing.T) {
 				t.Fatalf("round %d, clone %d: serials %v, want %v (a reissue)", round, i, got, first)
 			}
 			for j, other := range clones {
-				if r := certform(t, other, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
-					t.Fatalf("round %d, after clone %d applied: plan in clone %d wants changes\n%s", round, i, j, r)
+				want := exitOK
+				if round == 1 && i == 0 && j == 1 {
+					want = exitChanges // clone 1 has not written its files yet
+				}
+				if r := certform(t, other, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != want {
+					t.Fatalf("round %d, after clone %d applied: plan in clone %d exits %d, want %d\n%s", round, i, j, r.code, want, r)
 				}
 			}
 		}

@@ -54,6 +54,7 @@ type runner struct {
 	// confined says which files state names that may be deleted.
 	confined *confinement
 
+	here      state.Origin              // where this run writes files, recorded with them
 	listed    clusterCSRs               // this lineage's CSRs, listed once when there is no watcher
 	caContent map[string][]byte         // each ca_bundle's content, for ca_file and Secrets
 	caPools   map[string]*x509.CertPool // the same, parsed once, to verify against
@@ -101,7 +102,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	if err != nil {
 		return prior.DeepCopy(), err
 	}
-	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy(), confined: confined}
+	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy(), confined: confined, here: state.Here()}
 	r.committed.L = &r.mu
 	r.caContent, r.caPools = p.CAContent, map[string]*x509.CertPool{}
 	for name, content := range p.CAContent {

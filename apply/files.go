@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto"
 	"fmt"
-	"os"
 	"time"
 
 	certv1 "k8s.io/api/certificates/v1"
@@ -13,7 +12,6 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/fault"
-	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -57,7 +55,7 @@ func (r *runner) collect(ctx context.Context, c *config.Certificate, rec *state.
 	out.Status = state.StatusIssued
 	out.SerialNumber = leaf.SerialNumber.Text(16)
 	out.NotBefore, out.NotAfter = leaf.NotBefore.UTC(), leaf.NotAfter.UTC()
-	out.Files, out.Secret = files, secret
+	out.Files, out.Secret, out.FilesOrigin = files, secret, r.filesOrigin(files)
 	// Not waited for: until this record is durable, the pending record and
 	// the kept key let the next run collect the certificate again. The
 	// commit that records it first syncs the directories the files were
@@ -97,26 +95,16 @@ func (r *runner) update(ctx context.Context, ch *plan.Change) error {
 			return fmt.Errorf("reading CSR %s to rewrite the certificate: %w", rec.CSRName, err)
 		}
 	}
-	for role, dst := range map[string]*[]byte{state.RoleKey: &m.keyPEM, state.RoleCert: &m.certPEM, state.RoleCSR: &m.requestPEM} {
-		path, f, ok := rec.FileWithRole(role)
-		switch {
-		case role == state.RoleCert && ch.RewriteCert:
-			*dst = csr.Status.Certificate
-		case role == state.RoleCSR && csr != nil:
-			*dst = csr.Spec.Request
-		case ok:
-			data, err := os.ReadFile(path)
-			if err != nil && role != state.RoleCSR {
-				return fmt.Errorf("reading %s to update it: %w", path, err)
-			}
-			if observe.SHA256(data) != f.SHA256 {
-				if role == state.RoleCSR {
-					continue
-				}
-				return fmt.Errorf("%s file %s no longer holds what certform wrote; run plan again", role, path)
-			}
-			*dst = data
-		}
+	var rewritten []byte
+	if ch.RewriteCert {
+		rewritten = csr.Status.Certificate
+	}
+	var err error
+	if m.keyPEM, m.certPEM, err = r.keyAndCert(ctx, rec, rewritten); err != nil {
+		return err
+	}
+	if m.requestPEM = recordedFile(rec, state.RoleCSR); csr != nil {
+		m.requestPEM = csr.Spec.Request
 	}
 	files, secret, dirs, err := r.writeOutputs(ctx, c, m)
 	if err != nil {
@@ -128,7 +116,7 @@ func (r *runner) update(ctx context.Context, ch *plan.Change) error {
 		}
 	}
 	old := rec.Files
-	rec.Files, rec.Secret = files, secret
+	rec.Files, rec.Secret, rec.FilesOrigin = files, secret, r.filesOrigin(files)
 	if err := r.record(c.Addr, rec, dirs...); err != nil {
 		return err
 	}

@@ -5,7 +5,6 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"os"
 	"regexp"
 	"strconv"
 	"strings"
@@ -37,7 +36,7 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error 
 	}
 	var req []byte
 	err = r.stage(ctx, r.local, func() (err error) {
-		if key, err = r.keyFor(c, ch); err != nil {
+		if key, err = r.keyFor(ctx, c, ch); err != nil {
 			return err
 		}
 		if fp, err = r.opts.Keys.Put(key); err != nil {
@@ -65,8 +64,8 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error 
 	fault.Point(fault.AfterCreate)
 	rec := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
 		CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
-	if ch.Before != nil {
-		rec.Files = ch.Before.Files // the old files stay until the new ones replace them
+	if ch.Before != nil { // the old files stay until the new ones replace them
+		rec.Files, rec.FilesOrigin = ch.Before.Files, ch.Before.FilesOrigin
 	}
 	// The record and the kept key's directory entry are made durable by
 	// a commit shared with the other addresses submitted meanwhile; the
@@ -85,7 +84,7 @@ func (r *runner) adopt(ctx context.Context, c *config.Certificate, ch *plan.Chan
 	rec := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
 		CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
 	if ch.Before != nil {
-		rec.Files = ch.Before.Files
+		rec.Files, rec.FilesOrigin = ch.Before.Files, ch.Before.FilesOrigin
 	}
 	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name, Message: "adopted from an interrupted run"})
 	return r.await(ctx, c, rec, key, csr, r.recordAsync(c.Addr, rec, r.opts.Keys.Dir), idle)
@@ -195,22 +194,29 @@ func (r *runner) wait(ctx context.Context, rec *state.Certificate,
 }
 
 // keyFor returns the key to submit: the existing one when the plan reuses
-// it, else a new one.
-func (r *runner) keyFor(c *config.Certificate, ch *plan.Change) (crypto.Signer, error) {
+// it (from its file, or from the Secret that is its home), else a new one.
+func (r *runner) keyFor(ctx context.Context, c *config.Certificate, ch *plan.Change) (crypto.Signer, error) {
 	if !ch.ReuseKey {
 		return pki.GenerateKey(c.Key.KeySpec)
 	}
-	path, _, _ := ch.Before.FileWithRole(state.RoleKey)
-	data, err := os.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading key to reuse (rotation = \"never\"): %w", err)
+	from, _, _ := ch.Before.FileWithRole(state.RoleKey)
+	data := recordedFile(ch.Before, state.RoleKey)
+	if data == nil && ch.Before.Secret != nil {
+		var err error
+		if data, _, err = r.fromHome(ctx, ch.Before); err != nil {
+			return nil, fmt.Errorf("reading key to reuse (rotation = \"never\"): %w", err)
+		}
+		from = "Secret " + ch.Before.Secret.Namespace + "/" + ch.Before.Secret.Name
+	}
+	if data == nil {
+		return nil, fmt.Errorf("reading key to reuse (rotation = \"never\"): key file %s no longer holds what certform wrote", from)
 	}
 	key, err := pki.ParsePrivateKeyPEM(data)
 	if err != nil {
-		return nil, fmt.Errorf("reading key to reuse from %s: %w", path, err)
+		return nil, fmt.Errorf("reading key to reuse from %s: %w", from, err)
 	}
 	if fp, _ := pki.Fingerprint(key.Public()); fp != ch.Before.KeySHA256 {
-		return nil, fmt.Errorf("key file %s no longer holds the recorded key", path)
+		return nil, fmt.Errorf("%s no longer holds the recorded key", from)
 	}
 	return key, nil
 }

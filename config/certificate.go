@@ -153,18 +153,25 @@ func (c *Certificate) fill(raw *rawCertificate) hcl.Diagnostics {
 	c.SelfApprove = raw.SelfApprove
 	diags = append(diags, c.fillRenewal(raw)...)
 	c.CSRName = raw.CSRName
-	if raw.Output == nil {
+	if raw.Output == nil && raw.Secret == nil {
 		diags = append(diags, &hcl.Diagnostic{
 			Severity: hcl.DiagError,
-			Summary:  "Missing output block",
-			Detail:   `A certificate needs an output block saying where its files go, e.g. output { key_file = "out/server-key.pem"  cert_file = "out/server.crt" }.`,
-			Subject:  c.DeclRange.Ptr(),
+			Summary:  "Missing output or secret block",
+			Detail: `A certificate needs somewhere to keep its key: a secret block (a kubernetes.io/tls Secret, the key's home that every runner can read), ` +
+				`an output block (files on this machine), or both, e.g. secret { namespace = "default"  name = "web-tls" }.`,
+			Subject: c.DeclRange.Ptr(),
 		})
-	} else {
-		o := raw.Output
+	}
+	if o := raw.Output; o != nil {
 		c.Output = Output{KeyFile: o.KeyFile, CertFile: o.CertFile, CAFile: o.CAFile, CABundle: o.CABundle, CSRFile: o.CSRFile,
 			ChainFile: o.ChainFile, AllowWorldReadableKey: o.AllowWorldReadableKey}
 		diags = append(diags, c.fillModes(o)...)
+		for _, f := range [][2]string{{"output.key_file", o.KeyFile}, {"output.cert_file", o.CertFile}} {
+			if attr := f[0]; f[1] == "" {
+				diags = append(diags, attrError(c, attr, "Empty output path",
+					fmt.Sprintf("%s is empty; name a file, or remove the output block to keep the key only in the Secret.", attr)))
+			}
+		}
 		if o.CABundle != "" && o.CAFile == "" {
 			diags = append(diags, attrError(c, "output.ca_bundle", "ca_bundle without ca_file",
 				"output.ca_bundle says which bundle to write to ca_file; set ca_file too."))

@@ -73,8 +73,10 @@ type Certificate struct {
 	RenewBefore           time.Duration
 	RenewBeforePercentage int
 	CSRName               string // "": derived from the address and key fingerprint
-	Output                Output
-	Secret                *SecretOutput // nil: no Secret
+	// Output is the output block; its zero value (no KeyFile) means there
+	// is none and the Secret is the only output (see HasFiles).
+	Output Output
+	Secret *SecretOutput // nil: no Secret
 
 	// DeclRange is where the block is defined, for diagnostics about it.
 	DeclRange hcl.Range
@@ -107,6 +109,9 @@ type Output struct {
 	KeyFileMode           fs.FileMode
 	AllowWorldReadableKey bool
 }
+
+// HasFiles reports whether c has an output block: files on this machine.
+func (c *Certificate) HasFiles() bool { return c.Output.KeyFile != "" }
 
 // SecretOutput is the secret block: a kubernetes.io/tls Secret to write.
 type SecretOutput struct {

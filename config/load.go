@@ -233,6 +233,7 @@ func decodeResources(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalC
 	slices.SortFunc(cfg.CABundles, func(a, b *CABundle) int { return strings.Compare(a.Addr, b.Addr) })
 	diags = append(diags, validateOutputs(cfg, dir)...)
 	diags = append(diags, validateBundleRefs(cfg)...)
+	diags = append(diags, warnFilesOnlyShared(cfg)...)
 	return diags
 }
 

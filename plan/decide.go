@@ -33,7 +33,7 @@ func decide(in input) *Change {
 		return ch
 	}
 	for _, check := range []func(input, *Change) bool{
-		checkForced, checkPending, checkRequest, checkKeyFile, checkCertFile, checkRenewal, checkPaths,
+		checkForced, checkPending, checkRequest, checkKeyFile, checkCertFile, checkSecretKey, checkRenewal, checkPaths,
 	} {
 		if check(in, ch) {
 			break
@@ -110,14 +110,14 @@ func checkKeyFile(in input, ch *Change) bool {
 	if !ok {
 		return false
 	}
-	switch obs := in.world.Files[path]; {
-	case !obs.Exists:
-		ch.Action, ch.Reasons = Replace, []string{"key file " + path + " is missing"}
-	case obs.SHA256 != rec.SHA256:
-		ch.Action, ch.Reasons = Replace, []string{"key file " + path + " was modified outside certform"}
-	default:
+	obs := in.world.Files[path]
+	if obs.Exists && obs.SHA256 == rec.SHA256 {
 		return false
 	}
+	if _, home := secretHome(in); home {
+		return false // a copy: checkPaths writes it from the Secret
+	}
+	ch.Action, ch.Reasons = Replace, []string{keyGoneReason(in, path, obs.Exists)}
 	return true
 }
 
@@ -137,6 +137,9 @@ func checkCertFile(in input, ch *Change) bool {
 		}
 		problem = "cert file " + path + " was modified outside certform"
 	}
+	if _, home := secretHome(in); home {
+		return false // a copy: checkPaths writes it from the Secret
+	}
 	csr, found := in.world.CSRs[in.prior.CSRName]
 	if found && csr.UID == in.prior.CSRUID && csr.Phase == CSRIssued && csr.CertSHA256 == rec.SHA256 {
 		ch.Action, ch.RewriteCert = Update, true
@@ -147,7 +150,12 @@ func checkCertFile(in input, ch *Change) bool {
 	return true
 }
 
+// keyLost reports whether the recorded key can no longer be read: its
+// file is gone or altered and no Secret holds it.
 func keyLost(in input) bool {
+	if _, home := secretHome(in); home {
+		return false
+	}
 	path, _, ok := in.prior.FileWithRole(state.RoleKey)
 	if !ok || !in.world.Refreshed {
 		return !ok
@@ -159,6 +167,7 @@ func keyLost(in input) bool {
 // to write or remove: everything an update fixes without reissuing.
 func checkPaths(in input, ch *Change) bool {
 	var reasons []string
+	secret, home := secretHome(in)
 	for _, out := range Outputs(in.desired) {
 		path, rec, recorded := in.prior.FileWithRole(out.Role)
 		obs := in.world.Files[out.Path]
@@ -167,6 +176,8 @@ func checkPaths(in input, ch *Change) bool {
 			reasons = append(reasons, fmt.Sprintf("%s file %s is to be written", out.Role, out.Path))
 		case path != out.Path:
 			reasons = append(reasons, fmt.Sprintf("%s file moves from %s to %s", out.Role, path, out.Path))
+		case (out.Role == state.RoleKey || out.Role == state.RoleCert) && home && (!obs.Exists || obs.SHA256 != rec.SHA256):
+			reasons = append(reasons, restoredReason(out.Role, path, obs.Exists, secret))
 		case out.Role == state.RoleCA && in.desired.Output.CABundle != "" && in.world.Refreshed && rec.SHA256 != sha256Hex(in.caContent[in.desired.Output.CABundle]):
 			reasons = append(reasons, fmt.Sprintf("ca file %s is out of date with %s", path, in.desired.Output.CABundle))
 		case out.Role != state.RoleKey && out.Role != state.RoleCert && in.world.Refreshed && (!obs.Exists || obs.SHA256 != rec.SHA256):
@@ -176,6 +187,9 @@ func checkPaths(in input, ch *Change) bool {
 		case rec.Mode.Perm() != out.Mode:
 			reasons = append(reasons, fmt.Sprintf("%s file %s was recorded with mode %04o, want %04o", out.Role, path, uint32(rec.Mode.Perm()), uint32(out.Mode)))
 		}
+	}
+	if !in.desired.HasFiles() && len(in.prior.Files) > 0 {
+		reasons = append(reasons, "the output block was removed: its files are to be deleted")
 	}
 	reasons = append(reasons, secretReasons(in)...)
 	if len(reasons) == 0 {
@@ -194,6 +208,9 @@ type Output struct {
 
 // Outputs lists the files c asks for, key and certificate first.
 func Outputs(c *config.Certificate) []Output {
+	if !c.HasFiles() {
+		return nil // the Secret is the only output
+	}
 	o := c.Output
 	out := []Output{
 		{state.RoleKey, filepath.Clean(o.KeyFile), o.KeyFileMode},

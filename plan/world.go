@@ -3,6 +3,8 @@ package plan
 import (
 	"crypto/x509"
 	"io/fs"
+
+	"github.com/certform/certform/state"
 )
 
 // World is what was observed outside state before planning: output files,
@@ -29,9 +31,27 @@ type World struct {
 	// Secrets by "namespace/name": the SHA-256 of each Secret certform
 	// wrote, as found (tls.crt, tls.key, ca.crt).
 	Secrets map[string]string
+	// TLS by "namespace/name": what each certificate's TLS Secret holds,
+	// as fingerprints only, so the planner can tell whether the Secret can
+	// restore a runner's missing or altered files.
+	TLS map[string]TLSContent
+	// Here is the machine and directory this run works in, to tell a key
+	// lost here from one that was written elsewhere.
+	Here state.Origin
 	// Issuers by certificate address: the fingerprints of the known CAs
 	// each managed certificate chains to (for the trust-removal guard).
 	Issuers map[string][]string
+}
+
+// TLSContent is what a kubernetes.io/tls Secret holds, as fingerprints:
+// never the key itself.
+type TLSContent struct {
+	// KeySHA256 is the SHA-256 of tls.key's SubjectPublicKeyInfo, as state
+	// records keys; "" when tls.key is not a private key.
+	KeySHA256 string
+	// Serial is tls.crt's leaf serial number, hex as state records it;
+	// "" when tls.crt holds no certificate.
+	Serial string
 }
 
 // FileObservation is one file as found on disk.

@@ -65,8 +65,13 @@ type Certificate struct {
 	// Files written for this certificate, by path relative to the config
 	// directory.
 	Files map[string]File
-	// Secret is the kubernetes.io/tls Secret written for it, if any.
+	// Secret is the kubernetes.io/tls Secret written for it, if any. When
+	// it is recorded the Secret is the key's home: files are copies that a
+	// runner without them writes from it.
 	Secret *SecretRecord
+	// FilesOrigin is where Files were last written (zero: unknown, or no
+	// files). With files only it says where the key is.
+	FilesOrigin Origin
 }
 
 // SecretRecord is a Secret certform wrote: where, and the SHA-256 of its

@@ -52,6 +52,13 @@ type certificateV1 struct {
 	NotAfter     *time.Time              `json:"not_after,omitempty"`
 	Files        map[string]fileRecordV1 `json:"files,omitempty"`
 	Secret       *secretV1               `json:"secret,omitempty"`
+	FilesOrigin  *originV1               `json:"files_written_on,omitempty"`
+}
+
+// originV1 is where the files were last written (never what they hold).
+type originV1 struct {
+	Host string `json:"host"`
+	Dir  string `json:"dir,omitempty"`
 }
 
 type secretV1 struct {
@@ -144,6 +151,9 @@ func encodeCertificate(c *Certificate) certificateV1 {
 		sec := secretV1(*c.Secret)
 		w.Secret = &sec
 	}
+	if !c.FilesOrigin.IsZero() {
+		w.FilesOrigin = &originV1{Host: c.FilesOrigin.Host, Dir: c.FilesOrigin.Dir}
+	}
 	if len(c.Files) > 0 {
 		w.Files = map[string]fileRecordV1{}
 		for p, fr := range c.Files {
@@ -166,6 +176,9 @@ func decodeCertificate(addr string, w certificateV1) (*Certificate, error) {
 	if w.Secret != nil {
 		sec := SecretRecord(*w.Secret)
 		c.Secret = &sec
+	}
+	if w.FilesOrigin != nil {
+		c.FilesOrigin = Origin{Host: w.FilesOrigin.Host, Dir: w.FilesOrigin.Dir}
 	}
 	for p, fr := range w.Files {
 		mode, err := strconv.ParseUint(fr.Mode, 8, 32)

@@ -51,6 +51,10 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if c == nil {
 		return exitError, withHint(fmt.Errorf("%s is not in the configuration", addr), "declare its certificate block first, then import into it")
 	}
+	if !c.HasFiles() {
+		return exitError, withHint(fmt.Errorf("%s has no output block: import writes the key and certificate to its files", addr),
+			"add an output block, import, and apply (which writes the Secret from the files); the output block can go afterwards")
+	}
 	if err := w.lock(ctx, "import", *lockTimeout); err != nil {
 		return exitError, err
 	}
@@ -112,7 +116,7 @@ func writeImported(c *config.Certificate, key crypto.Signer, certPEM []byte) (*s
 	if err != nil {
 		return nil, err
 	}
-	return &state.Certificate{Files: map[string]state.File{
+	return &state.Certificate{FilesOrigin: state.Here(), Files: map[string]state.File{
 		keyPath:  {Role: state.RoleKey, SHA256: observe.SHA256(keyOut), Mode: keyMode},
 		certPath: {Role: state.RoleCert, SHA256: observe.SHA256(certPEM), Mode: certMode},
 	}}, nil

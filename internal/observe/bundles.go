@@ -63,7 +63,7 @@ func Objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 		}
 	}
 	if len(secretNamespaces) > 0 {
-		w.Secrets = map[string]string{}
+		w.Secrets, w.TLS = map[string]string{}, map[string]plan.TLSContent{}
 	}
 	sel := metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)}
 	for _, ns := range slices.Sorted(maps.Keys(cmNamespaces)) {
@@ -86,6 +86,7 @@ func Objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 				addPublished(w, config.TargetSecret, s.ObjectMeta, key, s.Data[key])
 			} else {
 				w.Secrets[s.Namespace+"/"+s.Name] = SecretDigest(s.Data)
+				w.TLS[s.Namespace+"/"+s.Name] = TLS(s.Data)
 			}
 		}
 	}

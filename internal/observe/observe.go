@@ -23,7 +23,7 @@ import (
 
 // World observes everything the plan for cfg and prior needs.
 func World(ctx context.Context, cfg *config.Config, prior *state.State, csrs kube.CSRs, keys keystore.Store) (plan.World, error) {
-	w := plan.World{Refreshed: true}
+	w := plan.World{Refreshed: true, Here: state.Here()}
 	var err error
 	if w.Files, err = Files(outputPaths(cfg, prior)); err != nil {
 		return w, err
@@ -110,6 +110,20 @@ func File(path string) (plan.FileObservation, error) {
 		return plan.FileObservation{}, fmt.Errorf("reading %s: %w", path, err)
 	}
 	return plan.FileObservation{Exists: true, SHA256: hex.EncodeToString(h.Sum(nil)), Mode: st.Mode().Perm()}, nil
+}
+
+// TLS summarises a kubernetes.io/tls Secret's data as fingerprints: the
+// key is parsed in memory only, to learn its public key's fingerprint, and
+// goes nowhere else.
+func TLS(data map[string][]byte) plan.TLSContent {
+	var out plan.TLSContent
+	if key, err := pki.ParsePrivateKeyPEM(data["tls.key"]); err == nil {
+		out.KeySHA256, _ = pki.Fingerprint(key.Public())
+	}
+	if chain, err := pki.ParseCertificatesPEM(data["tls.crt"]); err == nil && len(chain) > 0 {
+		out.Serial = chain[0].SerialNumber.Text(16)
+	}
+	return out
 }
 
 // SHA256 is the hex SHA-256 of data, as state records files.

@@ -42,6 +42,17 @@ type worldJSON struct {
 		CertSHA256 string `json:"cert_sha256"`
 	} `json:"csrs"`
 	PendingKeys []string `json:"pending_keys"`
+	// Secrets by "namespace/name": the data's digest and, as fingerprints,
+	// the key and certificate it holds.
+	Secrets map[string]struct {
+		SHA256    string `json:"sha256"`
+		KeySHA256 string `json:"key_sha256"`
+		Serial    string `json:"serial"`
+	} `json:"secrets"`
+	Here *struct {
+		Host string `json:"host"`
+		Dir  string `json:"dir"`
+	} `json:"here"`
 }
 
 type optionsJSON struct {
@@ -99,6 +110,16 @@ func planScenario(t *testing.T, dir string) *plan.Plan {
 	}
 	for _, fp := range wj.PendingKeys {
 		world.PendingKeys[fp] = true
+	}
+	if wj.Secrets != nil {
+		world.Secrets, world.TLS = map[string]string{}, map[string]plan.TLSContent{}
+		for name, sec := range wj.Secrets {
+			world.Secrets[name] = sec.SHA256
+			world.TLS[name] = plan.TLSContent{KeySHA256: sec.KeySHA256, Serial: sec.Serial}
+		}
+	}
+	if wj.Here != nil {
+		world.Here = state.Origin{Host: wj.Here.Host, Dir: wj.Here.Dir}
 	}
 	var opts optionsJSON
 	if _, err := os.Stat(filepath.Join(dir, "options.json")); err == nil {

@@ -1,4 +1,4 @@
-certificate "a" {  # ERROR: Missing output block
+certificate "a" {  # ERROR: Missing output or secret block
   common_name = "x"
   signer_name = "example.com/s"
 }

@@ -69,7 +69,7 @@ type runner struct {
 	changes    uint64 // changes recorded
 	durable    uint64 // changes covered by the last finished commit
 	committing bool
-	commitErr  error
+	failed     []failedCommit                // commits that failed, with the changes they covered
 	unsaved    map[string]*state.Certificate // changes since the last commit
 	unsynced   map[string]bool               // directories to sync before the next commit
 }
@@ -115,6 +115,11 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	last := r.changes
 	r.mu.Unlock()
 	if err := r.waitDurable(last); err != nil {
+		return r.state.DeepCopy(), errors.Join(append(errs, err)...)
+	}
+	if err := r.commitErrors(); err != nil {
+		// A change no one waited for (an issued record) was in a failed
+		// commit: the run's records reached the journal only in part.
 		return r.state.DeepCopy(), errors.Join(append(errs, err)...)
 	}
 	r.mu.Lock()

@@ -221,8 +221,10 @@ func (r *runner) report(ev Event) {
 	}
 }
 
-// cleanKeys removes pending keys that no pending record refers to: keys of
-// certificates that were issued, or of runs that died before recording.
+// cleanKeys removes pending keys that no pending or submitting record
+// refers to: keys of certificates that were issued, of submissions that
+// were refused or superseded, or of runs that died before recording a
+// submission (and so before creating its CSR).
 func (r *runner) cleanKeys() error {
 	have, err := r.opts.Keys.Fingerprints()
 	if err != nil {
@@ -231,7 +233,7 @@ func (r *runner) cleanKeys() error {
 	for fp := range have {
 		used := false
 		for _, c := range r.state.Certificates {
-			used = used || (c.Status == state.StatusPending && c.KeySHA256 == fp)
+			used = used || (c.InFlight() && c.KeySHA256 == fp)
 		}
 		if !used {
 			if err := r.opts.Keys.Delete(fp); err != nil {

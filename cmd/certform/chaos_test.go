@@ -51,7 +51,7 @@ func TestChaosSignals(t *testing.T) {
 	ap := startApprover(t, c.AdminKubeconfig, "chaos")
 
 	signals := []syscall.Signal{syscall.SIGINT, syscall.SIGTERM, syscall.SIGKILL}
-	const perSignal = 3
+	const perSignal = 5
 	runs := map[syscall.Signal]int{}
 	var issued, audited int
 	for i := 0; i < perSignal*len(signals); i++ {

@@ -3,48 +3,43 @@ package apply
 import (
 	"context"
 	"crypto"
+	"errors"
 	"fmt"
+	"net/http"
 	"os"
 	"slices"
 	"sync"
 
 	certv1 "k8s.io/api/certificates/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/pki"
-	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
 )
 
-// A run killed between creating a CSR and recording it leaves an object
-// that state does not know. Before submitting anew, issue looks for such an
-// object of the same address and lineage whose key certform still holds
-// (kept in the keystore, or already moved to the key file) and which asks
-// for exactly the configured request; it then resumes that CSR instead of
-// leaving it orphaned.
+// A run stopped between sending a CSR's create and recording its outcome
+// (SIGINT, SIGTERM, SIGKILL, a lost connection) may have left an object
+// that state does not know. Before the create is sent, issue records the
+// address as submitting: the CSR's name and the key it is made with, the
+// key kept and synced. The next run's plan waits for that CSR when it
+// exists and was made with that key, and apply adopts it (adopt);
+// otherwise the submission is superseded and its CSR, if it turns up
+// after all, is deleted before the key goes (retire). No other CSR is
+// ever adopted: one left from an earlier issue of the address holds a key
+// that a later rotation replaced.
 
-// clusterCSRs are this lineage's CSRs as they were when the run first
-// looked (the watcher's first list, or one List with --no-wait), indexed by
-// the address they were made for — the only ones that can be orphans — and
-// by name.
+// clusterCSRs are this lineage's CSRs as listed once, by name, when a run
+// has no watcher (--no-wait).
 type clusterCSRs struct {
 	once   sync.Once
-	byAddr map[string][]*certv1.CertificateSigningRequest
 	byName map[string]*certv1.CertificateSigningRequest
 	err    error
 }
 
-// csrsFor returns the CSRs made for addr that existed when this run first
-// looked.
-func (r *runner) csrsFor(ctx context.Context, addr string) ([]*certv1.CertificateSigningRequest, error) {
-	if err := r.index(ctx); err != nil {
-		return nil, err
-	}
-	return r.listed.byAddr[addr], nil
-}
-
-// csrNamed is the CSR named name as this run first saw it, or nil.
+// csrNamed is the CSR named name as this run last saw it, or nil.
 func (r *runner) csrNamed(ctx context.Context, name string) (*certv1.CertificateSigningRequest, error) {
 	if r.watcher != nil { // the latest copy
 		if err := r.watcher.Synced(ctx); err != nil {
@@ -53,82 +48,88 @@ func (r *runner) csrNamed(ctx context.Context, name string) (*certv1.Certificate
 		csr, _ := r.watcher.Get(name)
 		return csr, nil
 	}
-	if err := r.index(ctx); err != nil {
-		return nil, err
-	}
-	return r.listed.byName[name], nil
-}
-
-func (r *runner) index(ctx context.Context) error {
 	r.listed.once.Do(func() {
-		var all []*certv1.CertificateSigningRequest
-		if r.watcher != nil {
-			if r.listed.err = r.watcher.Synced(ctx); r.listed.err != nil {
-				return
-			}
-			all = r.watcher.List()
-		} else {
-			list, err := r.opts.CSRs.List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(r.lineage)})
-			if err != nil {
-				r.listed.err = fmt.Errorf("listing CSRs: %w", err)
-				return
-			}
-			for i := range list.Items {
-				all = append(all, &list.Items[i])
-			}
+		list, err := r.opts.CSRs.List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(r.lineage)})
+		if err != nil {
+			r.listed.err = fmt.Errorf("listing CSRs: %w", err)
+			return
 		}
-		r.listed.byAddr = map[string][]*certv1.CertificateSigningRequest{}
 		r.listed.byName = map[string]*certv1.CertificateSigningRequest{}
-		for _, csr := range all {
-			a := csr.Annotations[kube.AnnotationAddr]
-			r.listed.byAddr[a] = append(r.listed.byAddr[a], csr)
-			r.listed.byName[csr.Name] = csr
+		for i := range list.Items {
+			r.listed.byName[list.Items[i].Name] = &list.Items[i]
 		}
 	})
-	return r.listed.err
+	return r.listed.byName[name], r.listed.err
 }
 
-// orphan finds a CSR of c's address that state does not record and whose
-// key certform holds, and returns it with that key.
-func (r *runner) orphan(ctx context.Context, c *config.Certificate, ch *plan.Change) (*certv1.CertificateSigningRequest, crypto.Signer, string, error) {
-	csrs, err := r.csrsFor(ctx, c.Addr)
+// adopt resumes the CSR that an interrupted run recorded as submitting,
+// with the key that run generated for it.
+func (r *runner) adopt(ctx context.Context, c *config.Certificate, rec *state.Certificate, key crypto.Signer,
+	csr *certv1.CertificateSigningRequest, idle func()) error {
+	if csr == nil {
+		return fmt.Errorf("CSR %s, submitted by an interrupted run, is gone; run certform apply again to submit a new one", rec.CSRName)
+	}
+	if !madeWith(csr, r.lineage, rec.KeySHA256) || csr.Spec.SignerName != c.SignerName || !sameUsages(csr, c.Usages) ||
+		pki.RequestMatches(csr.Spec.Request, key.Public(), c.Request) != nil {
+		return fmt.Errorf("CSR %s is not the request an interrupted run submitted for this key; run certform plan again", rec.CSRName)
+	}
+	rec.CSRUID, rec.Status = string(csr.UID), state.StatusPending
+	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name, Message: "adopted from an interrupted run"})
+	return r.await(ctx, c, rec, key, csr, r.recordAsync(c.Addr, rec.DeepCopy()), idle)
+}
+
+// retire deletes the CSR a superseded submitting record names, if an
+// interrupted run did create it with the record's key, so that the key
+// can go without leaving a CSR of this state behind.
+func (r *runner) retire(ctx context.Context, rec *state.Certificate) error {
+	csr, err := r.opts.CSRs.Get(ctx, rec.CSRName, getOptions)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
 	if err != nil {
-		return nil, nil, "", err
+		return fmt.Errorf("reading CSR %s, which an interrupted run may have created: %w", rec.CSRName, err)
 	}
-	known := ""
-	if ch.Before != nil {
-		known = ch.Before.CSRName
+	if !madeWith(csr, r.lineage, rec.KeySHA256) {
+		return nil // someone else's object of that name: not ours to delete
 	}
-	var candidates []*certv1.CertificateSigningRequest
-	for _, csr := range csrs {
-		if csr.Name == known || csr.Spec.SignerName != c.SignerName {
-			continue
-		}
-		if _, refused := kube.Refusal(csr); refused || csr.DeletionTimestamp != nil {
-			continue
-		}
-		candidates = append(candidates, csr)
+	pre := metav1.Preconditions{UID: &csr.UID}
+	err = r.opts.CSRs.Delete(ctx, csr.Name, metav1.DeleteOptions{Preconditions: &pre})
+	if err != nil && !apierrors.IsNotFound(err) {
+		return fmt.Errorf("deleting CSR %s of a superseded submission: %w", csr.Name, err)
 	}
-	// Newest first: the most recent interrupted attempt is the one to resume.
-	slices.SortFunc(candidates, func(a, b *certv1.CertificateSigningRequest) int {
-		return b.CreationTimestamp.Compare(a.CreationTimestamp.Time)
-	})
-	for _, csr := range candidates {
-		parsed, err := pki.ParseCSRPEM(csr.Spec.Request)
-		if err != nil {
-			continue
-		}
-		fp, err := pki.Fingerprint(parsed.PublicKey)
-		if err != nil {
-			continue
-		}
-		key := r.heldKey(c, fp)
-		if key == nil || pki.RequestMatches(csr.Spec.Request, key.Public(), c.Request) != nil || !sameUsages(csr, c.Usages) {
-			continue
-		}
-		return csr, key, fp, nil
+	return nil
+}
+
+// madeWith reports whether csr is this lineage's and was signed by the key
+// with fingerprint fp.
+func madeWith(csr *certv1.CertificateSigningRequest, lineage, fp string) bool {
+	if csr.Labels[kube.LabelLineage] != lineage {
+		return false
 	}
-	return nil, nil, "", nil
+	req, err := pki.ParseCSRPEM(csr.Spec.Request)
+	if err != nil {
+		return false
+	}
+	got, err := pki.Fingerprint(req.PublicKey)
+	return err == nil && got == fp
+}
+
+// notCreated reports whether a failed create certainly made no object:
+// the API server refused it (a 4xx status other than a timeout) or the
+// name is taken by an object that is not ours. Anything else (a cancelled
+// context, a timeout, a lost connection, a server error) may have created
+// it.
+func notCreated(err error) bool {
+	var conflict *kube.ConflictError
+	if errors.As(err, &conflict) {
+		return true
+	}
+	var status apierrors.APIStatus
+	if !errors.As(err, &status) {
+		return false
+	}
+	code := status.Status().Code
+	return code >= 400 && code < 500 && code != http.StatusRequestTimeout
 }
 
 // heldKey returns the private key with fingerprint fp if certform holds it:

@@ -73,7 +73,7 @@ type runner struct {
 	changes    uint64 // changes recorded
 	durable    uint64 // changes covered by the last finished commit
 	committing bool
-	commitErr  error
+	failed     []failedCommit                // commits that failed, with the changes they covered
 	unsaved    map[string]*state.Certificate // changes since the last commit
 	unsynced   map[string]bool               // directories to sync before the next commit
 }
@@ -130,6 +130,11 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	last := r.changes
 	r.mu.Unlock()
 	if err := r.waitDurable(last); err != nil {
+		return r.state.DeepCopy(), errors.Join(append(errs, err)...)
+	}
+	if err := r.commitErrors(); err != nil {
+		// A change no one waited for (an issued record) was in a failed
+		// commit: the run's records reached the journal only in part.
 		return r.state.DeepCopy(), errors.Join(append(errs, err)...)
 	}
 	r.mu.Lock()
@@ -276,8 +281,10 @@ func (r *runner) report(ev Event) {
 	}
 }
 
-// cleanKeys removes pending keys that no pending record refers to: keys of
-// certificates that were issued, or of runs that died before recording.
+// cleanKeys removes pending keys that no pending or submitting record
+// refers to: keys of certificates that were issued, of submissions that
+// were refused or superseded, or of runs that died before recording a
+// submission (and so before creating its CSR).
 func (r *runner) cleanKeys() error {
 	have, err := r.opts.Keys.Fingerprints()
 	if err != nil {
@@ -286,7 +293,7 @@ func (r *runner) cleanKeys() error {
 	for fp := range have {
 		used := false
 		for _, c := range r.state.Certificates {
-			used = used || (c.Status == state.StatusPending && c.KeySHA256 == fp)
+			used = used || (c.InFlight() && c.KeySHA256 == fp)
 		}
 		if !used {
 			if err := r.opts.Keys.Delete(fp); err != nil {

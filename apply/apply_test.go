@@ -63,11 +63,15 @@ certificate "web" {
 
 // plan observes the real world and plans at now.
 func (e *env) plan(cfg *config.Config, now time.Time) *plan.Plan {
-	world, err := observe.World(context.Background(), cfg, e.st, e.csrs, e.keys)
+	world, err := e.observe(cfg)
 	if err != nil {
 		e.t.Fatal(err)
 	}
 	return plan.Make(cfg, e.st, world, now, plan.Options{})
+}
+
+func (e *env) observe(cfg *config.Config) (plan.World, error) {
+	return observe.World(context.Background(), cfg, e.st, e.csrs, e.keys)
 }
 
 func (e *env) apply(cfg *config.Config, p *plan.Plan) {

@@ -129,7 +129,11 @@ func (r *runner) update(ctx context.Context, ch *plan.Change) error {
 // configuration: its CSR object and the files that still hold what it wrote.
 func (r *runner) delete(ctx context.Context, ch *plan.Change) error {
 	rec := ch.Before
-	if rec.CSRName != "" {
+	if rec.Status == state.StatusSubmitting {
+		if err := r.retire(ctx, rec); err != nil {
+			return err
+		}
+	} else if rec.CSRName != "" {
 		uid := metav1.Preconditions{UID: typesUID(rec.CSRUID)}
 		err := r.opts.CSRs.Delete(ctx, rec.CSRName, metav1.DeleteOptions{Preconditions: &uid})
 		if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {

@@ -27,15 +27,18 @@ import (
 func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error {
 	c := r.cfg[ch.Addr]
 	r.report(Event{Addr: ch.Addr, Phase: PhaseStart, Message: string(ch.Action)})
-	orphan, key, fp, err := r.orphan(ctx, c, ch)
-	if err != nil {
-		return err
+	if ch.Before != nil && ch.Before.Status == state.StatusSubmitting {
+		// This issue supersedes a submission an interrupted run may have made.
+		if err := r.stage(ctx, r.api, func() error { return r.retire(ctx, ch.Before) }); err != nil {
+			return err
+		}
 	}
-	if orphan != nil {
-		return r.adopt(ctx, c, ch, orphan, key, fp, idle)
-	}
-	var req []byte
-	err = r.stage(ctx, r.local, func() (err error) {
+	var (
+		key crypto.Signer
+		fp  string
+		req []byte
+	)
+	err := r.stage(ctx, r.local, func() (err error) {
 		if key, err = r.keyFor(ctx, c, ch); err != nil {
 			return err
 		}
@@ -49,45 +52,49 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error 
 		return err
 	}
 	fault.Point(fault.AfterKeygen)
+	// Before the create is sent, the kept key and a record naming the CSR
+	// it may make are durable: however the create ends (an interrupt
+	// cancels it after the API server has it), the next run knows which
+	// CSR may exist and keeps its key until it knows.
+	sub := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
+		CSRName: CSRName(c, fp, ch.Before), Status: state.StatusSubmitting}
+	if ch.Before != nil {
+		// the old files stay until the new ones replace them
+		sub.Files, sub.FilesOrigin = ch.Before.Files, ch.Before.FilesOrigin
+	}
+	if err := r.record(c.Addr, sub, r.opts.Keys.Dir); err != nil {
+		return err
+	}
+	fault.Point(fault.Submitting)
 	var csr *certv1.CertificateSigningRequest
 	err = r.stage(ctx, r.api, func() (err error) {
 		csr, err = kube.Submit(ctx, r.opts.CSRs, kube.SubmitRequest{
-			Name: CSRName(c, fp, ch.Before), Addr: c.Addr, Lineage: r.lineage, Request: req,
+			Name: sub.CSRName, Addr: c.Addr, Lineage: r.lineage, Request: req,
 			SignerName: c.SignerName, Usages: c.Usages, ExpirationSeconds: c.ExpirationSeconds,
 			Matches: func(existing []byte) error { return pki.RequestMatches(existing, key.Public(), c.Request) },
 		})
 		return err
 	})
 	if err != nil {
+		if ctx.Err() == nil && notCreated(err) {
+			// Refused: nothing was created, and the record goes back to
+			// what it was (the key is cleaned at the end of the run).
+			var before *state.Certificate
+			if ch.Before != nil {
+				before = ch.Before.DeepCopy()
+			}
+			r.recordAsync(c.Addr, before)
+		}
 		return err
 	}
 	fault.Point(fault.AfterCreate)
-	rec := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
-		CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
-	if ch.Before != nil { // the old files stay until the new ones replace them
-		rec.Files, rec.FilesOrigin = ch.Before.Files, ch.Before.FilesOrigin
-	}
-	// The record and the kept key's directory entry are made durable by
-	// a commit shared with the other addresses submitted meanwhile; the
-	// CSR is approved only after it.
-	durable := r.recordAsync(c.Addr, rec, r.opts.Keys.Dir)
+	rec := sub.DeepCopy()
+	rec.CSRName, rec.CSRUID, rec.Status = csr.Name, string(csr.UID), state.StatusPending
+	// The record is made durable by a commit shared with the other
+	// addresses submitted meanwhile; the CSR is approved only after it.
+	durable := r.recordAsync(c.Addr, rec)
 	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name})
 	return r.await(ctx, c, rec, key, csr, durable, idle)
-}
-
-// adopt resumes a CSR that an interrupted run created but never recorded.
-func (r *runner) adopt(ctx context.Context, c *config.Certificate, ch *plan.Change,
-	csr *certv1.CertificateSigningRequest, key crypto.Signer, fp string, idle func()) error {
-	if _, err := r.opts.Keys.Put(key); err != nil { // collect moves the kept key into place
-		return err
-	}
-	rec := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
-		CSRName: csr.Name, CSRUID: string(csr.UID), Status: state.StatusPending}
-	if ch.Before != nil {
-		rec.Files, rec.FilesOrigin = ch.Before.Files, ch.Before.FilesOrigin
-	}
-	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name, Message: "adopted from an interrupted run"})
-	return r.await(ctx, c, rec, key, csr, r.recordAsync(c.Addr, rec, r.opts.Keys.Dir), idle)
 }
 
 // await waits until the pending record is durable, approves (when
@@ -120,7 +127,8 @@ func (r *runner) await(ctx context.Context, c *config.Certificate, rec *state.Ce
 	return r.stage(ctx, r.local, func() error { return r.collect(ctx, c, rec, key, issued, waited) })
 }
 
-// resume continues a CSR submitted by an earlier run, with its kept key.
+// resume continues a CSR submitted by an earlier run, with its kept key,
+// or adopts the one an interrupted run was submitting.
 func (r *runner) resume(ctx context.Context, ch *plan.Change, idle func()) error {
 	c := r.cfg[ch.Addr]
 	rec := ch.Before.DeepCopy()
@@ -134,6 +142,9 @@ func (r *runner) resume(ctx context.Context, ch *plan.Change, idle func()) error
 	csr, err := r.csrNamed(ctx, rec.CSRName)
 	if err != nil {
 		return err
+	}
+	if rec.Status == state.StatusSubmitting {
+		return r.adopt(ctx, c, rec, key, csr, idle)
 	}
 	if csr != nil && string(csr.UID) != rec.CSRUID {
 		csr = nil

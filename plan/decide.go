@@ -56,9 +56,11 @@ func checkForced(in input, ch *Change) bool {
 	return true
 }
 
-// checkPending handles a CSR submitted but not yet collected.
+// checkPending handles a CSR submitted but not yet collected, or one an
+// interrupted run may have created (submitting): that one is waited for
+// only if it exists and was made with the key the record names.
 func checkPending(in input, ch *Change) bool {
-	if in.prior.Status != state.StatusPending {
+	if !in.prior.InFlight() {
 		return false
 	}
 	if forces := requestDiff(in.prior.Request, *ch.After); len(forces) > 0 {
@@ -71,10 +73,15 @@ func checkPending(in input, ch *Change) bool {
 		return true
 	}
 	csr, found := in.world.CSRs[in.prior.CSRName]
+	submitting := in.prior.Status == state.StatusSubmitting
 	switch {
+	case submitting && !found:
+		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s was not created: the run submitting it was interrupted", in.prior.CSRName)}
+	case submitting && csr.KeySHA256 != in.prior.KeySHA256:
+		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s was not made with the key kept for it", in.prior.CSRName)}
 	case !found:
 		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s was deleted or garbage-collected before it was issued", in.prior.CSRName)}
-	case csr.UID != in.prior.CSRUID:
+	case !submitting && csr.UID != in.prior.CSRUID:
 		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s was recreated by someone else (UID changed)", in.prior.CSRName)}
 	case csr.Phase == CSRDenied:
 		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s denied: %s", csr.Name, csr.Message)}
@@ -88,6 +95,9 @@ func checkPending(in input, ch *Change) bool {
 		ch.Action, ch.Reasons = Wait, []string{fmt.Sprintf("CSR %s is approved and waiting for the signer", csr.Name)}
 	default:
 		ch.Action, ch.Reasons = Wait, []string{fmt.Sprintf("CSR %s is waiting for approval", csr.Name)}
+	}
+	if submitting && ch.Action == Wait {
+		ch.Reasons = append(ch.Reasons, "an interrupted run created it; it is adopted with the key kept for it")
 	}
 	return true
 }

@@ -81,4 +81,7 @@ type CSRObservation struct {
 	Message string // the deciding condition's reason and message
 	// CertSHA256 is the SHA-256 of status.certificate, when issued.
 	CertSHA256 string
+	// KeySHA256 is the fingerprint of the public key the request was
+	// signed with (as state records keys); empty if it does not parse.
+	KeySHA256 string
 }

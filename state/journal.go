@@ -19,8 +19,15 @@ import (
 // rewriting the whole state file each time (which costs O(n) per change,
 // O(n²) per run). Persist writes the full state and removes the journal;
 // Load replays a journal left by an interrupted run, so nothing recorded is
-// lost. A torn last line (a crash mid-write) is ignored; any other damage
-// is an error and the files are left as they are.
+// lost.
+//
+// An append is all or nothing: one that fails (a full disk) is cut off
+// again before Record returns its error, and if even that fails the
+// journal takes no further appends. A torn line left by a crash or an
+// older certform (the last, or one that later appends ran into) holds only
+// changes no one was told were recorded: replay skips it and keeps the
+// entries after it. A line that parses but is not a valid entry is an
+// error, and the files are left as they are.
 
 const journalVersion = 1
 
@@ -39,16 +46,24 @@ func (l *Local) journalPath() string { return l.Path + ".journal" }
 // Record appends changes (address → record, nil for removal) to the
 // journal of the state with lineage, and syncs it once for all of them.
 func (l *Local) Record(lineage string, changes map[string]*Certificate) error {
-	var lines []any
+	if l.journalErr != nil {
+		return l.journalErr
+	}
 	if l.journal == nil {
 		f, err := os.OpenFile(l.journalPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 		if err != nil {
 			return fmt.Errorf("opening state journal: %w", err)
 		}
-		l.journal = f
-		if st, err := f.Stat(); err == nil && st.Size() == 0 {
-			lines = append(lines, journalHeader{Journal: journalVersion, Lineage: lineage})
+		st, err := f.Stat()
+		if err != nil {
+			f.Close()
+			return fmt.Errorf("opening state journal: %w", err)
 		}
+		l.journal, l.journalSize = f, st.Size()
+	}
+	var lines []any
+	if l.journalSize == 0 {
+		lines = append(lines, journalHeader{Journal: journalVersion, Lineage: lineage})
 	}
 	for _, addr := range slices.Sorted(maps.Keys(changes)) {
 		e := journalEntry{Address: addr}
@@ -65,15 +80,31 @@ func (l *Local) Record(lineage string, changes map[string]*Certificate) error {
 			return err
 		}
 	}
-	if _, err := l.journal.Write(buf.Bytes()); err != nil {
-		return fmt.Errorf("writing state journal: %w", err)
+	_, err := journalWrite(l.journal, buf.Bytes())
+	if err != nil {
+		err = fmt.Errorf("writing state journal: %w", err)
+	} else {
+		fault.Point(fault.JournalAppend)
+		if err = l.journal.Sync(); err != nil {
+			err = fmt.Errorf("syncing state journal: %w", err)
+		}
 	}
-	fault.Point(fault.JournalAppend)
-	if err := l.journal.Sync(); err != nil {
-		return fmt.Errorf("syncing state journal: %w", err)
+	if err != nil {
+		// Cut the append off again, so that nothing of it is replayed and
+		// later appends follow whole lines.
+		if terr := l.journal.Truncate(l.journalSize); terr != nil {
+			l.journalErr = fmt.Errorf("state journal %s holds a failed append that could not be removed (%w); it takes no more changes", l.journalPath(), terr)
+			return errors.Join(err, l.journalErr)
+		}
+		return err
 	}
+	l.journalSize += int64(buf.Len())
 	return nil
 }
+
+// journalWrite appends to the journal; tests replace it to fail as a full
+// disk does, part way.
+var journalWrite = (*os.File).Write
 
 // replayJournal applies a journal left by an interrupted run to s and
 // reports whether there was one. s has no file behind it when fresh.
@@ -103,14 +134,13 @@ func (l *Local) replayJournal(s *State, fresh bool) (bool, error) {
 	} else if head.Lineage != s.Lineage {
 		return false, fmt.Errorf("state journal %s belongs to lineage %s, not %s", l.journalPath(), head.Lineage, s.Lineage)
 	}
-	complete := len(data) > 0 && data[len(data)-1] == '\n'
 	for i, line := range lines[1:] {
-		var e journalEntry
-		if err := json.Unmarshal(line, &e); err != nil {
-			if i == len(lines)-2 && !complete {
-				break // torn final line: that change was never acknowledged
-			}
+		e, torn, err := journalLine(line)
+		if err != nil {
 			return false, fmt.Errorf("state journal %s line %d is malformed: %w", l.journalPath(), i+2, err)
+		}
+		if torn {
+			continue // its changes were never acknowledged
 		}
 		if e.Record == nil {
 			delete(s.Certificates, e.Address)
@@ -125,11 +155,29 @@ func (l *Local) replayJournal(s *State, fresh bool) (bool, error) {
 	return true, nil
 }
 
+// journalLine decodes one journal line. A line that is not JSON was torn:
+// a failed or interrupted append, possibly followed on the same line by a
+// whole entry appended after it (written by a certform that did not cut
+// failed appends off), which is then the entry the line holds. Entries
+// always begin with entryStart, which cannot occur inside a JSON string.
+func journalLine(line []byte) (e journalEntry, torn bool, err error) {
+	if !json.Valid(line) {
+		i := bytes.LastIndex(line, entryStart)
+		if i <= 0 || !json.Valid(line[i:]) {
+			return e, true, nil
+		}
+		line = line[i:]
+	}
+	return e, false, json.Unmarshal(line, &e)
+}
+
+var entryStart = []byte(`{"address":`)
+
 // dropJournal closes and removes the journal once a full state holds it.
 func (l *Local) dropJournal() error {
 	if l.journal != nil {
 		l.journal.Close()
-		l.journal = nil
+		l.journal, l.journalSize, l.journalErr = nil, 0, nil
 	}
 	if err := os.Remove(l.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing state journal: %w", err)

@@ -3,7 +3,9 @@ package state
 import (
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -15,10 +17,13 @@ func TestJournalReplay(t *testing.T) {
 		tail     string // appended to the journal after the changes
 		wantErr  string
 	}{
-		"first run, no state file":   {},
-		"state file exists":          {withFile: true},
-		"torn last line is ignored":  {withFile: true, tail: `{"address": "certificate.c", "rec`},
-		"damage in the middle fails": {withFile: true, tail: "garbage\n{\"address\":\"certificate.c\",\"record\":null}\n", wantErr: "line 5 is malformed"},
+		"first run, no state file":           {},
+		"state file exists":                  {withFile: true},
+		"torn last line is ignored":          {withFile: true, tail: `{"address": "certificate.c", "rec`},
+		"torn line in the middle is skipped": {withFile: true, tail: "garbage\n{\"address\":\"certificate.c\",\"record\":null}\n"},
+		"torn append with a later one on its line": {withFile: true,
+			tail: `{"address":"certificate.c","rec` + `{"address":"certificate.d","record":null}` + "\n"},
+		"an entry that is not one fails": {withFile: true, tail: "[1, 2]\n{\"address\":\"certificate.c\",\"record\":null}\n", wantErr: "line 5 is malformed"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -76,4 +81,108 @@ func must(t *testing.T, err error) {
 	if err != nil {
 		t.Fatal(err)
 	}
+}
+
+// TestJournalFailedAppendIsCutOff: an append that fails part way (a full
+// disk) leaves nothing of itself in the journal, later appends succeed,
+// and the journal replays with exactly the acknowledged changes.
+func TestJournalFailedAppendIsCutOff(t *testing.T) {
+	for name, failAt := range map[string]int{"first append (with the header)": 0, "a later append": 1} {
+		t.Run(name, func(t *testing.T) {
+			l := &Local{Path: filepath.Join(t.TempDir(), DefaultPath)}
+			s, _ := l.Load()
+			calls := 0
+			journalWrite = func(f *os.File, b []byte) (int, error) {
+				defer func() { calls++ }()
+				if calls == failAt {
+					n, _ := f.Write(b[:len(b)/2])
+					return n, syscall.ENOSPC
+				}
+				return f.Write(b)
+			}
+			defer func() { journalWrite = (*os.File).Write }()
+			var acked []string
+			for _, addr := range []string{"certificate.a", "certificate.b", "certificate.c"} {
+				err := l.Record(s.Lineage, map[string]*Certificate{addr: {Addr: addr, Status: StatusPending, CSRName: addr}})
+				if err == nil {
+					acked = append(acked, addr)
+				}
+			}
+			if len(acked) != 2 {
+				t.Fatalf("acknowledged %v, want all but the failed append", acked)
+			}
+			back, err := (&Local{Path: l.Path}).Load()
+			if err != nil {
+				t.Fatalf("loading after a failed append: %v", err)
+			}
+			if len(back.Certificates) != len(acked) {
+				t.Errorf("replayed %v, want %v", back.Addrs(), acked)
+			}
+			for _, addr := range acked {
+				if back.Certificates[addr] == nil {
+					t.Errorf("%s was acknowledged and is not in the journal", addr)
+				}
+			}
+		})
+	}
+}
+
+// TestJournalOnFullDisk fills a small tmpfs (so it needs root and is
+// skipped without): appends that hit the full disk fail and leave nothing
+// behind, appends after space was freed succeed, and the journal loads
+// with every acknowledged change.
+func TestJournalOnFullDisk(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=16k,mode=0700"); err != nil {
+		t.Skipf("cannot mount a small tmpfs (needs root): %v", err)
+	}
+	l := &Local{Path: filepath.Join(dir, DefaultPath)}
+	t.Cleanup(func() {
+		if l.journal != nil {
+			l.journal.Close()
+		}
+		syscall.Unmount(dir, syscall.MNT_DETACH)
+	})
+	s, _ := l.Load()
+	filler := filepath.Join(dir, "filler")
+	if err := os.WriteFile(filler, make([]byte, 8<<10), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	hosts := make([]string, 40)
+	for i := range hosts {
+		hosts[i] = strings.Repeat("h", 40) + ".example"
+	}
+	acked, failed := map[string]bool{}, 0
+	record := func(n int) {
+		addr := "certificate.c" + strconv.Itoa(n)
+		c := &Certificate{Addr: addr, Status: StatusPending, CSRName: addr, Request: Request{Hosts: hosts}}
+		if err := l.Record(s.Lineage, map[string]*Certificate{addr: c}); err != nil {
+			failed++
+			return
+		}
+		acked[addr] = true
+	}
+	for n := 0; n < 12; n++ {
+		record(n)
+	}
+	if failed == 0 {
+		t.Fatal("the disk never filled up; make the records larger")
+	}
+	os.Remove(filler)
+	for n := 12; n < 14; n++ {
+		record(n)
+	}
+	back, err := (&Local{Path: l.Path}).Load()
+	if err != nil {
+		t.Fatalf("loading after a full disk: %v", err)
+	}
+	for addr := range acked {
+		if back.Certificates[addr] == nil {
+			t.Errorf("%s was acknowledged and is not in the journal", addr)
+		}
+	}
+	if len(back.Certificates) != len(acked) {
+		t.Errorf("replayed %d records, want the %d acknowledged", len(back.Certificates), len(acked))
+	}
+	t.Logf("%d appends acknowledged, %d failed on the full disk", len(acked), failed)
 }

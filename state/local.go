@@ -19,12 +19,17 @@ const DefaultPath = "certform.state.json"
 type Local struct {
 	Path string
 
-	lock      *os.File
-	journal   *os.File // open while apply records changes
-	persisted []byte   // last encoding written, serial zeroed
-	loaded    []byte   // the file as Load read it, until the first Persist
-	serial    uint64
-	backedUp  bool // the .backup of this run's starting state is written
+	lock    *os.File
+	journal *os.File // open while apply records changes
+	// journalSize is the journal's length after the last whole append;
+	// journalErr, once set, refuses further appends (a failed one could
+	// not be cut off).
+	journalSize int64
+	journalErr  error
+	persisted   []byte // last encoding written, serial zeroed
+	loaded      []byte // the file as Load read it, until the first Persist
+	serial      uint64
+	backedUp    bool // the .backup of this run's starting state is written
 }
 
 // Load reads the state file and replays the journal of an interrupted

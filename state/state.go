@@ -19,6 +19,12 @@ const (
 	StatusIssued = "issued"
 	// StatusTainted: the certificate must be reissued (e.g. --replace).
 	StatusTainted = "tainted"
+	// StatusSubmitting: a CSR named CSRName, for the key KeySHA256, may
+	// have been created: the record is made durable before the create is
+	// sent, and replaced once its outcome is known. CSRUID is empty. The
+	// next run adopts that CSR (and only that one, for only that key) or
+	// cleans it up; until then the key is kept.
+	StatusSubmitting = "submitting"
 )
 
 // State is everything certform recorded about one configuration.
@@ -114,6 +120,12 @@ type File struct {
 	Role   string // RoleKey or RoleCert
 	SHA256 string
 	Mode   fs.FileMode
+}
+
+// InFlight reports whether c's CSR is submitted, or may be, and not yet
+// collected: its key is kept for it until then.
+func (c *Certificate) InFlight() bool {
+	return c.Status == StatusPending || c.Status == StatusSubmitting
 }
 
 // FileWithRole returns the path and record of c's file with role, if any.

@@ -169,7 +169,7 @@ func decodeCertificate(addr string, w certificateV1) (*Certificate, error) {
 		Status: w.Status, SerialNumber: w.SerialNumber, NotBefore: timeVal(w.NotBefore), NotAfter: timeVal(w.NotAfter),
 	}
 	switch c.Status {
-	case StatusPending, StatusIssued, StatusTainted:
+	case StatusPending, StatusIssued, StatusTainted, StatusSubmitting:
 	default:
 		return nil, fmt.Errorf("%s has unknown status %q", addr, c.Status)
 	}

@@ -186,7 +186,7 @@ func counts(st *state.State) (issued, pending int) {
 		switch c.Status {
 		case state.StatusIssued:
 			issued++
-		case state.StatusPending:
+		case state.StatusPending, state.StatusSubmitting:
 			pending++
 		}
 	}

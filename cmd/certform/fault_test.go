@@ -25,7 +25,7 @@ import (
 // left that state does not record.
 func TestKilledApplyConverges(t *testing.T) {
 	c := sharedCluster(t)
-	points := []string{fault.AfterKeygen, fault.AfterCreate, fault.AfterApprove, fault.Waiting,
+	points := []string{fault.AfterKeygen, fault.Submitting, fault.AfterCreate, fault.AfterApprove, fault.Waiting,
 		fault.AfterFirstWrite, fault.AfterFiles, fault.JournalAppend, fault.StatePersist}
 	for _, point := range points {
 		t.Run(point, func(t *testing.T) {

@@ -24,14 +24,19 @@ func TestInterruptedApplyResumes(t *testing.T) {
 	dir := writeConfig(t, clientCert("interrupted", false))
 	cmd, out := startCertform(t, dir, c.RestrictedKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
 	name := waitForPending(t, c.AdminKubeconfig, dir, "interrupted")
-	// Signal once the pending record is in the state journal, that is, when
-	// apply waits for approval (an earlier signal is covered by adoption,
-	// see TestKilledApplyConverges).
-	waitForFileContaining(t, filepath.Join(dir, state.DefaultPath+".journal"), name)
+	// Signal once the pending record (with the CSR's UID) is in the state
+	// journal, that is, when apply waits for approval (an earlier signal
+	// is covered by adoption, see TestKilledApplyConverges and
+	// TestChaosSignals).
+	csr, err := csrClient(t, c.AdminKubeconfig).Get(context.Background(), name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitForFileContaining(t, filepath.Join(dir, state.DefaultPath+".journal"), string(csr.UID))
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}
-	err := cmd.Wait()
+	err = cmd.Wait()
 	if err == nil || cmd.ProcessState.ExitCode() != exitError {
 		t.Fatalf("interrupted apply: %v, want exit 1\n%s", err, out.String())
 	}

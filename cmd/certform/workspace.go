@@ -173,7 +173,9 @@ func (w *workspace) loadState() (*state.State, error) {
 	if err != nil {
 		hint := "the state was left untouched"
 		if l, ok := w.backend.(*state.Local); ok {
-			hint += "; restore it from " + l.Path + ".backup if it is damaged"
+			if _, serr := os.Stat(l.Path + ".backup"); serr == nil {
+				hint += "; restore it from " + l.Path + ".backup if it is damaged"
+			}
 		}
 		return nil, withHint(err, hint)
 	}

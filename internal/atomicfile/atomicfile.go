@@ -160,6 +160,9 @@ func Remove(path string) error {
 // one that began after it was called, and one fsync serves everyone who
 // called while the previous one ran, so a hundred files renamed into one
 // directory at once cost a few directory syncs rather than a hundred.
+// A caller learns of every failed fsync that began after it was called,
+// even when a later one succeeded before it woke: after a failed fsync,
+// a later success does not prove that the earlier entries reached the disk.
 func syncDir(dir string) error {
 	g := dirSyncer(dir)
 	g.mu.Lock()
@@ -176,10 +179,9 @@ func syncDir(dir string) error {
 		g.mu.Unlock()
 		err := fsyncDirHook(dir)
 		g.mu.Lock()
-		g.running, g.done, g.err = false, seq, err
-		g.cond.Broadcast()
+		g.finish(seq, err)
 	}
-	return g.err
+	return g.result(need)
 }
 
 // dirSync is the shared fsync state of one directory.
@@ -188,7 +190,26 @@ type dirSync struct {
 	cond          sync.Cond
 	running       bool
 	started, done uint64 // sequence numbers of syncs begun and finished
-	err           error  // of the last finished sync
+	failed        uint64 // sequence number of the last sync that failed, 0 if none
+	err           error  // of that sync
+}
+
+// finish records that sync number seq ended with err; g.mu is held.
+func (g *dirSync) finish(seq uint64, err error) {
+	g.running, g.done = false, seq
+	if err != nil {
+		g.failed, g.err = seq, err
+	}
+	g.cond.Broadcast()
+}
+
+// result is the outcome for a caller served by the syncs numbered need and
+// later: the error of the last of them that failed, if any did.
+func (g *dirSync) result(need uint64) error {
+	if g.failed >= need {
+		return g.err
+	}
+	return nil
 }
 
 var dirSyncs sync.Map // cleaned directory path → *dirSync

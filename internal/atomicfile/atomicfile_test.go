@@ -237,3 +237,23 @@ func TestIsTempOf(t *testing.T) {
 		})
 	}
 }
+
+// TestSyncDirFailureIsNotHiddenByALaterSuccess: a caller whose directory
+// sync failed is told so even when another sync succeeded before it woke
+// (the waiter's wake-up is the scheduler's choice, so the sequence is
+// driven on the bookkeeping itself).
+func TestSyncDirFailureIsNotHiddenByALaterSuccess(t *testing.T) {
+	g := &dirSync{}
+	g.cond.L = &g.mu
+	need := g.started + 1 // a caller arrives while nothing runs
+	g.started = 3         // syncs 1, 2 and 3 run before it wakes
+	g.finish(1, syscall.EIO)
+	g.finish(2, nil)
+	g.finish(3, nil)
+	if err := g.result(need); err == nil {
+		t.Error("sync 1, the one that served the caller, failed; the caller was told it succeeded")
+	}
+	if err := g.result(2); err != nil {
+		t.Errorf("a caller served by syncs 2 and 3 only: %v, want nil", err)
+	}
+}

@@ -13,6 +13,7 @@ var armed = os.Getenv(EnvVar)
 // Points, in the order an issue reaches them.
 const (
 	AfterKeygen     = "after-keygen"      // key generated and kept, CSR not created
+	Submitting      = "submitting"        // CSR about to be created, the submission recorded
 	AfterCreate     = "after-create"      // CSR created, not yet recorded in state
 	AfterApprove    = "after-approve"     // CSR approved by certform
 	Waiting         = "waiting"           // waiting for the signer, pending record durable

@@ -45,7 +45,7 @@ func World(ctx context.Context, cfg *config.Config, prior *state.State, csrs kub
 func movedKeys(cfg *config.Config, prior *state.State, held map[string]bool) {
 	for _, c := range cfg.Certificates {
 		rec := prior.Certificates[c.Addr]
-		if rec == nil || rec.Status != state.StatusPending || held[rec.KeySHA256] {
+		if rec == nil || !rec.InFlight() || held[rec.KeySHA256] {
 			continue
 		}
 		data, err := os.ReadFile(c.Output.KeyFile)
@@ -148,6 +148,9 @@ func CSRs(ctx context.Context, client kube.CSRs, lineage string) (map[string]pla
 // CSR summarises one CSR object for the planner.
 func CSR(csr *certv1.CertificateSigningRequest) plan.CSRObservation {
 	obs := plan.CSRObservation{Name: csr.Name, UID: string(csr.UID), Phase: plan.CSRPending}
+	if req, err := pki.ParseCSRPEM(csr.Spec.Request); err == nil {
+		obs.KeySHA256, _ = pki.Fingerprint(req.PublicKey)
+	}
 	if c, refused := kube.Refusal(csr); refused {
 		obs.Phase, obs.Message = plan.CSRDenied, c.Reason+": "+c.Message
 		if c.Type == certv1.CertificateFailed {

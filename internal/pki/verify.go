@@ -19,6 +19,13 @@ type Expectation struct {
 	Now       time.Time
 }
 
+// ClockSkew is how far ahead of our clock an issued certificate's NotBefore
+// may be. Signers such as cert-manager do not backdate, so on a runner whose
+// clock is a little behind the signer's a fresh certificate would otherwise
+// look not yet valid. kube-controller-manager backdates by 5 minutes for the
+// same reason; we allow the same amount.
+const ClockSkew = 5 * time.Minute
+
 // VerifyIssued checks the certificate a signer returned (leaf first, then any
 // chain it sent) against what was asked for. Every problem is reported, so a
 // person sees all the ways the signer deviated at once.
@@ -41,7 +48,15 @@ func VerifyIssued(chain []*x509.Certificate, want Expectation) error {
 	if missing := missingUsages(leaf, want.Usages); len(missing) > 0 {
 		problems = append(problems, "it lacks the usages "+strings.Join(missing, ", "))
 	}
-	if want.Now.Before(leaf.NotBefore) || want.Now.After(leaf.NotAfter) {
+	now := want.Now
+	if now.Before(leaf.NotBefore) && leaf.NotBefore.Sub(now) <= ClockSkew {
+		now = leaf.NotBefore // within the allowed skew: judge it as of its start
+	}
+	switch {
+	case now.Before(leaf.NotBefore):
+		problems = append(problems, fmt.Sprintf("it is not valid yet (valid from %s, %s ahead of our clock; at most %s of clock skew is allowed)",
+			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotBefore.Sub(want.Now).Round(time.Second), ClockSkew))
+	case now.After(leaf.NotAfter):
 		problems = append(problems, fmt.Sprintf("it is not valid now (valid %s to %s)",
 			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339)))
 	}
@@ -51,7 +66,7 @@ func VerifyIssued(chain []*x509.Certificate, want Expectation) error {
 			inter.AddCert(c)
 		}
 		_, err := leaf.Verify(x509.VerifyOptions{
-			Roots: want.Roots, Intermediates: inter, CurrentTime: want.Now,
+			Roots: want.Roots, Intermediates: inter, CurrentTime: now,
 			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
 		})
 		if err != nil {

@@ -155,7 +155,7 @@ func TestVerifyIssued(t *testing.T) {
 		// cert-manager and other signers do not backdate: a NotBefore a
 		// little ahead of our clock is skew, not a bad certificate.
 		"not before 2m ahead (skew)": {tweak: func(c *x509.Certificate) { c.NotBefore = time.Now().Add(2 * time.Minute) }},
-		"not before 10m ahead": {tweak: func(c *x509.Certificate) { c.NotBefore = time.Now().Add(10 * time.Minute) }, wantErr: "not valid yet"},
+		"not before 10m ahead":       {tweak: func(c *x509.Certificate) { c.NotBefore = time.Now().Add(10 * time.Minute) }, wantErr: "not valid yet"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

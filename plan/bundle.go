@@ -177,14 +177,16 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // trustGuard finds CA removals that would strand a certificate certform
 // manages: one that chains to a removed CA and to no CA the bundle keeps.
-func trustGuard(changes []*BundleChange, world World) []string {
+// Certificates the same plan deletes (destroy, or a block removed together
+// with its bundle) strand nothing.
+func trustGuard(changes []*BundleChange, world World, deleted map[string]bool) []string {
 	var blocked []string
 	for _, ch := range changes {
 		for _, t := range ch.Targets {
 			for _, r := range t.Removed {
 				for _, addr := range sortedKeys(world.Issuers) {
 					issuers := world.Issuers[addr]
-					if !slices.Contains(issuers, r.Fingerprint) || slices.ContainsFunc(issuers, func(fp string) bool { return slices.Contains(t.Fingerprints, fp) }) {
+					if deleted[addr] || !slices.Contains(issuers, r.Fingerprint) || slices.ContainsFunc(issuers, func(fp string) bool { return slices.Contains(t.Fingerprints, fp) }) {
 						continue
 					}
 					blocked = append(blocked, fmt.Sprintf("%s would drop CA %s (sha256 %s) from %s/%s, but %s chains only to it",

@@ -118,10 +118,22 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 	if len(opts.Targets) == 0 {
 		p.Bundles = planBundles(desired, world)
 		if !opts.AllowTrustRemoval {
-			p.Blocked = trustGuard(p.Bundles, world)
+			p.Blocked = trustGuard(p.Bundles, world, p.deleted())
 		}
 	}
 	return p
+}
+
+// deleted is the set of addresses the plan deletes: their certificates
+// stop mattering to the trust guard.
+func (p *Plan) deleted() map[string]bool {
+	out := map[string]bool{}
+	for _, ch := range p.Changes {
+		if ch.Action == Delete {
+			out[ch.Addr] = true
+		}
+	}
+	return out
 }
 
 func targeted(addr string, targets []string) bool {

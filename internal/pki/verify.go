@@ -15,8 +15,11 @@ type Expectation struct {
 	PublicKey crypto.PublicKey // the key certform generated
 	Request   Request
 	Usages    []string
-	Roots     *x509.CertPool // optional: the certificate must chain to one of these
-	Now       time.Time
+	Roots     *x509.CertPool // optional: the certificate must chain to one of these (the configured ca_bundle)
+	// SignerRoots, optional, are the CAs the signer publishes (its
+	// ClusterTrustBundles); the certificate must chain to one of these too.
+	SignerRoots *x509.CertPool
+	Now         time.Time
 }
 
 // ClockSkew is how far ahead of our clock an issued certificate's NotBefore
@@ -60,23 +63,33 @@ func VerifyIssued(chain []*x509.Certificate, want Expectation) error {
 		problems = append(problems, fmt.Sprintf("it is not valid now (valid %s to %s)",
 			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339)))
 	}
-	if want.Roots != nil {
-		inter := x509.NewCertPool()
-		for _, c := range chain[1:] {
-			inter.AddCert(c)
-		}
-		_, err := leaf.Verify(x509.VerifyOptions{
-			Roots: want.Roots, Intermediates: inter, CurrentTime: now,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-		})
-		if err != nil {
-			problems = append(problems, "it does not chain to the CA bundle: "+err.Error())
-		}
+	if err := chainsTo(chain, want.Roots, now); err != nil {
+		problems = append(problems, "it does not chain to the CA bundle: "+err.Error())
+	}
+	if err := chainsTo(chain, want.SignerRoots, now); err != nil {
+		problems = append(problems, "it does not chain to the CAs its signer publishes in ClusterTrustBundles: "+err.Error())
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("issued certificate rejected: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// chainsTo verifies the leaf against roots (nil: nothing to check), with
+// the rest of chain as intermediates.
+func chainsTo(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) error {
+	if roots == nil {
+		return nil
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	_, err := chain[0].Verify(x509.VerifyOptions{
+		Roots: roots, Intermediates: inter, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+	return err
 }
 
 func sanProblems(leaf *x509.Certificate, want Hosts) []string {

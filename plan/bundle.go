@@ -31,6 +31,7 @@ type TargetChange struct {
 	Kind                 string // config.TargetConfigMap or config.TargetSecret
 	Namespace, Name, Key string
 	Action               Action // Create, Update, Delete or NoOp
+	Adopt                bool   // the target block adopts an object certform did not create
 	Added, Removed       []CA
 	PEM                  []byte // the content to publish (nil for Delete)
 	Fingerprints         []string
@@ -48,6 +49,7 @@ type ResolvedBundle struct {
 type ResolvedTarget struct {
 	Kind, Name, Key string
 	Namespaces      []string
+	Adopt           bool
 }
 
 // Published is a ConfigMap or Secret certform published for this state.
@@ -77,7 +79,7 @@ func planBundles(desired *config.Config, world World) []*BundleChange {
 			for _, ns := range rt.Namespaces {
 				key := PublishedKey(rt.Kind, ns, rt.Name)
 				wanted[key] = true
-				t := &TargetChange{Kind: rt.Kind, Namespace: ns, Name: rt.Name, Key: rt.Key, PEM: pemData, Fingerprints: fps, Action: NoOp}
+				t := &TargetChange{Kind: rt.Kind, Namespace: ns, Name: rt.Name, Key: rt.Key, PEM: pemData, Fingerprints: fps, Action: NoOp, Adopt: rt.Adopt}
 				pub, exists := world.Published[key]
 				switch {
 				case !exists:

@@ -26,6 +26,10 @@ type Plan struct {
 	// Blocked lists CA removals the trust guard refuses; a plan with any
 	// must not be applied (unless AllowTrustRemoval cleared them).
 	Blocked []string
+	// Conflicts lists Secrets and ConfigMaps the plan would write although
+	// certform did not create them (conflicts.go); a plan with any must
+	// not be applied.
+	Conflicts []string
 	// Created is the clock's time when planning.
 	Created time.Time
 }
@@ -121,6 +125,7 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 			p.Blocked = trustGuard(p.Bundles, world, p.deleted())
 		}
 	}
+	p.Conflicts = conflicts(desired, p, world)
 	return p
 }
 

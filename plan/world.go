@@ -29,9 +29,21 @@ type World struct {
 	// Secrets by "namespace/name": the SHA-256 of each Secret certform
 	// wrote, as found (tls.crt, tls.key, ca.crt).
 	Secrets map[string]string
+	// Existing by PublishedKey: objects found at names the configuration
+	// wants a Secret or ConfigMap at that this state did not create (or
+	// adopt): someone else's, or another certform state's.
+	Existing map[string]ExistingObject
 	// Issuers by certificate address: the fingerprints of the known CAs
 	// each managed certificate chains to (for the trust-removal guard).
 	Issuers map[string][]string
+}
+
+// ExistingObject is a Secret or ConfigMap certform did not create, found
+// where the configuration wants to write one.
+type ExistingObject struct {
+	Kind, Namespace, Name string
+	Type                  string // a Secret's type ("" for a ConfigMap)
+	Lineage               string // another certform state's lineage, if it carries one
 }
 
 // FileObservation is one file as found on disk.

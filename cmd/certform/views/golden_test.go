@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -42,6 +43,11 @@ type worldJSON struct {
 		CertSHA256 string `json:"cert_sha256"`
 	} `json:"csrs"`
 	PendingKeys []string `json:"pending_keys"`
+	// Existing: objects certform did not create, by "kind:namespace/name".
+	Existing map[string]struct {
+		Type    string `json:"type"`
+		Lineage string `json:"lineage"`
+	} `json:"existing"`
 }
 
 type optionsJSON struct {
@@ -99,6 +105,14 @@ func planScenario(t *testing.T, dir string) *plan.Plan {
 	}
 	for _, fp := range wj.PendingKeys {
 		world.PendingKeys[fp] = true
+	}
+	for key, o := range wj.Existing {
+		if world.Existing == nil {
+			world.Existing = map[string]plan.ExistingObject{}
+		}
+		kind, nsName, _ := strings.Cut(key, ":")
+		ns, name, _ := strings.Cut(nsName, "/")
+		world.Existing[key] = plan.ExistingObject{Kind: kind, Namespace: ns, Name: name, Type: o.Type, Lineage: o.Lineage}
 	}
 	var opts optionsJSON
 	if _, err := os.Stat(filepath.Join(dir, "options.json")); err == nil {

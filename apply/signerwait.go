@@ -25,7 +25,7 @@ const signerGrace = 5 * time.Second
 // or when there is nothing to report (signed, refused, gone).
 func (r *runner) watchSigner(ctx context.Context, c *config.Certificate, rec *state.Certificate) {
 	uid := types.UID(rec.CSRUID)
-	if !r.watcher.WaitApproved(ctx, rec.CSRName, uid) {
+	if c == nil || !r.watcher.WaitApproved(ctx, rec.CSRName, uid) {
 		return
 	}
 	if c.SelfApprove {
@@ -38,13 +38,13 @@ func (r *runner) watchSigner(ctx context.Context, c *config.Certificate, rec *st
 			return
 		}
 	}
-	r.report(Event{Addr: c.Addr, Phase: PhaseAwaitSigner, CSRName: rec.CSRName, Message: r.signerWaitDetail(ctx, c, rec)})
+	r.report(Event{Addr: c.Addr, Phase: PhaseAwaitSigner, CSRName: rec.CSRName, Message: r.signerWaitDetail(ctx, rec)})
 }
 
 // signerWaitDetail says that the CSR is approved and which signer it waits
 // for, with the Warning events a signer left on it.
-func (r *runner) signerWaitDetail(ctx context.Context, c *config.Certificate, rec *state.Certificate) string {
-	msg := "approved, waiting for the signer " + c.SignerName
+func (r *runner) signerWaitDetail(ctx context.Context, rec *state.Certificate) string {
+	msg := "approved, waiting for the signer " + rec.Request.SignerName
 	if r.opts.Core == nil {
 		return msg
 	}

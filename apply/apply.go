@@ -27,9 +27,12 @@ type Options struct {
 	CSRs kube.CSRs
 	// Core writes CA bundle ConfigMaps and TLS Secrets; needed only when
 	// the plan has them.
-	Core        corev1client.CoreV1Interface
-	Keys        keystore.Store
-	Parallelism int
+	Core corev1client.CoreV1Interface
+	// TrustBundles, when set, is where the CAs a signer publishes are
+	// looked up (ClusterTrustBundles), to check issued certificates' issuer.
+	TrustBundles kube.TrustBundles
+	Keys         keystore.Store
+	Parallelism  int
 	// WaitTimeout bounds the wait for each CSR; 0 means 15 minutes.
 	WaitTimeout time.Duration
 	// NoWait submits and returns, leaving CSRs pending for a later run.
@@ -58,6 +61,10 @@ type runner struct {
 	listed    clusterCSRs               // this lineage's CSRs, listed once when there is no watcher
 	caContent map[string][]byte         // each ca_bundle's content, for ca_file and Secrets
 	caPools   map[string]*x509.CertPool // the same, parsed once, to verify against
+	// signers: the CAs each signer publishes, looked up once (trust.go);
+	// unverified: signers already warned about. Both guarded by mu.
+	signers    map[string]*signerTrust
+	unverified map[string]bool
 
 	api   chan struct{} // slots for stages that call the API server
 	local chan struct{} // slots for stages that generate keys or write files

@@ -51,15 +51,25 @@ func (r *runner) bundles(ctx context.Context, changes []*plan.BundleChange) []er
 var bundlePhase = map[plan.Action]Phase{plan.Create: PhasePublished, plan.Update: PhasePublished, plan.Delete: PhaseDeleted}
 
 func (r *runner) publish(ctx context.Context, addr string, t *plan.TargetChange) error {
+	cl, err := r.claimObject(ctx, t.Kind, t.Namespace, t.Name, t.Adopt, "Opaque")
+	if err != nil {
+		return err
+	}
 	labels := map[string]string{kube.LabelManagedBy: kube.ManagedByValue, kube.LabelLineage: r.lineage}
-	annotations := map[string]string{kube.AnnotationAddr: addr, kube.AnnotationKey: t.Key}
-	opts := metav1.ApplyOptions{FieldManager: FieldManager, Force: true}
-	var err error
+	annotations := cl.annotate(map[string]string{kube.AnnotationAddr: addr, kube.AnnotationKey: t.Key})
+	// Forced only over an object already ours or adopted (ownership.go).
+	opts := metav1.ApplyOptions{FieldManager: FieldManager, Force: cl.exists}
 	if t.Kind == config.TargetSecret {
 		sec := corev1ac.Secret(t.Name, t.Namespace).WithLabels(labels).WithAnnotations(annotations).WithData(map[string][]byte{t.Key: t.PEM})
+		if cl.exists {
+			sec.WithUID(cl.uid)
+		}
 		_, err = r.opts.Core.Secrets(t.Namespace).Apply(ctx, sec, opts)
 	} else {
 		cm := corev1ac.ConfigMap(t.Name, t.Namespace).WithLabels(labels).WithAnnotations(annotations).WithData(map[string]string{t.Key: string(t.PEM)})
+		if cl.exists {
+			cm.WithUID(cl.uid)
+		}
 		_, err = r.opts.Core.ConfigMaps(t.Namespace).Apply(ctx, cm, opts)
 	}
 	if err != nil {
@@ -91,6 +101,9 @@ func (r *runner) unpublish(ctx context.Context, t *plan.TargetChange) error {
 	}
 	if meta.GetLabels()[kube.LabelLineage] != r.lineage {
 		return fmt.Errorf("%s %s/%s is not certform's any more; left in place", t.Kind, t.Namespace, t.Name)
+	}
+	if kube.OwnerOf(meta, r.lineage).Adopted {
+		return r.release(ctx, t.Kind, meta)
 	}
 	uid, rv := meta.GetUID(), meta.GetResourceVersion()
 	if err := del(t.Name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid, ResourceVersion: &rv}}); err != nil && !apierrors.IsNotFound(err) {

@@ -11,6 +11,7 @@ const (
 	PhaseSubmitted     Phase = "submitted"      // CSR created (or reused)
 	PhaseApproved      Phase = "approved"       // certform approved it
 	PhaseAwaitApproval Phase = "await-approval" // a person or approver must approve
+	PhaseAwaitSigner   Phase = "await-signer"   // approved, but the signer has not signed it yet
 	PhaseIssued        Phase = "issued"         // certificate verified and written
 	PhaseUpdated       Phase = "updated"
 	PhaseDeleted       Phase = "deleted"

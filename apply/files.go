@@ -28,9 +28,13 @@ func (r *runner) collect(ctx context.Context, c *config.Certificate, rec *state.
 	if err != nil {
 		return fmt.Errorf("CSR %s carries an unreadable certificate: %w", rec.CSRName, err)
 	}
+	signerRoots, lookupErr := r.signerRoots(ctx, c.SignerName)
 	err = pki.VerifyIssued(chain, pki.Expectation{
-		PublicKey: key.Public(), Request: c.Request, Usages: c.Usages, Roots: r.roots(c), Now: r.opts.Now(),
+		PublicKey: key.Public(), Request: c.Request, Usages: c.Usages, Roots: r.roots(c), SignerRoots: signerRoots, Now: r.opts.Now(),
 	})
+	if err == nil && r.roots(c) == nil && signerRoots == nil {
+		r.warnUnverified(c, lookupErr)
+	}
 	if err != nil {
 		return fmt.Errorf("CSR %s: %w", rec.CSRName, err)
 	}

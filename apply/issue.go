@@ -193,7 +193,12 @@ func (r *runner) wait(ctx context.Context, rec *state.Certificate,
 	start := time.Now()
 	waitCtx, cancel := context.WithTimeout(ctx, r.opts.WaitTimeout)
 	defer cancel()
+	go r.watchSigner(waitCtx, r.cfg[rec.Addr], rec)
 	issued, err := r.watcher.Wait(waitCtx, rec.CSRName, types.UID(rec.CSRUID))
+	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil && r.approvedUnsigned(rec) {
+		return nil, 0, fmt.Errorf("timed out after %s: CSR %s is %s; check that a signer for it runs and can sign",
+			r.opts.WaitTimeout, rec.CSRName, r.signerWaitDetail(ctx, rec))
+	}
 	if errors.Is(err, context.DeadlineExceeded) && ctx.Err() == nil {
 		return nil, 0, fmt.Errorf("timed out after %s waiting for CSR %s to be approved and signed; approve it with 'kubectl certificate approve %s' and run certform apply again",
 			r.opts.WaitTimeout, rec.CSRName, rec.CSRName)

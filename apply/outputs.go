@@ -107,11 +107,20 @@ func (r *runner) writeSecret(ctx context.Context, c *config.Certificate, keyPEM,
 		data["ca.crt"] = ca
 	}
 	s := c.Secret
+	cl, err := r.claimObject(ctx, config.TargetSecret, s.Namespace, s.Name, s.Adopt, "kubernetes.io/tls")
+	if err != nil {
+		return nil, err
+	}
 	sec := corev1ac.Secret(s.Name, s.Namespace).WithType("kubernetes.io/tls").
 		WithLabels(map[string]string{kube.LabelManagedBy: kube.ManagedByValue, kube.LabelLineage: r.lineage}).
-		WithAnnotations(map[string]string{kube.AnnotationAddr: c.Addr}).
+		WithAnnotations(cl.annotate(map[string]string{kube.AnnotationAddr: c.Addr})).
 		WithData(data)
-	if _, err := r.opts.Core.Secrets(s.Namespace).Apply(ctx, sec, metav1.ApplyOptions{FieldManager: FieldManager, Force: true}); err != nil {
+	if cl.exists {
+		sec.WithUID(cl.uid)
+	}
+	// Force only over an object already ours (or adopted): a new one is
+	// created unforced, so an object that appears meanwhile conflicts.
+	if _, err := r.opts.Core.Secrets(s.Namespace).Apply(ctx, sec, metav1.ApplyOptions{FieldManager: FieldManager, Force: cl.exists}); err != nil {
 		return nil, fmt.Errorf("writing Secret %s/%s: %w", s.Namespace, s.Name, err)
 	}
 	return &state.SecretRecord{Namespace: s.Namespace, Name: s.Name, SHA256: observe.SecretDigest(data)}, nil
@@ -129,6 +138,9 @@ func (r *runner) deleteSecret(ctx context.Context, rec *state.SecretRecord) erro
 	}
 	if sec.Labels[kube.LabelLineage] != r.lineage {
 		return fmt.Errorf("Secret %s/%s is not certform's any more; left in place", rec.Namespace, rec.Name)
+	}
+	if kube.OwnerOf(sec, r.lineage).Adopted {
+		return r.release(ctx, config.TargetSecret, sec)
 	}
 	pre := metav1.Preconditions{UID: &sec.UID}
 	if err := secrets.Delete(ctx, rec.Name, metav1.DeleteOptions{Preconditions: &pre}); err != nil && !apierrors.IsNotFound(err) {

@@ -60,6 +60,9 @@ type BundleTarget struct {
 	NamespaceSelector string
 	Name              string
 	Key               string
+	// Adopt lets certform take over existing objects of this name that it
+	// did not create (never deleted later, only released).
+	Adopt bool
 }
 
 type rawCABundle struct {
@@ -92,6 +95,7 @@ type rawTarget struct {
 	NamespaceSelector string    `hcl:"namespace_selector,optional"`
 	Name              string    `hcl:"name"`
 	Key               string    `hcl:"key,optional"`
+	Adopt             bool      `hcl:"adopt,optional"`
 	DefRange          hcl.Range `hcl:",def_range"`
 }
 
@@ -128,7 +132,7 @@ func decodeCABundle(block *hcl.Block, ctx *hcl.EvalContext, dir string) ([]*CABu
 			if t == nil {
 				continue
 			}
-			bt := &BundleTarget{Kind: rt.kind, Namespaces: t.Namespaces, NamespaceSelector: t.NamespaceSelector, Name: t.Name, Key: t.Key}
+			bt := &BundleTarget{Kind: rt.kind, Namespaces: t.Namespaces, NamespaceSelector: t.NamespaceSelector, Name: t.Name, Key: t.Key, Adopt: t.Adopt}
 			if bt.Key == "" {
 				bt.Key = "ca.crt"
 			}

@@ -33,6 +33,7 @@ type rawCertificate struct {
 type rawSecret struct {
 	Namespace string `hcl:"namespace"`
 	Name      string `hcl:"name"`
+	Adopt     bool   `hcl:"adopt,optional"`
 }
 
 type rawSubject struct {
@@ -178,7 +179,7 @@ func (c *Certificate) fill(raw *rawCertificate) hcl.Diagnostics {
 		}
 	}
 	if raw.Secret != nil {
-		c.Secret = &SecretOutput{Namespace: raw.Secret.Namespace, Name: raw.Secret.Name}
+		c.Secret = &SecretOutput{Namespace: raw.Secret.Namespace, Name: raw.Secret.Name, Adopt: raw.Secret.Adopt}
 	}
 	return diags
 }

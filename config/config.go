@@ -117,6 +117,10 @@ func (c *Certificate) HasFiles() bool { return c.Output.KeyFile != "" }
 type SecretOutput struct {
 	Namespace string
 	Name      string
+	// Adopt lets certform take over a kubernetes.io/tls Secret of this name
+	// that it did not create. An adopted object is never deleted: when the
+	// block goes, certform only removes its labels from it.
+	Adopt bool
 }
 
 // Range returns the range of the named attribute, or the block's when the

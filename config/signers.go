@@ -19,6 +19,18 @@ const (
 	SignerLegacyUnknown       = "kubernetes.io/legacy-unknown"
 )
 
+// builtinSigners are the kubernetes.io signers kube-controller-manager
+// signs CSRs for (legacy-unknown only through the old v1beta1 API). Any
+// other kubernetes.io/ name is reserved and signed by no one: a CSR for it
+// would wait for its full timeout.
+var builtinSigners = []string{SignerKubeletServing, SignerAPIServerClient, SignerAPIServerClientKlet, SignerLegacyUnknown}
+
+// IsBuiltinSigner reports whether name is in the reserved kubernetes.io
+// domain, whose signers return the certificate alone, without a chain.
+func IsBuiltinSigner(name string) bool {
+	return strings.HasPrefix(name, "kubernetes.io/")
+}
+
 // validateSigner checks the signer name's form and, for the built-in
 // signers, the rules their signer enforces, so that a CSR the signer would
 // refuse is caught before it is submitted.
@@ -29,8 +41,22 @@ func validateSigner(c *Certificate) hcl.Diagnostics {
 		return hcl.Diagnostics{attrError(c, "signer_name", "Invalid signer name",
 			fmt.Sprintf(`%q is not a domain-qualified signer name such as "kubernetes.io/kubelet-serving" or "example.com/my-signer".`, name))}
 	}
+	if domain == "kubernetes.io" && !slices.Contains(builtinSigners, name) {
+		detail := fmt.Sprintf("%q is in the reserved kubernetes.io domain, but Kubernetes has no such signer: nothing would ever sign its CSR.", name)
+		if s := suggest(name, builtinSigners[:3]); s != "" {
+			detail += fmt.Sprintf(" Did you mean %q?", s)
+		} else {
+			detail += " The built-in signers are " + strings.Join(builtinSigners[:3], ", ") + "; a third-party signer has its own domain, e.g. \"example.com/my-signer\"."
+		}
+		return hcl.Diagnostics{attrError(c, "signer_name", "Unknown built-in signer", detail)}
+	}
 	hosts := pki.ClassifyHosts(c.Request.Hosts)
 	var diags hcl.Diagnostics
+	if IsBuiltinSigner(name) && c.Output.CAFile != "" && c.Output.CABundle == "" {
+		diags = append(diags, attrError(c, "output.ca_file", "ca_file needs a ca_bundle",
+			name+" returns the certificate alone, without the CA that signed it, so ca_file would have nothing to hold. "+
+				"Name a bundle that holds the cluster's signing CA with output.ca_bundle, or remove ca_file."))
+	}
 	switch name {
 	case SignerLegacyUnknown:
 		diags = append(diags, attrError(c, "signer_name", "Signer not allowed",

@@ -31,6 +31,7 @@ type TargetChange struct {
 	Kind                 string // config.TargetConfigMap or config.TargetSecret
 	Namespace, Name, Key string
 	Action               Action // Create, Update, Delete or NoOp
+	Adopt                bool   // the target block adopts an object certform did not create
 	Added, Removed       []CA
 	PEM                  []byte // the content to publish (nil for Delete)
 	Fingerprints         []string
@@ -48,6 +49,7 @@ type ResolvedBundle struct {
 type ResolvedTarget struct {
 	Kind, Name, Key string
 	Namespaces      []string
+	Adopt           bool
 }
 
 // Published is a ConfigMap or Secret certform published for this state.
@@ -77,7 +79,7 @@ func planBundles(desired *config.Config, world World) []*BundleChange {
 			for _, ns := range rt.Namespaces {
 				key := PublishedKey(rt.Kind, ns, rt.Name)
 				wanted[key] = true
-				t := &TargetChange{Kind: rt.Kind, Namespace: ns, Name: rt.Name, Key: rt.Key, PEM: pemData, Fingerprints: fps, Action: NoOp}
+				t := &TargetChange{Kind: rt.Kind, Namespace: ns, Name: rt.Name, Key: rt.Key, PEM: pemData, Fingerprints: fps, Action: NoOp, Adopt: rt.Adopt}
 				pub, exists := world.Published[key]
 				switch {
 				case !exists:
@@ -177,14 +179,16 @@ func sortedKeys[V any](m map[string]V) []string {
 
 // trustGuard finds CA removals that would strand a certificate certform
 // manages: one that chains to a removed CA and to no CA the bundle keeps.
-func trustGuard(changes []*BundleChange, world World) []string {
+// Certificates the same plan deletes (destroy, or a block removed together
+// with its bundle) strand nothing.
+func trustGuard(changes []*BundleChange, world World, deleted map[string]bool) []string {
 	var blocked []string
 	for _, ch := range changes {
 		for _, t := range ch.Targets {
 			for _, r := range t.Removed {
 				for _, addr := range sortedKeys(world.Issuers) {
 					issuers := world.Issuers[addr]
-					if !slices.Contains(issuers, r.Fingerprint) || slices.ContainsFunc(issuers, func(fp string) bool { return slices.Contains(t.Fingerprints, fp) }) {
+					if deleted[addr] || !slices.Contains(issuers, r.Fingerprint) || slices.ContainsFunc(issuers, func(fp string) bool { return slices.Contains(t.Fingerprints, fp) }) {
 						continue
 					}
 					blocked = append(blocked, fmt.Sprintf("%s would drop CA %s (sha256 %s) from %s/%s, but %s chains only to it",

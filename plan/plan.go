@@ -26,6 +26,10 @@ type Plan struct {
 	// Blocked lists CA removals the trust guard refuses; a plan with any
 	// must not be applied (unless AllowTrustRemoval cleared them).
 	Blocked []string
+	// Conflicts lists Secrets and ConfigMaps the plan would write although
+	// certform did not create them (conflicts.go); a plan with any must
+	// not be applied.
+	Conflicts []string
 	// Created is the clock's time when planning.
 	Created time.Time
 }
@@ -118,10 +122,23 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 	if len(opts.Targets) == 0 {
 		p.Bundles = planBundles(desired, world)
 		if !opts.AllowTrustRemoval {
-			p.Blocked = trustGuard(p.Bundles, world)
+			p.Blocked = trustGuard(p.Bundles, world, p.deleted())
 		}
 	}
+	p.Conflicts = conflicts(desired, p, world)
 	return p
+}
+
+// deleted is the set of addresses the plan deletes: their certificates
+// stop mattering to the trust guard.
+func (p *Plan) deleted() map[string]bool {
+	out := map[string]bool{}
+	for _, ch := range p.Changes {
+		if ch.Action == Delete {
+			out[ch.Addr] = true
+		}
+	}
+	return out
 }
 
 func targeted(addr string, targets []string) bool {

@@ -38,6 +38,10 @@ type World struct {
 	// Here is the machine and directory this run works in, to tell a key
 	// lost here from one that was written elsewhere.
 	Here state.Origin
+	// Existing by PublishedKey: objects found at names the configuration
+	// wants a Secret or ConfigMap at that this state did not create (or
+	// adopt): someone else's, or another certform state's.
+	Existing map[string]ExistingObject
 	// Issuers by certificate address: the fingerprints of the known CAs
 	// each managed certificate chains to (for the trust-removal guard).
 	Issuers map[string][]string
@@ -52,6 +56,14 @@ type TLSContent struct {
 	// Serial is tls.crt's leaf serial number, hex as state records it;
 	// "" when tls.crt holds no certificate.
 	Serial string
+}
+
+// ExistingObject is a Secret or ConfigMap certform did not create, found
+// where the configuration wants to write one.
+type ExistingObject struct {
+	Kind, Namespace, Name string
+	Type                  string // a Secret's type ("" for a ConfigMap)
+	Lineage               string // another certform state's lineage, if it carries one
 }
 
 // FileObservation is one file as found on disk.

@@ -135,7 +135,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	start := time.Now()
 	stopTicker := view.Remind(start, reminderInterval(s.Out))
 	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
-		CSRs: csrs, Core: w.cs.CoreV1(), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
+		CSRs: csrs, Core: w.cs.CoreV1(), TrustBundles: w.cs.CertificatesV1().ClusterTrustBundles(), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
 		Record: func(changes map[string]*state.Certificate) error { return w.backend.Record(prior.Lineage, changes) },
 		Report: view.Report,
 	})

@@ -320,3 +320,31 @@ certificate "files" {
 	}
 	mustContain(t, certform(t, dir, c.AdminKubeconfig, "plan"), "+ secret sel-other/blue-trust", "1 to publish, 0 to update, 0 to remove.")
 }
+
+// TestDestroyWithBundleItsCertificateChainsTo: destroy removes a
+// certificate and the bundle holding its only CA together; the trust guard
+// protects certificates that stay, not the ones being destroyed.
+func TestDestroyWithBundleItsCertificateChainsTo(t *testing.T) {
+	c := sharedCluster(t)
+	ensureNamespaces(t, c.AdminKubeconfig, "destroy-trust")
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "signer.crt"), mustRead(t, c.SignerCAFile), 0o644)
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(clientCert("doomed", true)+bundleConfig([]string{"signer.crt"}, "destroy-trust")), 0o644)
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	r := certform(t, dir, c.AdminKubeconfig, "destroy", "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("destroy: want it to remove the certificate and its bundle together\n%s", r)
+	}
+	if strings.Contains(r.stdout+r.stderr, "would remove trust") {
+		t.Errorf("destroy mentions the trust guard\n%s", r)
+	}
+	cm, err := clientsetFor(t, c.AdminKubeconfig).CoreV1().ConfigMaps("destroy-trust").Get(context.Background(), "trust", metav1.GetOptions{})
+	if !apierrors.IsNotFound(err) {
+		t.Errorf("ConfigMap destroy-trust/trust after destroy: %v %v", cm.Name, err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "doomed.key")); !os.IsNotExist(err) {
+		t.Errorf("doomed.key after destroy: %v", err)
+	}
+}

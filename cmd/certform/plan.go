@@ -56,6 +56,10 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 	}
 	p := plan.Make(w.cfg, prior, world, time.Now(), plan.Options{Targets: o.Targets, Replace: o.Replace,
 		Destroy: o.Destroy, AllowTrustRemoval: o.AllowTrustRemoval})
+	if len(p.Conflicts) > 0 {
+		return p, withHint(fmt.Errorf("the plan has %d conflict(s), listed above: it would overwrite objects certform did not create", len(p.Conflicts)),
+			"certform never takes over a Secret or ConfigMap it did not create unless its block says adopt = true (docs/configuration.md)")
+	}
 	if len(p.Blocked) > 0 {
 		return p, withHint(fmt.Errorf("the plan would remove trust that certificates still rely on:\n  %s", strings.Join(p.Blocked, "\n  ")),
 			"rotate with an overlap: add the new CA to the bundle, reissue (certform apply --replace ADDR), then drop the old CA; or pass --allow-trust-removal")

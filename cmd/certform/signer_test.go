@@ -18,6 +18,7 @@ import (
 	"time"
 
 	certv1 "k8s.io/api/certificates/v1"
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
@@ -31,6 +32,7 @@ const tamperSigner = "example.com/test-signer"
 // signer name through the /status subresource, as a signer controller
 // would, optionally with a public key that is not the requester's.
 type testSigner struct {
+	name    string // the signer name it signs for
 	csrs    kube.CSRs
 	current atomic.Pointer[signerCA] // the CA it signs with now
 	forged  atomic.Bool              // sign a different key than the request's
@@ -42,11 +44,16 @@ type signerCA struct {
 }
 
 func newTestSigner(t *testing.T, kubeconfig string) *testSigner {
+	return newTestSignerFor(t, kubeconfig, tamperSigner)
+}
+
+// newTestSignerFor returns a test signer for the signer name.
+func newTestSignerFor(t *testing.T, kubeconfig, name string) *testSigner {
 	cs, err := kube.NewClientset(kube.Options{Kubeconfig: kubeconfig})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &testSigner{csrs: cs.CertificatesV1().CertificateSigningRequests()}
+	s := &testSigner{name: name, csrs: cs.CertificatesV1().CertificateSigningRequests()}
 	s.rotate("test signer")
 	return s
 }
@@ -93,7 +100,7 @@ func (s *testSigner) run(ctx context.Context) error {
 	for {
 		list, changed := w.Snapshot()
 		for _, csr := range list {
-			if csr.Spec.SignerName != tamperSigner || !kube.IsApproved(csr) || len(csr.Status.Certificate) > 0 || tried[csr.UID] == csr.ResourceVersion {
+			if csr.Spec.SignerName != s.name || !kube.IsApproved(csr) || len(csr.Status.Certificate) > 0 || tried[csr.UID] == csr.ResourceVersion {
 				continue
 			}
 			tried[csr.UID] = csr.ResourceVersion
@@ -176,4 +183,143 @@ certificate "forged" {
 			t.Errorf("partial output left behind: %s", e.Name())
 		}
 	}
+}
+
+// TestApprovedCSRNoOneSigns: a CSR approved for a signer that never signs
+// is reported as approved and waiting for that signer, with the Warning
+// events left on it, and the timeout no longer asks for an approval that
+// was given.
+func TestApprovedCSRNoOneSigns(t *testing.T) {
+	c := sharedCluster(t)
+	const nobody = "example.com/nobody-signs"
+	cs := clientsetFor(t, c.AdminKubeconfig)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	w, err := cs.CertificatesV1().CertificateSigningRequests().Watch(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+
+	dir := writeConfig(t, `
+certificate "human" {
+  common_name = "human.example"
+  signer_name = "`+nobody+`"
+  usages      = ["digital signature", "client auth"]
+  output {
+    key_file  = "human.key"
+    cert_file = "human.crt"
+  }
+}
+
+certificate "self" {
+  common_name  = "self.example"
+  signer_name  = "`+nobody+`"
+  usages       = ["digital signature", "client auth"]
+  self_approve = true
+  output {
+    key_file  = "self.key"
+    cert_file = "self.crt"
+  }
+}
+`)
+	cmd, out := startCertform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=20s")
+	// Play the approver of certificate.human: once its CSR exists, a signer
+	// complains on it and a person approves it.
+	var human string
+	for ev := range w.ResultChan() {
+		csr, ok := ev.Object.(*certv1.CertificateSigningRequest)
+		if !ok || csr.Spec.SignerName != nobody || csr.Annotations[kube.AnnotationAddr] != "certificate.human" {
+			continue
+		}
+		human = csr.Name
+		now := metav1.Now()
+		_, err := cs.CoreV1().Events("default").Create(ctx, &corev1.Event{
+			ObjectMeta: metav1.ObjectMeta{Name: csr.Name + ".nosigner", Namespace: "default"},
+			InvolvedObject: corev1.ObjectReference{Kind: "CertificateSigningRequest", APIVersion: "certificates.k8s.io/v1",
+				Name: csr.Name, UID: csr.UID},
+			Type: corev1.EventTypeWarning, Reason: "SignerUnavailable", Message: "no issuer is configured for this signer",
+			Count: 3, FirstTimestamp: now, LastTimestamp: now, Source: corev1.EventSource{Component: "test-signer"},
+		}, metav1.CreateOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := kube.Approve(ctx, cs.CertificatesV1().CertificateSigningRequests(), csr); err != nil {
+			t.Fatal(err)
+		}
+		break
+	}
+	err = cmd.Wait()
+	r := result{stdout: out.String()}
+	if err == nil {
+		t.Fatalf("apply with no signer: want a failure\n%s", r)
+	}
+	mustContain(t, r,
+		"CSR "+human+" approved, waiting for the signer "+nobody+"; its Warning events: SignerUnavailable: no issuer is configured for this signer (x3)",
+		"certificate.human: timed out after 20s: CSR "+human+" is approved, waiting for the signer "+nobody,
+		"certificate.self: timed out after 20s: CSR ")
+	for _, line := range strings.Split(r.stdout, "\n") {
+		if strings.Contains(line, "timed out") && strings.Contains(line, "kubectl certificate approve") {
+			t.Errorf("the timeout asks to approve a CSR that is approved: %s", line)
+		}
+	}
+}
+
+// TestIssuerCheckedAgainstSignerTrustBundle: with no ca_bundle, the issued
+// certificate must still chain to the CAs its signer publishes in
+// ClusterTrustBundles; a certificate for our key from another CA (as anyone
+// who can write /status could make) is refused. A signer that publishes
+// nothing is named in a warning rather than trusted silently.
+func TestIssuerCheckedAgainstSignerTrustBundle(t *testing.T) {
+	c := sharedCluster(t)
+	const name = "example.com/issuer-check"
+	signer := newTestSignerFor(t, c.AdminKubeconfig, name)
+	ctx := context.Background()
+	signer.start(t)
+	ctb := &certv1.ClusterTrustBundle{ObjectMeta: metav1.ObjectMeta{Name: "example.com:issuer-check:ca"},
+		Spec: certv1.ClusterTrustBundleSpec{SignerName: name, TrustBundle: string(pki.EncodeCertificates(signer.ca()))}}
+	if _, err := clientsetFor(t, c.AdminKubeconfig).CertificatesV1().ClusterTrustBundles().Create(ctx, ctb, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := writeConfig(t, `
+certificate "checked" {
+  common_name  = "checked.example"
+  hosts        = ["checked.example"]
+  signer_name  = "`+name+`"
+  usages       = ["digital signature", "server auth"]
+  self_approve = true
+  output {
+    key_file  = "checked.key"
+    cert_file = "checked.crt"
+  }
+}
+`)
+	r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=1m")
+	if r.code != exitOK {
+		t.Fatalf("apply with the signer's own CA\n%s", r)
+	}
+	if strings.Contains(r.stdout, "not verified") {
+		t.Errorf("the issuer was checked, yet apply says it was not\n%s", r)
+	}
+	certBefore := mustRead(t, filepath.Join(dir, "checked.crt"))
+
+	signer.rotate("rogue CA") // signs our key, but under a CA the signer does not publish
+	r = certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=1m", "--replace", "certificate.checked")
+	if r.code != exitError {
+		t.Fatalf("apply with a certificate from another CA: want exit 1\n%s", r)
+	}
+	mustContain(t, r, "issued certificate rejected: it does not chain to the CAs its signer publishes in ClusterTrustBundles")
+	if !bytes.Equal(certBefore, mustRead(t, filepath.Join(dir, "checked.crt"))) {
+		t.Error("a rejected certificate replaced the previous one")
+	}
+
+	// The built-in signers publish no ClusterTrustBundle in the test
+	// cluster: apply says it could not check the issuer.
+	dir = writeConfig(t, clientCert("unchecked", true))
+	r = certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	mustContain(t, r, "warning: the issuer of certificates from signer kubernetes.io/kube-apiserver-client is not verified: no ClusterTrustBundle publishes its CA")
 }

@@ -93,7 +93,7 @@ func Objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 	if w.KnownCAs != nil {
 		w.Issuers = issuers(prior, w.KnownCAs)
 	}
-	return nil
+	return existing(ctx, cs, cfg, w, prior.Lineage)
 }
 
 // resolve reads a bundle's sources and the namespaces it targets.
@@ -134,7 +134,7 @@ func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (
 	}
 	slices.SortFunc(rb.CAs, func(a, b *x509.Certificate) int { return strings.Compare(config.Fingerprint(a), config.Fingerprint(b)) })
 	for _, t := range b.Targets {
-		rt := plan.ResolvedTarget{Kind: t.Kind, Name: t.Name, Key: t.Key, Namespaces: slices.Clone(t.Namespaces)}
+		rt := plan.ResolvedTarget{Kind: t.Kind, Name: t.Name, Key: t.Key, Namespaces: slices.Clone(t.Namespaces), Adopt: t.Adopt}
 		if t.NamespaceSelector != "" {
 			nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: t.NamespaceSelector})
 			if err != nil {

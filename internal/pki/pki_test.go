@@ -140,7 +140,10 @@ func TestVerifyIssued(t *testing.T) {
 		tweak     func(*x509.Certificate)
 		usages    []x509.ExtKeyUsage
 		otherRoot bool
-		wantErr   string
+		// signerRoot: the signer's published CAs are ours ("own") or
+		// another CA's ("other"); "" checks none.
+		signerRoot string
+		wantErr    string
 	}{
 		"as requested":   {},
 		"another key":    {tweak: func(c *x509.Certificate) { c.PublicKey = other.Public() }, wantErr: "public key is not ours"},
@@ -151,7 +154,13 @@ func TestVerifyIssued(t *testing.T) {
 		"expired": {tweak: func(c *x509.Certificate) {
 			c.NotBefore, c.NotAfter = time.Now().Add(-2*time.Hour), time.Now().Add(-time.Hour)
 		}, wantErr: "not valid now"},
-		"foreign CA": {otherRoot: true, wantErr: "does not chain"},
+		"foreign CA":                {otherRoot: true, wantErr: "does not chain"},
+		"signer publishes its CA":   {signerRoot: "own"},
+		"signer publishes other CA": {signerRoot: "other", wantErr: "does not chain to the CAs its signer publishes"},
+		// cert-manager and other signers do not backdate: a NotBefore a
+		// little ahead of our clock is skew, not a bad certificate.
+		"not before 2m ahead (skew)": {tweak: func(c *x509.Certificate) { c.NotBefore = time.Now().Add(2 * time.Minute) }},
+		"not before 10m ahead":       {tweak: func(c *x509.Certificate) { c.NotBefore = time.Now().Add(10 * time.Minute) }, wantErr: "not valid yet"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -163,6 +172,12 @@ func TestVerifyIssued(t *testing.T) {
 			want.Roots = roots
 			if tc.otherRoot {
 				_, want.Roots, _ = signed(t, req, usages, nil)
+			}
+			switch tc.signerRoot {
+			case "own":
+				want.SignerRoots = roots
+			case "other":
+				_, want.SignerRoots, _ = signed(t, req, usages, nil)
 			}
 			err := VerifyIssued(chain, want)
 			switch {

@@ -15,9 +15,19 @@ type Expectation struct {
 	PublicKey crypto.PublicKey // the key certform generated
 	Request   Request
 	Usages    []string
-	Roots     *x509.CertPool // optional: the certificate must chain to one of these
-	Now       time.Time
+	Roots     *x509.CertPool // optional: the certificate must chain to one of these (the configured ca_bundle)
+	// SignerRoots, optional, are the CAs the signer publishes (its
+	// ClusterTrustBundles); the certificate must chain to one of these too.
+	SignerRoots *x509.CertPool
+	Now         time.Time
 }
+
+// ClockSkew is how far ahead of our clock an issued certificate's NotBefore
+// may be. Signers such as cert-manager do not backdate, so on a runner whose
+// clock is a little behind the signer's a fresh certificate would otherwise
+// look not yet valid. kube-controller-manager backdates by 5 minutes for the
+// same reason; we allow the same amount.
+const ClockSkew = 5 * time.Minute
 
 // VerifyIssued checks the certificate a signer returned (leaf first, then any
 // chain it sent) against what was asked for. Every problem is reported, so a
@@ -41,27 +51,45 @@ func VerifyIssued(chain []*x509.Certificate, want Expectation) error {
 	if missing := missingUsages(leaf, want.Usages); len(missing) > 0 {
 		problems = append(problems, "it lacks the usages "+strings.Join(missing, ", "))
 	}
-	if want.Now.Before(leaf.NotBefore) || want.Now.After(leaf.NotAfter) {
+	now := want.Now
+	if now.Before(leaf.NotBefore) && leaf.NotBefore.Sub(now) <= ClockSkew {
+		now = leaf.NotBefore // within the allowed skew: judge it as of its start
+	}
+	switch {
+	case now.Before(leaf.NotBefore):
+		problems = append(problems, fmt.Sprintf("it is not valid yet (valid from %s, %s ahead of our clock; at most %s of clock skew is allowed)",
+			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotBefore.Sub(want.Now).Round(time.Second), ClockSkew))
+	case now.After(leaf.NotAfter):
 		problems = append(problems, fmt.Sprintf("it is not valid now (valid %s to %s)",
 			leaf.NotBefore.UTC().Format(time.RFC3339), leaf.NotAfter.UTC().Format(time.RFC3339)))
 	}
-	if want.Roots != nil {
-		inter := x509.NewCertPool()
-		for _, c := range chain[1:] {
-			inter.AddCert(c)
-		}
-		_, err := leaf.Verify(x509.VerifyOptions{
-			Roots: want.Roots, Intermediates: inter, CurrentTime: want.Now,
-			KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
-		})
-		if err != nil {
-			problems = append(problems, "it does not chain to the CA bundle: "+err.Error())
-		}
+	if err := chainsTo(chain, want.Roots, now); err != nil {
+		problems = append(problems, "it does not chain to the CA bundle: "+err.Error())
+	}
+	if err := chainsTo(chain, want.SignerRoots, now); err != nil {
+		problems = append(problems, "it does not chain to the CAs its signer publishes in ClusterTrustBundles: "+err.Error())
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("issued certificate rejected: %s", strings.Join(problems, "; "))
 	}
 	return nil
+}
+
+// chainsTo verifies the leaf against roots (nil: nothing to check), with
+// the rest of chain as intermediates.
+func chainsTo(chain []*x509.Certificate, roots *x509.CertPool, now time.Time) error {
+	if roots == nil {
+		return nil
+	}
+	inter := x509.NewCertPool()
+	for _, c := range chain[1:] {
+		inter.AddCert(c)
+	}
+	_, err := chain[0].Verify(x509.VerifyOptions{
+		Roots: roots, Intermediates: inter, CurrentTime: now,
+		KeyUsages: []x509.ExtKeyUsage{x509.ExtKeyUsageAny},
+	})
+	return err
 }
 
 func sanProblems(leaf *x509.Certificate, want Hosts) []string {

@@ -80,6 +80,8 @@ func (v *ApplyProgress) Report(ev apply.Event) {
 		fmt.Fprintf(v.W, "%s: approved CSR %s (self_approve)\n", addr, ev.CSRName)
 	case apply.PhaseAwaitApproval:
 		fmt.Fprintf(v.W, "%s: waiting for approval of CSR %s; to approve it:\n    %s\n", addr, ev.CSRName, ev.Message)
+	case apply.PhaseAwaitSigner:
+		fmt.Fprintf(v.W, "%s: CSR %s %s\n", addr, ev.CSRName, ev.Message)
 	case apply.PhaseIssued:
 		fmt.Fprintf(v.W, "%s: %s after %s (%s)\n", addr, v.Col.Green("issued"), ev.Elapsed.Round(time.Millisecond), ev.Message)
 	case apply.PhaseUpdated:

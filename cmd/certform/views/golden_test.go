@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -53,6 +54,11 @@ type worldJSON struct {
 		Host string `json:"host"`
 		Dir  string `json:"dir"`
 	} `json:"here"`
+	// Existing: objects certform did not create, by "kind:namespace/name".
+	Existing map[string]struct {
+		Type    string `json:"type"`
+		Lineage string `json:"lineage"`
+	} `json:"existing"`
 }
 
 type optionsJSON struct {
@@ -120,6 +126,14 @@ func planScenario(t *testing.T, dir string) *plan.Plan {
 	}
 	if wj.Here != nil {
 		world.Here = state.Origin{Host: wj.Here.Host, Dir: wj.Here.Dir}
+	}
+	for key, o := range wj.Existing {
+		if world.Existing == nil {
+			world.Existing = map[string]plan.ExistingObject{}
+		}
+		kind, nsName, _ := strings.Cut(key, ":")
+		ns, name, _ := strings.Cut(nsName, "/")
+		world.Existing[key] = plan.ExistingObject{Kind: kind, Namespace: ns, Name: name, Type: o.Type, Lineage: o.Lineage}
 	}
 	var opts optionsJSON
 	if _, err := os.Stat(filepath.Join(dir, "options.json")); err == nil {

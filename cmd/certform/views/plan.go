@@ -72,6 +72,13 @@ func RenderPlan(out io.Writer, p *plan.Plan, col Colorizer) {
 		}
 	}
 	renderBundles(w, p.Bundles, col)
+	if len(p.Conflicts) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, col.Red("Conflicts")+" (apply refuses this plan until they are resolved):")
+		for _, c := range p.Conflicts {
+			fmt.Fprintln(w, "  - "+c)
+		}
+	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, col.Bold(Summary(p)))
 }

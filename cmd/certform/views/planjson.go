@@ -24,6 +24,9 @@ type PlanJSON struct {
 	Summary         SummaryJSON  `json:"summary"`
 	Changes         []ChangeJSON `json:"changes"`
 	CABundles       []BundleJSON `json:"ca_bundles"`
+	// Conflicts: Secrets and ConfigMaps the plan would write although
+	// certform did not create them; apply refuses a plan with any.
+	Conflicts []string `json:"conflicts,omitempty"`
 }
 
 // SummaryJSON counts changes by action.
@@ -66,7 +69,7 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 	n := p.Counts()
 	out := PlanJSON{
 		FormatVersion: PlanJSONFormatVersion, CertformVersion: state.Version, Lineage: p.Lineage, Serial: p.Serial,
-		Created: p.Created.UTC(), HasChanges: p.HasChanges(), Changes: []ChangeJSON{}, CABundles: bundlesJSON(p.Bundles),
+		Created: p.Created.UTC(), HasChanges: p.HasChanges(), Changes: []ChangeJSON{}, CABundles: bundlesJSON(p.Bundles), Conflicts: p.Conflicts,
 		Summary: SummaryJSON{Issue: n[plan.Create], Renew: n[plan.Renew], Replace: n[plan.Replace], Update: n[plan.Update],
 			Delete: n[plan.Delete], Wait: n[plan.Wait], NoOp: n[plan.NoOp]},
 	}

@@ -1,0 +1,68 @@
+package plan
+
+import (
+	"fmt"
+
+	"github.com/certform/certform/config"
+)
+
+// secretTypeTLS is the type of the Secret a certificate block writes.
+const secretTypeTLS = "kubernetes.io/tls"
+
+// conflicts lists the Secrets and ConfigMaps the plan would write although
+// certform did not create them: someone else's (unless the block adopts
+// them), another certform state's, or a Secret of a type certform cannot
+// write (a Secret's type never changes). A plan with any must not be
+// applied: certform never overwrites, and so never later deletes, what is
+// not its own. A certificate that adopts its Secret says so in its reasons.
+func conflicts(desired *config.Config, p *Plan, world World) []string {
+	if len(world.Existing) == 0 {
+		return nil
+	}
+	var out []string
+	certs := map[string]*config.Certificate{}
+	for _, c := range desired.Certificates {
+		certs[c.Addr] = c
+	}
+	for _, ch := range p.Changes {
+		c := certs[ch.Addr]
+		if ch.Action == Delete || c == nil || c.Secret == nil {
+			continue
+		}
+		key := PublishedKey(config.TargetSecret, c.Secret.Namespace, c.Secret.Name)
+		if obj, found := world.Existing[key]; found {
+			if msg := conflict(ch.Addr, obj, c.Secret.Adopt, secretTypeTLS, "secret"); msg != "" {
+				out = append(out, msg)
+			} else {
+				ch.Reasons = append(ch.Reasons, fmt.Sprintf("secret %s/%s exists and is adopted (adopt = true)", obj.Namespace, obj.Name))
+			}
+		}
+	}
+	for _, b := range p.Bundles {
+		for _, t := range b.Targets {
+			if t.Action != Create && t.Action != Update {
+				continue
+			}
+			if obj, found := world.Existing[PublishedKey(t.Kind, t.Namespace, t.Name)]; found {
+				if msg := conflict(b.Addr, obj, t.Adopt, "Opaque", t.Kind); msg != "" {
+					out = append(out, msg)
+				}
+			}
+		}
+	}
+	return out
+}
+
+// conflict says why addr may not write obj, or "" when it may (adopted).
+func conflict(addr string, obj ExistingObject, adopt bool, secretType, block string) string {
+	what := fmt.Sprintf("%s %s/%s", obj.Kind, obj.Namespace, obj.Name)
+	switch {
+	case obj.Lineage != "":
+		return fmt.Sprintf("%s: %s belongs to another certform state (lineage %s); give it another name, or remove it from that state first", addr, what, obj.Lineage)
+	case obj.Kind == config.TargetSecret && obj.Type != secretType && !(secretType == "Opaque" && obj.Type == ""):
+		return fmt.Sprintf("%s: %s exists with type %s, but certform writes a %s Secret and a Secret's type cannot change; give it another name, or delete it", addr, what, obj.Type, secretType)
+	case !adopt:
+		return fmt.Sprintf("%s: %s exists and certform did not create it, so it will not overwrite it; give it another name, delete it, or set adopt = true in the %s block to hand it to certform (an adopted object is never deleted, only released)", addr, what, block)
+	}
+	return ""
+}

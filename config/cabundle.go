@@ -5,12 +5,12 @@ import (
 	"crypto/x509"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/pki"
 )
 
@@ -158,7 +158,7 @@ func decodeSource(rs *rawSource, dir string) (CASource, hcl.Diagnostics) {
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(dir, p)
 		}
-		data, err := os.ReadFile(p)
+		data, err := limits.ReadFile(p, limits.ConfigFile)
 		if err != nil {
 			diags = append(diags, sourceError(rs, "Cannot read CA file", fmt.Sprintf("%s. Give a path relative to the configuration directory.", unwrapPathError(err))))
 		} else {

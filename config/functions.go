@@ -13,6 +13,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/function"
 	"github.com/zclconf/go-cty/cty/function/stdlib"
+
+	"github.com/certform/certform/internal/limits"
 )
 
 // Functions returns the functions available in expressions, by name: the
@@ -90,7 +92,7 @@ func fileFunc(dir string) function.Function {
 			if !filepath.IsAbs(p) {
 				p = filepath.Join(dir, p)
 			}
-			data, err := os.ReadFile(p)
+			data, err := limits.ReadFile(p, limits.ConfigFile)
 			if err != nil {
 				return cty.NilVal, function.NewArgErrorf(0, "cannot read %s: %s", args[0].AsString(), unwrapPathError(err))
 			}

@@ -12,6 +12,7 @@ import (
 	"slices"
 
 	"github.com/certform/certform/internal/fault"
+	"github.com/certform/certform/internal/limits"
 )
 
 // The journal: while apply runs, each finished change to an address is
@@ -109,7 +110,7 @@ var journalWrite = (*os.File).Write
 // replayJournal applies a journal left by an interrupted run to s and
 // reports whether there was one. s has no file behind it when fresh.
 func (l *Local) replayJournal(s *State, fresh bool) (bool, error) {
-	data, err := os.ReadFile(l.journalPath())
+	data, err := limits.ReadFile(l.journalPath(), limits.StateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}

@@ -8,7 +8,6 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"strconv"
 	"time"
@@ -17,6 +16,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
+
+	"github.com/certform/certform/internal/limits"
 )
 
 // Kubernetes keeps state in the cluster: gzipped JSON in a Secret, split
@@ -49,6 +50,9 @@ const (
 	annoParts      = "certform.dev/state-parts"
 	stateKey       = "state.json.gz"
 	labelStateOf   = "certform.dev/state-of"
+	// maxParts is the most parts a state within limits.StateFile needs
+	// (JSON compresses, so far fewer in practice).
+	maxParts = limits.StateFile/partSize + 1
 )
 
 // Describe names the Secret.
@@ -77,6 +81,9 @@ func (k *Kubernetes) Load() (*State, error) {
 	if err != nil || parts < 1 {
 		return nil, fmt.Errorf("state in %s is malformed: no part count", k.Describe())
 	}
+	if parts > maxParts {
+		return nil, fmt.Errorf("state in %s is malformed: %d parts, more than a state of %d MiB needs", k.Describe(), parts, limits.StateFile>>20)
+	}
 	compressed := bytes.Clone(main.Data[stateKey])
 	for i := 1; i < parts; i++ {
 		part, err := k.Client.CoreV1().Secrets(k.Namespace).Get(ctx, k.partName(gen, i), metav1.GetOptions{})
@@ -89,9 +96,10 @@ func (k *Kubernetes) Load() (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state in %s is malformed: %w", k.Describe(), err)
 	}
-	data, err := io.ReadAll(zr)
+	// Bounded: a few hundred KiB of gzip can expand to gigabytes.
+	data, err := limits.ReadAll(zr, limits.StateFile)
 	if err != nil {
-		return nil, fmt.Errorf("state in %s is malformed: %w", k.Describe(), err)
+		return nil, fmt.Errorf("state in %s is malformed: decompressing it: %w", k.Describe(), err)
 	}
 	s, err := Decode(data)
 	if err != nil {

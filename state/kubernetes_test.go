@@ -8,11 +8,14 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/testcluster"
 )
 
@@ -112,5 +115,48 @@ func TestKubernetesLostUpdateImpossible(t *testing.T) {
 	final, _ := (&Kubernetes{Client: cs, Namespace: "default", Name: name}).Load()
 	if _, ok := final.Certificates["certificate.a"]; !ok {
 		t.Error("the first write was lost")
+	}
+}
+
+// TestKubernetesHostileStateBounded stores what whoever can write the
+// state Secret could: a gzip bomb (a few hundred KiB that expand past the
+// state limit; a 970 KB Secret grew the process to 2.1 GB) and an absurd
+// part count. Load refuses both with an error instead of exhausting memory
+// or issuing a million GETs.
+func TestKubernetesHostileStateBounded(t *testing.T) {
+	c := testcluster.Shared(t)
+	cs, err := c.AdminClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bomb bytes.Buffer
+	zw, _ := gzip.NewWriterLevel(&bomb, gzip.BestCompression)
+	zeros := make([]byte, 1<<20)
+	for range limits.StateFile>>20 + 1 {
+		zw.Write(zeros)
+	}
+	zw.Close()
+	tests := map[string]struct {
+		parts   string
+		data    []byte
+		wantErr string
+	}{
+		"gzip bomb":         {parts: "1", data: bomb.Bytes(), wantErr: "more than the limit of 256 MiB"},
+		"absurd part count": {parts: "1000000", data: bomb.Bytes(), wantErr: "1000000 parts"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			k := &Kubernetes{Client: cs, Namespace: "default", Name: "hostile-" + randomHex(3)}
+			secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: k.Name,
+				Annotations: map[string]string{annoGeneration: "g", annoParts: tc.parts}},
+				Data: map[string][]byte{stateKey: tc.data}}
+			if _, err := cs.CoreV1().Secrets("default").Create(context.Background(), secret, metav1.CreateOptions{}); err != nil {
+				t.Fatal(err)
+			}
+			_, err := k.Load()
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("Load: err = %v, want %q", err, tc.wantErr)
+			}
+		})
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"os"
 
 	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/limits"
 )
 
 // DefaultPath is the local state file, relative to the config directory.
@@ -55,7 +56,7 @@ func (l *Local) Load() (*State, error) {
 
 func (l *Local) load() (*State, error) {
 	l.persisted, l.loaded, l.serial, l.backedUp = nil, nil, 0, false
-	data, err := os.ReadFile(l.Path)
+	data, err := limits.ReadFile(l.Path, limits.StateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return New(), nil
 	}

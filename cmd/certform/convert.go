@@ -1,12 +1,11 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/limits"
 )
 
 // cfsslRequest is the CSR JSON that `cfssl genkey` reads.
@@ -49,17 +49,18 @@ func runConvert(ctx context.Context, g *GlobalOptions, args []string, s Streams)
 	if fs.NArg() != 2 || fs.Arg(0) != "cfssl" {
 		return exitError, withHint(errors.New("convert takes a format and a file"), "run: certform convert cfssl server-csr.json (or - for standard input)")
 	}
-	var in io.Reader = s.In
-	if fs.Arg(1) != "-" {
-		f, err := os.Open(fs.Arg(1))
-		if err != nil {
-			return exitError, err
-		}
-		defer f.Close()
-		in = f
+	var data []byte
+	var err error
+	if fs.Arg(1) == "-" {
+		data, err = limits.ReadAll(s.In, limits.ConfigFile)
+	} else {
+		data, err = limits.ReadFile(fs.Arg(1), limits.ConfigFile)
+	}
+	if err != nil {
+		return exitError, fmt.Errorf("reading cfssl CSR JSON: %w", err)
 	}
 	var req cfsslRequest
-	dec := json.NewDecoder(in)
+	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&req); err != nil {
 		return exitError, withHint(fmt.Errorf("reading cfssl CSR JSON: %w", err), `it holds "CN", "hosts", "key" {"algo", "size"} and "names" [{"C", "ST", "L", "O", "OU"}]`)

@@ -5,12 +5,12 @@ import (
 	"crypto"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"time"
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
@@ -35,11 +35,11 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	}
 	addr := fs.Arg(0)
 	// Read the files before --chdir moves us, so relative paths mean what the user typed.
-	keyPEM, err := os.ReadFile(*keyFile)
+	keyPEM, err := limits.ReadFile(*keyFile, limits.SmallFile)
 	if err != nil {
 		return exitError, fmt.Errorf("reading key: %w", err)
 	}
-	certPEM, err := os.ReadFile(*certFile)
+	certPEM, err := limits.ReadFile(*certFile, limits.SmallFile)
 	if err != nil {
 		return exitError, fmt.Errorf("reading certificate: %w", err)
 	}

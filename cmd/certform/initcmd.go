@@ -10,6 +10,7 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/state"
 )
 
@@ -50,7 +51,7 @@ func (r backendRecord) String() string {
 func (w *workspace) checkBackend(write bool) (recorded *backendRecord, err error) {
 	want := recordOf(w.cfg.Backend)
 	path := filepath.Join(w.dataDir, backendRecordFile)
-	data, err := os.ReadFile(path)
+	data, err := limits.ReadFile(path, limits.SmallFile)
 	if errors.Is(err, os.ErrNotExist) {
 		if !write {
 			return nil, nil

@@ -4,10 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 
 	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/state"
 )
 
@@ -102,7 +102,7 @@ func noRecord(addr string, st *state.State) error {
 // push replaces the state with a file, as terraform state push does: only
 // a state of the same lineage and a higher serial, unless --force.
 func push(w *workspace, current *state.State, path string, force bool, s Streams) (int, error) {
-	data, err := os.ReadFile(path)
+	data, err := limits.ReadFile(path, limits.StateFile)
 	if err != nil {
 		return exitError, err
 	}

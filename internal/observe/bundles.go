@@ -5,7 +5,6 @@ import (
 	"crypto/x509"
 	"fmt"
 	"maps"
-	"os"
 	"slices"
 	"strings"
 
@@ -16,6 +15,7 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -197,7 +197,7 @@ func issuers(prior *state.State, known map[string]*x509.Certificate) map[string]
 		if !ok {
 			continue
 		}
-		data, err := os.ReadFile(path)
+		data, err := limits.ReadFile(path, limits.SmallFile)
 		if err != nil {
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -48,7 +49,7 @@ func movedKeys(cfg *config.Config, prior *state.State, held map[string]bool) {
 		if rec == nil || !rec.InFlight() || held[rec.KeySHA256] {
 			continue
 		}
-		data, err := os.ReadFile(c.Output.KeyFile)
+		data, err := limits.ReadFile(c.Output.KeyFile, limits.SmallFile)
 		if err != nil {
 			continue
 		}

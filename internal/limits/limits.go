@@ -1,0 +1,96 @@
+package limits
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+)
+
+// Sizes of the inputs certform reads. Each is far above what a real input
+// needs (a configuration of 10,000 certificates is about 3 MiB, its state
+// about 15 MiB) and far below what would hurt the machine.
+const (
+	// ConfigFile bounds one configuration, variable, policy or cfssl file,
+	// and a file read by the file() function or a ca_bundle source.
+	ConfigFile = 16 << 20
+	// StateFile bounds a state (file, journal, or decompressed Secret) and
+	// a saved plan.
+	StateFile = 256 << 20
+	// SmallFile bounds PEM keys and certificates given on the command line
+	// and certform's own small records (lock holder, backend record).
+	SmallFile = 1 << 20
+)
+
+// ErrTooLarge is wrapped by the errors of ReadFile and ReadAll when the
+// input exceeds its limit.
+var ErrTooLarge = errors.New("too large")
+
+// ReadFile reads the file at path, refusing one larger than limit bytes,
+// and refusing devices, sockets and directories before reading a byte: a
+// regular file or a pipe (as from the shell's <(...)) is what a user means
+// by a file. Errors name the path.
+func ReadFile(path string, limit int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return nil, err
+	}
+	if err := Readable(path, st.Mode()); err != nil {
+		return nil, err
+	}
+	if st.Mode().IsRegular() && st.Size() > limit {
+		return nil, fmt.Errorf("%s is %d bytes, more than the limit of %s: %w", path, st.Size(), human(limit), ErrTooLarge)
+	}
+	data, err := ReadAll(f, limit)
+	if errors.Is(err, ErrTooLarge) {
+		return nil, fmt.Errorf("%s: %w", path, err)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", path, err)
+	}
+	return data, nil
+}
+
+// Readable refuses modes that are not a file's content: directories,
+// devices (/dev/zero, /dev/random, a terminal), sockets.
+func Readable(path string, mode fs.FileMode) error {
+	switch {
+	case mode.IsRegular(), mode&fs.ModeNamedPipe != 0:
+		return nil
+	case mode.IsDir():
+		return fmt.Errorf("%s is a directory, not a file", path)
+	case mode&fs.ModeDevice != 0, mode&fs.ModeCharDevice != 0:
+		return fmt.Errorf("%s is a device, not a file", path)
+	case mode&fs.ModeSocket != 0:
+		return fmt.Errorf("%s is a socket, not a file", path)
+	}
+	return fmt.Errorf("%s is not a regular file (mode %s)", path, mode)
+}
+
+// ReadAll reads r to its end, refusing more than limit bytes.
+func ReadAll(r io.Reader, limit int64) ([]byte, error) {
+	data, err := io.ReadAll(io.LimitReader(r, limit+1))
+	if err != nil {
+		return nil, err
+	}
+	if int64(len(data)) > limit {
+		return nil, fmt.Errorf("more than the limit of %s: %w", human(limit), ErrTooLarge)
+	}
+	return data, nil
+}
+
+func human(n int64) string {
+	switch {
+	case n >= 1<<20 && n%(1<<20) == 0:
+		return fmt.Sprintf("%d MiB", n>>20)
+	case n >= 1<<10 && n%(1<<10) == 0:
+		return fmt.Sprintf("%d KiB", n>>10)
+	}
+	return fmt.Sprintf("%d bytes", n)
+}

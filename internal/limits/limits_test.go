@@ -1,0 +1,65 @@
+package limits
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+)
+
+func TestReadFile(t *testing.T) {
+	dir := t.TempDir()
+	small := filepath.Join(dir, "small")
+	big := filepath.Join(dir, "big")
+	fifo := filepath.Join(dir, "fifo")
+	os.WriteFile(small, []byte("abc"), 0o600)
+	os.WriteFile(big, make([]byte, 11), 0o600)
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	go func() {
+		// A pipe has no size: the limit applies to what is read.
+		f, err := os.OpenFile(fifo, os.O_WRONLY, 0)
+		if err == nil {
+			f.Write(make([]byte, 20))
+			f.Close()
+		}
+	}()
+	tests := map[string]struct {
+		path    string
+		want    string
+		wantErr string
+	}{
+		"regular":        {path: small, want: "abc"},
+		"over the limit": {path: big, wantErr: "more than the limit of 10 bytes"},
+		"device":         {path: "/dev/zero", wantErr: "/dev/zero is a device, not a file"},
+		"directory":      {path: dir, wantErr: "is a directory"},
+		"pipe too long":  {path: fifo, wantErr: "more than the limit of 10 bytes"},
+		"missing":        {path: filepath.Join(dir, "nope"), wantErr: "no such file"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			data, err := ReadFile(tc.path, 10)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || string(data) != tc.want {
+				t.Fatalf("got %q, %v; want %q", data, err, tc.want)
+			}
+		})
+	}
+}
+
+func TestReadAllLimit(t *testing.T) {
+	if _, err := ReadAll(strings.NewReader("12345"), 4); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("5 bytes at limit 4: err = %v, want ErrTooLarge", err)
+	}
+	if data, err := ReadAll(strings.NewReader("1234"), 4); err != nil || string(data) != "1234" {
+		t.Errorf("4 bytes at limit 4: %q, %v", data, err)
+	}
+}

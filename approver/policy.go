@@ -13,6 +13,7 @@ import (
 	"github.com/hashicorp/hcl/v2/gohcl"
 	"github.com/hashicorp/hcl/v2/hclparse"
 
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/pki"
 )
 
@@ -126,7 +127,7 @@ func Load(dir string) ([]*Policy, map[string]*hcl.File, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	seen := map[string]hcl.Range{}
 	for _, name := range files {
-		f, d := parser.ParseHCLFile(name)
+		f, d := parsePolicy(parser, name)
 		diags = append(diags, d...)
 		if d.HasErrors() {
 			continue
@@ -209,4 +210,17 @@ func (rp *rawPolicy) policy() (*Policy, hcl.Diagnostics) {
 		}
 	}
 	return p, diags
+}
+
+// parsePolicy reads and parses a policy file with its size and nesting
+// bounded, as configuration files are.
+func parsePolicy(parser *hclparse.Parser, path string) (*hcl.File, hcl.Diagnostics) {
+	src, diags := config.ReadSource(path)
+	if !diags.HasErrors() {
+		diags = config.CheckNesting(src, path)
+	}
+	if diags.HasErrors() {
+		return nil, diags
+	}
+	return parser.ParseHCL(src, path)
 }

@@ -32,7 +32,7 @@ var rootSchema = &hcl.BodySchema{
 // evaluation impossible; callers must check diags.HasErrors() before using
 // it. The files map holds every parsed file, for rendering diagnostics.
 func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
-	parser := hclparse.NewParser()
+	parser := sourceParser{hclparse.NewParser()}
 	names, err := configFiles(dir)
 	if err != nil {
 		return nil, parser.Files(), hcl.Diagnostics{{
@@ -110,11 +110,14 @@ func LoadSettings(dir string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 // LoadSource evaluates a configuration held in memory, as if it were the
 // single file filename in dir. Tests and fuzzing use it.
 func LoadSource(src []byte, filename, dir string, in Inputs) (*Config, hcl.Diagnostics) {
+	if diags := CheckNesting(src, filename); diags.HasErrors() {
+		return nil, diags
+	}
 	f, diags := hclsyntax.ParseConfig(src, filename, hcl.InitialPos)
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	parser := hclparse.NewParser()
+	parser := sourceParser{hclparse.NewParser()}
 	cfg, d := decode(f.Body, dir, in, parser.ParseHCLFile)
 	return cfg, append(diags, d...)
 }

@@ -63,15 +63,18 @@ func runFmt(ctx context.Context, g *GlobalOptions, args []string, s Streams) (in
 
 // formatFile formats one file and reports whether it was not formatted.
 func (o *FmtOptions) formatFile(path string, s Streams) (bool, error) {
-	src, err := os.ReadFile(path)
-	if err != nil {
-		return false, err
+	src, diags := config.ReadSource(path)
+	if !diags.HasErrors() {
+		diags = config.CheckNesting(src, path)
 	}
-	if _, diags := hclsyntax.ParseConfig(src, path, hcl.InitialPos); diags.HasErrors() {
+	if !diags.HasErrors() {
+		_, diags = hclsyntax.ParseConfig(src, path, hcl.InitialPos)
+	}
+	if diags.HasErrors() {
 		if err := views.RenderDiagnostics(s.Err, map[string]*hcl.File{path: {Bytes: src}}, diags, views.Colorizer{}, 0); err != nil {
 			return false, err
 		}
-		return false, withHint(fmt.Errorf("%s has syntax errors; fmt changes nothing in it", path), "fix the errors above, then run certform fmt again")
+		return false, withHint(fmt.Errorf("%s cannot be formatted; fmt changes nothing in it", path), "fix the errors above, then run certform fmt again")
 	}
 	out := hclwrite.Format(src)
 	if bytes.Equal(src, out) {

@@ -100,6 +100,9 @@ func DecodeFile(data []byte) (Saved, error) {
 		p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
 			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert})
 	}
+	if err := checkDecoded(p); err != nil {
+		return Saved{}, err
+	}
 	vars, err := decodeVariables(f.Variables)
 	if err != nil {
 		return Saved{}, err

@@ -60,6 +60,7 @@ func scalar(s string) []string {
 func RenderPlan(out io.Writer, p *plan.Plan, col Colorizer) {
 	w := bufio.NewWriter(out)
 	defer w.Flush()
+	renderHeldBack(w, p, col)
 	if !p.HasChanges() {
 		fmt.Fprintln(w, col.Bold("No changes.")+" The certificates match the configuration.")
 		return
@@ -81,6 +82,17 @@ func RenderPlan(out io.Writer, p *plan.Plan, col Colorizer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, col.Bold(Summary(p)))
+}
+
+// renderHeldBack warns about addresses the plan leaves alone although
+// they are not in order (a denied CSR, not resubmitted unchanged): a no-op
+// with reasons.
+func renderHeldBack(w io.Writer, p *plan.Plan, col Colorizer) {
+	for _, ch := range p.Changes {
+		if ch.Action == plan.NoOp && len(ch.Reasons) > 0 {
+			fmt.Fprintf(w, "%s %s: %s\n\n", col.Yellow("Warning:"), ch.Addr, strings.Join(ch.Reasons, "; "))
+		}
+	}
 }
 
 // Summary is the plan's one-line count of changes.
@@ -144,10 +156,22 @@ func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
 	fmt.Fprintln(w, "    }")
 }
 
+// renderDiff shows the attributes that differ. Either side may be missing
+// (a saved plan shown against a state that lost the record): its values
+// are then all unset.
 func renderDiff(w io.Writer, before, after []attr, forces []string, col Colorizer) {
 	hidden := 0
-	for i, a := range after {
-		b := before[i]
+	for i := range max(len(before), len(after)) {
+		var a, b attr
+		if i < len(after) {
+			a = after[i]
+		}
+		if i < len(before) {
+			b = before[i]
+		}
+		if a.name == "" {
+			a.name, a.list, a.number = b.name, b.list, b.number
+		}
 		if slices.Equal(a.value, b.value) {
 			hidden++
 			continue

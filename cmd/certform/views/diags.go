@@ -1,12 +1,22 @@
 package views
 
 import (
+	"fmt"
 	"io"
 
 	"github.com/hashicorp/hcl/v2"
 )
 
-// RenderDiagnostics writes diags with source snippets, as HCL's own tools do.
+// MaxDiagnostics is how many diagnostics RenderDiagnostics shows in full.
+// HCL's text writer scans the whole file for each snippet, so showing every
+// one of the thousands of errors that a file of garbage produces took time
+// quadratic in its size (41 s for 100 KB); the first few are what a person
+// reads anyway, and validate --json lists them all.
+const MaxDiagnostics = 20
+
+// RenderDiagnostics writes diags with source snippets, as HCL's own tools
+// do: errors first, at most MaxDiagnostics of them in full, then one line
+// counting the rest.
 func RenderDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagnostics, col Colorizer, width uint) error {
 	if len(diags) == 0 {
 		return nil
@@ -14,5 +24,45 @@ func RenderDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagno
 	if width == 0 {
 		width = 100
 	}
-	return hcl.NewDiagnosticTextWriter(w, files, width, col.Enabled).WriteDiagnostics(diags)
+	shown := make(hcl.Diagnostics, 0, min(len(diags), MaxDiagnostics))
+	moreErrors, moreWarnings := 0, 0
+	for _, sev := range []hcl.DiagnosticSeverity{hcl.DiagError, hcl.DiagWarning} {
+		for _, d := range diags {
+			switch {
+			case d.Severity != sev:
+			case len(shown) < MaxDiagnostics:
+				shown = append(shown, d)
+			case sev == hcl.DiagError:
+				moreErrors++
+			default:
+				moreWarnings++
+			}
+		}
+	}
+	if err := hcl.NewDiagnosticTextWriter(w, files, width, col.Enabled).WriteDiagnostics(shown); err != nil {
+		return err
+	}
+	if moreErrors+moreWarnings == 0 {
+		return nil
+	}
+	_, err := fmt.Fprintf(w, "... %s not shown; certform validate --json lists them all.\n\n",
+		counted(moreErrors, "error", moreWarnings, "warning"))
+	return err
+}
+
+// counted says "3 more errors and 1 more warning", leaving out a zero count.
+func counted(a int, aName string, b int, bName string) string {
+	plural := func(n int, name string) string {
+		if n == 1 {
+			return "1 more " + name
+		}
+		return fmt.Sprintf("%d more %ss", n, name)
+	}
+	switch {
+	case a > 0 && b > 0:
+		return plural(a, aName) + " and " + plural(b, bName)
+	case a > 0:
+		return plural(a, aName)
+	}
+	return plural(b, bName)
 }

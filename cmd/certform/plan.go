@@ -36,6 +36,10 @@ func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
 
 // makePlan observes the world and plans; the caller holds the state lock.
 func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.State) (*plan.Plan, error) {
+	opts := plan.Options{Targets: o.Targets, Replace: o.Replace, Destroy: o.Destroy, AllowTrustRemoval: o.AllowTrustRemoval}
+	if err := plan.CheckOptions(w.cfg, prior, opts); err != nil {
+		return nil, withHint(err, "certform state list shows the addresses in state; quote an instance key for the shell: --replace 'certificate.NAME[\"KEY\"]'")
+	}
 	if !o.Destroy {
 		if err := observe.SameFiles(w.cfg, w.keys.Dir); err != nil {
 			return nil, withHint(err, "each output needs a file of its own, apart from certform's state and .certform directory")
@@ -54,8 +58,7 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 			return nil, withHint(err, "check that the cluster is reachable, or pass --refresh=false to plan from state alone")
 		}
 	}
-	p := plan.Make(w.cfg, prior, world, time.Now(), plan.Options{Targets: o.Targets, Replace: o.Replace,
-		Destroy: o.Destroy, AllowTrustRemoval: o.AllowTrustRemoval})
+	p := plan.Make(w.cfg, prior, world, time.Now(), opts)
 	if len(p.Conflicts) > 0 {
 		return p, withHint(fmt.Errorf("the plan has %d conflict(s), listed above: it would overwrite objects certform did not create", len(p.Conflicts)),
 			"certform never takes over a Secret or ConfigMap it did not create unless its block says adopt = true (docs/configuration.md)")

@@ -1,0 +1,145 @@
+package plan
+
+import (
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/state"
+)
+
+// Addr is a parsed address: certificate.NAME, certificate.NAME["KEY"] (a
+// for_each instance), ca_bundle.NAME or ca_bundle.NAME["KEY"].
+type Addr struct {
+	Kind   string // "certificate" or "ca_bundle"
+	Name   string
+	Key    string
+	HasKey bool
+}
+
+// Block is the address of the block: without the instance key.
+func (a Addr) Block() string { return a.Kind + "." + a.Name }
+
+// String is the address as configuration and state spell it.
+func (a Addr) String() string {
+	if a.HasKey {
+		return a.Block() + "[" + strconv.Quote(a.Key) + "]"
+	}
+	return a.Block()
+}
+
+// ParseAddr parses an address; the error says what a valid one looks like.
+func ParseAddr(s string) (Addr, error) {
+	bad := func(why string) (Addr, error) {
+		return Addr{}, fmt.Errorf("malformed address %q: %s; write certificate.NAME or certificate.NAME[\"KEY\"]", s, why)
+	}
+	kind, rest, ok := strings.Cut(s, ".")
+	if !ok || kind != "certificate" && kind != "ca_bundle" {
+		return bad("it must start with certificate. or ca_bundle.")
+	}
+	a := Addr{Kind: kind, Name: rest}
+	if name, key, ok := strings.Cut(rest, "["); ok {
+		if !strings.HasSuffix(key, "]") {
+			return bad("the instance key must end with ]")
+		}
+		unquoted, err := strconv.Unquote(strings.TrimSuffix(key, "]"))
+		if err != nil {
+			return bad("the instance key must be a quoted string")
+		}
+		a.Name, a.Key, a.HasKey = name, unquoted, true
+	}
+	if !hclsyntax.ValidIdentifier(a.Name) {
+		return bad(fmt.Sprintf("%q is not a block name", a.Name))
+	}
+	if a.String() != s {
+		return bad("write the instance key as a double-quoted string")
+	}
+	return a, nil
+}
+
+// CheckOptions refuses --target and --replace addresses that are malformed
+// or name nothing, so a typo in an emergency rotation is an error rather
+// than a plan that rotates nothing. A target may name a block (all its
+// instances) or an instance in the configuration or in state; a replace
+// must name a configured certificate instance: for a for_each block the
+// error lists its instances, as Terraform does, rather than rotating more
+// keys than were named.
+func CheckOptions(desired *config.Config, prior *state.State, opts Options) error {
+	known := map[string]bool{}
+	blocks := map[string][]string{} // block address -> its instance addresses
+	add := func(addr string) {
+		known[addr] = true
+		if a, err := ParseAddr(addr); err == nil && a.HasKey {
+			blocks[a.Block()] = append(blocks[a.Block()], addr)
+		}
+	}
+	configured := map[string]bool{}
+	for _, c := range desired.Certificates {
+		add(c.Addr)
+		configured[c.Addr] = true
+	}
+	for _, addr := range prior.Addrs() {
+		add(addr)
+	}
+	candidates := func() []string {
+		var all []string
+		for addr := range known {
+			all = append(all, addr)
+		}
+		for b := range blocks {
+			all = append(all, b)
+		}
+		slices.Sort(all)
+		return all
+	}
+	unknown := func(flag, addr, what string) error {
+		msg := fmt.Sprintf("%s %s: no %s has this address", flag, addr, what)
+		if s := config.Suggest(addr, candidates()); s != "" {
+			msg += fmt.Sprintf("; did you mean %s?", s)
+		}
+		return fmt.Errorf("%s", msg)
+	}
+	for _, t := range opts.Targets {
+		a, err := ParseAddr(t)
+		if err != nil {
+			return fmt.Errorf("--target: %w", err)
+		}
+		if a.Kind == "ca_bundle" {
+			return fmt.Errorf("--target %s: only certificates can be targeted; CA bundles are planned when no --target is given", t)
+		}
+		if !known[t] && blocks[t] == nil {
+			return unknown("--target", t, "certificate in the configuration or state")
+		}
+	}
+	for _, r := range opts.Replace {
+		a, err := ParseAddr(r)
+		if err != nil {
+			return fmt.Errorf("--replace: %w", err)
+		}
+		switch instances := blocks[r]; {
+		case a.Kind == "ca_bundle":
+			return fmt.Errorf("--replace %s: only certificates can be replaced", r)
+		case configured[r]:
+		case len(instances) > 0 && !known[r]:
+			slices.Sort(instances)
+			return fmt.Errorf("--replace %s names a block with for_each; name each instance to replace: %s", r, list(instances, 5))
+		case known[r]:
+			return fmt.Errorf("--replace %s: the certificate is no longer in the configuration; there is nothing to reissue", r)
+		default:
+			return unknown("--replace", r, "certificate in the configuration")
+		}
+	}
+	return nil
+}
+
+// list joins up to n items, saying how many more there are.
+func list(items []string, n int) string {
+	if len(items) <= n {
+		return strings.Join(items, ", ")
+	}
+	return fmt.Sprintf("%s and %d more", strings.Join(items[:n], ", "), len(items)-n)
+}

@@ -22,6 +22,11 @@ import (
 // DefaultParallelism is how many addresses are worked on at once.
 const DefaultParallelism = 10
 
+// MaxParallelism bounds Options.Parallelism: each unit is a goroutine and
+// a few channel slots, and beyond this the API server's client-side rate
+// limit, not parallelism, decides the pace.
+const MaxParallelism = 1000
+
 // Options configure Apply.
 type Options struct {
 	CSRs kube.CSRs
@@ -92,6 +97,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	if opts.Parallelism <= 0 {
 		opts.Parallelism = DefaultParallelism
 	}
+	opts.Parallelism = min(opts.Parallelism, MaxParallelism)
 	if opts.WaitTimeout <= 0 {
 		opts.WaitTimeout = 15 * time.Minute
 	}
@@ -171,10 +177,16 @@ func (r *runner) work(ctx context.Context, s schedule) []error {
 		done   = map[string]chan struct{}{}
 		failed sync.Map // address → true
 	)
+	// fail records an address's failure: an *AddrError when it was
+	// reported as a PhaseFailed event, else an error naming the address.
 	fail := func(addr string, err error) {
 		failed.Store(addr, true)
+		var reported *AddrError
+		if !errors.As(err, &reported) {
+			err = fmt.Errorf("%s: %w", addr, err)
+		}
 		mu.Lock()
-		errs = append(errs, fmt.Errorf("%s: %w", addr, err))
+		errs = append(errs, err)
 		mu.Unlock()
 	}
 	r.api = make(chan struct{}, r.opts.Parallelism)
@@ -189,7 +201,7 @@ func (r *runner) work(ctx context.Context, s schedule) []error {
 		}
 		if err := s.blocked[ch.Addr]; err != nil {
 			r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error()})
-			fail(ch.Addr, err)
+			fail(ch.Addr, &AddrError{Addr: ch.Addr, Err: err})
 			close(done[ch.Addr])
 			continue
 		}
@@ -213,7 +225,7 @@ func (r *runner) work(ctx context.Context, s schedule) []error {
 			}
 			if err != nil {
 				r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error(), Elapsed: time.Since(start)})
-				fail(ch.Addr, err)
+				fail(ch.Addr, &AddrError{Addr: ch.Addr, Err: err})
 			}
 		}()
 	}

@@ -36,7 +36,7 @@ func (r *runner) collect(ctx context.Context, c *config.Certificate, rec *state.
 		r.warnUnverified(c, lookupErr)
 	}
 	if err != nil {
-		return fmt.Errorf("CSR %s: %w", rec.CSRName, err)
+		return &RejectedError{CSRName: rec.CSRName, Err: err}
 	}
 	keyPEM, err := pki.EncodePrivateKey(key, c.Key.Encoding)
 	if err != nil {

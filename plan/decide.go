@@ -84,7 +84,12 @@ func checkPending(in input, ch *Change) bool {
 	case !submitting && csr.UID != in.prior.CSRUID:
 		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s was recreated by someone else (UID changed)", in.prior.CSRName)}
 	case csr.Phase == CSRDenied:
-		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s denied: %s", csr.Name, csr.Message)}
+		// The same request would be denied again, or sit in front of the
+		// approver who denied it until the wait times out: it is only
+		// resubmitted when the request changes (checked above) or on
+		// --replace (checkForced). The plan says so, and changes nothing.
+		ch.Action, ch.Reasons = NoOp, []string{fmt.Sprintf("CSR %s was denied (%s); the same request is not submitted again: change the request, or pass --replace %s to submit it again",
+			csr.Name, deniedMessage(csr.Message), ch.Addr)}
 	case csr.Phase == CSRFailed:
 		ch.Action, ch.Reasons = Replace, []string{fmt.Sprintf("CSR %s failed: %s", csr.Name, csr.Message)}
 	case !in.world.PendingKeys[in.prior.KeySHA256]:
@@ -100,6 +105,13 @@ func checkPending(in input, ch *Change) bool {
 		ch.Reasons = append(ch.Reasons, "an interrupted run created it; it is adopted with the key kept for it")
 	}
 	return true
+}
+
+func deniedMessage(m string) string {
+	if m == "" {
+		return "no reason given"
+	}
+	return m
 }
 
 func checkRequest(in input, ch *Change) bool {

@@ -6,8 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/user"
+	"strconv"
 	"syscall"
 	"time"
+
+	"github.com/certform/certform/internal/limits"
 )
 
 // LockInfo says who holds a lock; it is written into the lock file so that a
@@ -24,8 +28,20 @@ type LockInfo struct {
 // operation (e.g. "apply").
 func NewLockInfo(operation string) LockInfo {
 	host, _ := os.Hostname()
-	user := os.Getenv("USER")
-	return LockInfo{ID: newUUID(), Operation: operation, Who: user + "@" + host, PID: os.Getpid(), Created: time.Now().UTC()}
+	return LockInfo{ID: newUUID(), Operation: operation, Who: userName() + "@" + host, PID: os.Getpid(), Created: time.Now().UTC()}
+}
+
+// userName names the user running certform for a lock holder: $USER, else
+// the uid's account name, else the uid (a container often has neither).
+func userName() string {
+	if u := os.Getenv("USER"); u != "" {
+		return u
+	}
+	uid := strconv.Itoa(os.Getuid())
+	if u, err := user.LookupId(uid); err == nil && u.Username != "" {
+		return u.Username
+	}
+	return "uid " + uid
 }
 
 // LockedError is returned when another run holds the lock.
@@ -95,7 +111,7 @@ func (l *Local) Unlock() error {
 
 func readLockInfo(path string) LockInfo {
 	var info LockInfo
-	data, err := os.ReadFile(path)
+	data, err := limits.ReadFile(path, limits.SmallFile)
 	if err == nil {
 		json.Unmarshal(data, &info)
 	}

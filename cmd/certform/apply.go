@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"strings"
+	"sync"
 	"time"
 
 	"golang.org/x/term"
@@ -16,6 +17,7 @@ import (
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/fault"
+	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -49,7 +51,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	o.Destroy = destroy
 	fs.BoolVar(&o.AutoApprove, "auto-approve", false, "apply without asking for confirmation (CI); unrelated to CSR approval, see self_approve")
 	fs.IntVar(&o.Parallelism, "parallelism", apply.DefaultParallelism, "how many certificates to work on at once")
-	fs.DurationVar(&o.WaitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for each CSR to be approved and signed")
+	fs.DurationVar(&o.WaitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for each CSR to be approved and signed: more than 0, at most 24h (to not wait, pass --no-wait)")
 	fs.BoolVar(&o.NoWait, "no-wait", false, "submit CSRs and exit; a later apply collects the certificates")
 	fs.BoolVar(&o.JSON, "json", false, "stream one JSON event per line (docs/commands.md); needs --auto-approve or a saved plan")
 	if err := fs.Parse(args); err != nil {
@@ -65,8 +67,8 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if o.JSON && !o.AutoApprove && planFile == "" {
 		return exitError, withHint(errors.New("apply --json cannot ask for confirmation"), "add --auto-approve, or apply a saved plan")
 	}
-	if o.Parallelism < 1 {
-		return exitError, fmt.Errorf("--parallelism must be at least 1, got %d", o.Parallelism)
+	if err := o.check(); err != nil {
+		return exitError, err
 	}
 	var err error
 	var saved *plan.Saved
@@ -134,29 +136,121 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	}
 	start := time.Now()
 	stopTicker := view.Remind(start, reminderInterval(s.Out))
+	var n runCounts
 	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
 		CSRs: csrs, Core: w.cs.CoreV1(), TrustBundles: w.cs.CertificatesV1().ClusterTrustBundles(), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
 		Record: func(changes map[string]*state.Certificate) error { return w.backend.Record(prior.Lineage, changes) },
-		Report: view.Report,
+		Report: n.counting(view.Report),
 	})
 	stopTicker()
 	fault.Point(fault.StatePersist)
-	if perr := w.backend.Persist(final); perr != nil {
-		err = errors.Join(err, perr)
-	}
-	issued, pending := counts(final)
+	perr := w.backend.Persist(final)
+	issued, pending := n.get()
 	elapsed := time.Since(start)
-	if ctx.Err() != nil {
+	return applyResult(ctx.Err() != nil, err, perr, view, issued, pending, elapsed)
+}
+
+// check refuses flag values apply cannot honour.
+func (o *ApplyOptions) check() error {
+	if o.Parallelism < 1 || o.Parallelism > apply.MaxParallelism {
+		return fmt.Errorf("--parallelism must be between 1 and %d, got %d", apply.MaxParallelism, o.Parallelism)
+	}
+	if o.WaitTimeout <= 0 {
+		return withHint(fmt.Errorf("--wait-timeout must be more than 0, got %s", o.WaitTimeout),
+			"to submit CSRs without waiting for them, pass --no-wait; a later apply collects them")
+	}
+	if o.WaitTimeout > maxWaitTimeout {
+		return withHint(fmt.Errorf("--wait-timeout must be at most %s, got %s", maxWaitTimeout, o.WaitTimeout),
+			"the cluster deletes a CSR still pending after 24h; pass --no-wait and run apply again later instead")
+	}
+	return nil
+}
+
+// maxWaitTimeout is how long the kube-controller-manager keeps a pending
+// CSR: waiting longer would wait for an object that is gone.
+const maxWaitTimeout = 24 * time.Hour
+
+// applyResult prints the outcome line and the error with a hint that is
+// true for what happened: per-address failures were printed as they
+// happened and are only counted here; the hint never says that what
+// finished is in state when the state could not be written.
+func applyResult(interrupted bool, err, perr error, view views.ApplyView, issued, pending int, elapsed time.Duration) (int, error) {
+	failed, other := apply.Failures(err)
+	if perr != nil {
+		other = append(other, perr)
+	}
+	switch {
+	case interrupted:
 		view.Result("interrupted", issued, pending, elapsed)
-		return exitError, withHint(errors.New("interrupted; what finished is in state"),
-			"run certform apply again: it collects the CSRs left pending with the keys kept for them")
-	}
-	if err != nil {
+	case err != nil || perr != nil:
 		view.Result("failed", issued, pending, elapsed)
-		return exitError, withHint(err, "what finished is in state; fix the cause and run certform apply again to continue")
+	default:
+		view.Result("complete", issued, pending, elapsed)
+		return exitOK, nil
 	}
-	view.Result("complete", issued, pending, elapsed)
-	return exitOK, nil
+	if len(failed) > 0 {
+		addrs := make([]string, len(failed))
+		for i, f := range failed {
+			addrs[i] = f.Addr
+		}
+		other = append(other, fmt.Errorf("%d %s failed (reported above): %s", len(failed),
+			map[bool]string{true: "certificate", false: "certificates"}[len(failed) == 1], strings.Join(addrs, ", ")))
+	}
+	if interrupted {
+		other = append([]error{errors.New("interrupted")}, other...)
+	}
+	final := errors.Join(other...)
+	var rejected *apply.RejectedError
+	switch {
+	case perr != nil:
+		return exitError, withHint(final, "the state could not be written, so what this run finished may not be recorded; "+
+			"fix the cause and run certform apply again: it collects the CSRs it finds with the keys kept for them")
+	case interrupted:
+		return exitError, withHint(final, "what finished is in state; run certform apply again: it collects the CSRs left pending with the keys kept for them")
+	case errors.As(err, &rejected):
+		addr := rejectedAddr(failed)
+		return exitError, withHint(final, "collecting the same CSR again gets the same certificate: fix the signer or the ca_bundle, "+
+			"then submit a new CSR with certform apply --replace "+addr)
+	}
+	return exitError, withHint(final, "what finished is in state; fix the cause and run certform apply again to continue")
+}
+
+// rejectedAddr names the first address whose certificate was rejected.
+func rejectedAddr(failed []*apply.AddrError) string {
+	for _, f := range failed {
+		var rejected *apply.RejectedError
+		if errors.As(f, &rejected) {
+			return f.Addr
+		}
+	}
+	return "ADDR"
+}
+
+// runCounts counts the certificates this run issued and left pending, from
+// its progress events (state holds those of earlier runs too).
+type runCounts struct {
+	mu              sync.Mutex
+	issued, pending int
+}
+
+func (n *runCounts) counting(report func(apply.Event)) func(apply.Event) {
+	return func(ev apply.Event) {
+		n.mu.Lock()
+		switch ev.Phase {
+		case apply.PhaseIssued:
+			n.issued++
+		case apply.PhasePending:
+			n.pending++
+		}
+		n.mu.Unlock()
+		report(ev)
+	}
+}
+
+func (n *runCounts) get() (issued, pending int) {
+	n.mu.Lock()
+	defer n.mu.Unlock()
+	return n.issued, n.pending
 }
 
 // loadSavedPlan reads a plan --out file and refuses it when the state or
@@ -177,20 +271,10 @@ func loadSavedPlan(path string, saved plan.Saved, w *workspace, prior *state.Sta
 		return nil, withHint(fmt.Errorf("%w: the configuration (or a variable) changed since it was made", plan.ErrStale),
 			"make a new plan with certform plan --out "+path)
 	}
-	return saved.Plan, nil
-}
-
-// counts returns how many certificates state holds as issued and pending.
-func counts(st *state.State) (issued, pending int) {
-	for _, c := range st.Certificates {
-		switch c.Status {
-		case state.StatusIssued:
-			issued++
-		case state.StatusPending, state.StatusSubmitting:
-			pending++
-		}
+	if err := saved.Check(w.cfg); err != nil {
+		return nil, withHint(err, "make a new plan with certform plan --out "+path)
 	}
-	return issued, pending
+	return saved.Plan, nil
 }
 
 // reminderInterval is how often apply repeats who must approve what:
@@ -243,7 +327,7 @@ func enterAndReadPlan(g *GlobalOptions, path string) (*plan.Saved, error) {
 
 // readPlanFile reads a plan --out file.
 func readPlanFile(path string) (plan.Saved, error) {
-	data, err := os.ReadFile(path)
+	data, err := limits.ReadFile(path, limits.StateFile)
 	if err != nil {
 		return plan.Saved{}, fmt.Errorf("reading saved plan: %w", err)
 	}

@@ -331,5 +331,9 @@ func readPlanFile(path string) (plan.Saved, error) {
 	if err != nil {
 		return plan.Saved{}, fmt.Errorf("reading saved plan: %w", err)
 	}
-	return plan.DecodeFile(data)
+	saved, err := plan.DecodeFile(data)
+	if err != nil {
+		return plan.Saved{}, withHint(err, "make a new plan with certform plan --out "+path)
+	}
+	return saved, nil
 }

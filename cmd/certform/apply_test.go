@@ -128,11 +128,43 @@ func TestApplyDenied(t *testing.T) {
 	if !strings.Contains(out.String(), "denied: TestDecision: decided by the test") {
 		t.Errorf("apply output lacks the denial reason:\n%s", out.String())
 	}
-	r := certform(t, dir, c.RestrictedKubeconfig, "plan", "--detailed-exitcode")
-	if r.code != exitChanges {
-		t.Fatalf("plan after denial: want changes\n%s", r)
+	if n := strings.Count(out.String(), "decided by the test"); n != 1 {
+		t.Errorf("the denial is shown %d times, want once:\n%s", n, out.String())
 	}
-	mustContain(t, r, "must be replaced", "CSR "+name+" denied: TestDecision: decided by the test")
+	// The same request is not submitted again: the plan says why and
+	// changes nothing, until --replace asks for it.
+	r := certform(t, dir, c.RestrictedKubeconfig, "plan", "--detailed-exitcode")
+	if r.code != exitOK {
+		t.Fatalf("plan after denial: want no changes\n%s", r)
+	}
+	mustContain(t, r, "Warning: certificate.denied: CSR "+name+" was denied (TestDecision: decided by the test)",
+		"pass --replace certificate.denied to submit it again")
+	r = certform(t, dir, c.RestrictedKubeconfig, "plan", "--detailed-exitcode", "--replace", "certificate.denied")
+	if r.code != exitChanges {
+		t.Fatalf("plan --replace after denial: want changes\n%s", r)
+	}
+	mustContain(t, r, "must be replaced", "replacement requested with --replace")
+}
+
+// TestApplyCountsThisRun: the closing line counts what this run issued,
+// not every certificate in state.
+func TestApplyCountsThisRun(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, clientCert("count-a", true))
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("first apply\n%s", r)
+	}
+	f, err := os.OpenFile(filepath.Join(dir, "main.hcl"), os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString(clientCert("count-b", true))
+	f.Close()
+	r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("second apply\n%s", r)
+	}
+	mustContain(t, r, "Apply complete! 1 issued, 0 pending")
 }
 
 func readState(t *testing.T, dir string) *state.State {

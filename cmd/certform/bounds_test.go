@@ -148,7 +148,9 @@ func TestApplyFlagBounds(t *testing.T) {
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
 			dir := writeConfig(t, clientCert("web", false))
-			r := certform(t, dir, kc, append([]string{"apply", "--auto-approve", "--refresh=false"}, tc.args...)...)
+			// --no-wait: were a flag accepted, the run fails at once at
+			// the unreachable server rather than retrying a watch.
+			r := certform(t, dir, kc, append([]string{"apply", "--auto-approve", "--refresh=false", "--no-wait"}, tc.args...)...)
 			noPanic(t, r)
 			if r.code != exitError {
 				t.Fatalf("want exit 1\n%s", r)
@@ -271,7 +273,8 @@ certificate "pod" {
 // happens and only counted at the end (it was printed twice).
 func TestApplyFailureReportedOnce(t *testing.T) {
 	dir := writeConfig(t, clientCert("web", true))
-	r := certform(t, dir, unreachableKubeconfig(t), "apply", "--auto-approve", "--refresh=false")
+	// --no-wait: one List, refused at once (the watch would retry).
+	r := certform(t, dir, unreachableKubeconfig(t), "apply", "--auto-approve", "--refresh=false", "--no-wait")
 	if r.code != exitError {
 		t.Fatalf("want exit 1\n%s", r)
 	}

@@ -173,7 +173,11 @@ certificate "forged" {
 	if r.code != exitError {
 		t.Fatalf("apply with a forging signer: want exit 1\n%s", r)
 	}
-	mustContain(t, r, "issued certificate rejected: its public key is not ours")
+	mustContain(t, r, "issued certificate rejected: its public key is not ours",
+		"certform: hint: collecting the same CSR again gets the same certificate", "then submit a new CSR with certform apply --replace certificate.forged")
+	if n := strings.Count(r.stdout+r.stderr, "its public key is not ours"); n != 1 {
+		t.Errorf("the rejection is shown %d times, want once\n%s", n, r)
+	}
 	if !bytes.Equal(keyBefore, mustRead(t, filepath.Join(dir, "forged.key"))) || !bytes.Equal(certBefore, mustRead(t, filepath.Join(dir, "forged.crt"))) {
 		t.Error("a rejected certificate changed the files in place")
 	}

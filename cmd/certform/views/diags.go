@@ -1,6 +1,7 @@
 package views
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 
@@ -39,8 +40,10 @@ func RenderDiagnostics(w io.Writer, files map[string]*hcl.File, diags hcl.Diagno
 			}
 		}
 	}
-	if err := hcl.NewDiagnosticTextWriter(w, files, width, col.Enabled).WriteDiagnostics(shown); err != nil {
-		return err
+	for _, d := range shown {
+		if err := hcl.NewDiagnosticTextWriter(w, snippetFiles(files, d), width, col.Enabled).WriteDiagnostic(d); err != nil {
+			return err
+		}
 	}
 	if moreErrors+moreWarnings == 0 {
 		return nil
@@ -65,4 +68,30 @@ func counted(a int, aName string, b int, bName string) string {
 		return plural(a, aName)
 	}
 	return plural(b, bName)
+}
+
+// snippetFiles gives HCL's writer only the source up to the end of d's
+// snippet: it scans its file from the start to the end for every
+// diagnostic, and the lines after the snippet are never shown.
+func snippetFiles(files map[string]*hcl.File, d *hcl.Diagnostic) map[string]*hcl.File {
+	if d.Subject == nil {
+		return nil
+	}
+	f := files[d.Subject.Filename]
+	if f == nil || f.Bytes == nil {
+		return nil
+	}
+	end := d.Subject.End.Byte
+	if d.Context != nil && d.Context.Filename == d.Subject.Filename {
+		end = max(end, d.Context.End.Byte)
+	}
+	end = min(max(end+1, 0), len(f.Bytes)) // an empty range is shown as one character
+	if nl := bytes.IndexByte(f.Bytes[end:], '\n'); nl >= 0 {
+		end += nl + 1
+	} else {
+		end = len(f.Bytes)
+	}
+	cut := *f
+	cut.Bytes = f.Bytes[:end]
+	return map[string]*hcl.File{d.Subject.Filename: &cut}
 }

@@ -188,6 +188,14 @@ func applyResult(interrupted bool, err, perr error, view views.ApplyView, issued
 		view.Result("complete", issued, pending, elapsed)
 		return exitOK, nil
 	}
+	if interrupted {
+		// The addresses stopped by the interruption were shown as they
+		// stopped; only what the run could not write is added.
+		failed, other = nil, nil
+		if perr != nil {
+			other = append(other, perr)
+		}
+	}
 	if len(failed) > 0 {
 		addrs := make([]string, len(failed))
 		for i, f := range failed {
@@ -195,6 +203,10 @@ func applyResult(interrupted bool, err, perr error, view views.ApplyView, issued
 		}
 		other = append(other, fmt.Errorf("%d %s failed (reported above): %s", len(failed),
 			map[bool]string{true: "certificate", false: "certificates"}[len(failed) == 1], strings.Join(addrs, ", ")))
+	}
+	if interrupted && perr == nil {
+		return exitError, withHint(errors.New("interrupted; what finished is in state"),
+			"run certform apply again: it collects the CSRs left pending with the keys kept for them")
 	}
 	if interrupted {
 		other = append([]error{errors.New("interrupted")}, other...)
@@ -205,8 +217,6 @@ func applyResult(interrupted bool, err, perr error, view views.ApplyView, issued
 	case perr != nil:
 		return exitError, withHint(final, "the state could not be written, so what this run finished may not be recorded; "+
 			"fix the cause and run certform apply again: it collects the CSRs it finds with the keys kept for them")
-	case interrupted:
-		return exitError, withHint(final, "what finished is in state; run certform apply again: it collects the CSRs left pending with the keys kept for them")
 	case errors.As(err, &rejected):
 		addr := rejectedAddr(failed)
 		return exitError, withHint(final, "collecting the same CSR again gets the same certificate: fix the signer or the ca_bundle, "+

@@ -299,6 +299,8 @@ func TestApplyResultHints(t *testing.T) {
 			want: []string{"Apply failed.", "no space left on device", "the state could not be written"}, wantNot: []string{"what finished is in state"}},
 		"interrupted and state write failed": {interrupted: true, perr: errors.New("writing state: no space left on device"),
 			want: []string{"Apply interrupted.", "the state could not be written"}, wantNot: []string{"what finished is in state"}},
+		"interrupted": {interrupted: true, err: errors.Join(&apply.AddrError{Addr: "certificate.a", Err: errors.New("context canceled")}),
+			want: []string{"Apply interrupted.", "interrupted; what finished is in state", "hint: run certform apply again"}, wantNot: []string{"context canceled"}},
 		"rejected": {err: errors.Join(rejected),
 			want: []string{"1 certificate failed (reported above): certificate.web", "certform apply --replace certificate.web"}, wantNot: []string{"wrong key"}},
 		"failed": {err: errors.Join(&apply.AddrError{Addr: "certificate.a", Err: errors.New("boom")}, errors.New("CA bundles were not published")),

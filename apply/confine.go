@@ -26,6 +26,9 @@ type confinement struct {
 	own     []string            // certform's own files and directories, resolved
 	outputs map[string][]string // address → its configured outputs, absolute
 	holders map[string][]string // absolute path → addresses whose prior record holds it
+	// outputDirs are the directories (resolved) the configuration writes
+	// outputs to, for any address.
+	outputDirs map[string]bool
 }
 
 func newConfinement(cfg *config.Config, prior *state.State, keysDir string) (*confinement, error) {
@@ -37,13 +40,14 @@ func newConfinement(cfg *config.Config, prior *state.State, keysDir string) (*co
 	if err != nil {
 		return nil, fmt.Errorf("finding the configuration directory: %w", err)
 	}
-	cf := &confinement{dir: dir, outputs: map[string][]string{}, holders: map[string][]string{}}
+	cf := &confinement{dir: dir, outputs: map[string][]string{}, holders: map[string][]string{}, outputDirs: map[string]bool{}}
 	for _, p := range append(cfg.OwnFiles(), keysDir) {
 		cf.own = append(cf.own, resolveParent(p))
 	}
 	for _, c := range cfg.Certificates {
 		for _, out := range plan.Outputs(c) {
 			cf.outputs[c.Addr] = append(cf.outputs[c.Addr], absPath(out.Path))
+			cf.outputDirs[filepath.Dir(resolveParent(out.Path))] = true
 		}
 	}
 	for addr, rec := range prior.Certificates {
@@ -72,8 +76,11 @@ func (cf *confinement) check(addr, path string) error {
 			return nil // the configuration names it for this very address
 		}
 	}
-	if !strings.HasPrefix(real, cf.dir+string(filepath.Separator)) {
-		return fmt.Errorf("left %s in place: it is outside the configuration directory %s and no longer configured; certform deletes only files it can account for, delete it yourself if it is yours", path, cf.dir)
+	// A directory the configuration still writes outputs to is accounted
+	// for too: a configuration mounted read-only (a CronJob) keeps its
+	// outputs elsewhere.
+	if !strings.HasPrefix(real, cf.dir+string(filepath.Separator)) && !cf.outputDirs[filepath.Dir(real)] {
+		return fmt.Errorf("left %s in place: it is outside the configuration directory %s and every directory the configuration writes to, and no longer configured; certform deletes only files it can account for, delete it yourself if it is yours", path, cf.dir)
 	}
 	if filepath.Dir(real) == cf.dir && strings.HasSuffix(real, config.FileSuffix) {
 		return fmt.Errorf("left %s in place: it is a configuration file", path)

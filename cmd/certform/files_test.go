@@ -134,8 +134,8 @@ func TestOutputsOneFileRefused(t *testing.T) {
 			},
 			want: "are one file",
 		},
-		"ca_file is the state file through a link": {
-			extra: `ca_file = "here/certform.state.json"`,
+		"csr_file is the state file through a link": {
+			extra: `csr_file = "here/certform.state.json"`,
 			setup: func(dir string) error { return os.Symlink(".", filepath.Join(dir, "here")) },
 			want:  "certform's own certform.state.json",
 		},

@@ -79,7 +79,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if err != nil {
 		return exitError, err
 	}
-	if err := w.lock(ctx, name, o.LockTimeout); err != nil {
+	if ctx, err = w.lock(ctx, name, o.LockTimeout); err != nil {
 		return exitError, err
 	}
 	defer w.backend.Unlock()
@@ -97,6 +97,11 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 			return exitError, err
 		}
 		view.Plan(p)
+		if p.HasChanges() {
+			if err := w.requireAccess(ctx, p, o.NoWait, s); err != nil {
+				return exitError, err
+			}
+		}
 	} else {
 		if p, err = o.makePlan(ctx, w, prior); err != nil {
 			if p != nil {
@@ -106,6 +111,9 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		}
 		view.Plan(p)
 		if p.HasChanges() {
+			if err := w.requireAccess(ctx, p, o.NoWait, s); err != nil {
+				return exitError, err
+			}
 			if err := confirm(o.AutoApprove, s); err != nil {
 				return exitError, err
 			}
@@ -146,6 +154,11 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	}
 	issued, pending := counts(final)
 	elapsed := time.Since(start)
+	var lost *state.LockLostError
+	if errors.As(context.Cause(ctx), &lost) {
+		view.Result("failed", issued, pending, elapsed)
+		return exitError, withHint(lost, "another run may hold the state now; what finished is in state: run certform apply again once the cluster answers")
+	}
 	if ctx.Err() != nil {
 		view.Result("interrupted", issued, pending, elapsed)
 		return exitError, withHint(errors.New("interrupted; what finished is in state"),

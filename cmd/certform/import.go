@@ -51,7 +51,7 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if c == nil {
 		return exitError, withHint(fmt.Errorf("%s is not in the configuration", addr), "declare its certificate block first, then import into it")
 	}
-	if err := w.lock(ctx, "import", *lockTimeout); err != nil {
+	if ctx, err = w.lock(ctx, "import", *lockTimeout); err != nil {
 		return exitError, err
 	}
 	defer w.backend.Unlock()

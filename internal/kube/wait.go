@@ -27,6 +27,7 @@ type Watcher struct {
 	deleted map[types.UID]bool
 	lists   int // completed lists; a name absent after a list is gone
 	err     error
+	fatal   error // a list or watch error that retrying cannot fix: Run has stopped
 }
 
 // NewWatcher returns a Watcher for the CSRs matching selector; call Run.
@@ -45,6 +46,10 @@ func (w *Watcher) Run(ctx context.Context) {
 			err = w.watch(ctx, rv)
 		}
 		if ctx.Err() != nil {
+			return
+		}
+		if err != nil && permanent(err) {
+			w.setFatal(err)
 			return
 		}
 		if err != nil {
@@ -108,7 +113,7 @@ func (w *Watcher) consume(ctx context.Context, wi watch.Interface) (string, erro
 				if apierrors.IsResourceExpired(apierrors.FromObject(ev.Object)) || apierrors.IsGone(apierrors.FromObject(ev.Object)) {
 					return "", nil
 				}
-				return "", fmt.Errorf("watching CSRs: %w", apierrors.FromObject(ev.Object))
+				return "", fmt.Errorf("watching CSRs: %w", explain(apierrors.FromObject(ev.Object), ruleRead))
 			}
 			csr, ok := ev.Object.(*certv1.CertificateSigningRequest)
 			if !ok {
@@ -138,6 +143,20 @@ func (w *Watcher) apply(t watch.EventType, csr *certv1.CertificateSigningRequest
 func (w *Watcher) notifyLocked() {
 	close(w.changed)
 	w.changed = make(chan struct{})
+}
+
+// permanent reports whether a list or watch error needs a person to act
+// (grant a permission, fix credentials): waiting it out would hang.
+func permanent(err error) bool {
+	return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err)
+}
+
+// setFatal ends every wait with err.
+func (w *Watcher) setFatal(err error) {
+	w.mu.Lock()
+	w.err, w.fatal = err, err
+	w.notifyLocked()
+	w.mu.Unlock()
 }
 
 func (w *Watcher) setErr(err error) {

@@ -82,6 +82,7 @@ func (k *Kubernetes) renewDeadline() time.Duration { return k.ttl() * 2 / 3 }
 func (k *Kubernetes) Lock(ctx context.Context, info LockInfo, timeout time.Duration) (context.Context, error) {
 	deadline := time.Now().Add(timeout)
 	k.observed = observation{}
+	watched := false
 	for {
 		holder, stale, err := k.tryLock(ctx, info)
 		if err != nil {
@@ -90,8 +91,8 @@ func (k *Kubernetes) Lock(ctx context.Context, info LockInfo, timeout time.Durat
 		if holder == nil {
 			break
 		}
-		if stale > 0 {
-			deadline = later(deadline, k.observed.at.Add(stale+500*time.Millisecond))
+		if stale > 0 && !watched { // once: a holder that keeps renewing is alive, whatever its clock says
+			deadline, watched = later(deadline, time.Now().Add(stale+500*time.Millisecond)), true
 		}
 		if !time.Now().Before(deadline) {
 			return nil, &LockedError{Path: k.LockName(), Holder: *holder}

@@ -11,8 +11,8 @@ type Backend interface {
 	// Lock takes the exclusive lock, waiting up to timeout for a holder;
 	// it fails with a *LockedError naming the holder. The returned context,
 	// derived from ctx, is the run's: it is cancelled when the lock is lost
-	// (with a *LockLostError as its cause, see context.Cause) and at
-	// Unlock, so everything done under the lock must use it.
+	// (with a *LockLostError as its cause, see context.Cause), so
+	// everything done under the lock must use it.
 	Lock(ctx context.Context, info LockInfo, timeout time.Duration) (context.Context, error)
 	Unlock() error
 	// Load reads the state (a new one when there is none).

@@ -39,17 +39,14 @@ func lostCause(t *testing.T, runCtx context.Context) *LockLostError {
 // apiserver answers with errors), the run's context is cancelled with the
 // reason; when another run holds the Lease, at the first renewal.
 func TestLeaseRenewalFailuresCancelTheRun(t *testing.T) {
+	var failing atomic.Bool // the fake's reactors cannot be changed while it serves calls
 	cases := map[string]struct {
 		reactor func(cs *fake.Clientset)
 		want    string
 	}{
 		"updates fail": {
-			reactor: func(cs *fake.Clientset) {
-				cs.PrependReactor("update", "leases", func(k8stesting.Action) (bool, runtime.Object, error) {
-					return true, nil, apierrors.NewServiceUnavailable("etcd is down")
-				})
-			},
-			want: "etcd is down",
+			reactor: func(*fake.Clientset) { failing.Store(true) },
+			want:    "etcd is down",
 		},
 		"another run holds it": {
 			reactor: func(cs *fake.Clientset) {
@@ -64,6 +61,13 @@ func TestLeaseRenewalFailuresCancelTheRun(t *testing.T) {
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			cs := fake.NewClientset()
+			failing.Store(false)
+			cs.PrependReactor("update", "leases", func(k8stesting.Action) (bool, runtime.Object, error) {
+				if failing.Load() {
+					return true, nil, apierrors.NewServiceUnavailable("etcd is down")
+				}
+				return false, nil, nil
+			})
 			k := &Kubernetes{Client: cs, Namespace: "ns", Name: "st", LockTTL: 300 * time.Millisecond}
 			runCtx, err := k.Lock(context.Background(), NewLockInfo("apply"), 0)
 			if err != nil {

@@ -33,7 +33,7 @@ func (w *workspace) missingAccess(ctx context.Context, p *plan.Plan, noWait bool
 	if err != nil || len(missing) == 0 {
 		return nil, err
 	}
-	return &kube.AccessError{Missing: missing}, nil
+	return &kube.AccessError{Missing: missing, For: "to apply this plan"}, nil
 }
 
 // requireAccess fails with every missing permission; when the check
@@ -46,6 +46,7 @@ func (w *workspace) requireAccess(ctx context.Context, p *plan.Plan, noWait bool
 		return nil
 	}
 	if missing != nil {
+		missing.For += "; nothing was submitted"
 		return withHint(missing, "grant them, then run again; "+missing.Grant())
 	}
 	return nil
@@ -59,7 +60,7 @@ func (w *workspace) warnAccess(ctx context.Context, p *plan.Plan, s Streams) {
 		return
 	}
 	if missing != nil {
-		fmt.Fprintf(s.Err, "certform: warning: applying this plan as the current user would fail: %v\ncertform: hint: %s\n", missing, missing.Grant())
+		fmt.Fprintf(s.Err, "certform: warning: %v\ncertform: hint: %s\n", missing, missing.Grant())
 	}
 }
 

@@ -61,13 +61,13 @@ func TestApplyReportsEveryMissingPermission(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("plan as a reader: want a warning, not an error\n%s", r)
 	}
-	mustContain(t, r, append([]string{"certform: warning: applying this plan as the current user would fail"}, wantAll...)...)
+	mustContain(t, r, append([]string{"certform: warning: missing 5 permission(s) to apply this plan:"}, wantAll...)...)
 
 	r = certform(t, dir, kubeconfig, "apply", "--auto-approve")
 	if r.code != exitError {
 		t.Fatalf("apply as a reader: want exit 1\n%s", r)
 	}
-	mustContain(t, r, append([]string{"missing 5 permission(s); nothing was submitted"}, wantAll...)...)
+	mustContain(t, r, append([]string{"missing 5 permission(s) to apply this plan; nothing was submitted:"}, wantAll...)...)
 	if strings.Contains(r.stderr, "reachable") {
 		t.Errorf("a permission error with a reachability hint\n%s", r)
 	}

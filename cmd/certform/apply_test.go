@@ -73,7 +73,7 @@ func TestApplySelfApproveForbidden(t *testing.T) {
 	if r.code != exitError {
 		t.Fatalf("want exit 1\n%s", r)
 	}
-	mustContain(t, r, "missing 2 permission(s); nothing was submitted",
+	mustContain(t, r, "missing 2 permission(s) to apply this plan; nothing was submitted",
 		`resources: ["certificatesigningrequests/approval"], verbs: ["update"]`,
 		`resources: ["signers"], resourceNames: ["kubernetes.io/kube-apiserver-client"], verbs: ["approve"]`)
 	if st, err := os.ReadFile(filepath.Join(dir, state.DefaultPath)); err == nil && strings.Contains(string(st), "certificate.forbidden") {

@@ -195,11 +195,17 @@ func dedupe(needs []Access) []Access {
 // grants it.
 type AccessError struct {
 	Missing []Access
+	// For says for what, after the count ("to apply this plan").
+	For string
 }
 
 func (e *AccessError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "missing %d permission(s); nothing was submitted:", len(e.Missing))
+	fmt.Fprintf(&b, "missing %d permission(s)", len(e.Missing))
+	if e.For != "" {
+		b.WriteString(" " + e.For)
+	}
+	b.WriteString(":")
 	for _, a := range e.Missing {
 		fmt.Fprintf(&b, "\n  - cannot %s", a)
 		if a.Why != "" {

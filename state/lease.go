@@ -126,6 +126,7 @@ func later(a, b time.Time) time.Time {
 // keep renews the Lease until ctx ends (nil) or the lock is lost.
 func (k *Kubernetes) keep(ctx context.Context, id string) error {
 	renewed := time.Now()
+	var last error // the last failure that was not our own deadline
 	next := time.NewTimer(k.ttl() / 3)
 	defer next.Stop()
 	for {
@@ -147,8 +148,12 @@ func (k *Kubernetes) keep(ctx context.Context, id string) error {
 		case errors.Is(err, errTaken):
 			return err
 		case time.Since(renewed) >= k.renewDeadline():
+			if errors.Is(err, context.DeadlineExceeded) && last != nil {
+				err = last
+			}
 			return fmt.Errorf("not renewed for %s: %w", time.Since(renewed).Round(time.Millisecond), err)
 		default:
+			last = err
 			next.Reset(min(k.ttl()/10, time.Until(renewed.Add(k.renewDeadline()))))
 		}
 	}

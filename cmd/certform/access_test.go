@@ -79,18 +79,18 @@ func TestApplyReportsEveryMissingPermission(t *testing.T) {
 	}
 }
 
-// TestPlanForbiddenHint: a user who may not list CSRs gets, from plan's
-// refresh, the rule that grants it, not a reachability hint.
+// TestPlanForbiddenHint: a user who may not list the Secrets plan's
+// refresh reads gets the rule that grants it, not a reachability hint.
 func TestPlanForbiddenHint(t *testing.T) {
 	c := sharedCluster(t)
-	kubeconfig := userKubeconfig(t, c, "creator", csrRule("create"))
-	dir := writeConfig(t, clientCert("rbac-list", false))
+	kubeconfig := userKubeconfig(t, c, "creator", csrRule("create", "get", "list", "watch"))
+	dir := writeConfig(t, secretCert("rbac-list"))
 	r := certform(t, dir, kubeconfig, "plan")
 	if r.code != exitError {
-		t.Fatalf("plan without list on CSRs: want exit 1\n%s", r)
+		t.Fatalf("plan without list on Secrets: want exit 1\n%s", r)
 	}
-	mustContain(t, r, "cannot list resource", "certform: hint: grant the user the RBAC rule",
-		`{apiGroups: ["certificates.k8s.io"], resources: ["certificatesigningrequests"], verbs: ["list"]}`)
+	mustContain(t, r, `cannot list resource "secrets"`, "certform: hint: grant the user the RBAC rule",
+		`{apiGroups: [""], resources: ["secrets"], verbs: ["list"]} (in a Role in namespace default)`)
 	if strings.Contains(r.stderr, "reachable") {
 		t.Errorf("a permission error with a reachability hint\n%s", r)
 	}

@@ -28,6 +28,10 @@ type Watcher struct {
 	lists   int // completed lists; a name absent after a list is gone
 	err     error
 	fatal   error // a list or watch error that retrying cannot fix: Run has stopped
+	// Grace is how long a Forbidden or Unauthorized error must persist
+	// before it ends every wait: a restarted apiserver refuses requests
+	// until its authorizer has synced (default 20s).
+	Grace time.Duration
 }
 
 // NewWatcher returns a Watcher for the CSRs matching selector; call Run.
@@ -39,6 +43,11 @@ func NewWatcher(client CSRs, selector string) *Watcher {
 // Run lists and watches until ctx ends.
 func (w *Watcher) Run(ctx context.Context) {
 	backoff := 100 * time.Millisecond
+	grace := w.Grace
+	if grace == 0 {
+		grace = 20 * time.Second
+	}
+	var refusedSince time.Time
 	for ctx.Err() == nil {
 		rv, err := w.list(ctx)
 		if err == nil {
@@ -49,8 +58,15 @@ func (w *Watcher) Run(ctx context.Context) {
 			return
 		}
 		if err != nil && permanent(err) {
-			w.setFatal(err)
-			return
+			if refusedSince.IsZero() {
+				refusedSince = time.Now()
+			}
+			if time.Since(refusedSince) >= grace {
+				w.setFatal(err)
+				return
+			}
+		} else if err == nil {
+			refusedSince = time.Time{}
 		}
 		if err != nil {
 			w.setErr(err)

@@ -51,17 +51,18 @@ func TestWaitEndsOnForbidden(t *testing.T) {
 		},
 		"forbidden error event on the watch": func(cs *fake.Clientset) {
 			cs.PrependWatchReactor("certificatesigningrequests", func(k8stesting.Action) (bool, watch.Interface, error) {
-				w := watch.NewFake()
-				go w.Error(&forbidden("watch").(*apierrors.StatusError).ErrStatus)
+				w := watch.NewFakeWithChanSize(1, false)
+				w.Error(&forbidden("watch").(*apierrors.StatusError).ErrStatus)
 				return true, w, nil
 			})
 		},
 	}
 	for name, setup := range cases {
 		t.Run(name, func(t *testing.T) {
-			cs := fake.NewClientset()
+			cs := fake.NewClientset(&certv1.CertificateSigningRequest{ObjectMeta: metav1.ObjectMeta{Name: "csr-1", UID: "uid-1", Labels: map[string]string{"app": "x"}}})
 			setup(cs)
 			w := NewWatcher(cs.CertificatesV1().CertificateSigningRequests(), "app=x")
+			w.Grace = 500 * time.Millisecond
 			ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 			defer cancel()
 			go w.Run(ctx)

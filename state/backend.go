@@ -9,8 +9,11 @@ import (
 // file with a flock; Kubernetes keeps it in Secrets with a Lease.
 type Backend interface {
 	// Lock takes the exclusive lock, waiting up to timeout for a holder;
-	// it fails with a *LockedError naming the holder.
-	Lock(ctx context.Context, info LockInfo, timeout time.Duration) error
+	// it fails with a *LockedError naming the holder. The returned context,
+	// derived from ctx, is the run's: it is cancelled when the lock is lost
+	// (with a *LockLostError as its cause, see context.Cause), so
+	// everything done under the lock must use it.
+	Lock(ctx context.Context, info LockInfo, timeout time.Duration) (context.Context, error)
 	Unlock() error
 	// Load reads the state (a new one when there is none).
 	Load() (*State, error)

@@ -12,11 +12,13 @@ import (
 	"strconv"
 	"time"
 
+	coordv1 "k8s.io/api/coordination/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
+	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/limits"
 )
 
@@ -41,6 +43,7 @@ type Kubernetes struct {
 	serial     uint64
 	current    *State // for Record, which merges changes into it
 	lease      *leaseHolder
+	observed   observation // the Lease as Lock last saw it change
 }
 
 // Object layout.
@@ -221,4 +224,17 @@ func newGeneration() string {
 	var b [4]byte
 	rand.Read(b[:])
 	return hex.EncodeToString(b[:])
+}
+
+// Permissions lists what the backend does in the cluster during a run:
+// reading and writing its Secrets, and holding its Lease.
+func (k *Kubernetes) Permissions() []kube.Access {
+	var out []kube.Access
+	for _, v := range []string{"get", "create", "update", "list", "delete"} {
+		out = append(out, kube.Access{Verb: v, Resource: "secrets", Namespace: k.Namespace, Why: "keep the state in " + k.Describe()})
+	}
+	for _, v := range []string{"get", "create", "update"} {
+		out = append(out, kube.Access{Verb: v, Group: coordv1.GroupName, Resource: "leases", Namespace: k.Namespace, Why: "hold the state lock, " + k.LockName()})
+	}
+	return out
 }

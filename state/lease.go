@@ -3,6 +3,7 @@ package state
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"sync"
 	"time"
@@ -14,6 +15,16 @@ import (
 
 const annoLockInfo = "certform.dev/lock-info"
 
+// The Lease lock follows client-go's leader election
+// (tools/leaderelection): a waiting run judges a holder's Lease expired
+// only when the Lease has not changed for its whole duration by the
+// waiter's own clock, never by comparing the holder's renewTime with its
+// clock; and the holder gives the lock up when it has not renewed for
+// renewDeadline (two thirds of the TTL), before anyone else may take it.
+// The elector itself is not used: it logs through klog, has no notion of
+// waiting for a bounded time and naming the holder, and keeps no lock
+// metadata besides the holder's identity.
+
 // leaseHolder renews a held Lease until stopped.
 type leaseHolder struct {
 	id   string
@@ -21,7 +32,34 @@ type leaseHolder struct {
 	done sync.WaitGroup
 }
 
+// observation is a Lease as a waiting run last saw it change, by its
+// resourceVersion, and when, by the local clock.
+type observation struct {
+	rv string
+	at time.Time
+}
+
+// LockLostError is the cause of the cancellation of a run's context when
+// its Lease lock was lost: renewals failed for too long, or another run
+// holds the Lease.
+type LockLostError struct {
+	Lease string
+	Err   error
+}
+
+func (e *LockLostError) Error() string {
+	return fmt.Sprintf("lost the state lock (Lease %s): %v; stopped before submitting or approving anything more", e.Lease, e.Err)
+}
+
+func (e *LockLostError) Unwrap() error { return e.Err }
+
+// errTaken is why a renewal fails when another run holds the Lease.
+var errTaken = errors.New("another run holds it now")
+
 func (k *Kubernetes) leaseName() string { return k.Name + "-lock" }
+
+// LockName names the Lease that holds the lock, for messages.
+func (k *Kubernetes) LockName() string { return "Lease " + k.Namespace + "/" + k.leaseName() }
 
 func (k *Kubernetes) ttl() time.Duration {
 	if k.LockTTL > 0 {
@@ -30,50 +68,101 @@ func (k *Kubernetes) ttl() time.Duration {
 	return 30 * time.Second
 }
 
+// renewDeadline is how long the holder keeps the lock without a successful
+// renewal: less than the TTL that others wait, so that it stops first.
+func (k *Kubernetes) renewDeadline() time.Duration { return k.ttl() * 2 / 3 }
+
 // Lock takes the Lease, waiting up to timeout for a holder to release it
-// or for its lease to expire. While held it is renewed every third of the
-// TTL, so a run that crashes leaves a lock that expires by itself.
-func (k *Kubernetes) Lock(ctx context.Context, info LockInfo, timeout time.Duration) error {
+// or for its lease to expire; a Lease that by its renewTime looks
+// abandoned is watched for one TTL even when timeout is shorter, so a
+// crashed run's lock is taken over without comparing clocks. While held,
+// the Lease is renewed every third of the TTL; when renewals fail for two
+// thirds of it, or another run took it, the returned context is cancelled
+// with a *LockLostError as its cause, before any other run may take it.
+func (k *Kubernetes) Lock(ctx context.Context, info LockInfo, timeout time.Duration) (context.Context, error) {
 	deadline := time.Now().Add(timeout)
+	k.observed = observation{}
+	watched := false
 	for {
-		holder, err := k.tryLock(ctx, info)
+		holder, stale, err := k.tryLock(ctx, info)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if holder == nil {
 			break
 		}
+		if stale > 0 && !watched { // once: a holder that keeps renewing is alive, whatever its clock says
+			deadline, watched = later(deadline, time.Now().Add(stale+500*time.Millisecond)), true
+		}
 		if !time.Now().Before(deadline) {
-			return &LockedError{Path: k.Describe(), Holder: *holder}
+			return nil, &LockedError{Path: k.LockName(), Holder: *holder}
 		}
 		select {
 		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(250 * time.Millisecond):
+			return nil, ctx.Err()
+		case <-time.After(min(250*time.Millisecond, time.Until(deadline)+time.Millisecond)):
 		}
 	}
+	lockCtx, lost := context.WithCancelCause(ctx)
 	renewCtx, stop := context.WithCancel(context.Background())
-	k.lease = &leaseHolder{id: info.ID, stop: stop}
+	k.lease = &leaseHolder{id: info.ID, stop: func() { stop(); lost(nil) }}
 	k.lease.done.Add(1)
 	go func() {
 		defer k.lease.done.Done()
-		t := time.NewTicker(k.ttl() / 3)
-		defer t.Stop()
-		for {
-			select {
-			case <-renewCtx.Done():
-				return
-			case <-t.C:
-				k.renew(renewCtx, info)
-			}
+		if err := k.keep(renewCtx, info.ID); err != nil {
+			lost(&LockLostError{Lease: k.Namespace + "/" + k.leaseName(), Err: err})
 		}
 	}()
-	return nil
+	return lockCtx, nil
+}
+
+func later(a, b time.Time) time.Time {
+	if b.After(a) {
+		return b
+	}
+	return a
+}
+
+// keep renews the Lease until ctx ends (nil) or the lock is lost.
+func (k *Kubernetes) keep(ctx context.Context, id string) error {
+	renewed := time.Now()
+	var last error // the last failure that was not our own deadline
+	next := time.NewTimer(k.ttl() / 3)
+	defer next.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-next.C:
+		}
+		start := time.Now()
+		attempt, cancel := context.WithDeadline(ctx, renewed.Add(k.renewDeadline()))
+		err := k.renew(attempt, id)
+		cancel()
+		switch {
+		case ctx.Err() != nil:
+			return nil
+		case err == nil:
+			renewed = start
+			next.Reset(k.ttl() / 3)
+		case errors.Is(err, errTaken):
+			return err
+		case time.Since(renewed) >= k.renewDeadline():
+			if errors.Is(err, context.DeadlineExceeded) && last != nil {
+				err = last
+			}
+			return fmt.Errorf("not renewed for %s: %w", time.Since(renewed).Round(time.Millisecond), err)
+		default:
+			last = err
+			next.Reset(min(k.ttl()/10, time.Until(renewed.Add(k.renewDeadline()))))
+		}
+	}
 }
 
 // tryLock takes the Lease if it is free or expired; otherwise it returns
-// who holds it.
-func (k *Kubernetes) tryLock(ctx context.Context, info LockInfo) (*LockInfo, error) {
+// who holds it and, when its renewTime says it expired (by the holder's
+// clock), how long it must stay unchanged to be taken.
+func (k *Kubernetes) tryLock(ctx context.Context, info LockInfo) (*LockInfo, time.Duration, error) {
 	leases := k.Client.CoordinationV1().Leases(k.Namespace)
 	now := metav1.NewMicroTime(time.Now())
 	secs := int32(k.ttl().Seconds())
@@ -83,17 +172,17 @@ func (k *Kubernetes) tryLock(ctx context.Context, info LockInfo) (*LockInfo, err
 		lease = &coordv1.Lease{ObjectMeta: metav1.ObjectMeta{Name: k.leaseName(), Annotations: map[string]string{annoLockInfo: string(infoJSON)}},
 			Spec: coordv1.LeaseSpec{HolderIdentity: &info.ID, LeaseDurationSeconds: &secs, AcquireTime: &now, RenewTime: &now}}
 		if _, err := leases.Create(ctx, lease, metav1.CreateOptions{}); err == nil {
-			return nil, nil
+			return nil, 0, nil
 		} else if !apierrors.IsAlreadyExists(err) {
-			return nil, fmt.Errorf("taking the state lock (Lease %s/%s): %w", k.Namespace, k.leaseName(), err)
+			return nil, 0, fmt.Errorf("taking the state lock (%s): %w", k.LockName(), err)
 		}
 		return k.tryLock(ctx, info)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("reading the state lock (Lease %s/%s): %w", k.Namespace, k.leaseName(), err)
+		return nil, 0, fmt.Errorf("reading the state lock (%s): %w", k.LockName(), err)
 	}
-	if holder := currentHolder(lease); holder != nil {
-		return holder, nil
+	if holder, stale := k.observe(lease); holder != nil {
+		return holder, stale, nil
 	}
 	lease.Spec.HolderIdentity, lease.Spec.LeaseDurationSeconds = &info.ID, &secs
 	lease.Spec.AcquireTime, lease.Spec.RenewTime = &now, &now
@@ -104,19 +193,43 @@ func (k *Kubernetes) tryLock(ctx context.Context, info LockInfo) (*LockInfo, err
 	if _, err := leases.Update(ctx, lease, metav1.UpdateOptions{}); apierrors.IsConflict(err) {
 		return k.tryLock(ctx, info) // someone else moved first: look again
 	} else if err != nil {
-		return nil, fmt.Errorf("taking the state lock (Lease %s/%s): %w", k.Namespace, k.leaseName(), err)
+		return nil, 0, fmt.Errorf("taking the state lock (%s): %w", k.LockName(), err)
 	}
-	return nil, nil
+	return nil, 0, nil
 }
 
-// currentHolder is the lock's holder, or nil when it is free or expired.
-func currentHolder(lease *coordv1.Lease) *LockInfo {
-	s := lease.Spec
-	if s.HolderIdentity == nil || *s.HolderIdentity == "" || s.RenewTime == nil || s.LeaseDurationSeconds == nil {
-		return nil
+// observe records lease as seen now and returns its holder, or nil when it
+// is free or has not changed for its whole duration since this run first
+// saw it so. stale is that duration when the holder's own renewTime is
+// older than it (the holder looks gone), else 0.
+func (k *Kubernetes) observe(lease *coordv1.Lease) (holder *LockInfo, stale time.Duration) {
+	holder = holderOf(lease)
+	if holder == nil {
+		return nil, 0
 	}
-	if time.Since(s.RenewTime.Time) > time.Duration(*s.LeaseDurationSeconds)*time.Second {
-		return nil // expired: its holder stopped renewing
+	if lease.ResourceVersion != k.observed.rv {
+		k.observed = observation{rv: lease.ResourceVersion, at: time.Now()}
+	}
+	s := lease.Spec
+	duration := k.ttl()
+	if s.LeaseDurationSeconds != nil {
+		duration = time.Duration(*s.LeaseDurationSeconds) * time.Second
+	}
+	if time.Since(k.observed.at) > duration {
+		return nil, 0 // unchanged for its duration by our clock: its holder stopped renewing
+	}
+	if s.RenewTime == nil || time.Since(s.RenewTime.Time) > duration {
+		stale = duration
+	}
+	return holder, stale
+}
+
+// holderOf is the lock's holder as the Lease names it, or nil when it is
+// released.
+func holderOf(lease *coordv1.Lease) *LockInfo {
+	s := lease.Spec
+	if s.HolderIdentity == nil || *s.HolderIdentity == "" {
+		return nil
 	}
 	var info LockInfo
 	json.Unmarshal([]byte(lease.Annotations[annoLockInfo]), &info)
@@ -124,15 +237,20 @@ func currentHolder(lease *coordv1.Lease) *LockInfo {
 	return &info
 }
 
-func (k *Kubernetes) renew(ctx context.Context, info LockInfo) {
+// renew moves the Lease's renewTime to now if id still holds it.
+func (k *Kubernetes) renew(ctx context.Context, id string) error {
 	leases := k.Client.CoordinationV1().Leases(k.Namespace)
 	lease, err := leases.Get(ctx, k.leaseName(), metav1.GetOptions{})
-	if err != nil || lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != info.ID {
-		return
+	if err != nil {
+		return err
+	}
+	if lease.Spec.HolderIdentity == nil || *lease.Spec.HolderIdentity != id {
+		return errTaken
 	}
 	now := metav1.NewMicroTime(time.Now())
 	lease.Spec.RenewTime = &now
-	leases.Update(ctx, lease, metav1.UpdateOptions{})
+	_, err = leases.Update(ctx, lease, metav1.UpdateOptions{})
+	return err
 }
 
 // Unlock stops renewing and releases the Lease.
@@ -169,17 +287,26 @@ func (k *Kubernetes) release(ctx context.Context, id string) error {
 	return nil
 }
 
+// Holder returns who holds the Lease, or nil when it is released. Whether
+// that run is still alive is not judged here: force-unlock asks the user.
+func (k *Kubernetes) Holder(ctx context.Context) (*LockInfo, error) {
+	lease, err := k.Client.CoordinationV1().Leases(k.Namespace).Get(ctx, k.leaseName(), metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading the state lock (%s): %w", k.LockName(), err)
+	}
+	return holderOf(lease), nil
+}
+
 // ForceUnlock releases a lock held by id (a crashed runner's, before its
 // TTL runs out).
 func (k *Kubernetes) ForceUnlock(ctx context.Context, id string) error {
-	lease, err := k.Client.CoordinationV1().Leases(k.Namespace).Get(ctx, k.leaseName(), metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return ErrNotLocked
-	}
+	holder, err := k.Holder(ctx)
 	if err != nil {
 		return err
 	}
-	holder := currentHolder(lease)
 	if holder == nil {
 		return ErrNotLocked
 	}

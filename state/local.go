@@ -131,7 +131,7 @@ func (l *Local) Describe() string { return l.Path }
 // when its holder exits, however it exits, so it is never stale. It says
 // who holds it instead.
 func (l *Local) ForceUnlock(ctx context.Context, id string) error {
-	err := l.Lock(ctx, NewLockInfo("force-unlock"), 0)
+	_, err := l.Lock(ctx, NewLockInfo("force-unlock"), 0)
 	var locked *LockedError
 	switch {
 	case err == nil:

@@ -58,11 +58,12 @@ func (e *LockedError) Error() string {
 
 // Lock takes an exclusive lock on the state, waiting up to timeout for a
 // run that holds it. The kernel releases a flock when its holder dies, so a
-// crashed run never leaves a stale lock behind.
-func (l *Local) Lock(ctx context.Context, info LockInfo, timeout time.Duration) error {
+// crashed run never leaves a stale lock behind; nor can the lock be lost
+// while its holder lives, so the context returned is ctx.
+func (l *Local) Lock(ctx context.Context, info LockInfo, timeout time.Duration) (context.Context, error) {
 	f, err := os.OpenFile(l.Path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
-		return fmt.Errorf("opening state lock: %w", err)
+		return nil, fmt.Errorf("opening state lock: %w", err)
 	}
 	deadline := time.Now().Add(timeout)
 	for {
@@ -72,17 +73,17 @@ func (l *Local) Lock(ctx context.Context, info LockInfo, timeout time.Duration) 
 		}
 		if !errors.Is(err, syscall.EWOULDBLOCK) {
 			f.Close()
-			return fmt.Errorf("locking state: %w", err)
+			return nil, fmt.Errorf("locking state: %w", err)
 		}
 		if !time.Now().Before(deadline) {
 			holder := readLockInfo(l.Path + ".lock")
 			f.Close()
-			return &LockedError{Path: l.Path, Holder: holder}
+			return nil, &LockedError{Path: l.Path, Holder: holder}
 		}
 		select {
 		case <-ctx.Done():
 			f.Close()
-			return ctx.Err()
+			return nil, ctx.Err()
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
@@ -91,7 +92,7 @@ func (l *Local) Lock(ctx context.Context, info LockInfo, timeout time.Duration) 
 		f.WriteAt(data, 0)
 	}
 	l.lock = f
-	return nil
+	return ctx, nil
 }
 
 // Unlock releases the lock taken by Lock.

@@ -143,10 +143,10 @@ func TestLockNamesHolder(t *testing.T) {
 	b := &Local{Path: a.Path}
 	ctx := context.Background()
 	holder := NewLockInfo("apply")
-	if err := a.Lock(ctx, holder, 0); err != nil {
+	if _, err := a.Lock(ctx, holder, 0); err != nil {
 		t.Fatal(err)
 	}
-	err := b.Lock(ctx, NewLockInfo("plan"), 200*time.Millisecond)
+	_, err := b.Lock(ctx, NewLockInfo("plan"), 200*time.Millisecond)
 	var locked *LockedError
 	if !errors.As(err, &locked) {
 		t.Fatalf("second lock: err = %v, want a LockedError", err)
@@ -160,7 +160,7 @@ func TestLockNamesHolder(t *testing.T) {
 	if err := a.Unlock(); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Lock(ctx, NewLockInfo("plan"), 0); err != nil {
+	if _, err := b.Lock(ctx, NewLockInfo("plan"), 0); err != nil {
 		t.Errorf("lock after unlock: %v", err)
 	}
 	b.Unlock()

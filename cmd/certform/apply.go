@@ -81,7 +81,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if err != nil {
 		return exitError, err
 	}
-	if err := w.lock(ctx, name, o.LockTimeout); err != nil {
+	if ctx, err = w.lock(ctx, name, o.LockTimeout); err != nil {
 		return exitError, err
 	}
 	defer w.backend.Unlock()
@@ -99,6 +99,11 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 			return exitError, err
 		}
 		view.Plan(p)
+		if p.HasChanges() {
+			if err := w.requireAccess(ctx, p, o.NoWait, s); err != nil {
+				return exitError, err
+			}
+		}
 	} else {
 		if p, err = o.makePlan(ctx, w, prior); err != nil {
 			if p != nil {
@@ -108,6 +113,9 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		}
 		view.Plan(p)
 		if p.HasChanges() {
+			if err := w.requireAccess(ctx, p, o.NoWait, s); err != nil {
+				return exitError, err
+			}
 			if err := confirm(o.AutoApprove, s); err != nil {
 				return exitError, err
 			}
@@ -147,6 +155,11 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	perr := w.backend.Persist(final)
 	issued, pending := n.get()
 	elapsed := time.Since(start)
+	var lost *state.LockLostError
+	if errors.As(context.Cause(ctx), &lost) {
+		view.Result("failed", issued, pending, elapsed)
+		return exitError, withHint(lost, "another run may hold the state now; what finished is in state: run certform apply again once the cluster answers")
+	}
 	return applyResult(ctx.Err() != nil, err, perr, view, issued, pending, elapsed)
 }
 

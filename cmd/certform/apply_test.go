@@ -65,7 +65,7 @@ func TestApplyNeedsConfirmation(t *testing.T) {
 }
 
 // TestApplySelfApproveForbidden runs self_approve as a user without approve
-// rights: the error names what is missing.
+// rights: before submitting anything, the error names both missing rules.
 func TestApplySelfApproveForbidden(t *testing.T) {
 	c := sharedCluster(t)
 	dir := writeConfig(t, clientCert("forbidden", true))
@@ -73,11 +73,11 @@ func TestApplySelfApproveForbidden(t *testing.T) {
 	if r.code != exitError {
 		t.Fatalf("want exit 1\n%s", r)
 	}
-	mustContain(t, r, "approving CSR", "forbidden", `resources ["certificatesigningrequests/approval"], verbs ["update"]`,
-		`resources ["signers"], resourceNames ["kubernetes.io/kube-apiserver-client"], verbs ["approve"]`)
-	st := readState(t, dir)
-	if got := st.Certificates["certificate.forbidden"]; got == nil || got.Status != state.StatusPending {
-		t.Errorf("state after a failed approval = %+v, want the CSR recorded as pending", got)
+	mustContain(t, r, "missing 2 permission(s) to apply this plan; nothing was submitted",
+		`resources: ["certificatesigningrequests/approval"], verbs: ["update"]`,
+		`resources: ["signers"], resourceNames: ["kubernetes.io/kube-apiserver-client"], verbs: ["approve"]`)
+	if st, err := os.ReadFile(filepath.Join(dir, state.DefaultPath)); err == nil && strings.Contains(string(st), "certificate.forbidden") {
+		t.Errorf("state records a CSR although nothing should have been submitted:\n%s", st)
 	}
 }
 

@@ -121,7 +121,7 @@ func TestApproverOnce(t *testing.T) {
 	r = certform(t, dir, sa, "apply", "--auto-approve", "--target", "certificate.good", "--wait-timeout=1m")
 	mustContain(t, r, "certificate.good: issued")
 	r = certform(t, dir, sa, "plan")
-	mustContain(t, r, "certificate.bad must be replaced", "dns_names")
+	mustContain(t, r, "certificate.bad: CSR "+bad+" was denied", "dns_names", "pass --replace certificate.bad to submit it again")
 	csr, err := csrClient(t, c.AdminKubeconfig).Get(context.Background(), other, metav1.GetOptions{})
 	if err != nil || kube.IsApproved(csr) || len(csr.Status.Conditions) != 0 {
 		t.Errorf("the CSR no policy covers: %v %+v, want it left pending", err, csr.Status.Conditions)

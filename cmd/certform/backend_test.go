@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"crypto/rand"
 	"encoding/hex"
 	"errors"
@@ -14,6 +15,8 @@ import (
 	"testing"
 
 	certv1 "k8s.io/api/certificates/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/internal/kube"
@@ -112,8 +115,13 @@ func TestKubernetesLock(t *testing.T) {
 	if r.code != exitError || m == nil {
 		t.Fatalf("plan while a dead run holds the lock: want the lock ID\n%s", r)
 	}
-	if r := certform(t, dirs[1], c.AdminKubeconfig, "force-unlock", m[1]); r.code != exitOK || !strings.Contains(r.stdout, "Released the lock") {
-		t.Fatalf("force-unlock\n%s", r)
+	r = certform(t, dirs[1], c.AdminKubeconfig, "force-unlock", m[1])
+	if r.code != exitError {
+		t.Fatalf("force-unlock without a terminal or --force: want a refusal\n%s", r)
+	}
+	mustContain(t, r, "needs confirmation", "Lease default/state-", "-lock (held by", "--force")
+	if r := certform(t, dirs[1], c.AdminKubeconfig, "force-unlock", "-force", m[1]); r.code != exitOK || !strings.Contains(r.stdout, "Released the lock") {
+		t.Fatalf("force-unlock -force\n%s", r)
 	}
 	if r := certform(t, dirs[1], c.AdminKubeconfig, "plan", "--lock"); r.code != exitOK {
 		t.Errorf("plan right after force-unlock\n%s", r)
@@ -198,4 +206,35 @@ func waitForPendingIn(t *testing.T, kubeconfig, name string) string {
 		return newest != nil
 	})
 	return newest.Name
+}
+
+// TestApplyStopsWhenLockIsLost: while an apply waits for a person's
+// approval, another run takes its Lease. The apply stops at its next
+// renewal (a second with lock_ttl 3s) and names the Lease, instead of
+// waiting out --wait-timeout while the other run works on the state.
+func TestApplyStopsWhenLockIsLost(t *testing.T) {
+	c := sharedCluster(t)
+	backend := kubernetesBackend()
+	name := regexp.MustCompile(`name      = "(state-[0-9a-f]+)"`).FindStringSubmatch(backend)[1]
+	dir := writeConfig(t, backend+clientCert("lost", false))
+	run, out := startCertform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=2m")
+	waitForPendingIn(t, c.AdminKubeconfig, "lost")
+	leases := clientsetFor(t, c.AdminKubeconfig).CoordinationV1().Leases("default")
+	for {
+		lease, err := leases.Get(context.Background(), name+"-lock", metav1.GetOptions{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		thief := "another-run"
+		lease.Spec.HolderIdentity = &thief
+		if _, err := leases.Update(context.Background(), lease, metav1.UpdateOptions{}); err == nil {
+			break
+		} else if !apierrors.IsConflict(err) { // a renewal came first: take it again
+			t.Fatal(err)
+		}
+	}
+	err := run.Wait()
+	if err == nil || !strings.Contains(out.String(), "lost the state lock (Lease default/"+name+"-lock)") {
+		t.Fatalf("apply after its Lease was taken: want it to stop, naming the Lease: %v\n%s", err, out)
+	}
 }

@@ -55,7 +55,7 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 		return exitError, withHint(fmt.Errorf("%s has no output block: import writes the key and certificate to its files", addr),
 			"add an output block, import, and apply (which writes the Secret from the files); the output block can go afterwards")
 	}
-	if err := w.lock(ctx, "import", *lockTimeout); err != nil {
+	if ctx, err = w.lock(ctx, "import", *lockTimeout); err != nil {
 		return exitError, err
 	}
 	defer w.backend.Unlock()

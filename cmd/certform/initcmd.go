@@ -117,7 +117,7 @@ func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	}
 	info := state.NewLockInfo("init -migrate-state")
 	for _, b := range []state.Backend{from, w.backend} {
-		if err := b.Lock(ctx, info, 0); err != nil {
+		if _, err := b.Lock(ctx, info, 0); err != nil {
 			return exitError, err
 		}
 		defer b.Unlock()

@@ -55,7 +55,7 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 			err = observe.Objects(ctx, cs, w.cfg, prior, &world)
 		}
 		if err != nil {
-			return nil, withHint(err, "check that the cluster is reachable, or pass --refresh=false to plan from state alone")
+			return nil, refreshHint(err)
 		}
 	}
 	p := plan.Make(w.cfg, prior, world, time.Now(), opts)
@@ -100,7 +100,7 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		return exitError, err
 	}
 	if *lock {
-		if err := w.lock(ctx, "plan", o.LockTimeout); err != nil {
+		if ctx, err = w.lock(ctx, "plan", o.LockTimeout); err != nil {
 			return exitError, err
 		}
 		defer w.backend.Unlock()
@@ -129,6 +129,9 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		if err := atomicfile.Write(*out, data, 0o600); err != nil {
 			return exitError, err
 		}
+	}
+	if o.Refresh && p.HasChanges() {
+		defer w.warnAccess(ctx, p, s)
 	}
 	switch *format {
 	case "json":

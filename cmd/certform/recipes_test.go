@@ -157,7 +157,7 @@ ca_bundle "cron" {
 	if r.code != exitError {
 		t.Fatalf("apply without the approval rule: want a permission error\n%s", r)
 	}
-	mustContain(t, r, "is forbidden", `resources ["certificatesigningrequests/approval"], verbs ["update"]`)
+	mustContain(t, r, "nothing was submitted", `resources: ["certificatesigningrequests/approval"], verbs: ["update"]`)
 }
 
 // TestCronJobRecipeImage: the CronJob names a pinned image that this

@@ -260,8 +260,8 @@ certificate "self" {
 	}
 	mustContain(t, r,
 		"CSR "+human+" approved, waiting for the signer "+nobody+"; its Warning events: SignerUnavailable: no issuer is configured for this signer (x3)",
-		"certificate.human: timed out after 20s: CSR "+human+" is approved, waiting for the signer "+nobody,
-		"certificate.self: timed out after 20s: CSR ")
+		"certificate.human: failed: timed out after 20s: CSR "+human+" is approved, waiting for the signer "+nobody,
+		"certificate.self: failed: timed out after 20s: CSR ")
 	for _, line := range strings.Split(r.stdout, "\n") {
 		if strings.Contains(line, "timed out") && strings.Contains(line, "kubectl certificate approve") {
 			t.Errorf("the timeout asks to approve a CSR that is approved: %s", line)

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"os"
 	"strings"
+	"time"
 
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/internal/limits"
@@ -31,7 +35,7 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 		return exitError, err
 	}
 	if sub == "rm" || sub == "mv" || sub == "push" {
-		if err := w.lock(ctx, "state "+sub, *lockTimeout); err != nil {
+		if _, err := w.lock(ctx, "state "+sub, *lockTimeout); err != nil {
 			return exitError, err
 		}
 		defer w.backend.Unlock()
@@ -133,6 +137,12 @@ func push(w *workspace, current *state.State, path string, force bool, s Streams
 // holds it.
 func runForceUnlock(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
 	fs := newFlagSet("force-unlock", g, s)
+	force := fs.Bool("force", false, "release the lock without asking for confirmation")
+	for i, a := range args {
+		if a == "-force" { // Terraform's spelling
+			args[i] = "--force"
+		}
+	}
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
@@ -143,13 +153,49 @@ func runForceUnlock(ctx context.Context, g *GlobalOptions, args []string, s Stre
 	if err != nil {
 		return exitError, err
 	}
+	if k, ok := w.backend.(*state.Kubernetes); ok && !*force {
+		if err := confirmUnlock(ctx, k, fs.Arg(0), s); err != nil {
+			return exitError, err
+		}
+	}
 	switch err := w.backend.ForceUnlock(ctx, fs.Arg(0)); {
 	case errors.Is(err, state.ErrNotLocked):
 		fmt.Fprintln(s.Out, "The state is not locked.")
 	case err != nil:
 		return exitError, err
 	default:
-		fmt.Fprintf(s.Out, "Released the lock %s on %s.\n", fs.Arg(0), w.backend.Describe())
+		where := w.backend.Describe()
+		if k, ok := w.backend.(*state.Kubernetes); ok {
+			where = k.LockName() + " of " + where
+		}
+		fmt.Fprintf(s.Out, "Released the lock %s on %s.\n", fs.Arg(0), where)
 	}
 	return exitOK, nil
+}
+
+// confirmUnlock names the Lease and its holder and asks for "yes": a
+// released lock lets another run change the state while the holder, if it
+// is still alive, goes on.
+func confirmUnlock(ctx context.Context, k *state.Kubernetes, id string, s Streams) error {
+	holder, err := k.Holder(ctx)
+	if err != nil || holder == nil || holder.ID != id {
+		return err // ForceUnlock explains a missing or different holder
+	}
+	if f, ok := s.In.(*os.File); !ok || !isTerminal(f) {
+		return withHint(fmt.Errorf("force-unlock of %s (held by %s, %s since %s) needs confirmation, and standard input is not a terminal",
+			k.LockName(), holder.Who, holder.Operation, holder.Created.Format(time.RFC3339)),
+			"make sure that run has stopped, then pass --force")
+	}
+	fmt.Fprintf(s.Out, "%s is held by %s (pid %d, %s since %s, lock ID %s).\n"+
+		"Releasing it lets another run change the state even if that run is still working.\n"+
+		"Do you really want to force-unlock? Only 'yes' will be accepted: ",
+		k.LockName(), holder.Who, holder.PID, holder.Operation, holder.Created.Format(time.RFC3339), holder.ID)
+	line, err := bufio.NewReader(s.In).ReadString('\n')
+	if err != nil && err != io.EOF {
+		return err
+	}
+	if strings.TrimSpace(line) != "yes" {
+		return errors.New("force-unlock cancelled")
+	}
+	return nil
 }

@@ -155,13 +155,18 @@ func expandHome(p string) string {
 }
 
 // lock takes the state lock for operation, naming the holder on failure.
-func (w *workspace) lock(ctx context.Context, operation string, timeout time.Duration) error {
-	err := w.backend.Lock(ctx, state.NewLockInfo(operation), timeout)
+// It returns the context to do the work in: it ends when the lock is lost.
+func (w *workspace) lock(ctx context.Context, operation string, timeout time.Duration) (context.Context, error) {
+	runCtx, err := w.backend.Lock(ctx, state.NewLockInfo(operation), timeout)
 	var locked *state.LockedError
 	if errors.As(err, &locked) {
-		return withHint(err, "wait for that run to finish, or pass --lock-timeout to wait for it")
+		hint := "wait for that run to finish, or pass --lock-timeout to wait for it"
+		if _, ok := w.backend.(*state.Kubernetes); ok {
+			hint += "; if it crashed, its lock expires by itself, or certform force-unlock " + locked.Holder.ID + " releases it"
+		}
+		return nil, withHint(err, hint)
 	}
-	return err
+	return runCtx, err
 }
 
 // loadState reads the state, explaining what to do when it cannot.

@@ -180,7 +180,7 @@ func (w *workspace) newWorkspace(ctx context.Context, name string) error {
 			return fmt.Errorf("creating workspace %q: %w", name, err)
 		}
 	}
-	if err := b.Lock(ctx, state.NewLockInfo("workspace new"), 0); err != nil {
+	if _, err := b.Lock(ctx, state.NewLockInfo("workspace new"), 0); err != nil {
 		return err
 	}
 	defer b.Unlock()
@@ -205,7 +205,7 @@ func (w *workspace) deleteWorkspace(ctx context.Context, name string, timeout ti
 	if err != nil {
 		return err
 	}
-	if err := b.Lock(ctx, state.NewLockInfo("workspace delete"), timeout); err != nil {
+	if _, err := b.Lock(ctx, state.NewLockInfo("workspace delete"), timeout); err != nil {
 		return err
 	}
 	defer b.Unlock()

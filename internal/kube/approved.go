@@ -81,4 +81,5 @@ func lastSeen(ev corev1.Event) metav1.Time {
 	return ev.CreationTimestamp
 }
 
-const ruleEvents = `apiGroups [""], resources ["events"], verbs ["list"] (cluster-wide: a CSR's events may be in any namespace)`
+// ruleEvents is cluster-wide: a CSR's events may be in any namespace.
+var ruleEvents = Rule{APIGroups: []string{""}, Resources: []string{"events"}, Verbs: []string{"list"}}

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"strings"
 
 	certv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -134,7 +135,7 @@ func approveOnce(ctx context.Context, client CSRs, csr *certv1.CertificateSignin
 		if apierrors.IsConflict(err) {
 			return nil, err
 		}
-		return nil, fmt.Errorf("approving CSR %s: %w", csr.Name, explain(err, fmt.Sprintf(ruleApprove, csr.Spec.SignerName)))
+		return nil, fmt.Errorf("approving CSR %s: %w", csr.Name, explain(err, rulesApprove(csr.Spec.SignerName)...))
 	}
 	return updated, nil
 }
@@ -170,19 +171,36 @@ func keyUsages(usages []string) []certv1.KeyUsage {
 	return out
 }
 
-// explain adds what a person can do about a Forbidden error: the RBAC rule
-// that grants what was missing. rule describes it for the call that failed.
-func explain(err error, rule string) error {
-	if !apierrors.IsForbidden(err) || rule == "" {
-		return err
+// CSRAccess is the permission to verb CSR objects, cluster-wide.
+func CSRAccess(verb, why string) Access {
+	return Access{Verb: verb, Group: certv1.GroupName, Resource: "certificatesigningrequests", Why: why}
+}
+
+// ApproveAccess is what approving a CSR for signer takes: update on the
+// approval subresource, and approve on the signer, by its name or its
+// domain's wildcard.
+func ApproveAccess(signer string) []Access {
+	alt := ""
+	if domain, _, ok := strings.Cut(signer, "/"); ok {
+		alt = domain + "/*"
 	}
-	return fmt.Errorf("%w (grant the user an RBAC rule: %s)", err, rule)
+	why := "approve CSRs for " + signer + " (self_approve)"
+	return []Access{
+		{Verb: "update", Group: certv1.GroupName, Resource: "certificatesigningrequests/approval", Why: why},
+		{Verb: "approve", Group: certv1.GroupName, Resource: "signers", Name: signer, AltName: alt, Why: why},
+	}
 }
 
 // RBAC rules named in permission errors.
-const (
-	ruleCreate  = `apiGroups ["certificates.k8s.io"], resources ["certificatesigningrequests"], verbs ["create", "get"]`
-	ruleRead    = `apiGroups ["certificates.k8s.io"], resources ["certificatesigningrequests"], verbs ["get", "list", "watch"]`
-	ruleApprove = `apiGroups ["certificates.k8s.io"], resources ["certificatesigningrequests/approval"], verbs ["update"]; ` +
-		`and apiGroups ["certificates.k8s.io"], resources ["signers"], resourceNames [%q], verbs ["approve"]`
+var (
+	ruleCreate = Rule{APIGroups: []string{certv1.GroupName}, Resources: []string{"certificatesigningrequests"}, Verbs: []string{"create", "get"}}
+	ruleRead   = Rule{APIGroups: []string{certv1.GroupName}, Resources: []string{"certificatesigningrequests"}, Verbs: []string{"get", "list", "watch"}}
 )
+
+func rulesApprove(signer string) []Rule {
+	var rules []Rule
+	for _, a := range ApproveAccess(signer) {
+		rules = append(rules, RuleFor(a))
+	}
+	return rules
+}

@@ -41,4 +41,4 @@ func SignerCAs(ctx context.Context, client TrustBundles, signer string) ([]*x509
 	return cas, nil
 }
 
-const ruleTrustBundles = `apiGroups ["certificates.k8s.io"], resources ["clustertrustbundles"], verbs ["list"]`
+var ruleTrustBundles = Rule{APIGroups: []string{"certificates.k8s.io"}, Resources: []string{"clustertrustbundles"}, Verbs: []string{"list"}}

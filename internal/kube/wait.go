@@ -27,6 +27,11 @@ type Watcher struct {
 	deleted map[types.UID]bool
 	lists   int // completed lists; a name absent after a list is gone
 	err     error
+	fatal   error // a list or watch error that retrying cannot fix: Run has stopped
+	// Grace is how long a Forbidden or Unauthorized error must persist
+	// before it ends every wait: a restarted apiserver refuses requests
+	// until its authorizer has synced (default 20s).
+	Grace time.Duration
 }
 
 // NewWatcher returns a Watcher for the CSRs matching selector; call Run.
@@ -38,6 +43,11 @@ func NewWatcher(client CSRs, selector string) *Watcher {
 // Run lists and watches until ctx ends.
 func (w *Watcher) Run(ctx context.Context) {
 	backoff := 100 * time.Millisecond
+	grace := w.Grace
+	if grace == 0 {
+		grace = 20 * time.Second
+	}
+	var refusedSince time.Time
 	for ctx.Err() == nil {
 		rv, err := w.list(ctx)
 		if err == nil {
@@ -46,6 +56,17 @@ func (w *Watcher) Run(ctx context.Context) {
 		}
 		if ctx.Err() != nil {
 			return
+		}
+		if err != nil && permanent(err) {
+			if refusedSince.IsZero() {
+				refusedSince = time.Now()
+			}
+			if time.Since(refusedSince) >= grace {
+				w.setFatal(err)
+				return
+			}
+		} else if err == nil {
+			refusedSince = time.Time{}
 		}
 		if err != nil {
 			w.setErr(err)
@@ -108,7 +129,7 @@ func (w *Watcher) consume(ctx context.Context, wi watch.Interface) (string, erro
 				if apierrors.IsResourceExpired(apierrors.FromObject(ev.Object)) || apierrors.IsGone(apierrors.FromObject(ev.Object)) {
 					return "", nil
 				}
-				return "", fmt.Errorf("watching CSRs: %w", apierrors.FromObject(ev.Object))
+				return "", fmt.Errorf("watching CSRs: %w", explain(apierrors.FromObject(ev.Object), ruleRead))
 			}
 			csr, ok := ev.Object.(*certv1.CertificateSigningRequest)
 			if !ok {
@@ -138,6 +159,20 @@ func (w *Watcher) apply(t watch.EventType, csr *certv1.CertificateSigningRequest
 func (w *Watcher) notifyLocked() {
 	close(w.changed)
 	w.changed = make(chan struct{})
+}
+
+// permanent reports whether a list or watch error needs a person to act
+// (grant a permission, fix credentials): waiting it out would hang.
+func permanent(err error) bool {
+	return apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err)
+}
+
+// setFatal ends every wait with err.
+func (w *Watcher) setFatal(err error) {
+	w.mu.Lock()
+	w.err, w.fatal = err, err
+	w.notifyLocked()
+	w.mu.Unlock()
 }
 
 func (w *Watcher) setErr(err error) {

@@ -29,9 +29,10 @@ var ErrGone = errors.New("CSR is gone")
 
 // Wait blocks until the CSR name with uid carries a certificate, and returns
 // that object. It fails fast when the CSR is denied or failed, deleted, or
-// replaced by an object with another UID, and when ctx ends. A persistent
-// list/watch error is returned only with ctx's error, so that an apiserver
-// restart is waited out.
+// replaced by an object with another UID, and when ctx ends. A list/watch
+// error that only a person can fix (Forbidden, Unauthorized) ends the wait
+// at once; any other is returned only with ctx's error, so that an
+// apiserver restart is waited out.
 func (w *Watcher) Wait(ctx context.Context, name string, uid types.UID) (*certv1.CertificateSigningRequest, error) {
 	w.mu.Lock()
 	registeredAt := w.lists
@@ -40,9 +41,11 @@ func (w *Watcher) Wait(ctx context.Context, name string, uid types.UID) (*certv1
 		w.mu.Lock()
 		csr, found := w.objects[name]
 		changed, lists, lastErr := w.changed, w.lists, w.err
-		deleted := w.deleted[uid]
+		deleted, fatal := w.deleted[uid], w.fatal
 		w.mu.Unlock()
 		switch {
+		case fatal != nil:
+			return nil, fmt.Errorf("waiting for CSR %s: %w", name, fatal)
 		case found && csr.UID != uid:
 			return nil, fmt.Errorf("CSR %s was replaced by another object (UID %s, want %s): %w", name, csr.UID, uid, ErrGone)
 		case found:
@@ -79,8 +82,11 @@ func (w *Watcher) Get(name string) (*certv1.CertificateSigningRequest, bool) {
 func (w *Watcher) Synced(ctx context.Context) error {
 	for {
 		w.mu.Lock()
-		lists, changed := w.lists, w.changed
+		lists, changed, fatal := w.lists, w.changed, w.fatal
 		w.mu.Unlock()
+		if fatal != nil {
+			return fatal
+		}
 		if lists > 0 {
 			return nil
 		}

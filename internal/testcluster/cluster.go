@@ -158,6 +158,27 @@ func (c *Cluster) RestartAPIServer() error {
 	return c.waitControllerManager(ctx)
 }
 
+// StopAPIServer stops kube-apiserver, for tests of an outage longer than a
+// restart; StartAPIServer brings it back.
+func (c *Cluster) StopAPIServer() { stopProcess(c.proc("kube-apiserver")) }
+
+// StartAPIServer starts a stopped kube-apiserver again on the same port,
+// then waits until it is ready and kube-controller-manager (restarted by
+// the cluster if it gave up meanwhile) signs again.
+func (c *Cluster) StartAPIServer() error {
+	ctx, cancel := context.WithTimeout(context.Background(), startTimeout)
+	defer cancel()
+	ctx, stop := c.watchdog(ctx)
+	defer stop()
+	if err := c.startProcess("kube-apiserver"); err != nil {
+		return err
+	}
+	if err := c.waitAPIServer(ctx); err != nil {
+		return err
+	}
+	return c.waitControllerManager(ctx)
+}
+
 func (c *Cluster) path(parts ...string) string {
 	return filepath.Join(append([]string{c.Dir}, parts...)...)
 }

@@ -1,0 +1,74 @@
+package apply
+
+import (
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/plan"
+)
+
+// Permissions lists what executing p takes from the cluster: one access
+// per verb and resource (per namespace, per signer), each saying why, so
+// that a run can check them all before it submits anything. noWait is
+// apply's option of that name (no watch is needed then).
+func Permissions(p *plan.Plan, cfg *config.Config, noWait bool) []kube.Access {
+	certs := map[string]*config.Certificate{}
+	for _, c := range cfg.Certificates {
+		certs[c.Addr] = c
+	}
+	var needs []kube.Access
+	add := func(a ...kube.Access) { needs = append(needs, a...) }
+	for _, ch := range p.Changes {
+		c, rec := certs[ch.Addr], ch.Before
+		switch ch.Action {
+		case plan.Create, plan.Renew, plan.Replace, plan.Wait:
+			if ch.Action != plan.Wait {
+				add(kube.CSRAccess("create", "submit CSRs"))
+			}
+			add(kube.CSRAccess("get", "read the CSRs it submits"), kube.CSRAccess("list", "find the CSRs of earlier runs"))
+			if !noWait {
+				add(kube.CSRAccess("watch", "wait for CSRs to be signed"))
+			}
+			if c != nil && c.SelfApprove {
+				add(kube.ApproveAccess(c.SignerName)...)
+			}
+		case plan.Update:
+			if ch.RewriteCert || c != nil && c.Output.CSRFile != "" {
+				add(kube.CSRAccess("get", "read issued certificates back"))
+			}
+		case plan.Delete:
+			if rec != nil && rec.CSRName != "" {
+				add(kube.CSRAccess("delete", "delete the CSRs of removed certificates"))
+			}
+		}
+		if c != nil && c.Secret != nil && ch.Action != plan.Delete {
+			add(objectAccess(config.TargetSecret, c.Secret.Namespace, "write kubernetes.io/tls Secrets", "create", "patch")...)
+		}
+		if rec != nil && rec.Secret != nil && (c == nil || c.Secret == nil || *c.Secret != (config.SecretOutput{Namespace: rec.Secret.Namespace, Name: rec.Secret.Name})) {
+			add(objectAccess(config.TargetSecret, rec.Secret.Namespace, "remove Secrets certform wrote", "get", "delete")...)
+		}
+	}
+	for _, b := range p.Bundles {
+		for _, t := range b.Targets {
+			switch t.Action {
+			case plan.Create, plan.Update:
+				add(objectAccess(t.Kind, t.Namespace, "publish CA bundles", "create", "patch")...)
+			case plan.Delete:
+				add(objectAccess(t.Kind, t.Namespace, "remove CA bundles certform published", "get", "delete")...)
+			}
+		}
+	}
+	return needs
+}
+
+// objectAccess is verbs on Secrets or ConfigMaps (kind) in namespace.
+func objectAccess(kind, namespace, why string, verbs ...string) []kube.Access {
+	resource := "configmaps"
+	if kind == config.TargetSecret {
+		resource = "secrets"
+	}
+	out := make([]kube.Access, len(verbs))
+	for i, v := range verbs {
+		out[i] = kube.Access{Verb: v, Resource: resource, Namespace: namespace, Why: why}
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/certform/certform/apply"
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/state"
+)
+
+// missingAccess asks the cluster, before anything is submitted, whether
+// the user may do everything executing p takes (and what the state backend
+// does), and returns an error listing every missing permission with the
+// RBAC rules that grant them, or nil.
+func (w *workspace) missingAccess(ctx context.Context, p *plan.Plan, noWait bool) (*kube.AccessError, error) {
+	needs := apply.Permissions(p, w.cfg, noWait)
+	if k, ok := w.backend.(*state.Kubernetes); ok {
+		needs = append(needs, k.Permissions()...)
+	}
+	if len(needs) == 0 {
+		return nil, nil
+	}
+	cs, err := w.clientset()
+	if err != nil {
+		return nil, err
+	}
+	missing, err := kube.CheckAccess(ctx, cs.AuthorizationV1().SelfSubjectAccessReviews(), needs)
+	if err != nil || len(missing) == 0 {
+		return nil, err
+	}
+	return &kube.AccessError{Missing: missing, For: "to apply this plan"}, nil
+}
+
+// requireAccess fails with every missing permission; when the check
+// itself cannot be made, it warns and lets the run go on (each call still
+// names the rule it lacks).
+func (w *workspace) requireAccess(ctx context.Context, p *plan.Plan, noWait bool, s Streams) error {
+	missing, err := w.missingAccess(ctx, p, noWait)
+	if err != nil {
+		fmt.Fprintf(s.Err, "certform: warning: could not check permissions before applying: %v\n", err)
+		return nil
+	}
+	if missing != nil {
+		missing.For += "; nothing was submitted"
+		return withHint(missing, "grant them, then run again; "+missing.Grant())
+	}
+	return nil
+}
+
+// warnAccess prints, after a plan, the permissions applying it would lack.
+func (w *workspace) warnAccess(ctx context.Context, p *plan.Plan, s Streams) {
+	missing, err := w.missingAccess(ctx, p, false)
+	if err != nil {
+		fmt.Fprintf(s.Err, "certform: warning: could not check the permissions applying this plan takes: %v\n", err)
+		return
+	}
+	if missing != nil {
+		fmt.Fprintf(s.Err, "certform: warning: %v\ncertform: hint: %s\n", missing, missing.Grant())
+	}
+}
+
+// refreshHint says what to do about an error reading the cluster: a
+// permission error needs a rule, anything else is likely reachability.
+func refreshHint(err error) error {
+	if rule, ok := kube.RuleForForbidden(err); ok {
+		where := "a ClusterRole"
+		if rule.Namespace != "" {
+			where = "a Role in namespace " + rule.Namespace
+		}
+		return withHint(err, fmt.Sprintf("grant the user the RBAC rule %s (in %s), or pass --refresh=false to plan from state alone", rule.Flow(), where))
+	}
+	if apierrors.IsForbidden(err) || apierrors.IsUnauthorized(err) {
+		return withHint(err, "check the user's credentials and permissions (kubectl auth can-i --list), or pass --refresh=false to plan from state alone")
+	}
+	var missing *kube.AccessError
+	if errors.As(err, &missing) {
+		return withHint(err, missing.Grant())
+	}
+	return withHint(err, "check that the cluster is reachable, or pass --refresh=false to plan from state alone")
+}

@@ -278,7 +278,7 @@ func TestApplyFailureReportedOnce(t *testing.T) {
 	if r.code != exitError {
 		t.Fatalf("want exit 1\n%s", r)
 	}
-	if n := strings.Count(r.stdout+r.stderr, "connection refused"); n != 1 {
+	if n := strings.Count(r.stdout+r.stderr, "creating CSR web-"); n != 1 {
 		t.Errorf("the failure is shown %d times, want once\n%s", n, r)
 	}
 	mustContain(t, r, "certificate.web: failed:", "certform: error: 1 certificate failed (reported above): certificate.web")

@@ -51,7 +51,9 @@ func existing(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, 
 				meta = cm
 			}
 		}
-		if apierrors.IsNotFound(err) {
+		// Forbidden: this identity cannot tell; apply checks the owner
+		// again before it writes, and the permission check names the rule.
+		if apierrors.IsNotFound(err) || apierrors.IsForbidden(err) {
 			continue
 		}
 		if err != nil {

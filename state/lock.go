@@ -52,6 +52,9 @@ type LockedError struct {
 
 func (e *LockedError) Error() string {
 	h := e.Holder
+	if h.Who == "" { // a Lease someone else wrote, without certform's details
+		return fmt.Sprintf("state is locked by holder %q, which left no certform lock details (not a certform run, or an older one)", h.ID)
+	}
 	return fmt.Sprintf("state is locked by %s (pid %d, %s since %s, lock ID %s)",
 		h.Who, h.PID, h.Operation, h.Created.Format(time.RFC3339), h.ID)
 }

@@ -174,3 +174,12 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+// TestLockedErrorWithoutDetails: a Lease whose holder wrote no certform
+// lock details names that holder, not "locked by  (pid 0 …)".
+func TestLockedErrorWithoutDetails(t *testing.T) {
+	msg := (&LockedError{Holder: LockInfo{ID: "kube-something"}}).Error()
+	if strings.Contains(msg, "pid 0") || !strings.Contains(msg, `holder "kube-something"`) {
+		t.Errorf("message %q", msg)
+	}
+}

@@ -48,12 +48,26 @@ func Decide(csr *certv1.CertificateSigningRequest, policies []*Policy) Decision 
 		return d
 	}
 	var denial *Decision
+	// The request is read, its signature checked and its content judged
+	// once, when the first policy applies; every policy then judges that.
+	var (
+		req                *request
+		read               bool
+		badRule, badDetail string
+	)
 	for _, p := range policies {
 		if why := p.speaksFor(csr); why != "" {
 			d.Trace = append(d.Trace, fmt.Sprintf("policy %q does not apply: %s", p.Name, why))
 			continue
 		}
-		rule, detail := p.check(csr)
+		if !read {
+			req, badRule, badDetail = readRequest(csr)
+			read = true
+		}
+		rule, detail := badRule, badDetail
+		if rule == "" {
+			rule, detail = p.check(req)
+		}
 		if rule == "" {
 			d.Trace = append(d.Trace, fmt.Sprintf("policy %q applies and allows everything asked", p.Name))
 			d.Verdict, d.Policy = Approve, p.Name
@@ -98,22 +112,28 @@ func (p *Policy) speaksFor(csr *certv1.CertificateSigningRequest) string {
 	return fmt.Sprintf("requester %q (groups %s) is not listed", csr.Spec.Username, strings.Join(csr.Spec.Groups, ", "))
 }
 
-// check runs the rules in order and returns the first that fails, with
-// what it found; "" when everything asked is allowed. Possession comes
-// first: without it nothing else the request says can be trusted. Then
-// anything the request holds that no rule can judge is refused.
-func (p *Policy) check(csr *certv1.CertificateSigningRequest) (rule, detail string) {
+// readRequest parses csr's request and returns it as a request, or the
+// rule that refuses it whatever the policy: possession first (without it
+// nothing else the request says can be trusted), then content (anything no
+// rule can judge).
+func readRequest(csr *certv1.CertificateSigningRequest) (r *request, rule, detail string) {
 	req, err := pki.ParseCSRPEM(csr.Spec.Request)
 	if err != nil {
-		return "request", "the request does not parse: " + err.Error()
+		return nil, "request", "the request does not parse: " + err.Error()
 	}
 	if err := req.CheckSignature(); err != nil {
-		return "possession", "the request's signature does not verify, so the requester has not shown it holds the key"
+		return nil, "possession", "the request's signature does not verify, so the requester has not shown it holds the key"
 	}
-	r, why := inspect(csr)
+	r, why := inspect(csr, req)
 	if why != "" {
-		return "content", why
+		return nil, "content", why
 	}
+	return r, "", ""
+}
+
+// check runs the rules in order and returns the first that fails, with
+// what it found; "" when everything asked is allowed.
+func (p *Policy) check(r *request) (rule, detail string) {
 	for _, rl := range rules {
 		if detail := rl.check(&p.Allowed, r); detail != "" {
 			return rl.name, detail

@@ -15,8 +15,6 @@ import (
 
 	certv1 "k8s.io/api/certificates/v1"
 	"k8s.io/apimachinery/pkg/util/validation"
-
-	"github.com/certform/certform/internal/pki"
 )
 
 // Annotations that cert-manager's CSR signers read. They change what is
@@ -74,13 +72,9 @@ var (
 	oidBasicConstraints = asn1.ObjectIdentifier{2, 5, 29, 19}
 )
 
-// inspect reads csr into a request, or says what in it no policy can
-// express (the reason is the denial's detail).
-func inspect(csr *certv1.CertificateSigningRequest) (*request, string) {
-	req, err := pki.ParseCSRPEM(csr.Spec.Request)
-	if err != nil {
-		return nil, "the request does not parse: " + err.Error()
-	}
+// inspect reads csr and its parsed request into a request, or says what
+// in it no policy can express (the reason is the denial's detail).
+func inspect(csr *certv1.CertificateSigningRequest, req *x509.CertificateRequest) (*request, string) {
 	r := &request{csr: csr, x509: req}
 	for _, check := range []func() string{r.readSubject, r.readExtensions, r.readNames, r.readAnnotations} {
 		if why := check(); why != "" {

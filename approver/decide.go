@@ -1,6 +1,7 @@
 package approver
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -35,57 +36,85 @@ type Decision struct {
 	Trace []string
 }
 
-// Decide evaluates csr against policies. A CSR that is already approved,
-// denied or failed is skipped. The possession check comes first: a request
-// whose signature does not verify is denied by any policy that speaks for
-// its signer and requester. Among the policies that match, the first that
-// allows everything approves; if none does, the first one's first failed
-// rule is the reason for the denial.
+// Decide evaluates csr against policies that need no cluster: DecideIn
+// without a ClusterView. A policy with context rules makes it an error.
 func Decide(csr *certv1.CertificateSigningRequest, policies []*Policy) Decision {
+	d, err := DecideIn(context.Background(), csr, policies, nil, false)
+	if err != nil {
+		d.Verdict, d.Message = Skip, err.Error()
+	}
+	return d
+}
+
+// DecideIn evaluates csr against policies, reading the cluster through v
+// for context rules. A CSR that is already approved, denied or failed is
+// skipped. The possession check comes first: a request whose signature
+// does not verify is denied by any policy that speaks for its signer and
+// requester. Among the policies that match, the first that allows
+// everything approves; if none does, the first one's first failed rule is
+// the reason for the denial. With explain, every rule of every policy is
+// evaluated and traced, context rules included; otherwise a policy's
+// context rules run only when all of its allowed rules passed, so a
+// request that cannot be approved costs no cluster reads.
+//
+// An error means the cluster could not be read: nothing is decided, and
+// the CSR should be tried again.
+func DecideIn(ctx context.Context, csr *certv1.CertificateSigningRequest, policies []*Policy, v ClusterView, explain bool) (Decision, error) {
 	d := Decision{CSR: csr.Name, Verdict: Skip}
 	if _, refused := kube.Refusal(csr); refused || kube.IsApproved(csr) {
 		d.Message, d.Decided = "already decided", true
-		return d
+		return d, nil
 	}
 	var denial *Decision
 	// The request is read, its signature checked and its content judged
 	// once, when the first policy applies; every policy then judges that.
 	var (
-		req                *request
-		read               bool
-		badRule, badDetail string
+		req    *request
+		read   bool
+		refuse []failure
 	)
+	who := requesterOf(csr)
 	for _, p := range policies {
 		if why := p.speaksFor(csr); why != "" {
 			d.Trace = append(d.Trace, fmt.Sprintf("policy %q does not apply: %s", p.Name, why))
 			continue
 		}
 		if !read {
-			req, badRule, badDetail = readRequest(csr)
+			var rule, detail string
+			req, rule, detail = readRequest(csr)
+			if rule != "" {
+				refuse = []failure{{rule, detail}}
+			}
 			read = true
 		}
-		rule, detail := badRule, badDetail
-		if rule == "" {
-			rule, detail = p.check(req)
+		failed := refuse
+		if failed == nil {
+			var err error
+			if failed, err = p.failures(ctx, v, req, who, explain); err != nil {
+				return d, err
+			}
 		}
-		if rule == "" {
+		if len(failed) == 0 {
 			d.Trace = append(d.Trace, fmt.Sprintf("policy %q applies and allows everything asked", p.Name))
 			d.Verdict, d.Policy = Approve, p.Name
 			d.Message = fmt.Sprintf("approved by certform policy %q", p.Name)
-			return d
+			return d, nil
 		}
-		d.Trace = append(d.Trace, fmt.Sprintf("policy %q applies and denies: %s: %s", p.Name, rule, detail))
+		for _, f := range failed {
+			d.Trace = append(d.Trace, fmt.Sprintf("policy %q applies and denies: %s: %s", p.Name, f.rule, f.detail))
+		}
 		if denial == nil {
-			denial = &Decision{Verdict: Deny, Policy: p.Name, Rule: rule,
-				Message: fmt.Sprintf("denied by certform policy %q: %s: %s", p.Name, rule, detail)}
+			f := failed[0]
+			denial = &Decision{Verdict: Deny, Policy: p.Name, Rule: f.rule,
+				Message: fmt.Sprintf("denied by certform policy %q: %s: %s", p.Name, f.rule, f.detail)}
 		}
 	}
 	if denial != nil {
 		denial.CSR, denial.Trace = d.CSR, d.Trace
-		return *denial
+		return *denial, nil
 	}
 	d.Message = "no policy applies to this signer and requester"
-	return d
+	return d, nil
 }
 
 // speaksFor returns why p does not apply to csr, or "" when it does.
@@ -131,13 +160,45 @@ func readRequest(csr *certv1.CertificateSigningRequest) (r *request, rule, detai
 	return r, "", ""
 }
 
-// check runs the rules in order and returns the first that fails, with
-// what it found; "" when everything asked is allowed.
-func (p *Policy) check(r *request) (rule, detail string) {
+// failure is a rule that failed and what it found.
+type failure struct {
+	rule, detail string
+}
+
+// failures runs p's rules: those of allowed, with its templates expanded
+// for the requester, then (when they all passed, or with all) its context
+// rules. Without all it stops at the first failure.
+func (p *Policy) failures(ctx context.Context, v ClusterView, r *request, who requester, all bool) ([]failure, error) {
+	var failed []failure
+	allowed := p.Allowed.forRequester(who)
 	for _, rl := range rules {
-		if detail := rl.check(&p.Allowed, r); detail != "" {
-			return rl.name, detail
+		if detail := rl.check(allowed, r); detail != "" {
+			failed = append(failed, failure{rl.name, detail})
+			if !all {
+				return failed, nil
+			}
 		}
 	}
-	return "", ""
+	if !p.Context.used() || len(failed) > 0 && !all {
+		return failed, nil
+	}
+	if v == nil {
+		return nil, fmt.Errorf("policy %q has context rules, which read the cluster; nothing was decided", p.Name)
+	}
+	for _, cr := range contextRules {
+		if !cr.on(p.Context) {
+			continue
+		}
+		detail, err := cr.check(ctx, v, p.Context, r, who)
+		if err != nil {
+			return nil, fmt.Errorf("policy %q, rule %s: %w", p.Name, cr.name, err)
+		}
+		if detail != "" {
+			failed = append(failed, failure{cr.name, detail})
+			if !all {
+				break
+			}
+		}
+	}
+	return failed, nil
 }

@@ -24,7 +24,9 @@ type Policy struct {
 	SignerNames []string
 	Requesters  Requesters
 	Allowed     Allowed
-	DeclRange   hcl.Range
+	// Context holds the checks against the cluster; nil when none is set.
+	Context   *ContextRules
+	DeclRange hcl.Range
 }
 
 // Requesters says who a policy speaks for. A CSR's requester matches when
@@ -74,6 +76,10 @@ type Allowed struct {
 	// (patterns, "*" any run); unset, annotations no signer reads pass.
 	CheckAnnotations bool
 	Annotations      []string
+
+	// templated is set when a list refers to the requester, so it must be
+	// expanded per request.
+	templated bool
 }
 
 type rawFile struct {
@@ -85,7 +91,17 @@ type rawPolicy struct {
 	SignerNames []string    `hcl:"signer_names"`
 	Requesters  *Requesters `hcl:"requesters,block"`
 	Allowed     *rawAllowed `hcl:"allowed,block"`
+	Context     *rawContext `hcl:"context,block"`
 	DefRange    hcl.Range   `hcl:",def_range"`
+}
+
+type rawContext struct {
+	Services      bool      `hcl:"services,optional"`
+	WorkloadIPs   bool      `hcl:"workload_ips,optional"`
+	NodeAddresses bool      `hcl:"node_addresses,optional"`
+	ClusterDomain string    `hcl:"cluster_domain,optional"`
+	RBAC          *RBACRule `hcl:"rbac,block"`
+	DefRange      hcl.Range `hcl:",def_range"`
 }
 
 type rawAllowed struct {
@@ -112,7 +128,9 @@ type rawAllowed struct {
 }
 
 // Load reads the policy blocks of every *.hcl file in dir (or of the one
-// file dir names). Policies keep file order; names must be unique.
+// file dir names). Policies keep file order; names must be unique. The
+// lists of allowed (ip_ranges apart) may refer to the requester:
+// "*.${requester.namespace}.svc"; see requesterAttrs.
 func Load(dir string) ([]*Policy, map[string]*hcl.File, hcl.Diagnostics) {
 	parser := hclparse.NewParser()
 	files := []string{dir}
@@ -133,7 +151,7 @@ func Load(dir string) ([]*Policy, map[string]*hcl.File, hcl.Diagnostics) {
 			continue
 		}
 		var raw rawFile
-		diags = append(diags, gohcl.DecodeBody(f.Body, nil, &raw)...)
+		diags = append(diags, hintRequester(gohcl.DecodeBody(f.Body, templateContext(), &raw))...)
 		for _, rp := range raw.Policies {
 			if prev, dup := seen[rp.Name]; dup {
 				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Duplicate policy",
@@ -174,7 +192,28 @@ func (rp *rawPolicy) policy() (*Policy, hcl.Diagnostics) {
 	if a.Annotations != nil {
 		p.Allowed.CheckAnnotations, p.Allowed.Annotations = true, *a.Annotations
 	}
+	p.Allowed.templated = p.Allowed.templatedLists()
+	notHere := func(where string, values ...string) {
+		if hasTemplate(values) {
+			bad("Requester attribute not allowed here", fmt.Sprintf("%s cannot refer to the requester; requester.* may be used in the name and subject lists of allowed, and in context.rbac's name and namespace.", where), rp.DefRange)
+		}
+	}
+	notHere("signer_names", rp.SignerNames...)
+	notHere("requesters", slices.Concat(p.Requesters.Users, p.Requesters.Groups, p.Requesters.ServiceAccounts)...)
+	notHere("ip_ranges", a.IPRanges...)
+	notHere("usages", a.Usages...)
+	notHere("key_algorithms", a.KeyAlgorithms...)
+	notHere("max_expiration", a.MaxExpiration)
+	if rp.Context != nil {
+		p.Context, diags = rp.Context.rules(diags)
+		if r := p.Context.RBAC; r != nil {
+			notHere("context.rbac's verb, group and resource", r.Verb, r.Group, r.Resource)
+		}
+	}
 	for _, u := range a.URIs {
+		if isTemplate(u) {
+			u = strings.ReplaceAll(u, "\x00", "")
+		}
 		if _, err := parseURIPattern(u); err != nil {
 			bad("Invalid URI pattern", err.Error()+".", a.DefRange)
 		}
@@ -210,6 +249,21 @@ func (rp *rawPolicy) policy() (*Policy, hcl.Diagnostics) {
 		}
 	}
 	return p, diags
+}
+
+// rules checks the context block and returns its rules.
+func (rc *rawContext) rules(diags hcl.Diagnostics) (*ContextRules, hcl.Diagnostics) {
+	c := &ContextRules{Services: rc.Services, WorkloadIPs: rc.WorkloadIPs, NodeAddresses: rc.NodeAddresses,
+		ClusterDomain: strings.TrimSuffix(rc.ClusterDomain, "."), RBAC: rc.RBAC}
+	if c.ClusterDomain != "" && badDNSName(c.ClusterDomain) != "" {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid cluster_domain",
+			Detail: fmt.Sprintf("%q is not a DNS domain such as \"cluster.local\".", rc.ClusterDomain), Subject: rc.DefRange.Ptr()})
+	}
+	if !c.used() {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Context block checks nothing",
+			Detail: "Set services, workload_ips or node_addresses to true, or add an rbac block; or remove the block.", Subject: rc.DefRange.Ptr()})
+	}
+	return c, diags
 }
 
 // parsePolicy reads and parses a policy file with its size and nesting

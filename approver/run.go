@@ -11,6 +11,7 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/client-go/tools/record"
 
 	"github.com/certform/certform/internal/kube"
 )
@@ -28,8 +29,13 @@ type Options struct {
 	DenyUnmatched bool
 	// Report receives every decision and the error applying it, if any.
 	Report func(Decision, error)
-	// Metrics, when set, counts decisions.
+	// Metrics, when set, counts decisions and times them.
 	Metrics *Metrics
+	// Cluster is what context rules read; nil fails every policy that has
+	// them (nothing is decided).
+	Cluster ClusterView
+	// Events, when set, records an Event on each CSR decided.
+	Events record.EventRecorder
 	// RetryBase is the first wait before Watch decides a CSR again whose
 	// decision could not be written (1s when 0); it doubles per failure up
 	// to five minutes.
@@ -118,18 +124,29 @@ func Watch(ctx context.Context, o Options) error {
 // handle decides one CSR and applies the decision, returning the error
 // that kept it from being written.
 func (o *Options) handle(ctx context.Context, csr *certv1.CertificateSigningRequest) error {
-	d := Decide(csr, o.Policies)
+	start := time.Now()
+	d, err := DecideIn(ctx, csr, o.Policies, o.Cluster, false)
+	if err != nil {
+		o.Metrics.count(Skip, err)
+		if o.Report != nil {
+			o.Report(Decision{CSR: csr.Name, Verdict: Skip, Message: "not decided"}, err)
+		}
+		return err
+	}
 	if d.Decided {
 		return nil
 	}
 	if d.Verdict == Skip && o.DenyUnmatched {
 		d.Verdict, d.Message = Deny, "denied by certform: no policy applies to this signer and requester (--deny-unmatched)"
 	}
-	var err error
 	if d.Verdict != Skip && !o.DryRun {
 		err = decide(ctx, o.CSRs, csr, d)
+		if err == nil && o.Events != nil {
+			o.Events.Event(csr, eventType[d.Verdict], eventReason[d.Verdict], d.Message)
+		}
 	}
 	o.Metrics.count(d.Verdict, err)
+	o.Metrics.observe(d.Verdict, time.Since(start))
 	if o.Report != nil {
 		o.Report(d, err)
 	}

@@ -78,11 +78,18 @@ func runApprove(ctx context.Context, g *GlobalOptions, args []string, s Streams)
 		return exitError, withHint(err, "point certform at a cluster with --kubeconfig or $KUBECONFIG")
 	}
 	csrs := cs.CertificatesV1().CertificateSigningRequests()
+	view := approver.NewCluster(cs, policies)
+	if err := view.Start(ctx); err != nil {
+		return exitError, withHint(err, "context rules read Services, Pods and Nodes: grant the approver list and watch on them (docs/approver.md)")
+	}
 	if o.Explain != "" {
-		return o.explain(ctx, csrs, policies, s)
+		return o.explain(ctx, csrs, policies, view, s)
 	}
 	run := approver.Options{CSRs: csrs, Policies: policies, DryRun: o.DryRun, DenyUnmatched: o.DenyUnmatched,
-		Report: decisionPrinter(s, o.JSON, o.DryRun)}
+		Report: decisionPrinter(s, o.JSON, o.DryRun), Cluster: view}
+	if !o.DryRun {
+		run.Events = approver.NewEventRecorder(ctx, cs)
+	}
 	if o.MetricsAddr != "" {
 		run.Metrics = &approver.Metrics{}
 		if err := serveMetrics(ctx, o.MetricsAddr, run.Metrics); err != nil {
@@ -104,12 +111,15 @@ func runApprove(ctx context.Context, g *GlobalOptions, args []string, s Streams)
 	return exitOK, nil
 }
 
-func (o *ApproveOptions) explain(ctx context.Context, csrs kube.CSRs, policies []*approver.Policy, s Streams) (int, error) {
+func (o *ApproveOptions) explain(ctx context.Context, csrs kube.CSRs, policies []*approver.Policy, view approver.ClusterView, s Streams) (int, error) {
 	csr, err := csrs.Get(ctx, o.Explain, metav1.GetOptions{})
 	if err != nil {
 		return exitError, fmt.Errorf("reading CSR %s: %w", o.Explain, err)
 	}
-	d := approver.Decide(csr, policies)
+	d, err := approver.DecideIn(ctx, csr, policies, view, true)
+	if err != nil {
+		return exitError, err
+	}
 	fmt.Fprintf(s.Out, "CSR %s (signer %s, requester %s):\n", csr.Name, csr.Spec.SignerName, csr.Spec.Username)
 	for _, line := range d.Trace {
 		fmt.Fprintf(s.Out, "  - %s\n", line)

@@ -3,6 +3,7 @@ package approver
 import (
 	"context"
 	"crypto/x509"
+	"crypto/x509/pkix"
 	"net"
 	"strings"
 	"testing"
@@ -18,6 +19,7 @@ import (
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 
+	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/internal/testcluster"
 )
 
@@ -193,6 +195,39 @@ func TestContextRulesRealCluster(t *testing.T) {
 		}
 	})
 
+	// plan --policy predicts with the requester the credentials in use
+	// authenticate as: each prediction must be the verdict the approver
+	// gave the CSR once submitted.
+	t.Run("predictions agree with the verdicts", func(t *testing.T) {
+		for name, i := range names {
+			c := cases[i]
+			who, err := WhoAmI(ctx, impersonate(t, c.as))
+			if err != nil {
+				t.Fatal(err)
+			}
+			pr := &Predictor{Policies: policies, View: view, Who: who}
+			p := Planned{Request: pki.Request{Subject: pkix.Name{CommonName: c.cn}, Hosts: append(append([]string{}, c.dns...), c.ips...)},
+				Key: pki.KeySpec{Algorithm: pki.ECDSA, Size: 256}, SignerName: c.signer,
+				Usages: []string{"digital signature", "server auth"}, ExpirationSeconds: 3600}
+			if strings.HasPrefix(c.cn, "system:node:") {
+				p.Request.Subject.Organization = []string{"system:nodes"}
+				p.Usages = []string{"digital signature", "key encipherment", "server auth"}
+			}
+			d, err := pr.Predict(ctx, p)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, message := string(d.Verdict), d.Message
+			if d.Verdict == Deny {
+				got = d.Rule
+			}
+			actual, actualMessage := verdictOf(t, ctx, admin, name)
+			if got != actual || message != actualMessage && actual != "skip" {
+				t.Errorf("%s: predicted %s %q, the approver decided %s %q", c.name, got, message, actual, actualMessage)
+			}
+		}
+	})
+
 	t.Run("RBAC rule granted", func(t *testing.T) {
 		grantUse(t, ctx, admin, "team-a", "api", "rbac-bound")
 		createAs(t, ctx, teamA, csrFor(t, "ctx-rbac-granted", "example.com/ctx-rbac", "api", []string{"api.team-a.svc"}, nil))
@@ -293,9 +328,8 @@ func csrFor(t *testing.T, name, signer, cn string, dnsNames, ips []string) *cert
 	return csr
 }
 
-// createAs creates csr impersonating who, so that the apiserver records
-// who as its requester.
-func createAs(t *testing.T, ctx context.Context, who identity, csr *certv1.CertificateSigningRequest) {
+// impersonate is a client acting as who.
+func impersonate(t *testing.T, who identity) kubernetes.Interface {
 	t.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", testcluster.Shared(t).AdminKubeconfig)
 	if err != nil {
@@ -306,6 +340,14 @@ func createAs(t *testing.T, ctx context.Context, who identity, csr *certv1.Certi
 	if err != nil {
 		t.Fatal(err)
 	}
+	return cs
+}
+
+// createAs creates csr impersonating who, so that the apiserver records
+// who as its requester.
+func createAs(t *testing.T, ctx context.Context, who identity, csr *certv1.CertificateSigningRequest) {
+	t.Helper()
+	cs := impersonate(t, who)
 	if _, err := cs.CertificatesV1().CertificateSigningRequests().Create(ctx, csr, metav1.CreateOptions{}); err != nil {
 		t.Fatalf("creating %s as %s: %v", csr.Name, who.user, err)
 	}

@@ -410,3 +410,33 @@ func awaitAllowed(t *testing.T, ctx context.Context, cs kubernetes.Interface, wh
 		t.Fatalf("RBAC never allowed %s to %s: %v", who.user, rule, err)
 	}
 }
+
+// TestClusterStartNamesMissingPermissions: an approver that may not list
+// what its context rules read says which rules to grant, instead of
+// waiting for ever for caches that cannot fill.
+func TestClusterStartNamesMissingPermissions(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	cfg, err := clientcmd.BuildConfigFromFlags("", testcluster.Shared(t).RestrictedKubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	restricted, err := kubernetes.NewForConfig(cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	policies, err := loadPolicyText(t, contextPolicies)
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = NewCluster(restricted, policies).Start(ctx)
+	if err == nil {
+		t.Fatal("Start succeeded without the rights to list Services, Pods and Nodes")
+	}
+	for _, want := range []string{"for the policies' context rules", "cannot list services", "cannot watch pods",
+		"cannot get nodes", "cannot create subjectaccessreviews.authorization.k8s.io"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error lacks %q:\n%v", want, err)
+		}
+	}
+}

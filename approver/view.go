@@ -15,6 +15,8 @@ import (
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
+
+	"github.com/certform/certform/internal/kube"
 )
 
 // ClusterView is what context rules read from the cluster. Lookups return
@@ -36,6 +38,7 @@ type ClusterView interface {
 // CSR must not be denied because the cache has not seen it yet.
 type Cluster struct {
 	client   kubernetes.Interface
+	needs    []kube.Access
 	factory  informers.SharedInformerFactory
 	services cache.SharedIndexInformer
 	pods     cache.SharedIndexInformer
@@ -55,7 +58,20 @@ func NewCluster(client kubernetes.Interface, policies []*Policy) *Cluster {
 			nodes = nodes || r.NodeAddresses
 		}
 	}
+	read := func(resource, why string) {
+		for _, verb := range []string{"get", "list", "watch"} {
+			c.needs = append(c.needs, kube.Access{Verb: verb, Resource: resource, Why: why})
+		}
+	}
+	for _, p := range policies {
+		if p.Context != nil && p.Context.RBAC != nil {
+			c.needs = append(c.needs, kube.Access{Verb: "create", Group: "authorization.k8s.io",
+				Resource: "subjectaccessreviews", Why: "check policy " + p.Name + "'s rbac rule"})
+			break
+		}
+	}
 	if services {
+		read("services", "check DNS names and ClusterIPs against Services (context rules services, workload_ips)")
 		c.services = c.factory.Core().V1().Services().Informer()
 		c.services.AddIndexers(cache.Indexers{byNamespacedIP: func(obj any) ([]string, error) {
 			s := obj.(*corev1.Service)
@@ -63,6 +79,7 @@ func NewCluster(client kubernetes.Interface, policies []*Policy) *Cluster {
 		}})
 	}
 	if pods {
+		read("pods", "check IP addresses against Pods (context rule workload_ips)")
 		c.pods = c.factory.Core().V1().Pods().Informer()
 		// A fleet's Pods are many; keep only what the rules read.
 		c.pods.SetTransform(func(obj any) (any, error) {
@@ -81,13 +98,25 @@ func NewCluster(client kubernetes.Interface, policies []*Policy) *Cluster {
 		}})
 	}
 	if nodes {
+		read("nodes", "check names against Nodes (context rule node_addresses)")
 		c.nodes = c.factory.Core().V1().Nodes().Informer()
 	}
 	return c
 }
 
-// Start starts the caches and waits until each has listed its kind once.
+// Start checks that the approver may read what the caches hold (a cache
+// without the right to list its kind would wait for ever), starts them,
+// and waits until each has listed its kind once.
 func (c *Cluster) Start(ctx context.Context) error {
+	if len(c.needs) > 0 {
+		missing, err := kube.CheckAccess(ctx, c.client.AuthorizationV1().SelfSubjectAccessReviews(), c.needs)
+		if err != nil {
+			return err
+		}
+		if len(missing) > 0 {
+			return &kube.AccessError{Missing: missing, For: "for the policies' context rules"}
+		}
+	}
 	c.factory.Start(ctx.Done())
 	for kind, synced := range c.factory.WaitForCacheSync(ctx.Done()) {
 		if !synced {

@@ -182,6 +182,9 @@ func TestApproverReplicasDecideOnce(t *testing.T) {
 		if got != want {
 			t.Errorf("replica %d counts %d approvals and printed %d; metrics:\n%s", i, got, want, metrics)
 		}
+		if timed := metricValue(t, metrics, `certform_approver_decision_duration_seconds_count{verdict="approve"}`); timed != got {
+			t.Errorf("replica %d timed %d approvals and counted %d", i, timed, got)
+		}
 		approved += got
 	}
 	stopAll()

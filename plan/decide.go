@@ -27,7 +27,8 @@ type input struct {
 // except that update-only findings are collected so one update fixes all.
 func decide(in input) *Change {
 	after := RequestOf(in.desired)
-	ch := &Change{Addr: in.desired.Addr, Before: in.prior, After: &after, Action: NoOp}
+	ch := &Change{Addr: in.desired.Addr, Before: in.prior, After: &after, Action: NoOp,
+		BeforeAttrs: RecordedAttributes(in.prior), AfterAttrs: AttributesOf(in.desired)}
 	if in.prior == nil {
 		ch.Action, ch.Reasons = Create, []string{"not yet issued"}
 		return ch
@@ -223,9 +224,9 @@ func checkPaths(in input, ch *Change) bool {
 
 // Output is one file a certificate block asks for.
 type Output struct {
-	Role string
-	Path string
-	Mode fs.FileMode
+	Role string      `json:"role"`
+	Path string      `json:"path"`
+	Mode fs.FileMode `json:"mode"`
 }
 
 // Outputs lists the files c asks for, key and certificate first.

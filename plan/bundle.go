@@ -44,6 +44,7 @@ type TargetChange struct {
 	Action               Action // Create, Update, Delete or NoOp
 	Adopt                bool   // the target block adopts an object certform did not create
 	Added, Removed       []CA
+	Kept                 []CA   // published already and staying
 	PEM                  []byte // the content to publish (nil for Delete)
 	Fingerprints         []string
 }
@@ -99,6 +100,9 @@ func planBundles(desired *config.Config, world World) []*BundleChange {
 					t.Action = Update
 					t.Added = caList(rb.CAs, pub.Fingerprints)
 					t.Removed = removedCAs(pub.Fingerprints, fps, world.KnownCAs)
+					t.Kept = keptCAs(rb.CAs, pub.Fingerprints)
+				default:
+					t.Kept = keptCAs(rb.CAs, pub.Fingerprints)
 				}
 				ch.Targets = append(ch.Targets, t)
 			}
@@ -171,6 +175,17 @@ func caList(cas []*x509.Certificate, except []string) []CA {
 	var out []CA
 	for _, c := range cas {
 		if fp := config.Fingerprint(c); !slices.Contains(except, fp) {
+			out = append(out, CA{Fingerprint: fp, Subject: c.Subject.String(), NotAfter: c.NotAfter.UTC()})
+		}
+	}
+	return out
+}
+
+// keptCAs are the CAs of cas that were published already.
+func keptCAs(cas []*x509.Certificate, published []string) []CA {
+	var out []CA
+	for _, c := range cas {
+		if fp := config.Fingerprint(c); slices.Contains(published, fp) {
 			out = append(out, CA{Fingerprint: fp, Subject: c.Subject.String(), NotAfter: c.NotAfter.UTC()})
 		}
 	}

@@ -42,6 +42,7 @@ func decide(in input) *Change {
 	}
 	ch.ReuseKey = ch.Action.Issues() && in.desired.Key.Rotation == config.RotateNever &&
 		ch.Before.KeySHA256 != "" && !keyLost(in)
+	ch.Removes = staleRemovals(ch, in.world)
 	return ch
 }
 
@@ -256,8 +257,10 @@ func secretReasons(in input) []string {
 		return nil
 	case want == nil:
 		return []string{fmt.Sprintf("secret %s/%s is no longer configured", rec.Namespace, rec.Name)}
-	case rec == nil || rec.Namespace != want.Namespace || rec.Name != want.Name:
+	case rec == nil:
 		return []string{fmt.Sprintf("secret %s/%s is to be written", want.Namespace, want.Name)}
+	case rec.Namespace != want.Namespace || rec.Name != want.Name:
+		return []string{fmt.Sprintf("secret moves from %s/%s to %s/%s", rec.Namespace, rec.Name, want.Namespace, want.Name)}
 	}
 	if !in.world.Refreshed {
 		return nil

@@ -46,7 +46,10 @@ type Change struct {
 	// AfterAttrs the planned ones (nil for delete). Both are for showing
 	// the change: apply acts on Before, After and the configuration.
 	BeforeAttrs, AfterAttrs *Attributes
-	// Removes lists what a delete removes or leaves in place (Delete only).
+	// Removes lists what the change removes or leaves in place: for a
+	// delete everything certform made for the address, otherwise files at
+	// paths no longer configured and (for an update) a Secret no longer
+	// configured there.
 	Removes []Removal
 	// Forces names the request attributes whose change forces replacement.
 	Forces []string

@@ -1,6 +1,8 @@
 package plan
 
 import (
+	"slices"
+
 	"github.com/certform/certform/state"
 )
 
@@ -70,6 +72,34 @@ func removals(rec *state.Certificate, world World) []Removal {
 		r := Removal{Kind: RemoveCSR, Name: rec.CSRName, Effect: EffectDelete}
 		if _, found := world.CSRs[rec.CSRName]; world.Refreshed && !found {
 			r.Effect = EffectGone
+		}
+		out = append(out, r)
+	}
+	return out
+}
+
+// staleRemovals lists what a change that keeps the address removes: files
+// recorded at paths the configuration no longer names (any action that
+// writes files), and for an update, a recorded Secret no longer
+// configured at that namespace and name.
+func staleRemovals(ch *Change, world World) []Removal {
+	if ch.Before == nil || ch.AfterAttrs == nil || !(ch.Action == Update || ch.Action.Issues() || ch.Action == Wait) {
+		return nil
+	}
+	var out []Removal
+	for _, r := range removals(ch.Before, world) {
+		switch r.Kind {
+		case RemoveFile:
+			if slices.ContainsFunc(ch.AfterAttrs.Files, func(o Output) bool { return o.Path == r.Name }) {
+				continue
+			}
+		case RemoveSecret:
+			s := ch.AfterAttrs.Secret
+			if ch.Action != Update || s != nil && s.Namespace+"/"+s.Name == r.Name {
+				continue
+			}
+		default:
+			continue // the CSR stays: it issued the certificate that is kept
 		}
 		out = append(out, r)
 	}

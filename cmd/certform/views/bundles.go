@@ -14,7 +14,9 @@ var bundleHeadlines = map[plan.Action]string{
 	plan.Delete: "will be removed",
 }
 
-// renderBundles writes the CA bundle changes, one block per ConfigMap.
+// renderBundles writes the CA bundle changes: for each ConfigMap or
+// Secret, what it will hold (added, removed and kept CAs), then the
+// ca_file outputs that take the bundle.
 func renderBundles(w io.Writer, changes []*plan.BundleChange, col Colorizer) {
 	for _, ch := range changes {
 		if ch.Action == plan.NoOp {
@@ -26,19 +28,37 @@ func renderBundles(w io.Writer, changes []*plan.BundleChange, col Colorizer) {
 			fmt.Fprintf(w, "  %s\n", col.Dim("# ("+r+")"))
 		}
 		for _, t := range ch.Targets {
-			if t.Action == plan.NoOp {
-				continue
+			if t.Action != plan.NoOp {
+				renderTarget(w, t, col)
 			}
-			fmt.Fprintf(w, "%s %s %s/%s [%q] {\n", symbol(t.Action, col), t.Kind, t.Namespace, t.Name, t.Key)
-			for _, ca := range t.Added {
-				fmt.Fprintf(w, "      %s %s\n", col.Green("+"), describeCA(ca))
-			}
-			for _, ca := range t.Removed {
-				fmt.Fprintf(w, "      %s %s\n", col.Red("-"), describeCA(ca))
-			}
-			fmt.Fprintln(w, "    }")
+		}
+		for _, f := range ch.Files {
+			fmt.Fprintf(w, "    %s\n", col.Dim(fmt.Sprintf("# ca_file %s of %s receives this bundle too (that certificate's change writes it)", f.Path, f.Addr)))
 		}
 	}
+}
+
+// targetKinds are the kinds of a bundle target as people write them.
+var targetKinds = map[string]string{"configmap": "ConfigMap", "secret": "Secret"}
+
+func renderTarget(w io.Writer, t *plan.TargetChange, col Colorizer) {
+	kind := targetKinds[t.Kind]
+	if kind == "" {
+		kind = t.Kind
+	}
+	fmt.Fprintf(w, "%s %s %s/%s {\n", symbol(t.Action, col), kind, t.Namespace, t.Name)
+	sym := map[plan.Action]string{plan.Create: col.Green("+") + " ", plan.Delete: col.Red("-") + " "}[t.Action]
+	fmt.Fprintf(w, "      %-2skey = %q\n", sym, t.Key)
+	for _, ca := range t.Kept {
+		fmt.Fprintf(w, "        %s\n", describeCA(ca))
+	}
+	for _, ca := range t.Added {
+		fmt.Fprintf(w, "      %s %s\n", col.Green("+"), describeCA(ca))
+	}
+	for _, ca := range t.Removed {
+		fmt.Fprintf(w, "      %s %s\n", col.Red("-"), describeCA(ca))
+	}
+	fmt.Fprintln(w, "    }")
 }
 
 func describeCA(ca plan.CA) string {

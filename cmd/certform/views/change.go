@@ -31,6 +31,7 @@ func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
 		renderRemovals(w, ch.Removes, col)
 	default:
 		renderDiff(w, before, after, ch.Forces, col)
+		renderRemovals(w, ch.Removes, col)
 	}
 	fmt.Fprintln(w, "    }")
 }

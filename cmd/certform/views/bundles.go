@@ -92,6 +92,8 @@ type BundleJSON struct {
 	Address string       `json:"address"`
 	Action  plan.Action  `json:"action"`
 	Targets []TargetJSON `json:"targets"`
+	// Files: the certificates' ca_file outputs that take the bundle (1.1).
+	Files []plan.BundleFile `json:"files"`
 }
 
 // TargetJSON is one ConfigMap of a bundle change.
@@ -103,19 +105,26 @@ type TargetJSON struct {
 	Action    plan.Action `json:"action"`
 	Added     []plan.CA   `json:"added"`
 	Removed   []plan.CA   `json:"removed"`
+	Kept      []plan.CA   `json:"kept"` // 1.1
 }
 
 func bundlesJSON(changes []*plan.BundleChange) []BundleJSON {
 	out := []BundleJSON{}
 	for _, ch := range changes {
-		b := BundleJSON{Address: ch.Addr, Action: ch.Action, Targets: []TargetJSON{}}
+		b := BundleJSON{Address: ch.Addr, Action: ch.Action, Targets: []TargetJSON{}, Files: ch.Files}
+		if b.Files == nil {
+			b.Files = []plan.BundleFile{}
+		}
 		for _, t := range ch.Targets {
-			tj := TargetJSON{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Action: t.Action, Added: t.Added, Removed: t.Removed}
+			tj := TargetJSON{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Action: t.Action, Added: t.Added, Removed: t.Removed, Kept: t.Kept}
 			if tj.Added == nil {
 				tj.Added = []plan.CA{}
 			}
 			if tj.Removed == nil {
 				tj.Removed = []plan.CA{}
+			}
+			if tj.Kept == nil {
+				tj.Kept = []plan.CA{}
 			}
 			b.Targets = append(b.Targets, tj)
 		}

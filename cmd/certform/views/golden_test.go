@@ -27,7 +27,7 @@ var update = flag.Bool("update", false, "rewrite the golden plan renderings")
 // scenarioDir holds the planner's golden scenarios: each directory has a
 // configuration (main.hcl), a prior state (state.json, absent: empty), the
 // observed world (world.json), optional options.json, and the expected
-// renderings plan.txt and plan.json.
+// renderings plan.txt, plan.json and plan.md.
 const scenarioDir = "../../../plan/testdata"
 
 // defaultNow is the planning time unless options.json sets "now".
@@ -104,13 +104,15 @@ func TestGoldenPlans(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			p := planScenario(t, dir)
-			var human, js bytes.Buffer
+			var human, js, md bytes.Buffer
 			RenderPlan(&human, p, Colorizer{})
+			RenderMarkdown(&md, p)
 			if err := WriteJSON(&js, NewPlanJSON(p)); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, filepath.Join(dir, "plan.txt"), human.Bytes())
 			golden(t, filepath.Join(dir, "plan.json"), js.Bytes())
+			golden(t, filepath.Join(dir, "plan.md"), md.Bytes())
 		})
 	}
 }

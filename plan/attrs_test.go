@@ -64,10 +64,11 @@ func TestRemovals(t *testing.T) {
 	}, Secret: &state.SecretRecord{Namespace: "team-a", Name: "web-tls"}}
 	files := map[string]FileObservation{"out/web.key": {Exists: true, SHA256: "k1"}, "out/web.crt": {Exists: true, SHA256: "c1"}}
 	tests := map[string]struct {
-		world World
-		want  []Effect // key, cert, Secret, CSR
+		world      World
+		want       []Effect // key, cert, Secret, CSR
+		unobserved bool
 	}{
-		"not refreshed": {world: World{}, want: []Effect{EffectDelete, EffectDelete, EffectDelete, EffectDelete}},
+		"not refreshed": {world: World{}, want: []Effect{EffectDelete, EffectDelete, EffectDelete, EffectDelete}, unobserved: true},
 		"all present": {world: World{Refreshed: true, Files: files, Secrets: map[string]string{"team-a/web-tls": "s"},
 			CSRs: map[string]CSRObservation{"web-1": {}}}, want: []Effect{EffectDelete, EffectDelete, EffectDelete, EffectDelete}},
 		"edited key, adopted Secret, CSR collected": {world: World{Refreshed: true,
@@ -85,6 +86,9 @@ func TestRemovals(t *testing.T) {
 				{Kind: RemoveFile, Name: "out/web.crt", Role: state.RoleCert, Effect: tc.want[1]},
 				{Kind: RemoveSecret, Name: "team-a/web-tls", Effect: tc.want[2]},
 				{Kind: RemoveCSR, Name: "web-1", Effect: tc.want[3]},
+			}
+			for i := range want {
+				want[i].Unobserved = tc.unobserved
 			}
 			if diff := cmp.Diff(want, got); diff != "" {
 				t.Errorf("removals (-want +got):\n%s", diff)

@@ -17,6 +17,10 @@ type Removal struct {
 	Role string `json:"role,omitempty"` // a file's role (state.RoleKey, …)
 	// Effect is what apply does to it.
 	Effect Effect `json:"effect"`
+	// Unobserved: planned without refresh, so the effect is what state
+	// says; apply checks each object before it removes it (an edited file
+	// stays, an adopted Secret is only released).
+	Unobserved bool `json:"unobserved,omitempty"`
 }
 
 // Kinds of Removal.
@@ -50,7 +54,7 @@ const (
 func removals(rec *state.Certificate, world World) []Removal {
 	var out []Removal
 	for _, f := range RecordedAttributes(rec).Files {
-		r := Removal{Kind: RemoveFile, Name: f.Path, Role: f.Role, Effect: EffectDelete}
+		r := Removal{Kind: RemoveFile, Name: f.Path, Role: f.Role, Effect: EffectDelete, Unobserved: !world.Refreshed}
 		if obs := world.Files[f.Path]; world.Refreshed && !obs.Exists {
 			r.Effect = EffectGone
 		} else if world.Refreshed && obs.SHA256 != rec.Files[f.Path].SHA256 {
@@ -60,7 +64,7 @@ func removals(rec *state.Certificate, world World) []Removal {
 	}
 	if s := rec.Secret; s != nil {
 		name := s.Namespace + "/" + s.Name
-		r := Removal{Kind: RemoveSecret, Name: name, Effect: EffectDelete}
+		r := Removal{Kind: RemoveSecret, Name: name, Effect: EffectDelete, Unobserved: !world.Refreshed}
 		if _, found := world.Secrets[name]; world.Refreshed && world.Secrets != nil && !found {
 			r.Effect = EffectGone
 		} else if world.AdoptedSecrets[name] {
@@ -69,7 +73,7 @@ func removals(rec *state.Certificate, world World) []Removal {
 		out = append(out, r)
 	}
 	if rec.CSRName != "" {
-		r := Removal{Kind: RemoveCSR, Name: rec.CSRName, Effect: EffectDelete}
+		r := Removal{Kind: RemoveCSR, Name: rec.CSRName, Effect: EffectDelete, Unobserved: !world.Refreshed}
 		if _, found := world.CSRs[rec.CSRName]; world.Refreshed && !found {
 			r.Effect = EffectGone
 		}

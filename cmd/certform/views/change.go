@@ -204,5 +204,14 @@ func describeRemoval(r plan.Removal) string {
 	case plan.EffectGone:
 		return what + " is already gone"
 	}
+	if r.Unobserved {
+		switch r.Kind {
+		case plan.RemoveFile:
+			return "deletes " + what + " unless it was modified outside certform (not checked: planned without refresh)"
+		case plan.RemoveSecret:
+			return "deletes " + what + ", or only releases it if certform adopted it (not checked: planned without refresh)"
+		}
+		return "deletes " + what + " if the cluster still has it (not checked: planned without refresh)"
+	}
 	return "deletes " + what
 }

@@ -106,6 +106,8 @@ type RemovalJSON struct {
 	Name   string      `json:"name"`
 	Role   string      `json:"role,omitempty"`
 	Effect plan.Effect `json:"effect"`
+	// Unobserved: planned without refresh; apply checks before removing.
+	Unobserved bool `json:"unobserved,omitempty"`
 }
 
 // BeforeJSON is the state record of an address, without key material
@@ -144,7 +146,7 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 				NotBefore: timeOrNil(b.NotBefore), NotAfter: timeOrNil(b.NotAfter), KeySHA256: b.KeySHA256, Outputs: outputsJSON(attrs)}
 		}
 		for _, r := range c.Removes {
-			cj.Removes = append(cj.Removes, RemovalJSON{Kind: r.Kind, Name: r.Name, Role: r.Role, Effect: r.Effect})
+			cj.Removes = append(cj.Removes, RemovalJSON{Kind: r.Kind, Name: r.Name, Role: r.Role, Effect: r.Effect, Unobserved: r.Unobserved})
 		}
 		out.Changes = append(out.Changes, cj)
 	}

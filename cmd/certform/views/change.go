@@ -102,9 +102,18 @@ func keyChange(a, b attr) string {
 	return strings.Join(parts, "; ")
 }
 
+// maxLCSCells bounds the table of lcs: lists come from configuration and
+// state files, which may be large; longer lists are diffed as sets.
+const maxLCSCells = 1 << 20
+
 // renderListDiff writes a list's elements in order: kept ones plain,
-// removed with -, added with +, aligned on a longest common subsequence.
+// removed with -, added with +, aligned on a longest common subsequence
+// (for lists too long for that, the removed ones first, then the list).
 func renderListDiff(w io.Writer, before, after []string, col Colorizer) {
+	if (len(before)+1)*(len(after)+1) > maxLCSCells {
+		renderSetDiff(w, before, after, col)
+		return
+	}
 	common := lcs(before, after)
 	i, j := 0, 0
 	for _, c := range append(common, "") {
@@ -123,8 +132,32 @@ func renderListDiff(w io.Writer, before, after []string, col Colorizer) {
 	}
 }
 
-// lcs is the longest common subsequence of a and b. Lists are bounded by
-// the configuration's limits, so the quadratic table stays small.
+// renderSetDiff writes the elements of before that after lacks, then after
+// with its new elements marked: linear, for lists of any length.
+func renderSetDiff(w io.Writer, before, after []string, col Colorizer) {
+	inBefore, inAfter := map[string]bool{}, map[string]bool{}
+	for _, v := range before {
+		inBefore[v] = true
+	}
+	for _, v := range after {
+		inAfter[v] = true
+	}
+	for _, v := range before {
+		if !inAfter[v] {
+			fmt.Fprintf(w, "          %s %s,\n", col.Red("-"), v)
+		}
+	}
+	for _, v := range after {
+		if inBefore[v] {
+			fmt.Fprintf(w, "            %s,\n", v)
+		} else {
+			fmt.Fprintf(w, "          %s %s,\n", col.Green("+"), v)
+		}
+	}
+}
+
+// lcs is the longest common subsequence of a and b; the caller keeps the
+// quadratic table within maxLCSCells.
 func lcs(a, b []string) []string {
 	n := make([][]int, len(a)+1)
 	for i := range n {

@@ -65,12 +65,9 @@ func RenderMarkdown(w io.Writer, p *plan.Plan) {
 	fmt.Fprintln(w, "</details>")
 }
 
-// changeWhy is a change's reasons, and for a delete what it removes.
+// changeWhy is a change's reasons, then what it removes.
 func changeWhy(ch *plan.Change) string {
 	why := strings.Join(ch.Reasons, "; ")
-	if ch.Action != plan.Delete {
-		return why
-	}
 	var removes []string
 	for _, r := range ch.Removes {
 		removes = append(removes, describeRemoval(r))

@@ -48,7 +48,10 @@ func renderTarget(w io.Writer, t *plan.TargetChange, col Colorizer) {
 	}
 	fmt.Fprintf(w, "%s %s %s/%s {\n", symbol(t.Action, col), kind, t.Namespace, t.Name)
 	sym := map[plan.Action]string{plan.Create: col.Green("+") + " ", plan.Delete: col.Red("-") + " "}[t.Action]
-	fmt.Fprintf(w, "      %-2skey = %q\n", sym, t.Key)
+	fmt.Fprintf(w, "      %-2skey   = %q\n", sym, t.Key)
+	if t.Adopt {
+		fmt.Fprintf(w, "      %-2sadopt = true # an existing object certform did not create is taken over; later only released, never deleted\n", sym)
+	}
 	for _, ca := range t.Kept {
 		fmt.Fprintf(w, "        %s\n", describeCA(ca))
 	}

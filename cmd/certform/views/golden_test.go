@@ -73,6 +73,7 @@ type worldJSON struct {
 			Name       string   `json:"name"`
 			Key        string   `json:"key"`
 			Namespaces []string `json:"namespaces"`
+			Adopt      bool     `json:"adopt"`
 		} `json:"targets"`
 	} `json:"bundles"`
 	// Published by "kind:namespace/name": what certform published there.
@@ -220,7 +221,7 @@ func worldBundles(t *testing.T, dir string, wj worldJSON, world *plan.World) {
 		rb := plan.ResolvedBundle{}
 		rb.CAs, _ = load(b.CAs)
 		for _, tg := range b.Targets {
-			rb.Targets = append(rb.Targets, plan.ResolvedTarget{Kind: tg.Kind, Name: tg.Name, Key: tg.Key, Namespaces: tg.Namespaces})
+			rb.Targets = append(rb.Targets, plan.ResolvedTarget{Kind: tg.Kind, Name: tg.Name, Key: tg.Key, Namespaces: tg.Namespaces, Adopt: tg.Adopt})
 		}
 		world.Bundles[addr] = rb
 	}

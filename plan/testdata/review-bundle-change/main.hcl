@@ -1,5 +1,6 @@
 # The CA bundle rotates: CA B joins, CA A leaves the published ConfigMap,
-# a second namespace gets it for the first time, and certificate.web's
+# a second namespace gets it for the first time, a Secret someone else
+# made in team-c is adopted to hold it, and certificate.web's
 # ca_file takes the bundle.
 ca_bundle "service-ca" {
   source { file = "../cas/ca-b.pem" }
@@ -7,6 +8,12 @@ ca_bundle "service-ca" {
     namespaces = ["team-a", "team-b"]
     name       = "service-ca"
     key        = "ca.crt"
+  }
+  secret {
+    namespaces = ["team-c"]
+    name       = "service-ca"
+    key        = "ca.crt"
+    adopt      = true
   }
 }
 

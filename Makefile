@@ -8,7 +8,7 @@ BIN         := $(CURDIR)/bin
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X main.version=$(VERSION)
 
-.PHONY: all build test unit vet cluster-bin cluster-up cluster-down demo fuzz bench clean
+.PHONY: all build test unit vet cluster-bin opa-bin cluster-up cluster-down demo fuzz bench clean
 
 all: build
 
@@ -19,9 +19,15 @@ build:
 cluster-bin:
 	@./hack/build-cluster.sh >/dev/null
 
-# Everything, including the tests against the real local cluster.
-test: vet cluster-bin
-	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) $(GO) test -race -count=1 ./...
+# Builds (first time: several minutes) or finds the cached opa binary that
+# the policy-as-code test runs over plan --json.
+opa-bin:
+	@./hack/build-opa.sh >/dev/null
+
+# Everything, including the tests against the real local cluster and the
+# real Open Policy Agent.
+test: vet cluster-bin opa-bin
+	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) CERTFORM_OPA=$$(./hack/build-opa.sh) $(GO) test -race -count=1 ./...
 
 # Tests that need no cluster binaries are the same command: they simply do
 # not start one. vet also checks formatting.

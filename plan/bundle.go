@@ -4,6 +4,7 @@ import (
 	"crypto/x509"
 	"encoding/pem"
 	"fmt"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -23,7 +24,17 @@ type BundleChange struct {
 	Addr    string
 	Action  Action // Create, Update, Delete or NoOp, summarising the targets
 	Targets []*TargetChange
+	// Files are the ca_file outputs that take this bundle, for showing
+	// where else its content goes (their certificates' changes rewrite
+	// them).
+	Files   []BundleFile `json:"files,omitempty"`
 	Reasons []string
+}
+
+// BundleFile is a certificate's ca_file that receives a bundle.
+type BundleFile struct {
+	Addr string `json:"address"` // the certificate's address
+	Path string `json:"path"`
 }
 
 // TargetChange is one ConfigMap or Secret of a bundle.
@@ -33,6 +44,7 @@ type TargetChange struct {
 	Action               Action // Create, Update, Delete or NoOp
 	Adopt                bool   // the target block adopts an object certform did not create
 	Added, Removed       []CA
+	Kept                 []CA   // published already and staying
 	PEM                  []byte // the content to publish (nil for Delete)
 	Fingerprints         []string
 }
@@ -73,7 +85,7 @@ func planBundles(desired *config.Config, world World) []*BundleChange {
 			continue
 		}
 		rb := world.Bundles[b.Addr]
-		ch := &BundleChange{Addr: b.Addr, Action: NoOp}
+		ch := &BundleChange{Addr: b.Addr, Action: NoOp, Files: bundleFiles(desired, b.Addr)}
 		pemData, fps := bundlePEM(rb.CAs)
 		for _, rt := range rb.Targets {
 			for _, ns := range rt.Namespaces {
@@ -88,6 +100,9 @@ func planBundles(desired *config.Config, world World) []*BundleChange {
 					t.Action = Update
 					t.Added = caList(rb.CAs, pub.Fingerprints)
 					t.Removed = removedCAs(pub.Fingerprints, fps, world.KnownCAs)
+					t.Kept = keptCAs(rb.CAs, pub.Fingerprints)
+				default:
+					t.Kept = keptCAs(rb.CAs, pub.Fingerprints)
 				}
 				ch.Targets = append(ch.Targets, t)
 			}
@@ -113,6 +128,19 @@ func planBundles(desired *config.Config, world World) []*BundleChange {
 		ch.Action = summarise(ch.Targets)
 	}
 	slices.SortFunc(out, func(a, b *BundleChange) int { return strings.Compare(a.Addr, b.Addr) })
+	return out
+}
+
+// bundleFiles lists the ca_file outputs of desired that take the bundle
+// at addr, by certificate address.
+func bundleFiles(desired *config.Config, addr string) []BundleFile {
+	var out []BundleFile
+	for _, c := range desired.Certificates {
+		if c.HasFiles() && c.Output.CABundle == addr && c.Output.CAFile != "" {
+			out = append(out, BundleFile{Addr: c.Addr, Path: filepath.Clean(c.Output.CAFile)})
+		}
+	}
+	slices.SortFunc(out, func(a, b BundleFile) int { return strings.Compare(a.Addr, b.Addr) })
 	return out
 }
 
@@ -147,6 +175,17 @@ func caList(cas []*x509.Certificate, except []string) []CA {
 	var out []CA
 	for _, c := range cas {
 		if fp := config.Fingerprint(c); !slices.Contains(except, fp) {
+			out = append(out, CA{Fingerprint: fp, Subject: c.Subject.String(), NotAfter: c.NotAfter.UTC()})
+		}
+	}
+	return out
+}
+
+// keptCAs are the CAs of cas that were published already.
+func keptCAs(cas []*x509.Certificate, published []string) []CA {
+	var out []CA
+	for _, c := range cas {
+		if fp := config.Fingerprint(c); slices.Contains(published, fp) {
 			out = append(out, CA{Fingerprint: fp, Subject: c.Subject.String(), NotAfter: c.NotAfter.UTC()})
 		}
 	}

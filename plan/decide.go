@@ -27,7 +27,8 @@ type input struct {
 // except that update-only findings are collected so one update fixes all.
 func decide(in input) *Change {
 	after := RequestOf(in.desired)
-	ch := &Change{Addr: in.desired.Addr, Before: in.prior, After: &after, Action: NoOp}
+	ch := &Change{Addr: in.desired.Addr, Before: in.prior, After: &after, Action: NoOp,
+		BeforeAttrs: RecordedAttributes(in.prior), AfterAttrs: AttributesOf(in.desired)}
 	if in.prior == nil {
 		ch.Action, ch.Reasons = Create, []string{"not yet issued"}
 		return ch
@@ -41,6 +42,7 @@ func decide(in input) *Change {
 	}
 	ch.ReuseKey = ch.Action.Issues() && in.desired.Key.Rotation == config.RotateNever &&
 		ch.Before.KeySHA256 != "" && !keyLost(in)
+	ch.Removes = staleRemovals(ch, in.world)
 	return ch
 }
 
@@ -223,9 +225,9 @@ func checkPaths(in input, ch *Change) bool {
 
 // Output is one file a certificate block asks for.
 type Output struct {
-	Role string
-	Path string
-	Mode fs.FileMode
+	Role string      `json:"role"`
+	Path string      `json:"path"`
+	Mode fs.FileMode `json:"mode"`
 }
 
 // Outputs lists the files c asks for, key and certificate first.
@@ -255,8 +257,10 @@ func secretReasons(in input) []string {
 		return nil
 	case want == nil:
 		return []string{fmt.Sprintf("secret %s/%s is no longer configured", rec.Namespace, rec.Name)}
-	case rec == nil || rec.Namespace != want.Namespace || rec.Name != want.Name:
+	case rec == nil:
 		return []string{fmt.Sprintf("secret %s/%s is to be written", want.Namespace, want.Name)}
+	case rec.Namespace != want.Namespace || rec.Name != want.Name:
+		return []string{fmt.Sprintf("secret moves from %s/%s to %s/%s", rec.Namespace, rec.Name, want.Namespace, want.Name)}
 	}
 	if !in.world.Refreshed {
 		return nil

@@ -56,6 +56,10 @@ type fileChangeV1 struct {
 	Reasons     []string       `json:"reasons,omitempty"`
 	ReuseKey    bool           `json:"reuse_key,omitempty"`
 	RewriteCert bool           `json:"rewrite_cert,omitempty"`
+	// AfterAttrs and Removes are what show PLANFILE displays; apply
+	// does not read them. Absent from files of older versions.
+	AfterAttrs *Attributes `json:"after_attributes,omitempty"`
+	Removes    []Removal   `json:"removes,omitempty"`
 }
 
 // EncodeFile serialises a plan for plan --out.
@@ -70,7 +74,7 @@ func EncodeFile(s Saved) ([]byte, error) {
 	}
 	for _, c := range s.Plan.Changes {
 		f.Changes = append(f.Changes, fileChangeV1{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
-			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert})
+			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert, AfterAttrs: c.AfterAttrs, Removes: c.Removes})
 	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	return append(out, '\n'), err
@@ -98,7 +102,7 @@ func DecodeFile(data []byte) (Saved, error) {
 			return Saved{}, fmt.Errorf("plan file has unknown action %q for %s", c.Action, c.Addr)
 		}
 		p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
-			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert})
+			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert, AfterAttrs: c.AfterAttrs, Removes: c.Removes})
 	}
 	if err := checkDecoded(p); err != nil {
 		return Saved{}, err
@@ -133,6 +137,7 @@ func (s Saved) Bind(prior *state.State) error {
 	for _, ch := range p.Changes {
 		if rec, ok := prior.Certificates[ch.Addr]; ok {
 			ch.Before = rec.DeepCopy()
+			ch.BeforeAttrs = RecordedAttributes(ch.Before)
 		} else if ch.Action != Create && ch.Action != NoOp {
 			return fmt.Errorf("%w: %s %s has no record in state", ErrStale, ch.Action, ch.Addr)
 		}

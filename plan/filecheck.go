@@ -74,6 +74,9 @@ func (s Saved) Check(desired *config.Config) error {
 			return fmt.Errorf("%w: it would %s %s, which is not in the configuration", ErrStale, ch.Action, ch.Addr)
 		case !requestEqual(*ch.After, RequestOf(c)):
 			return fmt.Errorf("%w: its request for %s differs from the configuration", ErrStale, ch.Addr)
+		case ch.AfterAttrs != nil && !attributesEqual(ch.AfterAttrs, AttributesOf(c)):
+			// What show displayed must be what apply does.
+			return fmt.Errorf("%w: its outputs or settings for %s differ from the configuration", ErrStale, ch.Addr)
 		}
 		if ch.Action == Delete && ch.Before == nil {
 			return fmt.Errorf("%w: delete %s has no record in state", ErrStale, ch.Addr)
@@ -94,3 +97,11 @@ func (s Saved) Check(desired *config.Config) error {
 // requestEqual compares requests as the planner does: attribute by
 // attribute (usages as a set).
 func requestEqual(a, b state.Request) bool { return len(requestDiff(a, b)) == 0 }
+
+// attributesEqual compares planned attributes: the request as the planner
+// does, the rest exactly.
+func attributesEqual(a, b *Attributes) bool {
+	return requestEqual(a.Request, b.Request) && (a.Settings == nil) == (b.Settings == nil) &&
+		(a.Settings == nil || *a.Settings == *b.Settings) && slices.Equal(a.Files, b.Files) &&
+		a.CABundle == b.CABundle && (a.Secret == nil) == (b.Secret == nil) && (a.Secret == nil || *a.Secret == *b.Secret)
+}

@@ -42,6 +42,15 @@ type Change struct {
 	Before *state.Certificate
 	// After is the desired request (nil for delete).
 	After *state.Request
+	// BeforeAttrs are the attributes state recorded (nil for create);
+	// AfterAttrs the planned ones (nil for delete). Both are for showing
+	// the change: apply acts on Before, After and the configuration.
+	BeforeAttrs, AfterAttrs *Attributes
+	// Removes lists what the change removes or leaves in place: for a
+	// delete everything certform made for the address, otherwise files at
+	// paths no longer configured and (for an update) a Secret no longer
+	// configured there.
+	Removes []Removal
 	// Forces names the request attributes whose change forces replacement.
 	Forces []string
 	// Reasons explain the action, for display only.
@@ -115,8 +124,9 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 		if seen[addr] || !targeted(addr, opts.Targets) {
 			continue
 		}
-		p.Changes = append(p.Changes, &Change{Addr: addr, Action: Delete, Before: prior.Certificates[addr],
-			Reasons: []string{reason}})
+		rec := prior.Certificates[addr]
+		p.Changes = append(p.Changes, &Change{Addr: addr, Action: Delete, Before: rec, BeforeAttrs: RecordedAttributes(rec),
+			Removes: removals(rec, world), Reasons: []string{reason}})
 	}
 	slices.SortFunc(p.Changes, func(a, b *Change) int { return strings.Compare(a.Addr, b.Addr) })
 	if len(opts.Targets) == 0 {
@@ -151,4 +161,10 @@ func targeted(addr string, targets []string) bool {
 		}
 	}
 	return false
+}
+
+// NewKey reports whether the change generates a new private key: it
+// issues, and the key is not reused (key.rotation = "never").
+func (c *Change) NewKey() bool {
+	return c.Action.Issues() && !c.ReuseKey
 }

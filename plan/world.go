@@ -35,6 +35,10 @@ type World struct {
 	// as fingerprints only, so the planner can tell whether the Secret can
 	// restore a runner's missing or altered files.
 	TLS map[string]TLSContent
+	// AdoptedSecrets by "namespace/name": the TLS Secrets among Secrets
+	// that certform adopted rather than created; deleting the address only
+	// releases them (removes certform's labels).
+	AdoptedSecrets map[string]bool
 	// Here is the machine and directory this run works in, to tell a key
 	// lost here from one that was written elsewhere.
 	Here state.Origin

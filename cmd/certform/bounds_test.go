@@ -65,7 +65,7 @@ func TestShowStalePlan(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("show of a stale plan\n%s", r)
 	}
-	mustContain(t, r, "warning: saved plan is stale", "# certificate.web will be renewed", `common_name = (unset) -> "web"`)
+	mustContain(t, r, "warning: saved plan is stale", "# certificate.web will be renewed", `+ common_name          = "web"`)
 }
 
 // TestSavedPlanValidatedBeforeActing tampers with a saved plan in the ways

@@ -88,7 +88,7 @@ func TestBundlePublishChangeDelete(t *testing.T) {
 
 	write(bundleConfig([]string{"signer.crt"}, nss...))
 	r := certform(t, dir, c.AdminKubeconfig, "plan")
-	mustContain(t, r, "ca_bundle.trust will be published", "+ configmap bundle-c/trust", "CA bundle targets: 3 to publish, 0 to update, 0 to remove.")
+	mustContain(t, r, "ca_bundle.trust will be published", "+ ConfigMap bundle-c/trust", "CA bundle targets: 3 to publish, 0 to update, 0 to remove.")
 	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
 		t.Fatalf("apply\n%s", r)
 	}
@@ -289,7 +289,7 @@ certificate "files" {
 	if r.code != exitOK {
 		t.Fatalf("apply\n%s", r)
 	}
-	mustContain(t, r, "+ secret sel-a/blue-trust", "+ secret sel-b/blue-trust")
+	mustContain(t, r, "+ Secret sel-a/blue-trust", "+ Secret sel-b/blue-trust")
 	if strings.Contains(r.stdout, "sel-other") {
 		t.Errorf("published to a namespace the selector does not match\n%s", r)
 	}
@@ -318,7 +318,7 @@ certificate "files" {
 	if _, err := cs.CoreV1().Namespaces().Update(ctx, ns, metav1.UpdateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	mustContain(t, certform(t, dir, c.AdminKubeconfig, "plan"), "+ secret sel-other/blue-trust", "1 to publish, 0 to update, 0 to remove.")
+	mustContain(t, certform(t, dir, c.AdminKubeconfig, "plan"), "+ Secret sel-other/blue-trust", "1 to publish, 0 to update, 0 to remove.")
 }
 
 // TestDestroyWithBundleItsCertificateChainsTo: destroy removes a

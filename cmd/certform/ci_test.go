@@ -6,14 +6,18 @@ import (
 	"testing"
 )
 
-// TestMarkdownAndJSONEvents: plan --format=markdown renders a compact table
-// for pull requests; apply --json streams one JSON object per line.
+// TestMarkdownAndJSONEvents: plan --format=markdown renders a table for
+// pull requests and the full plan in a <details> block; apply --json streams one JSON object per line.
 func TestMarkdownAndJSONEvents(t *testing.T) {
 	c := sharedCluster(t)
 	dir := writeConfig(t, clientCert("md", true))
 	r := certform(t, dir, c.AdminKubeconfig, "plan", "--format=markdown", "--out", "tfplan")
 	mustContain(t, r, "### certform plan", "**Plan: 1 to issue", "| issue | `certificate.md` | not yet issued |")
-	mustContain(t, certform(t, dir, c.AdminKubeconfig, "show", "--markdown", "tfplan"), "| issue | `certificate.md` |")
+	// The saved plan shows what plan showed: the table, then the full plan
+	// with the outputs and where the key goes.
+	mustContain(t, certform(t, dir, c.AdminKubeconfig, "show", "--markdown", "tfplan"), "| issue | `certificate.md` |",
+		"<details><summary>Full plan</summary>", `+ output.key_file      = "md.key" (mode 0600)`, "+ self_approve         = true",
+		"+ private_key          = (sensitive value) # written to file md.key (mode 0600)")
 	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--json"); r.code != exitError || !strings.Contains(r.stderr, "cannot ask for confirmation") {
 		t.Errorf("apply --json without --auto-approve must refuse\n%s", r)
 	}

@@ -50,6 +50,8 @@ func runShow(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	}
 	if err := saved.Bind(prior); err != nil {
 		fmt.Fprintf(s.Err, "certform: warning: %v\n", err)
+	} else if err := saved.Check(w.cfg); err != nil {
+		fmt.Fprintf(s.Err, "certform: warning: %v\n", err) // apply would refuse it
 	}
 	if *asJSON {
 		return exitOK, views.WriteJSON(s.Out, views.NewPlanJSON(saved.Plan))

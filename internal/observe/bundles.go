@@ -87,6 +87,12 @@ func Objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 			} else {
 				w.Secrets[s.Namespace+"/"+s.Name] = SecretDigest(s.Data)
 				w.TLS[s.Namespace+"/"+s.Name] = TLS(s.Data)
+				if kube.OwnerOf(&s, prior.Lineage).Adopted {
+					if w.AdoptedSecrets == nil {
+						w.AdoptedSecrets = map[string]bool{}
+					}
+					w.AdoptedSecrets[s.Namespace+"/"+s.Name] = true
+				}
 			}
 		}
 	}

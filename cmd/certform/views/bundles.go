@@ -14,7 +14,9 @@ var bundleHeadlines = map[plan.Action]string{
 	plan.Delete: "will be removed",
 }
 
-// renderBundles writes the CA bundle changes, one block per ConfigMap.
+// renderBundles writes the CA bundle changes: for each ConfigMap or
+// Secret, what it will hold (added, removed and kept CAs), then the
+// ca_file outputs that take the bundle.
 func renderBundles(w io.Writer, changes []*plan.BundleChange, col Colorizer) {
 	for _, ch := range changes {
 		if ch.Action == plan.NoOp {
@@ -26,19 +28,40 @@ func renderBundles(w io.Writer, changes []*plan.BundleChange, col Colorizer) {
 			fmt.Fprintf(w, "  %s\n", col.Dim("# ("+r+")"))
 		}
 		for _, t := range ch.Targets {
-			if t.Action == plan.NoOp {
-				continue
+			if t.Action != plan.NoOp {
+				renderTarget(w, t, col)
 			}
-			fmt.Fprintf(w, "%s %s %s/%s [%q] {\n", symbol(t.Action, col), t.Kind, t.Namespace, t.Name, t.Key)
-			for _, ca := range t.Added {
-				fmt.Fprintf(w, "      %s %s\n", col.Green("+"), describeCA(ca))
-			}
-			for _, ca := range t.Removed {
-				fmt.Fprintf(w, "      %s %s\n", col.Red("-"), describeCA(ca))
-			}
-			fmt.Fprintln(w, "    }")
+		}
+		for _, f := range ch.Files {
+			fmt.Fprintf(w, "    %s\n", col.Dim(fmt.Sprintf("# ca_file %s of %s receives this bundle too (that certificate's change writes it)", f.Path, f.Addr)))
 		}
 	}
+}
+
+// targetKinds are the kinds of a bundle target as people write them.
+var targetKinds = map[string]string{"configmap": "ConfigMap", "secret": "Secret"}
+
+func renderTarget(w io.Writer, t *plan.TargetChange, col Colorizer) {
+	kind := targetKinds[t.Kind]
+	if kind == "" {
+		kind = t.Kind
+	}
+	fmt.Fprintf(w, "%s %s %s/%s {\n", symbol(t.Action, col), kind, t.Namespace, t.Name)
+	sym := map[plan.Action]string{plan.Create: col.Green("+") + " ", plan.Delete: col.Red("-") + " "}[t.Action]
+	fmt.Fprintf(w, "      %-2skey   = %q\n", sym, t.Key)
+	if t.Adopt {
+		fmt.Fprintf(w, "      %-2sadopt = true # an existing object certform did not create is taken over; later only released, never deleted\n", sym)
+	}
+	for _, ca := range t.Kept {
+		fmt.Fprintf(w, "        %s\n", describeCA(ca))
+	}
+	for _, ca := range t.Added {
+		fmt.Fprintf(w, "      %s %s\n", col.Green("+"), describeCA(ca))
+	}
+	for _, ca := range t.Removed {
+		fmt.Fprintf(w, "      %s %s\n", col.Red("-"), describeCA(ca))
+	}
+	fmt.Fprintln(w, "    }")
 }
 
 func describeCA(ca plan.CA) string {
@@ -72,6 +95,8 @@ type BundleJSON struct {
 	Address string       `json:"address"`
 	Action  plan.Action  `json:"action"`
 	Targets []TargetJSON `json:"targets"`
+	// Files: the certificates' ca_file outputs that take the bundle (1.1).
+	Files []plan.BundleFile `json:"files"`
 }
 
 // TargetJSON is one ConfigMap of a bundle change.
@@ -83,19 +108,26 @@ type TargetJSON struct {
 	Action    plan.Action `json:"action"`
 	Added     []plan.CA   `json:"added"`
 	Removed   []plan.CA   `json:"removed"`
+	Kept      []plan.CA   `json:"kept"` // 1.1
 }
 
 func bundlesJSON(changes []*plan.BundleChange) []BundleJSON {
 	out := []BundleJSON{}
 	for _, ch := range changes {
-		b := BundleJSON{Address: ch.Addr, Action: ch.Action, Targets: []TargetJSON{}}
+		b := BundleJSON{Address: ch.Addr, Action: ch.Action, Targets: []TargetJSON{}, Files: ch.Files}
+		if b.Files == nil {
+			b.Files = []plan.BundleFile{}
+		}
 		for _, t := range ch.Targets {
-			tj := TargetJSON{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Action: t.Action, Added: t.Added, Removed: t.Removed}
+			tj := TargetJSON{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Action: t.Action, Added: t.Added, Removed: t.Removed, Kept: t.Kept}
 			if tj.Added == nil {
 				tj.Added = []plan.CA{}
 			}
 			if tj.Removed == nil {
 				tj.Removed = []plan.CA{}
+			}
+			if tj.Kept == nil {
+				tj.Kept = []plan.CA{}
 			}
 			b.Targets = append(b.Targets, tj)
 		}

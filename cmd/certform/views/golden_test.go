@@ -2,11 +2,14 @@ package views
 
 import (
 	"bytes"
+	"crypto/x509"
 	"encoding/json"
+	"encoding/pem"
 	"flag"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -24,7 +27,7 @@ var update = flag.Bool("update", false, "rewrite the golden plan renderings")
 // scenarioDir holds the planner's golden scenarios: each directory has a
 // configuration (main.hcl), a prior state (state.json, absent: empty), the
 // observed world (world.json), optional options.json, and the expected
-// renderings plan.txt and plan.json.
+// renderings plan.txt, plan.json and plan.md.
 const scenarioDir = "../../../plan/testdata"
 
 // defaultNow is the planning time unless options.json sets "now".
@@ -59,6 +62,26 @@ type worldJSON struct {
 		Type    string `json:"type"`
 		Lineage string `json:"lineage"`
 	} `json:"existing"`
+	// AdoptedSecrets: TLS Secrets ("namespace/name") certform adopted.
+	AdoptedSecrets []string `json:"adopted_secrets"`
+	// Bundles by ca_bundle address: the CA files (relative to the
+	// scenario) its sources resolve to, and its targets.
+	Bundles map[string]struct {
+		CAs     []string `json:"cas"`
+		Targets []struct {
+			Kind       string   `json:"kind"`
+			Name       string   `json:"name"`
+			Key        string   `json:"key"`
+			Namespaces []string `json:"namespaces"`
+			Adopt      bool     `json:"adopt"`
+		} `json:"targets"`
+	} `json:"bundles"`
+	// Published by "kind:namespace/name": what certform published there.
+	Published map[string]struct {
+		Addr string   `json:"address"`
+		Key  string   `json:"key"`
+		CAs  []string `json:"cas"`
+	} `json:"published"`
 }
 
 type optionsJSON struct {
@@ -82,13 +105,15 @@ func TestGoldenPlans(t *testing.T) {
 	for _, dir := range dirs {
 		t.Run(filepath.Base(dir), func(t *testing.T) {
 			p := planScenario(t, dir)
-			var human, js bytes.Buffer
+			var human, js, md bytes.Buffer
 			RenderPlan(&human, p, Colorizer{})
+			RenderMarkdown(&md, p)
 			if err := WriteJSON(&js, NewPlanJSON(p)); err != nil {
 				t.Fatal(err)
 			}
 			golden(t, filepath.Join(dir, "plan.txt"), human.Bytes())
 			golden(t, filepath.Join(dir, "plan.json"), js.Bytes())
+			golden(t, filepath.Join(dir, "plan.md"), md.Bytes())
 		})
 	}
 }
@@ -141,6 +166,13 @@ func planScenario(t *testing.T, dir string) *plan.Plan {
 		ns, name, _ := strings.Cut(nsName, "/")
 		world.Existing[key] = plan.ExistingObject{Kind: kind, Namespace: ns, Name: name, Type: o.Type, Lineage: o.Lineage}
 	}
+	for _, name := range wj.AdoptedSecrets {
+		if world.AdoptedSecrets == nil {
+			world.AdoptedSecrets = map[string]bool{}
+		}
+		world.AdoptedSecrets[name] = true
+	}
+	worldBundles(t, dir, wj, &world)
 	var opts optionsJSON
 	if _, err := os.Stat(filepath.Join(dir, "options.json")); err == nil {
 		readJSON(t, filepath.Join(dir, "options.json"), &opts)
@@ -150,6 +182,55 @@ func planScenario(t *testing.T, dir string) *plan.Plan {
 		now = *opts.Now
 	}
 	return plan.Make(cfg, prior, world, now, plan.Options{Targets: opts.Targets, Replace: opts.Replace})
+}
+
+// worldBundles fills the bundles, published objects and known CAs of a
+// scenario's world.
+func worldBundles(t *testing.T, dir string, wj worldJSON, world *plan.World) {
+	t.Helper()
+	if wj.Bundles == nil && wj.Published == nil {
+		return
+	}
+	world.Bundles, world.Published, world.KnownCAs = map[string]plan.ResolvedBundle{}, map[string]plan.Published{}, map[string]*x509.Certificate{}
+	load := func(files []string) ([]*x509.Certificate, []string) {
+		var cas []*x509.Certificate
+		for _, f := range files {
+			data, err := os.ReadFile(filepath.Join(dir, f))
+			if err != nil {
+				t.Fatal(err)
+			}
+			block, _ := pem.Decode(data)
+			if block == nil {
+				t.Fatalf("%s: no PEM", f)
+			}
+			ca, err := x509.ParseCertificate(block.Bytes)
+			if err != nil {
+				t.Fatalf("%s: %v", f, err)
+			}
+			world.KnownCAs[config.Fingerprint(ca)] = ca
+			cas = append(cas, ca)
+		}
+		slices.SortFunc(cas, func(a, b *x509.Certificate) int { return strings.Compare(config.Fingerprint(a), config.Fingerprint(b)) })
+		var fps []string
+		for _, ca := range cas {
+			fps = append(fps, config.Fingerprint(ca))
+		}
+		return cas, fps
+	}
+	for addr, b := range wj.Bundles {
+		rb := plan.ResolvedBundle{}
+		rb.CAs, _ = load(b.CAs)
+		for _, tg := range b.Targets {
+			rb.Targets = append(rb.Targets, plan.ResolvedTarget{Kind: tg.Kind, Name: tg.Name, Key: tg.Key, Namespaces: tg.Namespaces, Adopt: tg.Adopt})
+		}
+		world.Bundles[addr] = rb
+	}
+	for key, pub := range wj.Published {
+		kind, nsName, _ := strings.Cut(key, ":")
+		ns, name, _ := strings.Cut(nsName, "/")
+		_, fps := load(pub.CAs)
+		world.Published[key] = plan.Published{Kind: kind, Addr: pub.Addr, Namespace: ns, Name: name, Key: pub.Key, Fingerprints: fps}
+	}
 }
 
 func readJSON(t *testing.T, path string, v any) {

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"strings"
@@ -13,8 +14,12 @@ var actionWords = map[plan.Action]string{
 	plan.Wait: "wait", plan.Delete: "delete",
 }
 
-// RenderMarkdown writes a compact plan for pull-request comments and CI job
-// summaries: the summary line, then a table of the changes.
+var targetActionWords = map[plan.Action]string{plan.Create: "publish", plan.Update: "update", plan.Delete: "remove"}
+
+// RenderMarkdown writes a plan for pull-request comments and CI job
+// summaries, as Terraform's usual pull-request comments do: the summary
+// line, a table with one row per action and the reason in words, then the
+// full text plan in a collapsible block.
 func RenderMarkdown(w io.Writer, p *plan.Plan) {
 	fmt.Fprintln(w, "### certform plan")
 	fmt.Fprintln(w)
@@ -29,21 +34,81 @@ func RenderMarkdown(w io.Writer, p *plan.Plan) {
 		if ch.Action == plan.NoOp {
 			continue
 		}
-		fmt.Fprintf(w, "| %s | `%s` | %s |\n", actionWords[ch.Action], ch.Addr, cell(strings.Join(ch.Reasons, "; ")))
+		fmt.Fprintf(w, "| %s | `%s` | %s |\n", actionWords[ch.Action], ch.Addr, cell(changeWhy(ch)))
 	}
 	for _, b := range p.Bundles {
 		for _, t := range b.Targets {
 			if t.Action == plan.NoOp {
 				continue
 			}
-			fmt.Fprintf(w, "| %s %s | `%s` → %s/%s | %d CA(s) added, %d removed |\n",
-				map[plan.Action]string{plan.Create: "publish", plan.Update: "update", plan.Delete: "remove"}[t.Action],
-				t.Kind, b.Addr, t.Namespace, t.Name, len(t.Added), len(t.Removed))
+			fmt.Fprintf(w, "| %s %s | `%s` → %s/%s | %s |\n", targetActionWords[t.Action], targetKinds[t.Kind],
+				b.Addr, t.Namespace, t.Name, cell(targetWhy(t)))
 		}
 	}
+	if len(p.Conflicts) > 0 {
+		fmt.Fprintln(w)
+		fmt.Fprintln(w, "**Conflicts** (apply refuses this plan until they are resolved):")
+		for _, c := range p.Conflicts {
+			fmt.Fprintln(w, "- "+cell(c))
+		}
+	}
+	var text bytes.Buffer
+	RenderPlan(&text, p, Colorizer{})
+	fence := fenceFor(text.String())
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "<details><summary>Full plan</summary>")
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, fence)
+	fmt.Fprint(w, text.String())
+	fmt.Fprintln(w, fence)
+	fmt.Fprintln(w)
+	fmt.Fprintln(w, "</details>")
+}
+
+// changeWhy is a change's reasons, then what it removes.
+func changeWhy(ch *plan.Change) string {
+	why := strings.Join(ch.Reasons, "; ")
+	var removes []string
+	for _, r := range ch.Removes {
+		removes = append(removes, describeRemoval(r))
+	}
+	if len(removes) > 0 {
+		why += " — " + strings.Join(removes, "; ")
+	}
+	return why
+}
+
+// targetWhy says which CAs a bundle target gains and loses.
+func targetWhy(t *plan.TargetChange) string {
+	var parts []string
+	for _, ca := range t.Added {
+		parts = append(parts, "adds "+describeCA(ca))
+	}
+	for _, ca := range t.Removed {
+		parts = append(parts, "removes "+describeCA(ca))
+	}
+	if len(parts) == 0 {
+		return fmt.Sprintf("key %q", t.Key)
+	}
+	return strings.Join(parts, "; ") + fmt.Sprintf(" (key %q)", t.Key)
 }
 
 // cell escapes text for a Markdown table cell.
 func cell(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
+	return strings.NewReplacer("|", `\|`, "\n", " ", "<", "&lt;", ">", "&gt;").Replace(s)
+}
+
+// fenceFor returns a code fence longer than any run of backticks in s, so
+// that no path or name can close the block early.
+func fenceFor(s string) string {
+	longest, run := 0, 0
+	for _, r := range s {
+		if r == '`' {
+			run++
+			longest = max(longest, run)
+		} else {
+			run = 0
+		}
+	}
+	return strings.Repeat("`", max(3, longest+1))
 }

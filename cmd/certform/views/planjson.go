@@ -3,6 +3,7 @@ package views
 import (
 	"encoding/json"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/certform/certform/plan"
@@ -11,7 +12,7 @@ import (
 
 // PlanJSONFormatVersion is the version of the plan --json document. Minor
 // versions add fields; a major version changes or removes them.
-const PlanJSONFormatVersion = "1.0"
+const PlanJSONFormatVersion = "1.1"
 
 // PlanJSON is the machine-readable plan (docs/plan-json.md).
 type PlanJSON struct {
@@ -47,9 +48,66 @@ type ChangeJSON struct {
 	Reasons []string    `json:"reasons"`
 	Forces  []string    `json:"forces_replacement,omitempty"`
 	// ReuseKey: the reissue keeps the current key (key.rotation = "never").
-	ReuseKey bool           `json:"reuse_key,omitempty"`
-	Before   *BeforeJSON    `json:"before"`
-	After    *state.Request `json:"after"`
+	ReuseKey bool        `json:"reuse_key,omitempty"`
+	Before   *BeforeJSON `json:"before"`
+	After    *AfterJSON  `json:"after"`
+	// Removes: what the change removes or leaves (1.1).
+	Removes []RemovalJSON `json:"removes,omitempty"`
+}
+
+// AfterJSON is every planned attribute of an address: the request, how it
+// is issued and renewed, its files and Secret, and where its private key
+// is written (never the key).
+type AfterJSON struct {
+	state.Request
+	SelfApprove           bool   `json:"self_approve"`
+	KeyRotation           string `json:"key_rotation,omitempty"`
+	RenewBefore           string `json:"renew_before,omitempty"`
+	RenewBeforePercentage int    `json:"renew_before_percentage,omitempty"`
+	CSRName               string `json:"csr_name,omitempty"`
+	Outputs
+}
+
+// Outputs are where an address's key and certificate go, on either side.
+type Outputs struct {
+	Files    []FileJSON    `json:"files"`
+	CABundle string        `json:"ca_bundle,omitempty"`
+	Secret   *SecretJSON   `json:"secret"`
+	KeyHomes []KeyHomeJSON `json:"private_key_destinations"`
+}
+
+// FileJSON is one output file.
+type FileJSON struct {
+	Role string `json:"role"`
+	Path string `json:"path"`
+	Mode string `json:"mode"` // octal, e.g. "0600"
+}
+
+// SecretJSON is the kubernetes.io/tls Secret.
+type SecretJSON struct {
+	Namespace string `json:"namespace"`
+	Name      string `json:"name"`
+	Adopt     bool   `json:"adopt,omitempty"`
+}
+
+// KeyHomeJSON is one place the private key is written: a file (path,
+// mode) or a Secret (namespace, name, under tls.key).
+type KeyHomeJSON struct {
+	Kind      string `json:"kind"`
+	Path      string `json:"path,omitempty"`
+	Mode      string `json:"mode,omitempty"`
+	Namespace string `json:"namespace,omitempty"`
+	Name      string `json:"name,omitempty"`
+}
+
+// RemovalJSON is one thing a change removes or leaves in place.
+type RemovalJSON struct {
+	Kind   string      `json:"kind"`
+	Name   string      `json:"name"`
+	Role   string      `json:"role,omitempty"`
+	Effect plan.Effect `json:"effect"`
+	// Unobserved: planned without refresh; apply checks before removing.
+	Unobserved bool `json:"unobserved,omitempty"`
 }
 
 // BeforeJSON is the state record of an address, without key material
@@ -62,6 +120,7 @@ type BeforeJSON struct {
 	NotBefore    *time.Time `json:"not_before,omitempty"`
 	NotAfter     *time.Time `json:"not_after,omitempty"`
 	KeySHA256    string     `json:"key_sha256"`
+	Outputs
 }
 
 // NewPlanJSON lays p out for --json.
@@ -74,15 +133,60 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 			Delete: n[plan.Delete], Wait: n[plan.Wait], NoOp: n[plan.NoOp]},
 	}
 	for _, c := range p.Changes {
-		cj := ChangeJSON{Address: c.Addr, Action: c.Action, Reasons: c.Reasons, Forces: c.Forces, ReuseKey: c.ReuseKey, After: c.After}
+		cj := ChangeJSON{Address: c.Addr, Action: c.Action, Reasons: c.Reasons, Forces: c.Forces, ReuseKey: c.ReuseKey, After: afterJSON(c)}
 		if cj.Reasons == nil {
 			cj.Reasons = []string{}
 		}
 		if b := c.Before; b != nil {
+			attrs := c.BeforeAttrs
+			if attrs == nil {
+				attrs = plan.RecordedAttributes(b)
+			}
 			cj.Before = &BeforeJSON{Request: b.Request, Status: b.Status, CSRName: b.CSRName, SerialNumber: b.SerialNumber,
-				NotBefore: timeOrNil(b.NotBefore), NotAfter: timeOrNil(b.NotAfter), KeySHA256: b.KeySHA256}
+				NotBefore: timeOrNil(b.NotBefore), NotAfter: timeOrNil(b.NotAfter), KeySHA256: b.KeySHA256, Outputs: outputsJSON(attrs)}
+		}
+		for _, r := range c.Removes {
+			cj.Removes = append(cj.Removes, RemovalJSON{Kind: r.Kind, Name: r.Name, Role: r.Role, Effect: r.Effect, Unobserved: r.Unobserved})
 		}
 		out.Changes = append(out.Changes, cj)
+	}
+	return out
+}
+
+// afterJSON lays out the planned attributes; a plan file written before
+// they were saved has the request alone.
+func afterJSON(c *plan.Change) *AfterJSON {
+	a := afterAttrs(c)
+	if a == nil {
+		return nil
+	}
+	out := &AfterJSON{Request: a.Request, Outputs: outputsJSON(a)}
+	if s := a.Settings; s != nil {
+		out.SelfApprove, out.KeyRotation, out.CSRName = s.SelfApprove, s.KeyRotation, s.CSRName
+		out.RenewBeforePercentage = s.RenewBeforePercentage
+		if s.RenewBefore > 0 {
+			out.RenewBefore = s.RenewBefore.String()
+		}
+	}
+	return out
+}
+
+func outputsJSON(a *plan.Attributes) Outputs {
+	out := Outputs{Files: []FileJSON{}, CABundle: a.CABundle, KeyHomes: []KeyHomeJSON{}}
+	for _, f := range a.Files {
+		out.Files = append(out.Files, FileJSON{Role: f.Role, Path: f.Path, Mode: mode(f.Mode)})
+	}
+	if s := a.Secret; s != nil {
+		out.Secret = &SecretJSON{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt}
+	}
+	for _, h := range a.KeyHomes() {
+		kh := KeyHomeJSON{Kind: h.Kind}
+		if h.Kind == "file" {
+			kh.Path, kh.Mode = h.Name, mode(h.Mode)
+		} else {
+			kh.Namespace, kh.Name, _ = strings.Cut(h.Name, "/")
+		}
+		out.KeyHomes = append(out.KeyHomes, kh)
 	}
 	return out
 }

@@ -59,6 +59,10 @@ type Change struct {
 	ReuseKey bool
 	// RewriteCert asks an update to rewrite the certificate from the CSR.
 	RewriteCert bool
+	// Approval is the approver's predicted verdict on the CSR the change
+	// submits (plan --policy); nil without --policy, for a change that
+	// submits none, or for a self-approved certificate.
+	Approval *Approval
 }
 
 // Counts returns how many changes have each action.

@@ -97,13 +97,21 @@ func TestApproverOnce(t *testing.T) {
 	sa := serviceAccountKubeconfig(t, c, "team-a", "builder")
 	policies := writeConfig(t, teamPolicy)
 	dir := writeConfig(t, servingCert("good", "web.team-a.svc")+servingCert("bad", "web.team-b.svc")+clientCert("other", false))
+	// The plan predicts each verdict the approver gives below, with the
+	// requester the service account's credentials authenticate as.
+	r := certform(t, dir, sa, "plan", "--policy", policies)
+	mustContain(t, r, `# the approver would approve this CSR (policy "team-a-serving")`,
+		`# the approver would DENY this CSR: policy "team-a-serving", rule dns_names: DNS name "web.team-b.svc" is not allowed`,
+		"# no approver policy applies to this CSR", "Warning: the approver's policies would deny 1 of the CSRs this plan submits (certificate.bad)")
+	r = certform(t, dir, sa, "plan", "--policy", policies, "--json")
+	mustContain(t, r, "\"predicted_approval\": {\n        \"verdict\": \"deny\",\n        \"policy\": \"team-a-serving\",\n        \"rule\": \"dns_names\"")
 	if r := certform(t, dir, sa, "apply", "--auto-approve", "--no-wait"); r.code != exitOK {
 		t.Fatalf("apply --no-wait as the service account\n%s", r)
 	}
 	st := readState(t, dir)
 	good, bad, other := st.Certificates["certificate.good"].CSRName, st.Certificates["certificate.bad"].CSRName, st.Certificates["certificate.other"].CSRName
 
-	r := certform(t, ".", c.AdminKubeconfig, "approve", "--policy", policies, "--dry-run")
+	r = certform(t, ".", c.AdminKubeconfig, "approve", "--policy", policies, "--dry-run")
 	mustContain(t, r, "(dry run) "+good+" approve", "(dry run) "+bad+" deny")
 	r = certform(t, ".", c.AdminKubeconfig, "approve", "--policy", policies, "--explain", bad)
 	mustContain(t, r, `policy "team-a-serving" applies and denies: dns_names: DNS name "web.team-b.svc" is not allowed`, "decision: deny")

@@ -83,6 +83,7 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	// plan is refused when the state moved on; waiting instead would hold
 	// a pull request's plan behind an apply that waits for a human.
 	lock := fs.Bool("lock", false, "take the state lock while planning (--lock-timeout: how long to wait for it)")
+	policy := fs.String("policy", "", "predict what certform approve --policy `DIR` would decide on each CSR the plan submits")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
@@ -119,6 +120,11 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 			views.RenderPlan(s.Out, p, g.colorizer(s))
 		}
 		return exitError, err
+	}
+	if *policy != "" {
+		if err := predictApprovals(ctx, w, p, *policy, s); err != nil {
+			return exitError, err
+		}
 	}
 	if *out != "" {
 		data, err := plan.EncodeFile(plan.Saved{Plan: p, ConfigDigest: config.Digest(w.cfg),

@@ -17,6 +17,14 @@ func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
 	for _, r := range ch.Reasons {
 		fmt.Fprintf(w, "  %s\n", col.Dim("# ("+r+")"))
 	}
+	if a := ch.Approval; a != nil {
+		line := "# " + approvalWords(a)
+		if a.Verdict == plan.ApprovalDeny {
+			fmt.Fprintf(w, "  %s\n", col.Red(line))
+		} else {
+			fmt.Fprintf(w, "  %s\n", col.Dim(line))
+		}
+	}
 	fmt.Fprintf(w, "%s %s {\n", symbol(ch.Action, col), ch.Addr)
 	before := certAttrs(ch.BeforeAttrs, "kept")
 	if ch.BeforeAttrs == nil && ch.Before != nil {

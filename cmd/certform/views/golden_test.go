@@ -2,6 +2,7 @@ package views
 
 import (
 	"bytes"
+	"context"
 	"crypto/x509"
 	"encoding/json"
 	"encoding/pem"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/certform/certform/approver"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -88,6 +90,10 @@ type optionsJSON struct {
 	Now     *time.Time `json:"now"`
 	Targets []string   `json:"targets"`
 	Replace []string   `json:"replace"`
+	// Policy and Requester: predict the approver's verdicts (plan
+	// --policy) with policy.hcl's static rules, as Requester.
+	Policy    string             `json:"policy"`
+	Requester *approver.Identity `json:"requester"`
 }
 
 func TestGoldenPlans(t *testing.T) {
@@ -181,7 +187,18 @@ func planScenario(t *testing.T, dir string) *plan.Plan {
 	if opts.Now != nil {
 		now = *opts.Now
 	}
-	return plan.Make(cfg, prior, world, now, plan.Options{Targets: opts.Targets, Replace: opts.Replace})
+	p := plan.Make(cfg, prior, world, now, plan.Options{Targets: opts.Targets, Replace: opts.Replace})
+	if opts.Policy != "" {
+		policies, _, diags := approver.Load(filepath.Join(dir, opts.Policy))
+		if diags.HasErrors() {
+			t.Fatal(diags)
+		}
+		pr := &approver.Predictor{Policies: policies, Who: *opts.Requester}
+		if err := pr.PredictPlan(context.Background(), p, cfg); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return p
 }
 
 // worldBundles fills the bundles, published objects and known CAs of a

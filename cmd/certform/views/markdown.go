@@ -28,6 +28,9 @@ func RenderMarkdown(w io.Writer, p *plan.Plan) {
 		return
 	}
 	fmt.Fprintf(w, "**%s**\n\n", Summary(p))
+	if denied := p.Denied(); len(denied) > 0 {
+		fmt.Fprintf(w, "> [!WARNING]\n> %s\n\n", cell(deniedWarning(denied)))
+	}
 	fmt.Fprintln(w, "| action | address | why |")
 	fmt.Fprintln(w, "|---|---|---|")
 	for _, ch := range p.Changes {
@@ -74,6 +77,9 @@ func changeWhy(ch *plan.Change) string {
 	}
 	if len(removes) > 0 {
 		why += " — " + strings.Join(removes, "; ")
+	}
+	if a := ch.Approval; a != nil {
+		why += " — " + approvalWords(a)
 	}
 	return why
 }

@@ -36,6 +36,9 @@ func RenderPlan(out io.Writer, p *plan.Plan, col Colorizer) {
 	}
 	fmt.Fprintln(w)
 	fmt.Fprintln(w, col.Bold(Summary(p)))
+	if denied := p.Denied(); len(denied) > 0 {
+		fmt.Fprintf(w, "\n%s %s\n", col.Yellow("Warning:"), deniedWarning(denied))
+	}
 }
 
 // renderHeldBack warns about addresses the plan leaves alone although

@@ -53,6 +53,17 @@ type ChangeJSON struct {
 	After    *AfterJSON  `json:"after"`
 	// Removes: what the change removes or leaves (1.1).
 	Removes []RemovalJSON `json:"removes,omitempty"`
+	// PredictedApproval: what the approver would decide on the CSR the
+	// change submits, with plan --policy (1.1).
+	PredictedApproval *ApprovalJSON `json:"predicted_approval,omitempty"`
+}
+
+// ApprovalJSON is a predicted approver verdict.
+type ApprovalJSON struct {
+	Verdict string `json:"verdict"` // approve, deny or skip
+	Policy  string `json:"policy,omitempty"`
+	Rule    string `json:"rule,omitempty"`
+	Message string `json:"message"`
 }
 
 // AfterJSON is every planned attribute of an address: the request, how it
@@ -147,6 +158,9 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 		}
 		for _, r := range c.Removes {
 			cj.Removes = append(cj.Removes, RemovalJSON{Kind: r.Kind, Name: r.Name, Role: r.Role, Effect: r.Effect, Unobserved: r.Unobserved})
+		}
+		if a := c.Approval; a != nil {
+			cj.PredictedApproval = &ApprovalJSON{Verdict: a.Verdict, Policy: a.Policy, Rule: a.Rule, Message: a.Message}
 		}
 		out.Changes = append(out.Changes, cj)
 	}

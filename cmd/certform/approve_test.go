@@ -99,7 +99,14 @@ func TestApproverOnce(t *testing.T) {
 	dir := writeConfig(t, servingCert("good", "web.team-a.svc")+servingCert("bad", "web.team-b.svc")+clientCert("other", false))
 	// The plan predicts each verdict the approver gives below, with the
 	// requester the service account's credentials authenticate as.
-	r := certform(t, dir, sa, "plan", "--policy", policies)
+	r := certform(t, dir, sa, "validate", "--policy", policies)
+	mustContain(t, r, `certificate.good: the approver would approve this CSR (policy "team-a-serving")`,
+		`certificate.bad: the approver would DENY this CSR: policy "team-a-serving", rule dns_names`,
+		"certificate.other: no approver policy applies", "would deny 1 certificate(s)")
+	if r.code != exitError {
+		t.Errorf("validate --policy with a denied certificate exited %d, want %d", r.code, exitError)
+	}
+	r = certform(t, dir, sa, "plan", "--policy", policies)
 	mustContain(t, r, `# the approver would approve this CSR (policy "team-a-serving")`,
 		`# the approver would DENY this CSR: policy "team-a-serving", rule dns_names: DNS name "web.team-b.svc" is not allowed`,
 		"# no approver policy applies to this CSR", "Warning: the approver's policies would deny 1 of the CSRs this plan submits (certificate.bad)")

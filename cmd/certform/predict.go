@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/certform/certform/approver"
 	"github.com/certform/certform/cmd/certform/views"
@@ -41,4 +42,29 @@ func predictApprovals(ctx context.Context, w *workspace, p *plan.Plan, dir strin
 	}
 	pr := &approver.Predictor{Policies: policies, View: view, Who: who}
 	return pr.PredictPlan(ctx, p, w.cfg)
+}
+
+// validatePolicy predicts the approver's verdict on every certificate of
+// the configuration as if each were issued now, and fails when any would
+// be denied: validate --policy, for a CI step before the plan.
+func validatePolicy(ctx context.Context, w *workspace, dir string, s Streams) (int, error) {
+	all := &plan.Plan{}
+	for _, c := range w.cfg.Certificates {
+		all.Changes = append(all.Changes, &plan.Change{Addr: c.Addr, Action: plan.Create})
+	}
+	if err := predictApprovals(ctx, w, all, dir, s); err != nil {
+		return exitError, err
+	}
+	for _, ch := range all.Changes {
+		if a := ch.Approval; a != nil {
+			fmt.Fprintf(s.Out, "%s: %s\n", ch.Addr, views.ApprovalWords(a))
+		} else {
+			fmt.Fprintf(s.Out, "%s: approves itself (self_approve)\n", ch.Addr)
+		}
+	}
+	if denied := all.Denied(); len(denied) > 0 {
+		return exitError, withHint(fmt.Errorf("the approver's policies in %s would deny %d certificate(s)", dir, len(denied)),
+			"certform approve --policy DIR --explain CSR shows every rule a submitted CSR fails")
+	}
+	return exitOK, nil
 }

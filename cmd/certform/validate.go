@@ -19,15 +19,20 @@ func init() { state.Version = version }
 
 // ValidateOptions are validate's flags.
 type ValidateOptions struct {
-	JSON bool
+	JSON   bool
+	Policy string
 }
 
 func runValidate(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
 	var o ValidateOptions
 	fs := newFlagSet("validate", g, s)
 	fs.BoolVar(&o.JSON, "json", false, "print the result as JSON")
+	fs.StringVar(&o.Policy, "policy", "", "also check that certform approve --policy `DIR` would approve every certificate's CSR (needs the cluster)")
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
+	}
+	if o.JSON && o.Policy != "" {
+		return exitError, withHint(fmt.Errorf("validate --json and --policy cannot be combined"), "plan --policy DIR --json has each prediction")
 	}
 	if !o.JSON {
 		w, err := loadWorkspace(g, s)
@@ -35,6 +40,9 @@ func runValidate(ctx context.Context, g *GlobalOptions, args []string, s Streams
 			return exitError, err
 		}
 		fmt.Fprintf(s.Out, "The configuration is valid: %d certificate(s), %d CA bundle(s).\n", len(w.cfg.Certificates), len(w.cfg.CABundles))
+		if o.Policy != "" {
+			return validatePolicy(ctx, w, o.Policy, s)
+		}
 		return exitOK, nil
 	}
 	ws, err := g.enter()

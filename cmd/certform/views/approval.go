@@ -7,8 +7,8 @@ import (
 	"github.com/certform/certform/plan"
 )
 
-// approvalWords says what the approver is predicted to decide.
-func approvalWords(a *plan.Approval) string {
+// ApprovalWords says what the approver is predicted to decide.
+func ApprovalWords(a *plan.Approval) string {
 	switch a.Verdict {
 	case plan.ApprovalApprove:
 		return fmt.Sprintf("the approver would approve this CSR (policy %q)", a.Policy)

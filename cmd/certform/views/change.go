@@ -18,7 +18,7 @@ func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
 		fmt.Fprintf(w, "  %s\n", col.Dim("# ("+r+")"))
 	}
 	if a := ch.Approval; a != nil {
-		line := "# " + approvalWords(a)
+		line := "# " + ApprovalWords(a)
 		if a.Verdict == plan.ApprovalDeny {
 			fmt.Fprintf(w, "  %s\n", col.Red(line))
 		} else {

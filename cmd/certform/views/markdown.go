@@ -79,7 +79,7 @@ func changeWhy(ch *plan.Change) string {
 		why += " — " + strings.Join(removes, "; ")
 	}
 	if a := ch.Approval; a != nil {
-		why += " — " + approvalWords(a)
+		why += " — " + ApprovalWords(a)
 	}
 	return why
 }

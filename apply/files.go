@@ -53,6 +53,13 @@ func (r *runner) collect(ctx context.Context, c *config.Certificate, rec *state.
 		return err
 	}
 	fault.Point(fault.AfterFiles)
+	if moved(rec.Secret, secret) {
+		// The new Secret holds the new pair; the old one, no longer
+		// configured there, goes (if it is still certform's).
+		if err := r.deleteSecret(ctx, rec.Secret); err != nil {
+			r.report(Event{Addr: c.Addr, Phase: PhaseWarning, Message: err.Error()})
+		}
+	}
 	old := rec.Files
 	leaf := chain[0]
 	out := rec.DeepCopy()
@@ -69,6 +76,12 @@ func (r *runner) collect(ctx context.Context, c *config.Certificate, rec *state.
 	r.report(Event{Addr: c.Addr, Phase: PhaseIssued, CSRName: rec.CSRName, Elapsed: waited,
 		Message: fmt.Sprintf("serial %s, expires %s", out.SerialNumber, out.NotAfter.Format(time.RFC3339))})
 	return nil
+}
+
+// moved reports whether the Secret recorded as old is not the one now
+// written (none is written, or another namespace or name).
+func moved(old, now *state.SecretRecord) bool {
+	return old != nil && (now == nil || now.Namespace != old.Namespace || now.Name != old.Name)
 }
 
 // removeStale deletes files an earlier issue wrote at paths no longer used,
@@ -114,7 +127,7 @@ func (r *runner) update(ctx context.Context, ch *plan.Change) error {
 	if err != nil {
 		return err
 	}
-	if old := rec.Secret; old != nil && (secret == nil || secret.Namespace != old.Namespace || secret.Name != old.Name) {
+	if moved(rec.Secret, secret) {
 		if err := r.deleteSecret(ctx, rec.Secret); err != nil { // no longer configured, or moved
 			return err
 		}

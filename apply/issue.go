@@ -59,8 +59,10 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error 
 	sub := &state.Certificate{Addr: c.Addr, Request: *ch.After, KeySHA256: fp,
 		CSRName: CSRName(c, fp, ch.Before), Status: state.StatusSubmitting}
 	if ch.Before != nil {
-		// the old files stay until the new ones replace them
-		sub.Files, sub.FilesOrigin = ch.Before.Files, ch.Before.FilesOrigin
+		// the old files and Secret stay until the new ones replace them;
+		// until then state must keep naming them, or a Secret that moves
+		// with this reissue would be left behind, forgotten
+		sub.Files, sub.FilesOrigin, sub.Secret = ch.Before.Files, ch.Before.FilesOrigin, ch.Before.Secret
 	}
 	if err := r.record(c.Addr, sub, r.opts.Keys.Dir); err != nil {
 		return err

@@ -84,8 +84,8 @@ func removals(rec *state.Certificate, world World) []Removal {
 
 // staleRemovals lists what a change that keeps the address removes: files
 // recorded at paths the configuration no longer names (any action that
-// writes files), and for an update, a recorded Secret no longer
-// configured at that namespace and name.
+// writes files), and for an update or a reissue, a recorded Secret no
+// longer configured at that namespace and name.
 func staleRemovals(ch *Change, world World) []Removal {
 	if ch.Before == nil || ch.AfterAttrs == nil || !(ch.Action == Update || ch.Action.Issues() || ch.Action == Wait) {
 		return nil
@@ -99,7 +99,7 @@ func staleRemovals(ch *Change, world World) []Removal {
 			}
 		case RemoveSecret:
 			s := ch.AfterAttrs.Secret
-			if ch.Action != Update || s != nil && s.Namespace+"/"+s.Name == r.Name {
+			if ch.Action == Wait || s != nil && s.Namespace+"/"+s.Name == r.Name {
 				continue
 			}
 		default:

@@ -123,3 +123,50 @@ certificate "web" {
 		t.Error("the Secret is still there after its block was removed")
 	}
 }
+
+// TestSecretMovedWithReissue renames a certificate's Secret in the same
+// change that forces a reissue: the new Secret holds the new pair, the old
+// one (which certform created) is deleted, and state forgets it only then.
+func TestSecretMovedWithReissue(t *testing.T) {
+	c := sharedCluster(t)
+	ensureNamespaces(t, c.AdminKubeconfig, "secret-move")
+	cfg := func(host, name string) string {
+		return `
+certificate "web" {
+  common_name  = "system:node:web"
+  hosts        = ["` + host + `"]
+  subject { organization = ["system:nodes"] }
+  signer_name  = "kubernetes.io/kubelet-serving"
+  usages       = ["digital signature", "server auth"]
+  self_approve = true
+  secret {
+    namespace = "secret-move"
+    name      = "` + name + `"
+  }
+}
+`
+	}
+	dir := writeConfig(t, cfg("127.0.0.1", "old-tls"))
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cfg("127.0.0.2", "new-tls")), 0o644)
+	r := certform(t, dir, c.AdminKubeconfig, "plan")
+	mustContain(t, r, "must be replaced", "secret-move/old-tls")
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply moving the Secret with a reissue\n%s", r)
+	}
+	secrets := clientsetFor(t, c.AdminKubeconfig).CoreV1().Secrets("secret-move")
+	if _, err := secrets.Get(context.Background(), "new-tls", metav1.GetOptions{}); err != nil {
+		t.Errorf("the new Secret: %v", err)
+	}
+	if _, err := secrets.Get(context.Background(), "old-tls", metav1.GetOptions{}); err == nil {
+		t.Error("the old Secret, which certform created, is left behind after the move")
+	}
+	if rec := readState(t, dir).Certificates["certificate.web"]; rec.Secret == nil || rec.Secret.Name != "new-tls" {
+		t.Errorf("state records Secret %+v, want secret-move/new-tls", rec.Secret)
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after the move\n%s", r)
+	}
+}

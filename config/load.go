@@ -24,6 +24,9 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: "certificate", LabelNames: []string{"name"}},
 		{Type: "ca_bundle", LabelNames: []string{"name"}},
+		{Type: "moved"},
+		{Type: "removed"},
+		{Type: "import"},
 	},
 }
 
@@ -185,6 +188,7 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	}
 	diags = append(diags, decodeSettings(cfg, byType, ctx)...)
 	diags = append(diags, decodeResources(cfg, byType, ctx, dir)...)
+	diags = append(diags, decodeRefactors(cfg, byType, ctx)...)
 	return cfg, diags
 }
 

@@ -40,6 +40,9 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 	if err := plan.CheckOptions(w.cfg, prior, opts); err != nil {
 		return nil, withHint(err, "certform state list shows the addresses in state; quote an instance key for the shell: --replace 'certificate.NAME[\"KEY\"]'")
 	}
+	if err := w.checkRefactors(prior); err != nil {
+		return nil, err
+	}
 	if !o.Destroy {
 		if err := observe.SameFiles(w.cfg, w.keys.Dir); err != nil {
 			return nil, withHint(err, "each output needs a file of its own, apart from certform's state and .certform directory")
@@ -59,6 +62,9 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		}
 	}
 	p := plan.Make(w.cfg, prior, world, time.Now(), opts)
+	if err := w.verifyImports(ctx, p, o.Refresh); err != nil {
+		return nil, err
+	}
 	if len(p.Conflicts) > 0 {
 		return p, withHint(fmt.Errorf("the plan has %d conflict(s), listed above: it would overwrite objects certform did not create", len(p.Conflicts)),
 			"certform never takes over a Secret or ConfigMap it did not create unless its block says adopt = true (docs/configuration.md)")

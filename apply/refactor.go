@@ -158,6 +158,6 @@ func (r *runner) importPair(ctx context.Context, ch *plan.Change) error {
 		return err
 	}
 	r.report(Event{Addr: c.Addr, Phase: PhaseImported,
-		Message: fmt.Sprintf("from %s: serial %s, expires %s", ch.Import, rec.SerialNumber, rec.NotAfter.Format(time.RFC3339))})
+		Message: fmt.Sprintf("imported from %s: serial %s, expires %s", ch.Import, rec.SerialNumber, rec.NotAfter.Format(time.RFC3339))})
 	return nil
 }

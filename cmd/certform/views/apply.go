@@ -89,7 +89,7 @@ func (v *ApplyProgress) Report(ev apply.Event) {
 	case apply.PhaseDeleted:
 		fmt.Fprintf(v.W, "%s: %s\n", addr, v.Col.Red("deleted"))
 	case apply.PhaseMoved, apply.PhaseForgotten, apply.PhaseImported:
-		fmt.Fprintf(v.W, "%s: %s %s\n", addr, v.Col.Green(string(ev.Phase)), ev.Message)
+		fmt.Fprintf(v.W, "%s: %s\n", addr, ev.Message) // the message starts with what happened
 	case apply.PhasePending:
 		fmt.Fprintf(v.W, "%s: CSR %s %s\n", addr, ev.CSRName, ev.Message)
 	case apply.PhaseWarning:

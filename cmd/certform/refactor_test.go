@@ -1,0 +1,183 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/state"
+)
+
+// TestMovedBlockKeepsKeyAndSerial renames a block with a moved block: the
+// plan shows the move and nothing to issue, apply renames the record and
+// the Secret's address annotation, and the key and certificate stay.
+func TestMovedBlockKeepsKeyAndSerial(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, secretCert("mv-old"))
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	before := readState(t, dir).Certificates["certificate.mv-old"]
+	keyBefore := mustRead(t, filepath.Join(dir, "mv-old.key"))
+
+	renamed := strings.Replace(secretCert("mv-old"), `certificate "mv-old"`, `certificate "mv-new"`, 1) + `
+moved {
+  from = certificate.mv-old
+  to   = certificate.mv-new
+}
+`
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(renamed), 0o644)
+	r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode")
+	if r.code != exitChanges {
+		t.Fatalf("plan of a move: want exit 2\n%s", r)
+	}
+	mustContain(t, r, "# certificate.mv-old has moved to certificate.mv-new", "Plan: 0 to issue, 0 to renew, 0 to replace, 0 to update, 0 to delete. 1 to move.")
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply of a move\n%s", r)
+	} else {
+		mustContain(t, r, "certificate.mv-new: moved from certificate.mv-old")
+	}
+	st := readState(t, dir)
+	after := st.Certificates["certificate.mv-new"]
+	switch {
+	case st.Certificates["certificate.mv-old"] != nil:
+		t.Error("the old address is still in state")
+	case after == nil:
+		t.Fatal("the new address is not in state")
+	case after.SerialNumber != before.SerialNumber || after.KeySHA256 != before.KeySHA256 || after.CSRName != before.CSRName:
+		t.Errorf("the move reissued: serial %s → %s, key %s → %s", before.SerialNumber, after.SerialNumber, before.KeySHA256, after.KeySHA256)
+	}
+	if got := mustRead(t, filepath.Join(dir, "mv-old.key")); string(got) != string(keyBefore) {
+		t.Error("the key file changed")
+	}
+	cs, _ := c.AdminClient()
+	sec, err := cs.CoreV1().Secrets("default").Get(context.Background(), "mv-old-tls", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := sec.Annotations[kube.AnnotationAddr]; got != "certificate.mv-new" {
+		t.Errorf("the Secret's address annotation is %q, want certificate.mv-new", got)
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after the move, with the moved block still there: want no changes\n%s", r)
+	}
+}
+
+// TestRemovedForgetLeavesEverything forgets an address with a removed
+// block (destroy = false): state drops it, and its files, Secret and CSR
+// stay as they were.
+func TestRemovedForgetLeavesEverything(t *testing.T) {
+	c := sharedCluster(t)
+	dir := writeConfig(t, secretCert("rm-kept")+secretCert("rm-forgotten"))
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	rec := readState(t, dir).Certificates["certificate.rm-forgotten"]
+	files := map[string][]byte{}
+	for _, name := range []string{"rm-forgotten.key", "rm-forgotten.crt"} {
+		files[name] = mustRead(t, filepath.Join(dir, name))
+	}
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(secretCert("rm-kept")+`
+removed {
+  from = certificate.rm-forgotten
+  lifecycle {
+    destroy = false
+  }
+}
+`), 0o644)
+	r := certform(t, dir, c.AdminKubeconfig, "plan")
+	mustContain(t, r, "# certificate.rm-forgotten will be removed from state; the files, Secret and CSR stay", "1 to forget")
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply of a removed block\n%s", r)
+	}
+	st := readState(t, dir)
+	if st.Certificates["certificate.rm-forgotten"] != nil || st.Certificates["certificate.rm-kept"] == nil {
+		t.Errorf("state holds %v; want only certificate.rm-kept", st.Addrs())
+	}
+	for name, want := range files {
+		if got := mustRead(t, filepath.Join(dir, name)); string(got) != string(want) {
+			t.Errorf("%s changed or went", name)
+		}
+	}
+	cs, _ := c.AdminClient()
+	ctx := context.Background()
+	sec, err := cs.CoreV1().Secrets("default").Get(ctx, "rm-forgotten-tls", metav1.GetOptions{})
+	if err != nil {
+		t.Fatalf("the Secret went: %v", err)
+	}
+	if string(sec.Data["tls.crt"]) != string(files["rm-forgotten.crt"]) {
+		t.Error("the Secret's certificate changed")
+	}
+	if _, err := cs.CertificatesV1().CertificateSigningRequests().Get(ctx, rec.CSRName, metav1.GetOptions{}); err != nil {
+		t.Errorf("the CSR %s went: %v", rec.CSRName, err)
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after forgetting, with the removed block still there: want no changes\n%s", r)
+	}
+}
+
+// TestImportBlockAdoptsHandMadePair adopts a key and certificate made the
+// task page's way through an import block: the plan previews and
+// verifies it, apply records it, and nothing is reissued. A pair that
+// does not match is refused at plan time.
+func TestImportBlockAdoptsHandMadePair(t *testing.T) {
+	c := sharedCluster(t)
+	seed := pki.Request{Hosts: []string{"my-svc.my-namespace.svc.cluster.local", "my-pod.my-namespace.pod.cluster.local", "192.0.2.24", "10.0.34.2"}}
+	seed.Subject.CommonName, seed.Subject.Organization = "system:node:my-pod.my-namespace.pod.cluster.local", []string{"system:nodes"}
+	usages := []string{"digital signature", "key encipherment", "server auth"}
+	keyPEM, certPEM := manualIssue(t, c, "import-block", seed, usages)
+	otherKey, _ := pki.GenerateKey(pki.KeySpec{Algorithm: pki.ECDSA, Size: 256})
+	otherPEM, _ := pki.EncodePrivateKey(otherKey, pki.PKCS8)
+
+	dir := copyDir(t, "../../examples/quickstart")
+	os.MkdirAll(filepath.Join(dir, "hand-made"), 0o700)
+	os.WriteFile(filepath.Join(dir, "hand-made/server-key.pem"), keyPEM, 0o600)
+	os.WriteFile(filepath.Join(dir, "hand-made/other-key.pem"), otherPEM, 0o600)
+	os.WriteFile(filepath.Join(dir, "hand-made/server.crt"), certPEM, 0o644)
+	importBlock := func(key string) {
+		os.WriteFile(filepath.Join(dir, "import.hcl"), []byte(`
+import {
+  to        = certificate.my-svc
+  key_file  = "hand-made/`+key+`"
+  cert_file = "hand-made/server.crt"
+}
+`), 0o644)
+	}
+
+	importBlock("other-key.pem")
+	if r := certform(t, dir, c.AdminKubeconfig, "plan"); r.code != exitError {
+		t.Errorf("plan of a mismatched pair: want exit 1\n%s", r)
+	} else {
+		mustContain(t, r, "certificate.my-svc: the key is not the certificate's key")
+	}
+
+	importBlock("server-key.pem")
+	r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode")
+	if r.code != exitChanges {
+		t.Fatalf("plan of an import: want exit 2\n%s", r)
+	}
+	mustContain(t, r, "# certificate.my-svc will be imported", "from files hand-made/server-key.pem and hand-made/server.crt",
+		"verified: the key matches the certificate", "Plan: 0 to issue, 0 to renew, 0 to replace, 0 to update, 0 to delete. 1 to import.")
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply of an import\n%s", r)
+	} else {
+		mustContain(t, r, "certificate.my-svc: imported from files")
+	}
+	rec := readState(t, dir).Certificates["certificate.my-svc"]
+	chain, _ := pki.ParseCertificatesPEM(certPEM)
+	if rec == nil || rec.Status != state.StatusIssued || rec.SerialNumber != chain[0].SerialNumber.Text(16) {
+		t.Fatalf("state after import: %+v; want issued with serial %s", rec, chain[0].SerialNumber.Text(16))
+	}
+	if got := mustRead(t, filepath.Join(dir, "out/server.crt")); string(got) != string(certPEM) {
+		t.Error("the imported certificate was not written to the block's cert_file")
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after the import, with the import block still there: want no changes\n%s", r)
+	}
+}

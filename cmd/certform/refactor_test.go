@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -179,5 +180,111 @@ import {
 	}
 	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
 		t.Errorf("plan after the import, with the import block still there: want no changes\n%s", r)
+	}
+}
+
+// writeState writes a state holding issued records at addrs into dir.
+func writeState(t *testing.T, dir string, addrs ...string) {
+	t.Helper()
+	st := &state.State{Lineage: "11111111-2222-4333-8444-555555555555", Serial: 1, Certificates: map[string]*state.Certificate{}}
+	for _, a := range addrs {
+		st.Certificates[a] = &state.Certificate{Addr: a, Status: state.StatusIssued, KeySHA256: strings.Repeat("a", 64), SerialNumber: "1f"}
+	}
+	data, err := state.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, state.DefaultPath), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// requiredVarConfig needs a value for var.ns, which the state commands
+// must not ask for.
+const requiredVarConfig = `
+variable "ns" {
+  type = string
+}
+
+certificate "fleet" {
+  for_each    = toset(["a", "b"])
+  common_name = "${each.key}.example"
+  signer_name = "example.com/serving"
+  secret {
+    namespace = var.ns
+    name      = "fleet-${each.key}"
+  }
+}
+`
+
+// TestStateMvForEachBlock moves every instance of a for_each block with
+// one state mv, and warns about destinations the configuration lacks.
+func TestStateMvForEachBlock(t *testing.T) {
+	dir := writeConfig(t, requiredVarConfig)
+	writeState(t, dir, `certificate.pod["a"]`, `certificate.pod["b"]`, "certificate.other")
+
+	r := certform(t, dir, "", "state", "mv", "--var", "ns=default", "certificate.pod", "certificate.fleet")
+	if r.code != exitOK {
+		t.Fatalf("state mv of a block\n%s", r)
+	}
+	mustContain(t, r, `Moved certificate.pod["a"] to certificate.fleet["a"].`, `Moved certificate.pod["b"] to certificate.fleet["b"].`)
+	if strings.Contains(r.stderr, "warning") {
+		t.Errorf("a move into configured addresses warned\n%s", r)
+	}
+	if got := readState(t, dir).Addrs(); !slices.Equal(got, []string{"certificate.fleet[\"a\"]", "certificate.fleet[\"b\"]", "certificate.other"}) {
+		t.Errorf("state after the move: %q", got)
+	}
+
+	r = certform(t, dir, "", "state", "mv", "--var", "ns=default", "certificate.other", "certificate.elsewhere")
+	if r.code != exitOK {
+		t.Fatalf("state mv\n%s", r)
+	}
+	mustContain(t, r, "warning: certificate.elsewhere is not in the configuration: the next plan deletes")
+
+	for name, args := range map[string][]string{
+		"block into an instance": {"certificate.fleet", `certificate.pod["x"]`},
+		"onto a taken address":   {`certificate.fleet["a"]`, "certificate.elsewhere"},
+		"unknown block":          {"certificate.nothing", "certificate.pod"},
+		"to a malformed address": {"certificate.elsewhere", "certificate.a b"},
+	} {
+		if r := certform(t, dir, "", append([]string{"state", "mv"}, args...)...); r.code != exitError {
+			t.Errorf("%s: want exit 1\n%s", name, r)
+		}
+	}
+	if got := readState(t, dir).Addrs(); len(got) != 3 {
+		t.Errorf("refused moves changed state: %q", got)
+	}
+}
+
+// TestStateCommandsWithoutVariables: the state commands and status need
+// only the backend, so a required variable without a value does not stop
+// them (it stops plan).
+func TestStateCommandsWithoutVariables(t *testing.T) {
+	dir := writeConfig(t, requiredVarConfig)
+	writeState(t, dir, `certificate.fleet["a"]`, "certificate.old")
+	if r := certform(t, dir, "", "plan", "--refresh=false"); r.code != exitError || !strings.Contains(r.stderr, "No value for required variable") {
+		t.Fatalf("plan without the variable: want the required-variable error\n%s", r)
+	}
+	if r := certform(t, dir, "", "state", "list"); r.code != exitOK || !strings.Contains(r.stdout, "certificate.old") {
+		t.Errorf("state list\n%s", r)
+	}
+	if r := certform(t, dir, "", "state", "show", "certificate.old"); r.code != exitOK {
+		t.Errorf("state show\n%s", r)
+	}
+	if r := certform(t, dir, "", "state", "pull"); r.code != exitOK {
+		t.Errorf("state pull\n%s", r)
+	}
+	r := certform(t, dir, "", "status")
+	if r.code != exitOK {
+		t.Errorf("status\n%s", r)
+	}
+	mustContain(t, r, "certificate.old", "renewal dates assume the default window")
+	r = certform(t, dir, "", "state", "mv", "certificate.old", `certificate.fleet["b"]`)
+	if r.code != exitOK {
+		t.Errorf("state mv\n%s", r)
+	}
+	mustContain(t, r, "the configuration did not load (No value for required variable), so the new addresses were not checked")
+	if r := certform(t, dir, "", "state", "rm", `certificate.fleet["b"]`); r.code != exitOK {
+		t.Errorf("state rm\n%s", r)
 	}
 }

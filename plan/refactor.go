@@ -193,3 +193,12 @@ func CheckRefactors(desired *config.Config, prior *state.State) hcl.Diagnostics 
 	}
 	return diags
 }
+
+// Moved returns prior with the records the moved blocks rename under
+// their new addresses (prior itself when nothing moves): the state the
+// planner compares with, for observing the world as it will.
+func Moved(desired *config.Config, prior *state.State) *state.State {
+	moves, _ := resolveMoves(desired, prior)
+	moved, _ := withMoves(prior, moves)
+	return moved
+}

@@ -3,7 +3,9 @@ package plan
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -41,6 +43,10 @@ certificate "pod" {
 	return cfg
 }
 
+func moved(from, to string) string {
+	return fmt.Sprintf("moved {\n  from = %s\n  to   = %s\n}\n", from, to)
+}
+
 func stateWith(addrs ...string) *state.State {
 	st := &state.State{Lineage: "l", Certificates: map[string]*state.Certificate{}}
 	for _, a := range addrs {
@@ -52,7 +58,6 @@ func stateWith(addrs ...string) *state.State {
 // TestCheckRefactors checks moved, removed and import blocks against
 // state and the configuration; diagnostics as "line:summary".
 func TestCheckRefactors(t *testing.T) {
-	moved := func(from, to string) string { return fmt.Sprintf("moved {\n  from = %s\n  to   = %s\n}\n", from, to) }
 	removed := func(from string) string {
 		return fmt.Sprintf("removed {\n  from = %s\n  lifecycle {\n    destroy = false\n  }\n}\n", from)
 	}
@@ -103,6 +108,68 @@ func TestCheckRefactors(t *testing.T) {
 			slices.Sort(gotMoves)
 			if diff := cmp.Diff(tc.moves, gotMoves); diff != "" {
 				t.Errorf("moves (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestSavedPlanRefactors round-trips a saved plan with a move, a forget
+// and an import, and binds it to the state it was made from and to states
+// that moved on.
+func TestSavedPlanRefactors(t *testing.T) {
+	cfg := refactorConfig(t, moved("certificate.old", "certificate.web")+
+		"removed {\n  from = certificate.gone\n  lifecycle {\n    destroy = false\n  }\n}\n"+
+		"import {\n  to        = certificate.pod[\"a\"]\n  key_file  = \"a.key\"\n  cert_file = \"a.crt\"\n}\n")
+	prior := stateWith("certificate.old", "certificate.gone", `certificate.pod["b"]`)
+	p := Make(cfg, prior, World{}, time.Unix(0, 0), Options{})
+	data, err := EncodeFile(Saved{Plan: p})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		state   *state.State
+		wantErr string
+	}{
+		"same state":            {state: prior},
+		"moved already":         {state: stateWith("certificate.web", "certificate.gone", `certificate.pod["b"]`), wantErr: "certificate.old is to move to certificate.web, which state already holds"},
+		"record to move went":   {state: stateWith("certificate.gone", `certificate.pod["b"]`), wantErr: "replace certificate.old has no record"},
+		"imported already":      {state: stateWith("certificate.old", "certificate.gone", `certificate.pod["a"]`, `certificate.pod["b"]`), wantErr: `certificate.pod["a"], to be imported, is already in state`},
+		"forgotten record went": {state: stateWith("certificate.old", `certificate.pod["b"]`), wantErr: "forget certificate.gone has no record"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			saved, err := DecodeFile(data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = saved.Bind(tc.state)
+			if tc.wantErr == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if err := saved.Check(cfg); err != nil {
+					t.Fatal(err)
+				}
+				var got []string
+				for _, ch := range saved.Plan.Changes {
+					if ch.PrevAddr != "" || ch.Action == Import || ch.Action == Forget {
+						got = append(got, fmt.Sprintf("%s %s prev=%s import=%v before=%v", ch.Action, ch.Addr, ch.PrevAddr, ch.Import != nil, ch.Before != nil))
+					}
+				}
+				want := []string{
+					`import certificate.pod["a"] prev= import=true before=false`,
+					"replace certificate.web prev=certificate.old import=false before=true", // the test's records have no request,
+					"forget certificate.gone prev= import=false before=true",
+				}
+				slices.Sort(want)
+				slices.Sort(got)
+				if diff := cmp.Diff(want, got); diff != "" {
+					t.Errorf("changes (-want +got):\n%s", diff)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+				t.Fatalf("err = %v, want %q", err, tc.wantErr)
 			}
 		})
 	}

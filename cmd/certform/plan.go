@@ -54,8 +54,9 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		if err != nil {
 			return nil, err
 		}
-		if world, err = observe.World(ctx, w.cfg, prior, cs.CertificatesV1().CertificateSigningRequests(), w.keys); err == nil {
-			err = observe.Objects(ctx, cs, w.cfg, prior, &world)
+		moved := plan.Moved(w.cfg, prior)
+		if world, err = observe.World(ctx, w.cfg, moved, cs.CertificatesV1().CertificateSigningRequests(), w.keys); err == nil {
+			err = observe.Objects(ctx, cs, w.cfg, moved, &world)
 		}
 		if err != nil {
 			return nil, refreshHint(err)

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/internal/kube"
@@ -286,5 +287,68 @@ func TestStateCommandsWithoutVariables(t *testing.T) {
 	mustContain(t, r, "the configuration did not load (No value for required variable), so the new addresses were not checked")
 	if r := certform(t, dir, "", "state", "rm", `certificate.fleet["b"]`); r.code != exitOK {
 		t.Errorf("state rm\n%s", r)
+	}
+}
+
+// TestImportBlockFromSecret adopts a hand-made kubernetes.io/tls Secret
+// that the certificate block also writes: the import reads the pair from
+// it, and certform takes the Secret over as adopt = true does.
+func TestImportBlockFromSecret(t *testing.T) {
+	c := sharedCluster(t)
+	seed := pki.Request{Hosts: []string{"my-svc.my-namespace.svc.cluster.local", "my-pod.my-namespace.pod.cluster.local", "192.0.2.24", "10.0.34.2"}}
+	seed.Subject.CommonName, seed.Subject.Organization = "system:node:my-pod.my-namespace.pod.cluster.local", []string{"system:nodes"}
+	keyPEM, certPEM := manualIssue(t, c, "import-secret", seed, []string{"digital signature", "key encipherment", "server auth"})
+	cs, _ := c.AdminClient()
+	ctx := context.Background()
+	name := "hand-made-" + strings.ToLower(strings.ReplaceAll(t.Name(), "/", "-"))
+	sec := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "default"}, Type: corev1.SecretTypeTLS,
+		Data: map[string][]byte{"tls.key": keyPEM, "tls.crt": certPEM}}
+	if _, err := cs.CoreV1().Secrets("default").Create(ctx, sec, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cs.CoreV1().Secrets("default").Delete(context.Background(), name, metav1.DeleteOptions{}) })
+
+	dir := copyDir(t, "../../examples/quickstart")
+	main := strings.Replace(string(mustRead(t, filepath.Join(dir, "main.hcl"))), "  output {", `  secret {
+    namespace = "default"
+    name      = "`+name+`"
+  }
+  output {`, 1)
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(main+`
+import {
+  to = certificate.my-svc
+  secret {
+    namespace = "default"
+    name      = "`+name+`"
+  }
+}
+`), 0o644)
+	r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode")
+	if r.code != exitChanges {
+		t.Fatalf("plan of an import from a Secret: want exit 2\n%s", r)
+	}
+	mustContain(t, r, "# certificate.my-svc will be imported", "from Secret default/"+name, "is the import's source: certform adopts it", "verified")
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply of an import from a Secret\n%s", r)
+	}
+	rec := readState(t, dir).Certificates["certificate.my-svc"]
+	if rec == nil || rec.Secret == nil || rec.Secret.Name != name {
+		t.Fatalf("state after import: %+v", rec)
+	}
+	got, err := cs.CoreV1().Secrets("default").Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Annotations[kube.AnnotationAdopted] != "true" || got.Labels[kube.LabelLineage] == "" {
+		t.Errorf("the Secret was not adopted: labels %v, annotations %v", got.Labels, got.Annotations)
+	}
+	if string(got.Data["tls.crt"]) != string(certPEM) {
+		t.Error("the Secret's certificate changed")
+	}
+	if string(mustRead(t, filepath.Join(dir, "out/server.crt"))) != string(certPEM) {
+		t.Error("the certificate was not written to cert_file")
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after the import: want no changes\n%s", r)
 	}
 }

@@ -34,6 +34,7 @@ func TestRefactorDiagnostics(t *testing.T) {
 		"import from files":             {src: "import {\n  to = certificate.web\n  key_file = \"a.key\"\n  cert_file = \"a.crt\"\n}"},
 		"import from secret":            {src: "import {\n  to = certificate.web\n  secret {\n    namespace = \"default\"\n    name = \"old\"\n  }\n}"},
 		"moved from a string":           {src: "moved {\n  from = \"certificate.a\"\n  to = certificate.web\n}", want: []string{"11:ERROR:Invalid address"}},
+		"moved from a number":           {src: "moved {\n  from = 5\n  to = certificate.web\n}", want: []string{"11:ERROR:Invalid address"}},
 		"moved unknown kind":            {src: "moved {\n  from = secret.a\n  to = certificate.web\n}", want: []string{"11:ERROR:Invalid address"}},
 		"moved numeric key":             {src: "moved {\n  from = certificate.a[0]\n  to = certificate.web\n}", want: []string{"11:ERROR:Invalid address"}},
 		"moved too long":                {src: "moved {\n  from = certificate.a.b\n  to = certificate.web\n}", want: []string{"11:ERROR:Invalid address"}},

@@ -43,7 +43,7 @@ func refAddr(block, attr string, a *hcl.Attribute) (RefAddr, hcl.Diagnostics) {
 	}
 	trav, diags := hcl.AbsTraversalForExpr(a.Expr)
 	if diags.HasErrors() {
-		if _, isString := a.Expr.Value(nil); isString == nil {
+		if v, d := a.Expr.Value(nil); !d.HasErrors() && v.Type() == cty.String {
 			return bad("is a string; it must be a reference to a block")
 		}
 		return bad("is not an address")

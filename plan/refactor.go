@@ -62,8 +62,12 @@ type problem struct {
 // block stays in the configuration as a note for other copies of it.
 func resolveMoves(desired *config.Config, prior *state.State) ([]move, []problem) {
 	configured := map[string]bool{}
+	forEach := map[string]bool{} // block address → whether it has for_each
 	for _, c := range desired.Certificates {
 		configured[c.Addr] = true
+		if a, err := ParseAddr(c.Addr); err == nil {
+			forEach[a.Block()] = a.HasKey
+		}
 	}
 	var moves []move
 	var problems []problem
@@ -96,14 +100,30 @@ func resolveMoves(desired *config.Config, prior *state.State) ([]move, []problem
 				problems = append(problems, problem{m.To.Range, "Move onto an address in state",
 					fmt.Sprintf("%s would move to %s, which state already holds; remove that record first (certform state rm %s), or move to another address.", addr, d, d)})
 			case !configured[d]:
-				problems = append(problems, problem{m.To.Range, "Move to an address not in the configuration",
-					fmt.Sprintf("%s would move to %s, which the configuration does not declare; declare it (with the same for_each keys), or correct the moved block.", addr, d)})
+				problems = append(problems, notConfigured(m, addr, dest, forEach))
 			default:
 				moves = append(moves, move{from: addr, to: d, block: m})
 			}
 		}
 	}
 	return moves, problems
+}
+
+// notConfigured explains a move to an address the configuration lacks:
+// an instance into a block with for_each (or the other way round), or an
+// address that is not declared at all.
+func notConfigured(m *config.Moved, addr string, dest Addr, forEach map[string]bool) problem {
+	hasForEach, declared := forEach[dest.Block()]
+	switch {
+	case declared && hasForEach && !dest.HasKey:
+		return problem{m.To.Range, "Move of an instance into a block with for_each",
+			fmt.Sprintf("%s has for_each, so %s must land on one of its instances: write to = %s[\"KEY\"].", dest.Block(), addr, dest.Block())}
+	case declared && !hasForEach && dest.HasKey:
+		return problem{m.To.Range, "Move into an instance of a block without for_each",
+			fmt.Sprintf("%s would move to %s, but %s has no for_each; write to = %s, or add for_each to the block.", addr, dest, dest.Block(), dest.Block())}
+	}
+	return problem{m.To.Range, "Move to an address not in the configuration",
+		fmt.Sprintf("%s would move to %s, which the configuration does not declare; declare it (with the same for_each keys), or correct the moved block.", addr, dest)}
 }
 
 // withMoves returns prior with the records renamed, and the previous

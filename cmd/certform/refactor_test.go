@@ -352,3 +352,23 @@ import {
 		t.Errorf("plan after the import: want no changes\n%s", r)
 	}
 }
+
+// TestMovedOntoAddressInState: a move that state cannot take is a
+// diagnostic pointing at the moved block, and nothing is planned.
+func TestMovedOntoAddressInState(t *testing.T) {
+	dir := writeConfig(t, strings.Replace(requiredVarConfig, `for_each    = toset(["a", "b"])`, `for_each    = toset(["a"])`, 1)+`
+moved {
+  from = certificate.pod
+  to   = certificate.fleet
+}
+`)
+	writeState(t, dir, `certificate.pod["a"]`, `certificate.fleet["a"]`)
+	r := certform(t, dir, "", "plan", "--refresh=false", "--var", "ns=default")
+	if r.code != exitError {
+		t.Fatalf("plan: want exit 1\n%s", r)
+	}
+	mustContain(t, r, "Error: Move onto an address in state", "on main.hcl line 18", `certificate.pod["a"] would move to certificate.fleet["a"], which state already holds`)
+	if strings.Contains(r.stdout, "will be") {
+		t.Errorf("a plan was shown\n%s", r)
+	}
+}

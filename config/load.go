@@ -82,7 +82,7 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 // configuration, which may not refer to variables: commands that manage
 // where state is (workspace) need no variable values.
 func LoadSettings(dir string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
-	parser := hclparse.NewParser()
+	parser := sourceParser{hclparse.NewParser()} // bounded: state and status read it too
 	names, err := configFiles(dir)
 	if err != nil {
 		return nil, parser.Files(), hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration directory", Detail: err.Error() + "."}}

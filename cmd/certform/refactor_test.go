@@ -372,3 +372,50 @@ moved {
 		t.Errorf("a plan was shown\n%s", r)
 	}
 }
+
+// TestMovedForEachBlock renames a for_each block with one moved block:
+// every instance moves to the same key, and none is reissued.
+func TestMovedForEachBlock(t *testing.T) {
+	c := sharedCluster(t)
+	block := func(name string) string {
+		return `
+certificate "` + name + `" {
+  for_each           = toset(["a", "b"])
+  common_name        = "shard-${each.key}"
+  subject { organization = ["certform-tests"] }
+  signer_name        = "kubernetes.io/kube-apiserver-client"
+  usages             = ["digital signature", "client auth"]
+  self_approve       = true
+  expiration_seconds = 3600
+  output {
+    key_file  = "${each.key}.key"
+    cert_file = "${each.key}.crt"
+  }
+}
+`
+	}
+	dir := writeConfig(t, block("shard"))
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	before := readState(t, dir)
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(block("part")+"\nmoved {\n  from = certificate.shard\n  to   = certificate.part\n}\n"), 0o644)
+	r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve")
+	if r.code != exitOK {
+		t.Fatalf("apply of the move\n%s", r)
+	}
+	mustContain(t, r, `# certificate.shard["a"] has moved to certificate.part["a"]`, `# certificate.shard["b"] has moved to certificate.part["b"]`, "2 to move")
+	after := readState(t, dir)
+	if got := after.Addrs(); !slices.Equal(got, []string{`certificate.part["a"]`, `certificate.part["b"]`}) {
+		t.Fatalf("state after the move: %q", got)
+	}
+	for _, k := range []string{"a", "b"} {
+		was, is := before.Certificates[`certificate.shard["`+k+`"]`], after.Certificates[`certificate.part["`+k+`"]`]
+		if was.SerialNumber != is.SerialNumber || was.KeySHA256 != is.KeySHA256 {
+			t.Errorf("instance %s was reissued: serial %s → %s", k, was.SerialNumber, is.SerialNumber)
+		}
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after the move: want no changes\n%s", r)
+	}
+}

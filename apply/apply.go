@@ -132,7 +132,13 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		go r.watcher.Run(watchCtx)
 	}
 
-	errs := r.work(ctx, order(p.Changes, r.cfg, prior))
+	if err := r.moves(ctx, p.Changes); err != nil {
+		return r.state.DeepCopy(), err
+	}
+	r.mu.Lock()
+	moved := r.state.DeepCopy() // who holds which path, after the moves
+	r.mu.Unlock()
+	errs := r.work(ctx, order(p.Changes, r.cfg, moved))
 	switch {
 	case ctx.Err() == nil && len(errs) == 0:
 		errs = append(errs, r.bundles(ctx, p.Bundles)...)
@@ -254,7 +260,7 @@ func (r *runner) awaitTurn(ctx context.Context, deps []dependency, done map[stri
 // writesFiles says whether p writes output files (anything but deletes).
 func writesFiles(p *plan.Plan) bool {
 	return slices.ContainsFunc(p.Changes, func(ch *plan.Change) bool {
-		return ch.Action != plan.NoOp && ch.Action != plan.Delete
+		return ch.Action != plan.NoOp && ch.Action != plan.Delete && ch.Action != plan.Forget
 	})
 }
 
@@ -279,6 +285,10 @@ func (r *runner) change(ctx context.Context, ch *plan.Change, idle func()) error
 		return r.stage(ctx, r.api, func() error { return r.update(ctx, ch) })
 	case plan.Delete:
 		return r.stage(ctx, r.api, func() error { return r.delete(ctx, ch) })
+	case plan.Forget:
+		return r.forget(ch)
+	case plan.Import:
+		return r.stage(ctx, r.api, func() error { return r.importPair(ctx, ch) })
 	}
 	panic(fmt.Sprintf("apply: unknown action %q", ch.Action))
 }

@@ -15,6 +15,9 @@ const (
 	PhaseIssued        Phase = "issued"         // certificate verified and written
 	PhaseUpdated       Phase = "updated"
 	PhaseDeleted       Phase = "deleted"
+	PhaseMoved         Phase = "moved"     // a moved block renamed the record (Message: from where)
+	PhaseForgotten     Phase = "forgotten" // removed from state, everything left in place
+	PhaseImported      Phase = "imported"  // an import block's key and certificate adopted
 	PhasePublished     Phase = "published" // a CA bundle ConfigMap created or updated
 	PhasePending       Phase = "pending"   // left pending (--no-wait)
 	PhaseFailed        Phase = "failed"

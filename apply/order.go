@@ -52,7 +52,7 @@ func order(changes []*plan.Change, cfg map[string]*config.Certificate, prior *st
 	}
 	for _, ch := range changes {
 		c := cfg[ch.Addr]
-		if !active[ch.Addr] || ch.Action == plan.Delete || c == nil {
+		if !active[ch.Addr] || ch.Action == plan.Delete || ch.Action == plan.Forget || c == nil {
 			continue
 		}
 		for _, out := range plan.Outputs(c) {

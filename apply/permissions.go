@@ -39,6 +39,16 @@ func Permissions(p *plan.Plan, cfg *config.Config, noWait bool) []kube.Access {
 			if rec != nil && rec.CSRName != "" {
 				add(kube.CSRAccess("delete", "delete the CSRs of removed certificates"))
 			}
+		case plan.Import:
+			if src := ch.Import; src != nil && src.SecretName != "" {
+				add(objectAccess(config.TargetSecret, src.SecretNamespace, "read Secrets to import", "get")...)
+			}
+		}
+		if ch.PrevAddr != "" && rec != nil && rec.Secret != nil {
+			add(objectAccess(config.TargetSecret, rec.Secret.Namespace, "annotate moved certificates' Secrets with their new address", "get", "patch")...)
+		}
+		if ch.Action == plan.Forget {
+			continue // nothing in the cluster changes
 		}
 		if c != nil && c.Secret != nil && ch.Action != plan.Delete {
 			add(objectAccess(config.TargetSecret, c.Secret.Namespace, "write kubernetes.io/tls Secrets", "create", "patch")...)

@@ -28,6 +28,11 @@ type Config struct {
 	Certificates []*Certificate
 	// CABundles are sorted by address.
 	CABundles []*CABundle
+	// Moved, Removed and Imports are the refactoring blocks, in the order
+	// written (refactor.go).
+	Moved   []*Moved
+	Removed []*Removed
+	Imports []*Import
 }
 
 // Kubernetes is the kubernetes block.

@@ -37,9 +37,24 @@ func Digest(cfg *Config) string {
 		Sources []source
 		Targets []*BundleTarget
 	}
+	type refactor struct {
+		Block, From, To, KeyFile, CertFile string
+		Destroy                            bool
+		Secret                             *SecretOutput
+	}
 	var v struct {
 		Certificates []cert
 		CABundles    []bundle
+		Refactors    []refactor `json:",omitempty"`
+	}
+	for _, m := range cfg.Moved {
+		v.Refactors = append(v.Refactors, refactor{Block: "moved", From: m.From.Addr, To: m.To.Addr})
+	}
+	for _, r := range cfg.Removed {
+		v.Refactors = append(v.Refactors, refactor{Block: "removed", From: r.From.Addr, Destroy: r.Destroy})
+	}
+	for _, i := range cfg.Imports {
+		v.Refactors = append(v.Refactors, refactor{Block: "import", To: i.To.Addr, KeyFile: i.KeyFile, CertFile: i.CertFile, Secret: i.Secret})
 	}
 	for _, c := range cfg.Certificates {
 		v.Certificates = append(v.Certificates, cert{c.Addr, c.Request, c.Key, c.SignerName, c.Usages, c.ExpirationSeconds,

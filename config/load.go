@@ -24,6 +24,9 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "locals"},
 		{Type: "certificate", LabelNames: []string{"name"}},
 		{Type: "ca_bundle", LabelNames: []string{"name"}},
+		{Type: "moved"},
+		{Type: "removed"},
+		{Type: "import"},
 	},
 }
 
@@ -79,7 +82,7 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 // configuration, which may not refer to variables: commands that manage
 // where state is (workspace) need no variable values.
 func LoadSettings(dir string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
-	parser := hclparse.NewParser()
+	parser := sourceParser{hclparse.NewParser()} // bounded: state and status read it too
 	names, err := configFiles(dir)
 	if err != nil {
 		return nil, parser.Files(), hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration directory", Detail: err.Error() + "."}}
@@ -185,6 +188,7 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	}
 	diags = append(diags, decodeSettings(cfg, byType, ctx)...)
 	diags = append(diags, decodeResources(cfg, byType, ctx, dir)...)
+	diags = append(diags, decodeRefactors(cfg, byType, ctx)...)
 	return cfg, diags
 }
 

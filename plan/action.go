@@ -12,6 +12,12 @@ const (
 	Update  Action = "update"  // fix files only: same key and certificate
 	Wait    Action = "wait"    // a submitted CSR is still being decided or signed
 	Delete  Action = "delete"  // the address left the configuration
+	// Forget drops the record from state and leaves the files, Secret and
+	// CSR in place (a removed block with destroy = false).
+	Forget Action = "forget"
+	// Import adopts a key and certificate made another way (an import
+	// block): verified, written to the outputs, recorded as issued.
+	Import Action = "import"
 )
 
 // Issues reports whether the action submits a new CSR.

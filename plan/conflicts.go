@@ -26,13 +26,18 @@ func conflicts(desired *config.Config, p *Plan, world World) []string {
 	}
 	for _, ch := range p.Changes {
 		c := certs[ch.Addr]
-		if ch.Action == Delete || c == nil || c.Secret == nil {
+		if ch.Action == Delete || ch.Action == Forget || c == nil || c.Secret == nil {
 			continue
 		}
 		key := PublishedKey(config.TargetSecret, c.Secret.Namespace, c.Secret.Name)
 		if obj, found := world.Existing[key]; found {
-			if msg := conflict(ch.Addr, obj, c.Secret.Adopt, secretTypeTLS, "secret"); msg != "" {
+			// An import from the very Secret the block writes hands it to
+			// certform as adopt = true does: never deleted, only released.
+			source := ch.Action == Import && ch.Import.SecretName == c.Secret.Name && ch.Import.SecretNamespace == c.Secret.Namespace
+			if msg := conflict(ch.Addr, obj, c.Secret.Adopt || source, secretTypeTLS, "secret"); msg != "" {
 				out = append(out, msg)
+			} else if source {
+				ch.Reasons = append(ch.Reasons, fmt.Sprintf("secret %s/%s is the import's source: certform adopts it, and will only ever release it, never delete it", obj.Namespace, obj.Name))
 			} else {
 				ch.Reasons = append(ch.Reasons, fmt.Sprintf("secret %s/%s exists and is adopted (adopt = true)", obj.Namespace, obj.Name))
 			}

@@ -58,8 +58,10 @@ type fileChangeV1 struct {
 	RewriteCert bool           `json:"rewrite_cert,omitempty"`
 	// AfterAttrs and Removes are what show PLANFILE displays; apply
 	// does not read them. Absent from files of older versions.
-	AfterAttrs *Attributes `json:"after_attributes,omitempty"`
-	Removes    []Removal   `json:"removes,omitempty"`
+	AfterAttrs *Attributes   `json:"after_attributes,omitempty"`
+	Removes    []Removal     `json:"removes,omitempty"`
+	PrevAddr   string        `json:"previous_address,omitempty"`
+	Import     *ImportSource `json:"import,omitempty"`
 }
 
 // EncodeFile serialises a plan for plan --out.
@@ -74,7 +76,8 @@ func EncodeFile(s Saved) ([]byte, error) {
 	}
 	for _, c := range s.Plan.Changes {
 		f.Changes = append(f.Changes, fileChangeV1{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
-			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert, AfterAttrs: c.AfterAttrs, Removes: c.Removes})
+			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert, AfterAttrs: c.AfterAttrs, Removes: c.Removes,
+			PrevAddr: c.PrevAddr, Import: c.Import})
 	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	return append(out, '\n'), err
@@ -97,12 +100,13 @@ func DecodeFile(data []byte) (Saved, error) {
 	p := &Plan{Lineage: f.Lineage, Serial: f.Serial, Created: f.Created, Bundles: f.Bundles, CAContent: f.CAContent}
 	for _, c := range f.Changes {
 		switch c.Action {
-		case NoOp, Create, Renew, Replace, Update, Wait, Delete:
+		case NoOp, Create, Renew, Replace, Update, Wait, Delete, Forget, Import:
 		default:
 			return Saved{}, fmt.Errorf("plan file has unknown action %q for %s", c.Action, c.Addr)
 		}
 		p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
-			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert, AfterAttrs: c.AfterAttrs, Removes: c.Removes})
+			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert, AfterAttrs: c.AfterAttrs, Removes: c.Removes,
+			PrevAddr: c.PrevAddr, Import: c.Import})
 	}
 	if err := checkDecoded(p); err != nil {
 		return Saved{}, err
@@ -135,11 +139,24 @@ func (s Saved) Bind(prior *state.State) error {
 		return fmt.Errorf("%w: the state changed since it was made (serial %d, now %d)", ErrStale, p.Serial, prior.Serial)
 	}
 	for _, ch := range p.Changes {
-		if rec, ok := prior.Certificates[ch.Addr]; ok {
+		addr := ch.Addr
+		if ch.PrevAddr != "" {
+			if _, taken := prior.Certificates[ch.Addr]; taken {
+				return fmt.Errorf("%w: %s is to move to %s, which state already holds", ErrStale, ch.PrevAddr, ch.Addr)
+			}
+			addr = ch.PrevAddr
+		}
+		rec, ok := prior.Certificates[addr]
+		switch {
+		case ok && ch.Action == Import:
+			return fmt.Errorf("%w: %s, to be imported, is already in state", ErrStale, addr)
+		case ok:
 			ch.Before = rec.DeepCopy()
+			ch.Before.Addr = ch.Addr
 			ch.BeforeAttrs = RecordedAttributes(ch.Before)
-		} else if ch.Action != Create && ch.Action != NoOp {
-			return fmt.Errorf("%w: %s %s has no record in state", ErrStale, ch.Action, ch.Addr)
+		case ch.Action == Create || ch.Action == Import || ch.Action == NoOp && ch.PrevAddr == "":
+		default:
+			return fmt.Errorf("%w: %s %s has no record in state", ErrStale, ch.Action, addr)
 		}
 	}
 	return nil

@@ -23,12 +23,20 @@ func checkDecoded(p *Plan) error {
 			return fmt.Errorf("plan file has two changes for %s", c.Addr)
 		}
 		seen[c.Addr] = true
+		if c.PrevAddr != "" {
+			if _, err := ParseAddr(c.PrevAddr); err != nil || c.Action == Import || c.Action == Create {
+				return fmt.Errorf("plan file moves %s from %q, which is not a certificate address with a record", c.Addr, c.PrevAddr)
+			}
+		}
 		switch c.Action {
-		case Create, Renew, Replace, Update, Wait:
+		case Create, Renew, Replace, Update, Wait, Import:
 			if c.After == nil {
 				return fmt.Errorf("plan file has a %s of %s without the request it asks for (after)", c.Action, c.Addr)
 			}
-		case NoOp, Delete:
+			if c.Action == Import && c.Import == nil {
+				return fmt.Errorf("plan file has an import of %s without its source", c.Addr)
+			}
+		case NoOp, Delete, Forget:
 		default:
 			return fmt.Errorf("plan file has unknown action %q for %s", c.Action, c.Addr)
 		}
@@ -69,7 +77,7 @@ func (s Saved) Check(desired *config.Config) error {
 	for _, ch := range s.Plan.Changes {
 		c := byAddr[ch.Addr]
 		switch {
-		case ch.Action == NoOp || ch.Action == Delete:
+		case ch.Action == NoOp || ch.Action == Delete || ch.Action == Forget:
 		case c == nil:
 			return fmt.Errorf("%w: it would %s %s, which is not in the configuration", ErrStale, ch.Action, ch.Addr)
 		case !requestEqual(*ch.After, RequestOf(c)):
@@ -78,7 +86,7 @@ func (s Saved) Check(desired *config.Config) error {
 			// What show displayed must be what apply does.
 			return fmt.Errorf("%w: its outputs or settings for %s differ from the configuration", ErrStale, ch.Addr)
 		}
-		if ch.Action == Delete && ch.Before == nil {
+		if (ch.Action == Delete || ch.Action == Forget) && ch.Before == nil {
 			return fmt.Errorf("%w: delete %s has no record in state", ErrStale, ch.Addr)
 		}
 	}

@@ -63,6 +63,13 @@ type Change struct {
 	// submits (plan --policy); nil without --policy, for a change that
 	// submits none, or for a self-approved certificate.
 	Approval *Approval
+	// PrevAddr is the address the record had in state before a moved
+	// block renamed it, "" when it did not move. Apply renames the record
+	// (and its Secret's address annotation) before anything else; Before
+	// is the record under its new address.
+	PrevAddr string
+	// Import says where an Import change reads the key and certificate.
+	Import *ImportSource
 }
 
 // Counts returns how many changes have each action.
@@ -74,10 +81,21 @@ func (p *Plan) Counts() map[Action]int {
 	return n
 }
 
+// Moves counts the records that move to a new address.
+func (p *Plan) Moves() int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.PrevAddr != "" {
+			n++
+		}
+	}
+	return n
+}
+
 // HasChanges reports whether applying the plan would do anything.
 func (p *Plan) HasChanges() bool {
 	for _, c := range p.Changes {
-		if c.Action != NoOp {
+		if c.Action != NoOp || c.PrevAddr != "" {
 			return true
 		}
 	}
@@ -112,25 +130,46 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 	}
 	seen := map[string]bool{}
 	reason := "not in configuration"
+	configured := desired
+	var prev map[string]string
 	if opts.Destroy {
 		desired, reason = &config.Config{}, "destroy requested"
+	} else {
+		moves, _ := resolveMoves(desired, prior) // CheckRefactors reported the rest
+		prior, prev = withMoves(prior, moves)
 	}
 	for _, c := range desired.Certificates {
 		seen[c.Addr] = true
+		rec := prior.Certificates[c.Addr]
 		if !targeted(c.Addr, opts.Targets) {
+			if prev[c.Addr] != "" { // a move is done whatever the targets
+				p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: NoOp, Before: rec, BeforeAttrs: RecordedAttributes(rec), PrevAddr: prev[c.Addr]})
+			}
 			continue
 		}
-		in := input{desired: c, prior: prior.Certificates[c.Addr], world: world, now: now, caContent: p.CAContent,
+		if imp := importFor(desired, c.Addr); imp != nil && rec == nil {
+			p.Changes = append(p.Changes, importChange(c, imp))
+			continue
+		}
+		in := input{desired: c, prior: rec, world: world, now: now, caContent: p.CAContent,
 			forceReplace: slices.Contains(opts.Replace, c.Addr)}
-		p.Changes = append(p.Changes, decide(in))
+		ch := decide(in)
+		ch.PrevAddr = prev[c.Addr]
+		p.Changes = append(p.Changes, ch)
 	}
 	for _, addr := range prior.Addrs() {
 		if seen[addr] || !targeted(addr, opts.Targets) {
 			continue
 		}
 		rec := prior.Certificates[addr]
-		p.Changes = append(p.Changes, &Change{Addr: addr, Action: Delete, Before: rec, BeforeAttrs: RecordedAttributes(rec),
-			Removes: removals(rec, world), Reasons: []string{reason}})
+		ch := &Change{Addr: addr, Action: Delete, Before: rec, BeforeAttrs: RecordedAttributes(rec),
+			Removes: removals(rec, world), Reasons: []string{reason}}
+		if r := removedBy(configured, addr); r != nil && !r.Destroy {
+			ch.Action, ch.Reasons, ch.Removes = Forget, []string{"removed block with lifecycle { destroy = false }"}, leftInPlace(rec)
+		} else if r != nil {
+			ch.Reasons = []string{"removed block with lifecycle { destroy = true }"}
+		}
+		p.Changes = append(p.Changes, ch)
 	}
 	slices.SortFunc(p.Changes, func(a, b *Change) int { return strings.Compare(a.Addr, b.Addr) })
 	if len(opts.Targets) == 0 {
@@ -148,7 +187,7 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 func (p *Plan) deleted() map[string]bool {
 	out := map[string]bool{}
 	for _, ch := range p.Changes {
-		if ch.Action == Delete {
+		if ch.Action == Delete || ch.Action == Forget {
 			out[ch.Addr] = true
 		}
 	}

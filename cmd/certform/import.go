@@ -8,6 +8,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/certform/certform/apply"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/limits"
@@ -66,31 +67,20 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if _, taken := st.Certificates[addr]; taken {
 		return exitError, withHint(fmt.Errorf("%s is already in state", addr), "remove it first with certform state rm "+addr)
 	}
-	key, err := pki.ParsePrivateKeyPEM(keyPEM)
-	if err != nil {
-		return exitError, fmt.Errorf("reading key %s: %w", *keyFile, err)
+	imp, err := apply.VerifyImport(c, keyPEM, certPEM, time.Now())
+	var ie *apply.ImportError
+	if errors.As(err, &ie) {
+		return exitError, withHint(err, ie.Hint)
 	}
-	chain, err := pki.ParseCertificatesPEM(certPEM)
-	if err != nil {
-		return exitError, fmt.Errorf("reading certificate %s: %w", *certFile, err)
-	}
-	if !pki.KeyMatchesCertificate(key, chain[0]) {
-		return exitError, withHint(errors.New("the key is not the certificate's key"), "pass the key the certificate was issued for")
-	}
-	if got := pki.SpecOf(key.Public()); got != c.Key.KeySpec.WithoutEncoding() {
-		return exitError, withHint(fmt.Errorf("the key is %s, but %s asks for %s", got, addr, c.Key.KeySpec.WithoutEncoding()),
-			"change the block's key to match, or let certform issue a new certificate")
-	}
-	err = pki.VerifyIssued(chain, pki.Expectation{PublicKey: key.Public(), Request: c.Request, Usages: c.Usages, Now: time.Now()})
-	if err != nil {
-		return exitError, withHint(fmt.Errorf("the certificate does not satisfy %s: %w", addr, err), "change the block to describe this certificate, or let certform issue a new one")
-	}
-	rec, err := writeImported(c, key, certPEM)
 	if err != nil {
 		return exitError, err
 	}
-	fp, _ := pki.Fingerprint(key.Public())
-	rec.Addr, rec.Request, rec.KeySHA256, rec.Status = addr, plan.RequestOf(c), fp, state.StatusIssued
+	chain := imp.Chain
+	rec, err := writeImported(c, imp.Key, certPEM)
+	if err != nil {
+		return exitError, err
+	}
+	rec.Addr, rec.Request, rec.KeySHA256, rec.Status = addr, plan.RequestOf(c), imp.KeySHA256, state.StatusIssued
 	rec.SerialNumber, rec.NotBefore, rec.NotAfter = chain[0].SerialNumber.Text(16), chain[0].NotBefore.UTC(), chain[0].NotAfter.UTC()
 	st.Certificates[addr] = rec
 	if err := w.backend.Persist(st); err != nil {

@@ -40,6 +40,9 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 	if err := plan.CheckOptions(w.cfg, prior, opts); err != nil {
 		return nil, withHint(err, "certform state list shows the addresses in state; quote an instance key for the shell: --replace 'certificate.NAME[\"KEY\"]'")
 	}
+	if err := w.checkRefactors(prior); err != nil {
+		return nil, err
+	}
 	if !o.Destroy {
 		if err := observe.SameFiles(w.cfg, w.keys.Dir); err != nil {
 			return nil, withHint(err, "each output needs a file of its own, apart from certform's state and .certform directory")
@@ -51,14 +54,18 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		if err != nil {
 			return nil, err
 		}
-		if world, err = observe.World(ctx, w.cfg, prior, cs.CertificatesV1().CertificateSigningRequests(), w.keys); err == nil {
-			err = observe.Objects(ctx, cs, w.cfg, prior, &world)
+		moved := plan.Moved(w.cfg, prior)
+		if world, err = observe.World(ctx, w.cfg, moved, cs.CertificatesV1().CertificateSigningRequests(), w.keys); err == nil {
+			err = observe.Objects(ctx, cs, w.cfg, moved, &world)
 		}
 		if err != nil {
 			return nil, refreshHint(err)
 		}
 	}
 	p := plan.Make(w.cfg, prior, world, time.Now(), opts)
+	if err := w.verifyImports(ctx, p, o.Refresh); err != nil {
+		return nil, err
+	}
 	if len(p.Conflicts) > 0 {
 		return p, withHint(fmt.Errorf("the plan has %d conflict(s), listed above: it would overwrite objects certform did not create", len(p.Conflicts)),
 			"certform never takes over a Secret or ConfigMap it did not create unless its block says adopt = true (docs/configuration.md)")

@@ -30,7 +30,7 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 		return exitError, withHint(errors.New("state needs a subcommand"), stateUsage)
 	}
 	sub, rest := fs.Arg(0), fs.Args()[1:]
-	w, err := openWorkspaceWith(g, s, openOptions{readOnly: sub == "list" || sub == "show" || sub == "pull"})
+	w, err := openStateOnly(g, s, sub == "list" || sub == "show" || sub == "pull")
 	if err != nil {
 		return exitError, err
 	}
@@ -67,24 +67,7 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 		}
 		fmt.Fprintf(s.Out, "Removed %d record(s) from state; their files and CSR objects were left as they are.\n", len(rest))
 	case sub == "mv" && len(rest) == 2:
-		from, to := rest[0], rest[1]
-		rec, ok := st.Certificates[from]
-		if !ok {
-			return exitError, noRecord(from, st)
-		}
-		if _, taken := st.Certificates[to]; taken {
-			return exitError, withHint(fmt.Errorf("%s is already in state", to), "remove it first with certform state rm "+to)
-		}
-		if !strings.HasPrefix(to, "certificate.") {
-			return exitError, withHint(fmt.Errorf("%q is not a certificate address", to), `write it as certificate.NAME or certificate.NAME["KEY"]`)
-		}
-		delete(st.Certificates, from)
-		rec.Addr = to
-		st.Certificates[to] = rec
-		if err := w.backend.Persist(st); err != nil {
-			return exitError, err
-		}
-		fmt.Fprintf(s.Out, "Moved %s to %s.\n", from, to)
+		return stateMove(g, w, st, rest[0], rest[1], s)
 	case sub == "pull" && len(rest) == 0:
 		data, err := state.Encode(st)
 		if err != nil {

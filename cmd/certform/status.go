@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -42,7 +43,7 @@ func runStatus(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
-	w, err := openWorkspaceWith(g, s, openOptions{readOnly: true})
+	w, err := openStateOnly(g, s, true)
 	if err != nil {
 		return exitError, err
 	}
@@ -50,6 +51,7 @@ func runStatus(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if err != nil {
 		return exitError, err
 	}
+	w.cfg = statusConfig(g, w, st, s)
 	entries, err := statusEntries(w, st, time.Now())
 	if err != nil {
 		return exitError, err
@@ -96,6 +98,22 @@ func statusEntries(w *workspace, st *state.State, now time.Time) ([]StatusEntry,
 	}
 	slices.SortStableFunc(entries, func(a, b StatusEntry) int { return urgency(a).Compare(urgency(b)) })
 	return entries, nil
+}
+
+// statusConfig is the configuration for renewal windows. Without the
+// variable values it takes to evaluate, status still lists state, with
+// every renewal date in the default window, and says so.
+func statusConfig(g *GlobalOptions, w *workspace, st *state.State, s Streams) *config.Config {
+	cfg, problem := w.fullConfig(g)
+	if cfg != nil {
+		return cfg
+	}
+	fmt.Fprintf(s.Err, "certform: warning: the configuration did not load (%s); renewal dates assume the default window, the last third of each lifetime\n", problem)
+	cfg = w.cfg
+	for _, addr := range st.Addrs() {
+		cfg.Certificates = append(cfg.Certificates, &config.Certificate{Addr: addr})
+	}
+	return cfg
 }
 
 // urgency orders by when a certificate needs attention: its renewal time,

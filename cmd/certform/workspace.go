@@ -31,6 +31,8 @@ type workspace struct {
 	cs      kubernetes.Interface // created on first use
 	dataDir string               // relative to the configuration directory, or absolute
 	ws      string               // the selected workspace
+	// diags prints diagnostics found after loading (refactor.go).
+	diags func(hcl.Diagnostics) error
 }
 
 // openOptions say how a command uses the configuration directory.
@@ -89,6 +91,7 @@ func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 		return nil, errReported
 	}
 	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws, keys: keyStore(g.dataDir(), ws)}
+	w.diags = func(d hcl.Diagnostics) error { return views.RenderDiagnostics(s.Err, files, d, col, 0) }
 	w.kube = g.kubeOptions(cfg)
 	return w, nil
 }

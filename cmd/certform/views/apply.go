@@ -88,6 +88,8 @@ func (v *ApplyProgress) Report(ev apply.Event) {
 		fmt.Fprintf(v.W, "%s: %s\n", addr, v.Col.Yellow("files updated"))
 	case apply.PhaseDeleted:
 		fmt.Fprintf(v.W, "%s: %s\n", addr, v.Col.Red("deleted"))
+	case apply.PhaseMoved, apply.PhaseForgotten, apply.PhaseImported:
+		fmt.Fprintf(v.W, "%s: %s\n", addr, ev.Message) // the message starts with what happened
 	case apply.PhasePending:
 		fmt.Fprintf(v.W, "%s: CSR %s %s\n", addr, ev.CSRName, ev.Message)
 	case apply.PhaseWarning:

@@ -13,7 +13,14 @@ import (
 // attribute, a delete every recorded one and what it removes, anything
 // else the attributes side by side. No attribute is hidden.
 func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
-	fmt.Fprintf(w, "  %s %s\n", col.Bold("# "+ch.Addr), headlines[ch.Action])
+	switch {
+	case ch.Action == plan.NoOp: // moved, nothing else
+		fmt.Fprintf(w, "  %s has moved to %s\n", col.Bold("# "+ch.PrevAddr), col.Bold(ch.Addr))
+	case ch.PrevAddr != "":
+		fmt.Fprintf(w, "  %s %s\n  %s\n", col.Bold("# "+ch.Addr), headlines[ch.Action], col.Dim("# (moved from "+ch.PrevAddr+")"))
+	default:
+		fmt.Fprintf(w, "  %s %s\n", col.Bold("# "+ch.Addr), headlines[ch.Action])
+	}
 	for _, r := range ch.Reasons {
 		fmt.Fprintf(w, "  %s\n", col.Dim("# ("+r+")"))
 	}
@@ -25,17 +32,24 @@ func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
 			fmt.Fprintf(w, "  %s\n", col.Dim(line))
 		}
 	}
-	fmt.Fprintf(w, "%s %s {\n", symbol(ch.Action, col), ch.Addr)
+	sym := symbol(ch.Action, col)
+	if ch.Action == plan.NoOp {
+		sym = "   "
+	}
+	fmt.Fprintf(w, "%s %s {\n", sym, ch.Addr)
 	before := certAttrs(ch.BeforeAttrs, "kept")
 	if ch.BeforeAttrs == nil && ch.Before != nil {
 		before = certAttrs(plan.RecordedAttributes(ch.Before), "kept")
 	}
 	after := certAttrs(afterAttrs(ch), map[bool]string{true: "new", false: "kept"}[ch.NewKey()])
 	switch ch.Action {
-	case plan.Create:
+	case plan.Create, plan.Import:
 		renderSide(w, col.Green("+"), after, "written to ")
 	case plan.Delete:
 		renderSide(w, col.Red("-"), before, "held in ")
+		renderRemovals(w, ch.Removes, col)
+	case plan.Forget:
+		renderSide(w, " ", before, "held in ")
 		renderRemovals(w, ch.Removes, col)
 	default:
 		renderDiff(w, before, after, ch.Forces, col)
@@ -244,6 +258,8 @@ func describeRemoval(r plan.Removal) string {
 		return "leaves " + what + " in place: it was modified outside certform"
 	case plan.EffectGone:
 		return what + " is already gone"
+	case plan.EffectLeave:
+		return "leaves " + what + " in place, untouched"
 	}
 	if r.Unobserved {
 		switch r.Kind {

@@ -12,6 +12,7 @@ import (
 var actionWords = map[plan.Action]string{
 	plan.Create: "issue", plan.Renew: "renew", plan.Replace: "replace", plan.Update: "update",
 	plan.Wait: "wait", plan.Delete: "delete",
+	plan.Forget: "forget", plan.Import: "import",
 }
 
 var targetActionWords = map[plan.Action]string{plan.Create: "publish", plan.Update: "update", plan.Delete: "remove"}
@@ -34,10 +35,15 @@ func RenderMarkdown(w io.Writer, p *plan.Plan) {
 	fmt.Fprintln(w, "| action | address | why |")
 	fmt.Fprintln(w, "|---|---|---|")
 	for _, ch := range p.Changes {
-		if ch.Action == plan.NoOp {
+		if ch.Action == plan.NoOp && ch.PrevAddr == "" {
 			continue
 		}
-		fmt.Fprintf(w, "| %s | `%s` | %s |\n", actionWords[ch.Action], ch.Addr, cell(changeWhy(ch)))
+		if ch.PrevAddr != "" {
+			fmt.Fprintf(w, "| move | `%s` → `%s` | moved block: the key and certificate are kept |\n", ch.PrevAddr, ch.Addr)
+		}
+		if ch.Action != plan.NoOp {
+			fmt.Fprintf(w, "| %s | `%s` | %s |\n", actionWords[ch.Action], ch.Addr, cell(changeWhy(ch)))
+		}
 	}
 	for _, b := range p.Bundles {
 		for _, t := range b.Targets {

@@ -21,7 +21,7 @@ func RenderPlan(out io.Writer, p *plan.Plan, col Colorizer) {
 	}
 	fmt.Fprintln(w, "certform will perform the following actions:")
 	for _, ch := range p.Changes {
-		if ch.Action != plan.NoOp {
+		if ch.Action != plan.NoOp || ch.PrevAddr != "" {
 			fmt.Fprintln(w)
 			renderChange(w, ch, col)
 		}
@@ -57,6 +57,14 @@ func Summary(p *plan.Plan) string {
 	n := p.Counts()
 	s := fmt.Sprintf("Plan: %d to issue, %d to renew, %d to replace, %d to update, %d to delete.",
 		n[plan.Create], n[plan.Renew], n[plan.Replace], n[plan.Update], n[plan.Delete])
+	for _, c := range []struct {
+		n    int
+		what string
+	}{{n[plan.Import], "to import"}, {p.Moves(), "to move"}, {n[plan.Forget], "to forget (left in place)"}} {
+		if c.n > 0 {
+			s += fmt.Sprintf(" %d %s.", c.n, c.what)
+		}
+	}
 	if n[plan.Wait] > 0 {
 		s += fmt.Sprintf(" %d pending CSR(s) to wait for.", n[plan.Wait])
 	}
@@ -70,6 +78,8 @@ var headlines = map[plan.Action]string{
 	plan.Update:  "will be updated in place",
 	plan.Wait:    "is waiting for its CSR",
 	plan.Delete:  "will be deleted",
+	plan.Forget:  "will be removed from state; the files, Secret and CSR stay",
+	plan.Import:  "will be imported",
 }
 
 func symbol(a plan.Action, col Colorizer) string {
@@ -80,6 +90,10 @@ func symbol(a plan.Action, col Colorizer) string {
 		return col.Red("-") + "/" + col.Green("+")
 	case plan.Delete:
 		return col.Red("  -")
+	case plan.Forget:
+		return col.Yellow("  .")
+	case plan.Import:
+		return col.Green("  <")
 	case plan.Wait:
 		return col.Yellow("  ~")
 	}

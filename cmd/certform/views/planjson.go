@@ -39,6 +39,11 @@ type SummaryJSON struct {
 	Delete  int `json:"delete"`
 	Wait    int `json:"wait"`
 	NoOp    int `json:"no_op"`
+	// Import, Move and Forget count imports, moved records and records
+	// forgotten (removed blocks with destroy = false); added in 1.1.
+	Import int `json:"import"`
+	Move   int `json:"move"`
+	Forget int `json:"forget"`
 }
 
 // ChangeJSON is one address's change.
@@ -48,9 +53,14 @@ type ChangeJSON struct {
 	Reasons []string    `json:"reasons"`
 	Forces  []string    `json:"forces_replacement,omitempty"`
 	// ReuseKey: the reissue keeps the current key (key.rotation = "never").
-	ReuseKey bool        `json:"reuse_key,omitempty"`
-	Before   *BeforeJSON `json:"before"`
-	After    *AfterJSON  `json:"after"`
+	ReuseKey bool `json:"reuse_key,omitempty"`
+	// PreviousAddress: a moved block renames the record from this
+	// address (1.1).
+	PreviousAddress string `json:"previous_address,omitempty"`
+	// Import: where an import reads the key and certificate (1.1).
+	Import *plan.ImportSource `json:"import,omitempty"`
+	Before *BeforeJSON        `json:"before"`
+	After  *AfterJSON         `json:"after"`
 	// Removes: what the change removes or leaves (1.1).
 	Removes []RemovalJSON `json:"removes,omitempty"`
 	// PredictedApproval: what the approver would decide on the CSR the
@@ -141,10 +151,11 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 		FormatVersion: PlanJSONFormatVersion, CertformVersion: state.Version, Lineage: p.Lineage, Serial: p.Serial,
 		Created: p.Created.UTC(), HasChanges: p.HasChanges(), Changes: []ChangeJSON{}, CABundles: bundlesJSON(p.Bundles), Conflicts: p.Conflicts,
 		Summary: SummaryJSON{Issue: n[plan.Create], Renew: n[plan.Renew], Replace: n[plan.Replace], Update: n[plan.Update],
-			Delete: n[plan.Delete], Wait: n[plan.Wait], NoOp: n[plan.NoOp]},
+			Delete: n[plan.Delete], Wait: n[plan.Wait], NoOp: n[plan.NoOp], Import: n[plan.Import], Move: p.Moves(), Forget: n[plan.Forget]},
 	}
 	for _, c := range p.Changes {
-		cj := ChangeJSON{Address: c.Addr, Action: c.Action, Reasons: c.Reasons, Forces: c.Forces, ReuseKey: c.ReuseKey, After: afterJSON(c)}
+		cj := ChangeJSON{Address: c.Addr, Action: c.Action, Reasons: c.Reasons, Forces: c.Forces, ReuseKey: c.ReuseKey, After: afterJSON(c),
+			PreviousAddress: c.PrevAddr, Import: c.Import}
 		if cj.Reasons == nil {
 			cj.Reasons = []string{}
 		}

@@ -13,10 +13,10 @@ const (
 	PhaseAwaitApproval Phase = "await-approval" // a person or approver must approve
 	PhaseAwaitSigner   Phase = "await-signer"   // approved, but the signer has not signed it yet
 	PhaseIssued        Phase = "issued"         // certificate verified and written
-	PhaseUpdated       Phase = "updated"
-	PhaseDeleted       Phase = "deleted"
-	PhasePublished     Phase = "published" // a CA bundle ConfigMap created or updated
-	PhasePending       Phase = "pending"   // left pending (--no-wait)
+	PhaseUpdated       Phase = "updated"        // outputs fixed without reissuing; Message says what was fixed
+	PhaseDeleted       Phase = "deleted"        // an address, or (Message) a CA bundle target, removed
+	PhasePublished     Phase = "published"      // a CA bundle ConfigMap created or updated
+	PhasePending       Phase = "pending"        // left pending (--no-wait)
 	PhaseFailed        Phase = "failed"
 	PhaseWarning       Phase = "warning"
 )

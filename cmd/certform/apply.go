@@ -89,7 +89,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if err != nil {
 		return exitError, err
 	}
-	var view views.ApplyView = &views.HumanApply{ApplyProgress: views.ApplyProgress{W: s.Out, Col: g.colorizer(s)}}
+	var view views.ApplyView = &views.HumanApply{ApplyProgress: views.ApplyProgress{W: s.Out, Col: g.colorizer(s), InPlace: outIsTerminal(s)}}
 	if o.JSON {
 		view = &views.JSONApply{W: s.Out}
 	}
@@ -298,6 +298,12 @@ func loadSavedPlan(path string, saved plan.Saved, w *workspace, prior *state.Sta
 		return nil, withHint(err, "make a new plan with certform plan --out "+path)
 	}
 	return saved.Plan, nil
+}
+
+// outIsTerminal reports whether standard output is a terminal.
+func outIsTerminal(s Streams) bool {
+	f, ok := s.Out.(*os.File)
+	return ok && isTerminal(f)
 }
 
 // reminderInterval is how often apply repeats who must approve what:

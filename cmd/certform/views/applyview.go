@@ -35,7 +35,7 @@ func (v *HumanApply) Plan(p *plan.Plan) { RenderPlan(v.W, p, v.Col) }
 func (v *HumanApply) Result(outcome string, issued, pending int, elapsed time.Duration) {
 	head := map[string]string{"complete": v.Col.Green("Apply complete!"), "failed": v.Col.Red("Apply failed."),
 		"interrupted": v.Col.Red("Apply interrupted.")}[outcome]
-	fmt.Fprintf(v.W, "%s %d issued, %d pending, in %s.\n", head, issued, pending, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(v.W, "%s %d issued, %d pending, in %s.\n", head, issued, pending, Duration(elapsed))
 }
 
 // JSONApply streams one JSON object per line: a "plan" event, "progress"

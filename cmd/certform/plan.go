@@ -34,6 +34,16 @@ func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.AllowTrustRemoval, "allow-trust-removal", false, "let a CA bundle drop a CA that managed certificates still chain only to")
 }
 
+// addDestroyFlags adds the plan flags that mean something to destroy,
+// which deletes and never issues: no --replace.
+func (o *PlanOptions) addDestroyFlags(fs *pflag.FlagSet) {
+	o.Refresh = true
+	fs.BoolVar(&o.Refresh, "refresh", true, "read files and CSR objects before planning (--refresh=false: plan from state alone)")
+	fs.StringArrayVar(&o.Targets, "target", nil, "limit the destruction to `ADDR` (repeatable)")
+	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	fs.BoolVar(&o.AllowTrustRemoval, "allow-trust-removal", false, "let a CA bundle drop a CA that certificates left in place still chain only to")
+}
+
 // makePlan observes the world and plans; the caller holds the state lock.
 func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.State) (*plan.Plan, error) {
 	opts := plan.Options{Targets: o.Targets, Replace: o.Replace, Destroy: o.Destroy, AllowTrustRemoval: o.AllowTrustRemoval}

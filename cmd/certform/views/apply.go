@@ -22,6 +22,7 @@ type ApplyProgress struct {
 	mu       sync.Mutex
 	awaiting map[string]string // address → CSR waiting for a person's approval
 	shown    bool              // an in-place reminder is on the last line
+	deleted  int               // certificate addresses deleted
 }
 
 // Remind prints, every interval until the returned stop is called, which
@@ -98,6 +99,9 @@ func (v *ApplyProgress) Report(ev apply.Event) {
 		v.awaiting[ev.Addr] = ev.CSRName
 	} else if ev.Phase != apply.PhaseSubmitted {
 		delete(v.awaiting, ev.Addr)
+	}
+	if ev.Phase == apply.PhaseDeleted && ev.Message == "" {
+		v.deleted++
 	}
 	addr := v.Col.Bold(ev.Addr)
 	switch ev.Phase {

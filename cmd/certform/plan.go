@@ -106,6 +106,7 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	if *format != "text" && *format != "json" && *format != "markdown" {
 		return exitError, fmt.Errorf("unknown --format %q: use text, json or markdown", *format)
 	}
+	chdir := g.Chdir // cleared once entered; the saved-plan hint repeats it
 	w, err := openWorkspaceWith(g, s, openOptions{readOnly: true})
 	if err != nil {
 		return exitError, err
@@ -159,7 +160,7 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	default:
 		views.RenderPlan(s.Out, p, g.colorizer(s))
 		if *out != "" {
-			fmt.Fprintf(s.Out, "\nSaved the plan to %s. Apply exactly it with: certform apply %s\n", *out, *out)
+			fmt.Fprintf(s.Out, "\nSaved the plan to %s. Apply exactly it with: %s\n", *out, applySavedCommand(chdir, *out))
 		}
 	}
 	if *detailed && p.HasChanges() {

@@ -107,7 +107,11 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		return exitError, fmt.Errorf("unknown --format %q: use text, json or markdown", *format)
 	}
 	chdir := g.Chdir // cleared once entered; the saved-plan hint repeats it
-	w, err := openWorkspaceWith(g, s, openOptions{readOnly: true})
+	open := openOptions{readOnly: true}
+	if *format == "json" {
+		open.jsonDiags = s.Out // a configuration's errors, in the JSON stream too
+	}
+	w, err := openWorkspaceWith(g, s, open)
 	if err != nil {
 		return exitError, err
 	}

@@ -31,3 +31,25 @@ func TestPlanJSONInvalidConfiguration(t *testing.T) {
 		})
 	}
 }
+
+// TestMissingInputFileNamesTheOSError: a --var-file or --policy path that
+// does not exist says so with the OS's error, not that "the configuration
+// file could not be read".
+func TestMissingInputFileNamesTheOSError(t *testing.T) {
+	dir := writeConfig(t, clientCert("a", false))
+	for name, args := range map[string][]string{
+		"var-file": {"validate", "--var-file", "staging.tfvars"},
+		"policy":   {"approve", "--policy", "no-such-policies", "--dry-run"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := certform(t, dir, "", args...)
+			if r.code != exitError {
+				t.Fatalf("want exit %d\n%s", exitError, r)
+			}
+			mustContain(t, r, "Cannot read file", "no such file or directory")
+			if strings.Contains(r.stderr, "could not be read") {
+				t.Errorf("the OS error is dropped\n%s", r)
+			}
+		})
+	}
+}

@@ -100,6 +100,18 @@ func (r *runner) retire(ctx context.Context, rec *state.Certificate) error {
 	return nil
 }
 
+// withdraw deletes the CSR of a pending record that is being replaced,
+// only the very object state recorded (its UID). A failure is a warning:
+// the new CSR does not depend on it, and the cluster's cleaner removes a
+// pending CSR after 24 h.
+func (r *runner) withdraw(ctx context.Context, rec *state.Certificate) {
+	pre := metav1.Preconditions{UID: typesUID(rec.CSRUID)}
+	err := r.opts.CSRs.Delete(ctx, rec.CSRName, metav1.DeleteOptions{Preconditions: &pre})
+	if err != nil && !apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
+		r.report(Event{Addr: rec.Addr, Phase: PhaseWarning, Message: fmt.Sprintf("CSR %s of the replaced request was left in the cluster: %v", rec.CSRName, err)})
+	}
+}
+
 // madeWith reports whether csr is this lineage's and was signed by the key
 // with fingerprint fp.
 func madeWith(csr *certv1.CertificateSigningRequest, lineage, fp string) bool {

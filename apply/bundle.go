@@ -41,12 +41,15 @@ func (r *runner) bundles(ctx context.Context, changes []*plan.BundleChange) []er
 				errs = append(errs, fmt.Errorf("%s: %w", ch.Addr, err))
 				continue
 			}
-			r.report(Event{Addr: ch.Addr, Phase: bundlePhase[t.Action], Message: t.Kind + " " + t.Namespace + "/" + t.Name})
+			r.report(Event{Addr: ch.Addr, Phase: bundlePhase[t.Action], Message: kindNames[t.Kind] + " " + t.Namespace + "/" + t.Name})
 			r.recordBundle(ch, t)
 		}
 	}
 	return errs
 }
+
+// kindNames are the kinds of bundle targets as people write them.
+var kindNames = map[string]string{config.TargetConfigMap: "ConfigMap", config.TargetSecret: "Secret"}
 
 var bundlePhase = map[plan.Action]Phase{plan.Create: PhasePublished, plan.Update: PhasePublished, plan.Delete: PhaseDeleted}
 

@@ -113,5 +113,27 @@ func (r *runner) removeIfUnchanged(addr, path string, f state.File) error {
 	if obs.SHA256 != f.SHA256 {
 		return fmt.Errorf("left %s in place: it was modified outside certform", path)
 	}
-	return atomicfile.Remove(path)
+	if err := atomicfile.Remove(path); err != nil {
+		return err
+	}
+	r.confined.pruneEmptyDirs(path)
+	return nil
+}
+
+// pruneEmptyDirs removes the directories that removing path left empty,
+// up to the configuration directory: an output directory is not left
+// behind empty. Only empty directories inside the configuration directory
+// go (os.Remove refuses any other), never certform's own, and apply
+// creates them again when it writes there.
+func (cf *confinement) pruneEmptyDirs(path string) {
+	for d := filepath.Dir(resolveParent(path)); strings.HasPrefix(d, cf.dir+string(filepath.Separator)); d = filepath.Dir(d) {
+		for _, own := range cf.own {
+			if d == own || strings.HasPrefix(own, d+string(filepath.Separator)) {
+				return
+			}
+		}
+		if os.Remove(d) != nil {
+			return // not empty, or not ours to remove
+		}
+	}
 }

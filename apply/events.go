@@ -13,13 +13,13 @@ const (
 	PhaseAwaitApproval Phase = "await-approval" // a person or approver must approve
 	PhaseAwaitSigner   Phase = "await-signer"   // approved, but the signer has not signed it yet
 	PhaseIssued        Phase = "issued"         // certificate verified and written
-	PhaseUpdated       Phase = "updated"
-	PhaseDeleted       Phase = "deleted"
-	PhaseMoved         Phase = "moved"     // a moved block renamed the record (Message: from where)
-	PhaseForgotten     Phase = "forgotten" // removed from state, everything left in place
-	PhaseImported      Phase = "imported"  // an import block's key and certificate adopted
-	PhasePublished     Phase = "published" // a CA bundle ConfigMap created or updated
-	PhasePending       Phase = "pending"   // left pending (--no-wait)
+	PhaseUpdated       Phase = "updated"        // outputs fixed without reissuing; Message says what was fixed
+	PhaseDeleted       Phase = "deleted"        // an address, or (Message) a CA bundle target, removed
+	PhaseMoved         Phase = "moved"          // a moved block renamed the record (Message: from where)
+	PhaseForgotten     Phase = "forgotten"      // removed from state, everything left in place
+	PhaseImported      Phase = "imported"       // an import block's key and certificate adopted
+	PhasePublished     Phase = "published"      // a CA bundle ConfigMap created or updated
+	PhasePending       Phase = "pending"        // left pending (--no-wait)
 	PhaseFailed        Phase = "failed"
 	PhaseWarning       Phase = "warning"
 )

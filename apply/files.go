@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto"
 	"fmt"
+	"strings"
 	"time"
 
 	certv1 "k8s.io/api/certificates/v1"
@@ -138,7 +139,9 @@ func (r *runner) update(ctx context.Context, ch *plan.Change) error {
 		return err
 	}
 	r.removeStale(c.Addr, old, files)
-	r.report(Event{Addr: c.Addr, Phase: PhaseUpdated})
+	// The plan's reasons say what this update fixed: a rewritten Secret
+	// is not "files updated".
+	r.report(Event{Addr: c.Addr, Phase: PhaseUpdated, Message: strings.Join(ch.Reasons, "; ")})
 	return nil
 }
 

@@ -33,6 +33,12 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error 
 			return err
 		}
 	}
+	if ch.Before != nil && ch.Before.Status == state.StatusPending && ch.Before.CSRName != "" {
+		// The CSR this issue replaces will never be collected: withdrawn,
+		// so that an approved one is not signed for a key that is gone and
+		// the cluster keeps no stale request of this state.
+		r.stage(ctx, r.api, func() error { r.withdraw(ctx, ch.Before); return nil })
+	}
 	var (
 		key crypto.Signer
 		fp  string

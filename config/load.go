@@ -48,7 +48,7 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 		return nil, parser.Files(), hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "No configuration files",
-			Detail:   fmt.Sprintf("The directory %s holds no *%s files. Run certform in a configuration directory, or pass --chdir DIR.", dir, FileSuffix),
+			Detail:   fmt.Sprintf("The directory %s holds no *%s files. Run certform in a configuration directory, or pass --chdir DIR.", absPath(dir), FileSuffix),
 		}}
 	}
 	skip, diags := varFilesInConfig(dir, names, in.Args)
@@ -74,6 +74,7 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 	}
 	in.Args = append(autoVarFiles(dir), in.Args...)
 	cfg, d := decode(hcl.MergeFiles(files), dir, in, parser.ParseHCLFile)
+	explainUndeclared(d)
 	diags = append(diags, d...)
 	return cfg, parser.Files(), diags
 }
@@ -122,6 +123,7 @@ func LoadSource(src []byte, filename, dir string, in Inputs) (*Config, hcl.Diagn
 	}
 	parser := sourceParser{hclparse.NewParser()}
 	cfg, d := decode(f.Body, dir, in, parser.ParseHCLFile)
+	explainUndeclared(d)
 	return cfg, append(diags, d...)
 }
 
@@ -265,4 +267,12 @@ func duplicateBlock(block *hcl.Block, prev hcl.Range) *hcl.Diagnostic {
 		Detail:   fmt.Sprintf("A %s block was already defined at %s. Give each block a unique name, or merge them.", name, prev),
 		Subject:  block.DefRange.Ptr(),
 	}
+}
+
+// absPath is dir made absolute for a message: "." names no directory.
+func absPath(dir string) string {
+	if abs, err := filepath.Abs(dir); err == nil {
+		return abs
+	}
+	return dir
 }

@@ -38,8 +38,11 @@ func validateSigner(c *Certificate) hcl.Diagnostics {
 	name := c.SignerName
 	domain, path, ok := strings.Cut(name, "/")
 	if !ok || path == "" || strings.Contains(path, "/") || len(validation.IsDNS1123Subdomain(domain)) > 0 {
-		return hcl.Diagnostics{attrError(c, "signer_name", "Invalid signer name",
-			fmt.Sprintf(`%q is not a domain-qualified signer name such as "kubernetes.io/kubelet-serving" or "example.com/my-signer".`, name))}
+		detail := fmt.Sprintf(`%q is not a domain-qualified signer name such as "kubernetes.io/kubelet-serving" or "example.com/my-signer".`, name)
+		if full := "kubernetes.io/" + name; !ok && slices.Contains(builtinSigners[:3], full) {
+			detail = fmt.Sprintf("%q is not a domain-qualified signer name: the built-in signers are in the kubernetes.io domain. Did you mean %q?", name, full)
+		}
+		return hcl.Diagnostics{attrError(c, "signer_name", "Invalid signer name", detail)}
 	}
 	if domain == "kubernetes.io" && !slices.Contains(builtinSigners, name) {
 		detail := fmt.Sprintf("%q is in the reserved kubernetes.io domain, but Kubernetes has no such signer: nothing would ever sign its CSR.", name)

@@ -85,7 +85,11 @@ func validateHosts(c *Certificate) hcl.Diagnostics {
 			continue
 		}
 		if msg := dnsNameProblem(h); msg != "" {
-			diags = append(diags, attrError(c, "hosts", "Invalid host", fmt.Sprintf("%q %s.", h, msg)))
+			detail := fmt.Sprintf("%q %s.", h, msg)
+			if lower := strings.ToLower(h); lower != h && dnsNameProblem(lower) == "" {
+				detail = fmt.Sprintf("%q has upper-case letters; DNS names are written in lower case. Did you mean %q?", h, lower)
+			}
+			diags = append(diags, attrError(c, "hosts", "Invalid host", detail))
 		}
 	}
 	return diags
@@ -114,8 +118,11 @@ func validateUsages(c *Certificate) hcl.Diagnostics {
 	}
 	for _, u := range c.Usages {
 		if !pki.IsUsage(u) {
-			diags = append(diags, attrError(c, "usages", "Unknown usage",
-				fmt.Sprintf("%q is not a usage of the CSR API; use one of: %s.", u, strings.Join(pki.Usages(), ", "))))
+			detail := fmt.Sprintf("%q is not a usage of the CSR API; use one of: %s.", u, strings.Join(pki.Usages(), ", "))
+			if s := suggestUsage(u); s != "" {
+				detail = fmt.Sprintf("%q is not a usage of the CSR API. Did you mean %q?", u, s)
+			}
+			diags = append(diags, attrError(c, "usages", "Unknown usage", detail))
 		}
 	}
 	return diags

@@ -47,25 +47,37 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	var o ApplyOptions
 	name := map[bool]string{false: "apply", true: "destroy"}[destroy]
 	fs := newFlagSet(name, g, s)
-	o.addFlags(fs)
 	o.Destroy = destroy
-	fs.BoolVar(&o.AutoApprove, "auto-approve", false, "apply without asking for confirmation (CI); unrelated to CSR approval, see self_approve")
-	fs.IntVar(&o.Parallelism, "parallelism", apply.DefaultParallelism, "how many certificates to work on at once")
-	fs.DurationVar(&o.WaitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for each CSR to be approved and signed: more than 0, at most 24h (to not wait, pass --no-wait)")
-	fs.BoolVar(&o.NoWait, "no-wait", false, "submit CSRs and exit; a later apply collects the certificates")
-	fs.BoolVar(&o.JSON, "json", false, "stream one JSON event per line (docs/commands.md); needs --auto-approve or a saved plan")
+	if destroy {
+		o.addDestroyFlags(fs)
+		o.Parallelism, o.WaitTimeout = apply.DefaultParallelism, 15*time.Minute // nothing is waited for
+	} else {
+		o.addFlags(fs)
+		fs.IntVar(&o.Parallelism, "parallelism", apply.DefaultParallelism, "how many certificates to work on at once")
+		fs.DurationVar(&o.WaitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for each CSR to be approved and signed: more than 0, at most 24h (to not wait, pass --no-wait)")
+		fs.BoolVar(&o.NoWait, "no-wait", false, "submit CSRs and exit; a later apply collects the certificates")
+	}
+	fs.BoolVar(&o.AutoApprove, "auto-approve", false, name+" without asking for confirmation (CI); unrelated to CSR approval, see self_approve")
+	fs.BoolVar(&o.JSON, "json", false, "stream one JSON event per line (docs/commands.md); needs --auto-approve"+map[bool]string{false: " or a saved plan", true: ""}[destroy])
 	if err := fs.Parse(args); err != nil {
 		return exitError, err
 	}
-	if fs.NArg() > 1 || destroy && fs.NArg() > 0 {
-		return exitError, withHint(fmt.Errorf("%s takes at most one argument, a saved plan (apply only), got %q", name, fs.Args()), "pass the directory with --chdir")
+	if destroy && fs.NArg() > 0 {
+		return exitError, withHint(fmt.Errorf("destroy takes no arguments, got %q", fs.Args()), "pass the directory with --chdir")
+	}
+	if fs.NArg() > 1 {
+		return exitError, withHint(fmt.Errorf("apply takes at most one argument, a saved plan, got %q", fs.Args()), "pass the directory with --chdir")
 	}
 	planFile := fs.Arg(0)
 	if planFile != "" && (len(o.Targets) > 0 || len(o.Replace) > 0 || !o.Refresh) {
 		return exitError, withHint(errors.New("--target, --replace and --refresh shape a new plan, not a saved one"), "pass them to certform plan --out instead")
 	}
 	if o.JSON && !o.AutoApprove && planFile == "" {
-		return exitError, withHint(errors.New("apply --json cannot ask for confirmation"), "add --auto-approve, or apply a saved plan")
+		hint := "add --auto-approve, or apply a saved plan"
+		if destroy {
+			hint = "add --auto-approve"
+		}
+		return exitError, withHint(fmt.Errorf("%s --json cannot ask for confirmation", name), hint)
 	}
 	if err := o.check(); err != nil {
 		return exitError, err
@@ -89,7 +101,8 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if err != nil {
 		return exitError, err
 	}
-	var view views.ApplyView = &views.HumanApply{ApplyProgress: views.ApplyProgress{W: s.Out, Col: g.colorizer(s)}}
+	var view views.ApplyView = &views.HumanApply{ApplyProgress: views.ApplyProgress{W: s.Out, Col: g.colorizer(s), InPlace: outIsTerminal(s)},
+		Command: name}
 	if o.JSON {
 		view = &views.JSONApply{W: s.Out}
 	}
@@ -116,7 +129,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 			if err := w.requireAccess(ctx, p, o.NoWait, s); err != nil {
 				return exitError, err
 			}
-			if err := confirm(o.AutoApprove, s); err != nil {
+			if err := confirm(name, o.AutoApprove, s); err != nil {
 				return exitError, err
 			}
 		}
@@ -158,9 +171,9 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	var lost *state.LockLostError
 	if errors.As(context.Cause(ctx), &lost) {
 		view.Result("failed", issued, pending, elapsed)
-		return exitError, withHint(lost, "another run may hold the state now; what finished is in state: run certform apply again once the cluster answers")
+		return exitError, withHint(lost, "another run may hold the state now; what finished is in state: run certform "+name+" again once the cluster answers")
 	}
-	return applyResult(ctx.Err() != nil, err, perr, view, issued, pending, elapsed)
+	return applyResult(name, ctx.Err() != nil, err, perr, view, issued, pending, elapsed)
 }
 
 // check refuses flag values apply cannot honour.
@@ -187,7 +200,7 @@ const maxWaitTimeout = 24 * time.Hour
 // true for what happened: per-address failures were printed as they
 // happened and are only counted here; the hint never says that what
 // finished is in state when the state could not be written.
-func applyResult(interrupted bool, err, perr error, view views.ApplyView, issued, pending int, elapsed time.Duration) (int, error) {
+func applyResult(name string, interrupted bool, err, perr error, view views.ApplyView, issued, pending int, elapsed time.Duration) (int, error) {
 	failed, other := apply.Failures(err)
 	if perr != nil {
 		other = append(other, perr)
@@ -218,6 +231,9 @@ func applyResult(interrupted bool, err, perr error, view views.ApplyView, issued
 			map[bool]string{true: "certificate", false: "certificates"}[len(failed) == 1], strings.Join(addrs, ", ")))
 	}
 	if interrupted && perr == nil {
+		if name == "destroy" {
+			return exitError, withHint(errors.New("interrupted; what finished is in state"), "run certform destroy again to delete the rest")
+		}
 		return exitError, withHint(errors.New("interrupted; what finished is in state"),
 			"run certform apply again: it collects the CSRs left pending with the keys kept for them")
 	}
@@ -228,6 +244,9 @@ func applyResult(interrupted bool, err, perr error, view views.ApplyView, issued
 	var rejected *apply.RejectedError
 	switch {
 	case perr != nil:
+		if name == "destroy" {
+			return exitError, withHint(final, "the state could not be written, so what this run deleted may not be recorded; fix the cause and run certform destroy again")
+		}
 		return exitError, withHint(final, "the state could not be written, so what this run finished may not be recorded; "+
 			"fix the cause and run certform apply again: it collects the CSRs it finds with the keys kept for them")
 	case errors.As(err, &rejected):
@@ -235,7 +254,7 @@ func applyResult(interrupted bool, err, perr error, view views.ApplyView, issued
 		return exitError, withHint(final, "collecting the same CSR again gets the same certificate: fix the signer or the ca_bundle, "+
 			"then submit a new CSR with certform apply --replace "+addr)
 	}
-	return exitError, withHint(final, "what finished is in state; fix the cause and run certform apply again to continue")
+	return exitError, withHint(final, "what finished is in state; fix the cause and run certform "+name+" again to continue")
 }
 
 // rejectedAddr names the first address whose certificate was rejected.
@@ -300,6 +319,12 @@ func loadSavedPlan(path string, saved plan.Saved, w *workspace, prior *state.Sta
 	return saved.Plan, nil
 }
 
+// outIsTerminal reports whether standard output is a terminal.
+func outIsTerminal(s Streams) bool {
+	f, ok := s.Out.(*os.File)
+	return ok && isTerminal(f)
+}
+
 // reminderInterval is how often apply repeats who must approve what:
 // every 10 s on a terminal, every minute in a log.
 func reminderInterval(w io.Writer) time.Duration {
@@ -311,21 +336,25 @@ func reminderInterval(w io.Writer) time.Duration {
 
 // confirm asks for "yes" on a terminal; without one, only --auto-approve
 // lets apply go on.
-func confirm(auto bool, s Streams) error {
+func confirm(name string, auto bool, s Streams) error {
 	if auto {
 		return nil
 	}
 	if f, ok := s.In.(*os.File); !ok || !isTerminal(f) {
-		return withHint(errors.New("apply needs confirmation, and standard input is not a terminal"),
-			"review the plan, then pass --auto-approve to apply without asking (as in CI)")
+		return withHint(fmt.Errorf("%s needs confirmation, and standard input is not a terminal", name),
+			"review the plan, then pass --auto-approve to "+name+" without asking (as in CI)")
 	}
-	fmt.Fprint(s.Out, "\nDo you want to apply these changes? Only 'yes' will be accepted: ")
+	question := "Do you want to apply these changes?"
+	if name == "destroy" {
+		question = "Do you really want to delete every certificate in state, its CSR and the files certform wrote?"
+	}
+	fmt.Fprint(s.Out, "\n"+question+" Only 'yes' will be accepted: ")
 	line, err := bufio.NewReader(s.In).ReadString('\n')
 	if err != nil && err != io.EOF {
 		return err
 	}
 	if strings.TrimSpace(line) != "yes" {
-		return errors.New("apply cancelled")
+		return fmt.Errorf("%s cancelled", name)
 	}
 	return nil
 }

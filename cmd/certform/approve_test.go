@@ -204,6 +204,9 @@ func TestApproverReplicasDecideOnce(t *testing.T) {
 	}
 	stopAll()
 	all := outs.String(0) + outs.String(1)
+	if line := klogHeader.FindString(all); line != "" {
+		t.Errorf("the replicas print klog's own lines (client-go's logging is certform's):\n%s", all)
+	}
 	for addr, rec := range st.Certificates {
 		if n := strings.Count(all, `"csr":"`+rec.CSRName+`"`); n != 1 {
 			t.Errorf("%s (%s) was decided %d times across the replicas", addr, rec.CSRName, n)

@@ -310,7 +310,7 @@ func TestApplyResultHints(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			var out, errOut bytes.Buffer
 			view := &views.HumanApply{ApplyProgress: views.ApplyProgress{W: &out}}
-			code, err := applyResult(tc.interrupted, tc.err, tc.perr, view, 0, 0, time.Second)
+			code, err := applyResult("apply", tc.interrupted, tc.err, tc.perr, view, 0, 0, time.Second)
 			if code != exitError {
 				t.Fatalf("code %d", code)
 			}

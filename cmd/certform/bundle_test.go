@@ -89,9 +89,11 @@ func TestBundlePublishChangeDelete(t *testing.T) {
 	write(bundleConfig([]string{"signer.crt"}, nss...))
 	r := certform(t, dir, c.AdminKubeconfig, "plan")
 	mustContain(t, r, "ca_bundle.trust will be published", "+ ConfigMap bundle-c/trust", "CA bundle targets: 3 to publish, 0 to update, 0 to remove.")
-	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+	r = certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve")
+	if r.code != exitOK {
 		t.Fatalf("apply\n%s", r)
 	}
+	mustContain(t, r, "ca_bundle.trust: published ConfigMap bundle-a/trust", "ca_bundle.trust: published ConfigMap bundle-c/trust")
 	for _, ns := range nss {
 		if got, _ := publishedCAs(t, c.AdminKubeconfig, ns); len(got) != 1 || got[0] != "certform-test-signer-ca" {
 			t.Errorf("%s/trust holds %v", ns, got)
@@ -136,7 +138,7 @@ func TestBundlePublishChangeDelete(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("apply without the bundle\n%s", r)
 	}
-	mustContain(t, r, "ca_bundle.trust will be removed", "0 to publish, 0 to update, 3 to remove.")
+	mustContain(t, r, "ca_bundle.trust will be removed", "0 to publish, 0 to update, 3 to remove.", "ca_bundle.trust: deleted ConfigMap bundle-b/trust")
 	for _, ns := range nss {
 		if _, err := cs.CoreV1().ConfigMaps(ns).Get(context.Background(), "trust", metav1.GetOptions{}); !apierrors.IsNotFound(err) {
 			t.Errorf("%s/trust after the block was removed: %v", ns, err)

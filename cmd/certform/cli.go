@@ -129,12 +129,13 @@ commands:
 
 global flags: --chdir DIR, --data-dir DIR, --kubeconfig FILE, --context NAME, --no-color,
               --var NAME=VALUE, --var-file FILE
-environment:  CERTFORM_WORKSPACE, CERTFORM_DATA_DIR, CERTFORM_VAR_name
+environment:  CERTFORM_WORKSPACE, CERTFORM_DATA_DIR, CERTFORM_VAR_name, CERTFORM_LOG (warn, info, debug)
 run 'certform COMMAND --help' for a command's flags
 `
 
 // Main runs certform with args and returns the exit code.
 func Main(args []string, s Streams) int {
+	routeKlog(s.Err)
 	g := &GlobalOptions{}
 	root := pflag.NewFlagSet("certform", pflag.ContinueOnError)
 	root.SetInterspersed(false)

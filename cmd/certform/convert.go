@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"regexp"
 	"slices"
 	"strings"
@@ -60,10 +61,13 @@ func runConvert(ctx context.Context, g *GlobalOptions, args []string, s Streams)
 		return exitError, fmt.Errorf("reading cfssl CSR JSON: %w", err)
 	}
 	var req cfsslRequest
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	if err := dec.Decode(&req); err != nil {
+	if err := json.NewDecoder(bytes.NewReader(data)).Decode(&req); err != nil {
 		return exitError, withHint(fmt.Errorf("reading cfssl CSR JSON: %w", err), `it holds "CN", "hosts", "key" {"algo", "size"} and "names" [{"C", "ST", "L", "O", "OU"}]`)
+	}
+	// Real cfssl files carry fields for CAs and cfssl's own signing ("ca",
+	// "names"[].E, "serialnumber", ...): ignored, but named.
+	if ignored := ignoredCfsslFields(data); len(ignored) > 0 {
+		fmt.Fprintf(s.Err, "certform: warning: ignored cfssl fields that a Kubernetes CSR has no place for: %s\n", strings.Join(ignored, ", "))
 	}
 	out, err := o.convert(req)
 	if err != nil {
@@ -71,6 +75,49 @@ func runConvert(ctx context.Context, g *GlobalOptions, args []string, s Streams)
 	}
 	_, err = s.Out.Write(out)
 	return exitOK, err
+}
+
+// ignoredCfsslFields lists the fields of a cfssl CSR JSON that convert
+// does not map, as JSON paths; matched without regard to case, as
+// encoding/json matches them.
+func ignoredCfsslFields(data []byte) []string {
+	var top map[string]json.RawMessage
+	if json.Unmarshal(data, &top) != nil {
+		return nil
+	}
+	var ignored []string
+	for _, k := range slices.Sorted(maps.Keys(top)) {
+		switch strings.ToLower(k) {
+		case "cn", "hosts":
+		case "key":
+			ignored = append(ignored, unknownKeys(top[k], k+".", "algo", "size")...)
+		case "names":
+			var names []json.RawMessage
+			json.Unmarshal(top[k], &names)
+			for i, n := range names {
+				ignored = append(ignored, unknownKeys(n, fmt.Sprintf("%s[%d].", k, i), "c", "st", "l", "o", "ou")...)
+			}
+		default:
+			ignored = append(ignored, k)
+		}
+	}
+	return ignored
+}
+
+// unknownKeys lists the keys of the JSON object raw not in known (lower
+// case), each after prefix.
+func unknownKeys(raw json.RawMessage, prefix string, known ...string) []string {
+	var obj map[string]json.RawMessage
+	if json.Unmarshal(raw, &obj) != nil {
+		return nil
+	}
+	var out []string
+	for _, k := range slices.Sorted(maps.Keys(obj)) {
+		if !slices.Contains(known, strings.ToLower(k)) {
+			out = append(out, prefix+k)
+		}
+	}
+	return out
 }
 
 var blockNameUnsafe = regexp.MustCompile(`[^A-Za-z0-9_-]+`)

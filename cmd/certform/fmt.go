@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -46,14 +47,29 @@ func runFmt(ctx context.Context, g *GlobalOptions, args []string, s Streams) (in
 		return exitError, err
 	}
 	unformatted := 0
+	var failed []string
+	var errs []error
+	// A file that cannot be formatted is reported and left alone; the
+	// others are still formatted (docs/commands.md).
 	for _, path := range files {
 		changed, err := o.formatFile(path, s)
-		if err != nil {
-			return exitError, err
+		var bad *unparsableError
+		switch {
+		case errors.As(err, &bad):
+			failed = append(failed, path)
+		case err != nil:
+			errs = append(errs, err)
 		}
 		if changed {
 			unformatted++
 		}
+	}
+	if len(failed) > 0 {
+		errs = append(errs, fmt.Errorf("%d file(s) have errors and were left as they are: %s", len(failed), strings.Join(failed, ", ")))
+		return exitError, withHint(errors.Join(errs...), "fix the errors above, then run certform fmt again")
+	}
+	if len(errs) > 0 {
+		return exitError, errors.Join(errs...)
 	}
 	if o.Check && unformatted > 0 {
 		return exitFmtCheck, nil
@@ -74,7 +90,7 @@ func (o *FmtOptions) formatFile(path string, s Streams) (bool, error) {
 		if err := views.RenderDiagnostics(s.Err, map[string]*hcl.File{path: {Bytes: src}}, diags, views.Colorizer{}, 0); err != nil {
 			return false, err
 		}
-		return false, withHint(fmt.Errorf("%s cannot be formatted; fmt changes nothing in it", path), "fix the errors above, then run certform fmt again")
+		return false, &unparsableError{path: path}
 	}
 	out := hclwrite.Format(src)
 	if bytes.Equal(src, out) {
@@ -92,6 +108,14 @@ func (o *FmtOptions) formatFile(path string, s Streams) (bool, error) {
 		return true, err
 	}
 	return true, os.WriteFile(path, out, st.Mode().Perm())
+}
+
+// unparsableError is a file fmt left alone because it does not parse;
+// its diagnostics were printed.
+type unparsableError struct{ path string }
+
+func (e *unparsableError) Error() string {
+	return e.path + " cannot be formatted; fmt changes nothing in it"
 }
 
 func hclFiles(root string, recursive bool) ([]string, error) {

@@ -106,6 +106,7 @@ func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	old, err := w.checkBackend(true)
 	if old == nil && err == nil {
 		fmt.Fprintf(s.Out, "certform is set up: state in %s (workspace %s).\n", w.backend.Describe(), w.ws)
+		w.suggestGitignore(s.Out)
 		return exitOK, nil
 	}
 	if !*migrate {

@@ -57,6 +57,23 @@ func TestInterruptedApplyResumes(t *testing.T) {
 
 // TestDestroy deletes what certform made, and only that: a file edited by
 // someone else stays, with a warning.
+// TestDestroyHelp: destroy lists its own flags, not apply's.
+func TestDestroyHelp(t *testing.T) {
+	r := certform(t, t.TempDir(), "", "destroy", "--help")
+	if r.code != exitOK {
+		t.Fatalf("destroy --help\n%s", r)
+	}
+	mustContain(t, r, "--auto-approve", "destroy without asking", "--target", "--lock-timeout")
+	for _, apply := range []string{"--no-wait", "--replace", "--parallelism", "--wait-timeout", "saved plan"} {
+		if strings.Contains(r.stdout+r.stderr, apply) {
+			t.Errorf("destroy --help lists apply's %s\n%s", apply, r)
+		}
+	}
+	if r := certform(t, t.TempDir(), "", "destroy", "--no-wait"); r.code != exitError || !strings.Contains(r.stderr, "unknown flag: --no-wait") {
+		t.Errorf("destroy --no-wait: want an unknown flag\n%s", r)
+	}
+}
+
 func TestDestroy(t *testing.T) {
 	c := sharedCluster(t)
 	dir := writeConfig(t, clientCert("doomed", true)+clientCert("edited", true))
@@ -66,12 +83,17 @@ func TestDestroy(t *testing.T) {
 	st := readState(t, dir)
 	edited := filepath.Join(dir, "edited.crt")
 	os.WriteFile(edited, []byte("changed by a person\n"), 0o644)
-	r := certform(t, dir, c.AdminKubeconfig, "destroy", "--auto-approve")
+	r := certform(t, dir, c.AdminKubeconfig, "destroy")
+	if r.code != exitError {
+		t.Fatalf("destroy without a terminal or --auto-approve: want a refusal\n%s", r)
+	}
+	mustContain(t, r, "certform: error: destroy needs confirmation", "pass --auto-approve to destroy without asking")
+	r = certform(t, dir, c.AdminKubeconfig, "destroy", "--auto-approve")
 	if r.code != exitOK {
 		t.Fatalf("destroy\n%s", r)
 	}
 	mustContain(t, r, "Plan: 0 to issue, 0 to renew, 0 to replace, 0 to update, 2 to delete.", "destroy requested",
-		"left "+"edited.crt in place: it was modified outside certform")
+		"left "+"edited.crt in place: it was modified outside certform", "Destroy complete! 2 deleted, in ")
 	for _, f := range []string{"doomed.key", "doomed.crt", "edited.key"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); !os.IsNotExist(err) {
 			t.Errorf("%s still exists (err = %v)", f, err)

@@ -34,6 +34,16 @@ func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.AllowTrustRemoval, "allow-trust-removal", false, "let a CA bundle drop a CA that managed certificates still chain only to")
 }
 
+// addDestroyFlags adds the plan flags that mean something to destroy,
+// which deletes and never issues: no --replace.
+func (o *PlanOptions) addDestroyFlags(fs *pflag.FlagSet) {
+	o.Refresh = true
+	fs.BoolVar(&o.Refresh, "refresh", true, "read files and CSR objects before planning (--refresh=false: plan from state alone)")
+	fs.StringArrayVar(&o.Targets, "target", nil, "limit the destruction to `ADDR` (repeatable)")
+	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	fs.BoolVar(&o.AllowTrustRemoval, "allow-trust-removal", false, "let a CA bundle drop a CA that certificates left in place still chain only to")
+}
+
 // makePlan observes the world and plans; the caller holds the state lock.
 func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.State) (*plan.Plan, error) {
 	opts := plan.Options{Targets: o.Targets, Replace: o.Replace, Destroy: o.Destroy, AllowTrustRemoval: o.AllowTrustRemoval}
@@ -103,7 +113,12 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	if *format != "text" && *format != "json" && *format != "markdown" {
 		return exitError, fmt.Errorf("unknown --format %q: use text, json or markdown", *format)
 	}
-	w, err := openWorkspaceWith(g, s, openOptions{readOnly: true})
+	chdir := g.Chdir // cleared once entered; the saved-plan hint repeats it
+	open := openOptions{readOnly: true}
+	if *format == "json" {
+		open.jsonDiags = s.Out // a configuration's errors, in the JSON stream too
+	}
+	w, err := openWorkspaceWith(g, s, open)
 	if err != nil {
 		return exitError, err
 	}
@@ -156,7 +171,7 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	default:
 		views.RenderPlan(s.Out, p, g.colorizer(s))
 		if *out != "" {
-			fmt.Fprintf(s.Out, "\nSaved the plan to %s. Apply exactly it with: certform apply %s\n", *out, *out)
+			fmt.Fprintf(s.Out, "\nSaved the plan to %s. Apply exactly it with: %s\n", *out, applySavedCommand(chdir, *out))
 		}
 	}
 	if *detailed && p.HasChanges() {

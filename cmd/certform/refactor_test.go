@@ -184,8 +184,8 @@ import {
 	}
 }
 
-// writeState writes a state holding issued records at addrs into dir.
-func writeState(t *testing.T, dir string, addrs ...string) {
+// writeIssuedState writes a state holding issued records at addrs into dir.
+func writeIssuedState(t *testing.T, dir string, addrs ...string) {
 	t.Helper()
 	st := &state.State{Lineage: "11111111-2222-4333-8444-555555555555", Serial: 1, Certificates: map[string]*state.Certificate{}}
 	for _, a := range addrs {
@@ -222,7 +222,7 @@ certificate "fleet" {
 // one state mv, and warns about destinations the configuration lacks.
 func TestStateMvForEachBlock(t *testing.T) {
 	dir := writeConfig(t, requiredVarConfig)
-	writeState(t, dir, `certificate.pod["a"]`, `certificate.pod["b"]`, "certificate.other")
+	writeIssuedState(t, dir, `certificate.pod["a"]`, `certificate.pod["b"]`, "certificate.other")
 
 	r := certform(t, dir, "", "state", "mv", "--var", "ns=default", "certificate.pod", "certificate.fleet")
 	if r.code != exitOK {
@@ -262,7 +262,7 @@ func TestStateMvForEachBlock(t *testing.T) {
 // them (it stops plan).
 func TestStateCommandsWithoutVariables(t *testing.T) {
 	dir := writeConfig(t, requiredVarConfig)
-	writeState(t, dir, `certificate.fleet["a"]`, "certificate.old")
+	writeIssuedState(t, dir, `certificate.fleet["a"]`, "certificate.old")
 	if r := certform(t, dir, "", "plan", "--refresh=false"); r.code != exitError || !strings.Contains(r.stderr, "No value for required variable") {
 		t.Fatalf("plan without the variable: want the required-variable error\n%s", r)
 	}
@@ -362,7 +362,7 @@ moved {
   to   = certificate.fleet
 }
 `)
-	writeState(t, dir, `certificate.pod["a"]`, `certificate.fleet["a"]`)
+	writeIssuedState(t, dir, `certificate.pod["a"]`, `certificate.fleet["a"]`)
 	r := certform(t, dir, "", "plan", "--refresh=false", "--var", "ns=default")
 	if r.code != exitError {
 		t.Fatalf("plan: want exit 1\n%s", r)

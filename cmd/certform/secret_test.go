@@ -95,9 +95,11 @@ certificate "web" {
 	if strings.Contains(r.stdout, "PRIVATE KEY") || strings.Contains(r.stdout, body[:20]) {
 		t.Error("the plan shows key material")
 	}
-	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+	r = certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve")
+	if r.code != exitOK {
 		t.Fatalf("apply repairing drift\n%s", r)
 	}
+	mustContain(t, r, "certificate.web: updated (csr file web.csr is missing or was modified outside certform; secret secret-ns/web-tls was deleted outside certform)")
 	if _, err := secrets.Get(context.Background(), "web-tls", metav1.GetOptions{}); err != nil {
 		t.Errorf("Secret not restored: %v", err)
 	}

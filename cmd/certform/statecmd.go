@@ -30,6 +30,9 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 		return exitError, withHint(errors.New("state needs a subcommand"), stateUsage)
 	}
 	sub, rest := fs.Arg(0), fs.Args()[1:]
+	if err := checkStateArgs(sub, rest); err != nil {
+		return exitError, err
+	}
 	w, err := openStateOnly(g, s, sub == "list" || sub == "show" || sub == "pull")
 	if err != nil {
 		return exitError, err
@@ -103,7 +106,9 @@ func push(w *workspace, current *state.State, path string, force bool, s Streams
 	case pushed.Lineage != current.Lineage:
 		return exitError, withHint(fmt.Errorf("%s has lineage %s, but the state in %s has lineage %s: they are different states",
 			path, pushed.Lineage, w.backend.Describe(), current.Lineage), "pass --force to replace it anyway")
-	case pushed.Serial <= current.Serial:
+	case pushed.Serial == current.Serial:
+		return sameSerial(w, current, pushed, path, s)
+	case pushed.Serial < current.Serial:
 		return exitError, withHint(fmt.Errorf("%s has serial %d, but the state in %s is at serial %d: it is stale",
 			path, pushed.Serial, w.backend.Describe(), current.Serial), "pull the current state and reconcile, or pass --force")
 	}

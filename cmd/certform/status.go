@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"maps"
 	"slices"
 	"strings"
@@ -25,13 +27,13 @@ type StatusEntry struct {
 	Address      string     `json:"address"`
 	Status       string     `json:"status"` // state status, or "expired" / "renewal-due"
 	CommonName   string     `json:"common_name"`
-	Hosts        []string   `json:"hosts"`
+	Hosts        []string   `json:"hosts"` // [] when none, never null
 	SerialNumber string     `json:"serial_number,omitempty"`
 	NotAfter     *time.Time `json:"not_after,omitempty"`
 	DaysLeft     *float64   `json:"days_left,omitempty"`
 	RenewAt      *time.Time `json:"renew_at,omitempty"`
 	CSR          string     `json:"csr,omitempty"`
-	Files        string     `json:"files"` // "ok", or what is wrong
+	Files        string     `json:"files"` // "ok", "none", "none yet" (in flight), or what is wrong
 	Due          bool       `json:"due"`   // inside the renewal window or expired
 }
 
@@ -61,7 +63,7 @@ func runStatus(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 			return exitError, err
 		}
 	} else {
-		renderStatus(s, entries)
+		renderStatus(s.Out, entries, time.Now(), g.colorizer(s))
 	}
 	if *check && slices.ContainsFunc(entries, func(e StatusEntry) bool { return e.Due }) {
 		return exitStatusCheck, nil
@@ -77,7 +79,7 @@ func statusEntries(w *workspace, st *state.State, now time.Time) ([]StatusEntry,
 	var entries []StatusEntry
 	for _, addr := range st.Addrs() {
 		rec := st.Certificates[addr]
-		e := StatusEntry{Address: addr, Status: rec.Status, CommonName: rec.Request.CommonName, Hosts: rec.Request.Hosts,
+		e := StatusEntry{Address: addr, Status: rec.Status, CommonName: rec.Request.CommonName, Hosts: append([]string{}, rec.Request.Hosts...),
 			SerialNumber: rec.SerialNumber, CSR: rec.CSRName, Files: fileHealth(rec)}
 		if !rec.NotAfter.IsZero() {
 			na, left := rec.NotAfter, rec.NotAfter.Sub(now).Hours()/24
@@ -130,6 +132,12 @@ func urgency(e StatusEntry) time.Time {
 
 // fileHealth compares the files on disk with what state recorded.
 func fileHealth(rec *state.Certificate) string {
+	if len(rec.Files) == 0 {
+		if rec.InFlight() {
+			return "none yet" // written when the certificate is collected
+		}
+		return "none"
+	}
 	var problems []string
 	for _, path := range slices.Sorted(maps.Keys(rec.Files)) {
 		f := rec.Files[path]
@@ -151,17 +159,22 @@ func fileHealth(rec *state.Certificate) string {
 	return strings.Join(problems, ", ")
 }
 
-func renderStatus(s Streams, entries []StatusEntry) {
+// renderStatus prints the status table; renewal-due is yellow and
+// expired red when col is enabled.
+func renderStatus(w io.Writer, entries []StatusEntry, now time.Time, col views.Colorizer) {
 	if len(entries) == 0 {
-		fmt.Fprintln(s.Out, "No certificates in state.")
+		fmt.Fprintln(w, "No certificates in state.")
 		return
 	}
-	tw := tabwriter.NewWriter(s.Out, 0, 4, 2, ' ', 0)
+	// The table is aligned without colour, which tabwriter would count as
+	// width, and the status cells coloured afterwards.
+	var buf bytes.Buffer
+	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ADDRESS\tSTATUS\tNOT AFTER\tDAYS LEFT\tRENEW AT\tCSR\tFILES")
 	for _, e := range entries {
 		notAfter, left, renew := "-", "-", "-"
 		if e.NotAfter != nil {
-			notAfter, left = e.NotAfter.UTC().Format(time.RFC3339), fmt.Sprintf("%.1f", *e.DaysLeft)
+			notAfter, left = e.NotAfter.UTC().Format(time.RFC3339), views.DaysLeft(e.NotAfter.Sub(now))
 		}
 		if e.RenewAt != nil {
 			renew = e.RenewAt.UTC().Format(time.RFC3339)
@@ -169,4 +182,16 @@ func renderStatus(s Streams, entries []StatusEntry) {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Address, e.Status, notAfter, left, renew, e.CSR, e.Files)
 	}
 	tw.Flush()
+	lines := strings.SplitAfter(buf.String(), "\n")
+	for i, line := range lines {
+		if i > 0 && i <= len(entries) {
+			e := entries[i-1]
+			paint := map[string]func(string) string{"expired": col.Red, "renewal-due": col.Yellow}[e.Status]
+			if paint != nil {
+				at := len(e.Address) + strings.Index(line[len(e.Address):], e.Status)
+				line = line[:at] + paint(e.Status) + line[at+len(e.Status):]
+			}
+		}
+		io.WriteString(w, line)
+	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"os"
 
 	"github.com/hashicorp/hcl/v2"
@@ -50,11 +51,7 @@ func runValidate(ctx context.Context, g *GlobalOptions, args []string, s Streams
 		return exitError, err
 	}
 	_, _, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ(), Workspace: ws})
-	out := validateJSON(diags)
-	enc := json.NewEncoder(s.Out)
-	enc.SetIndent("", "  ")
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(out); err != nil {
+	if err := writeJSONDiagnostics(s.Out, diags); err != nil {
 		return exitError, err
 	}
 	if diags.HasErrors() {
@@ -100,6 +97,14 @@ func rangeJSON(r *hcl.Range) *RangeJSON {
 	}
 	pos := func(p hcl.Pos) PosJSON { return PosJSON{Line: p.Line, Column: p.Column, Byte: p.Byte} }
 	return &RangeJSON{Filename: r.Filename, Start: pos(r.Start), End: pos(r.End)}
+}
+
+// writeJSONDiagnostics writes diags as validate --json does.
+func writeJSONDiagnostics(w io.Writer, diags hcl.Diagnostics) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(validateJSON(diags))
 }
 
 func validateJSON(diags hcl.Diagnostics) ValidateResult {

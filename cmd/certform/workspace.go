@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -43,6 +44,9 @@ type openOptions struct {
 	// saved is the plan being applied or shown: its variable values and
 	// workspace are the ones to load the configuration with.
 	saved *plan.Saved
+	// jsonDiags, when set, also gets a configuration's errors as JSON (the
+	// form validate --json prints): plan --json keeps its stdout JSON.
+	jsonDiags io.Writer
 }
 
 // openWorkspace changes to the configuration directory and loads it,
@@ -88,6 +92,11 @@ func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 		return nil, err
 	}
 	if diags.HasErrors() {
+		if o.jsonDiags != nil {
+			if err := writeJSONDiagnostics(o.jsonDiags, diags); err != nil {
+				return nil, err
+			}
+		}
 		return nil, errReported
 	}
 	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws, keys: keyStore(g.dataDir(), ws)}

@@ -33,7 +33,7 @@ func RESTConfig(opts Options) (*rest.Config, error) {
 	overrides := &clientcmd.ConfigOverrides{CurrentContext: opts.Context}
 	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
 	if err != nil {
-		return nil, fmt.Errorf("loading kubeconfig: %w", err)
+		return nil, explainKubeconfig(rules, opts, err)
 	}
 	cfg.QPS, cfg.Burst = QPS, Burst
 	cfg.UserAgent = "certform"

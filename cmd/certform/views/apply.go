@@ -15,28 +15,54 @@ import (
 type ApplyProgress struct {
 	W   io.Writer
 	Col Colorizer
+	// InPlace rewrites the waiting reminder on its own line instead of
+	// adding a line every interval: set it only when W is a terminal.
+	InPlace bool
 
 	mu       sync.Mutex
 	awaiting map[string]string // address → CSR waiting for a person's approval
+	shown    bool              // an in-place reminder is on the last line
+	deleted  int               // certificate addresses deleted
 }
 
 // Remind prints, every interval until the returned stop is called, which
 // CSRs still wait for approval and the command that approves them.
 func (v *ApplyProgress) Remind(start time.Time, interval time.Duration) (stop func()) {
-	done := make(chan struct{})
+	done, finished := make(chan struct{}), make(chan struct{})
 	go func() {
+		defer close(finished)
 		t := time.NewTicker(interval)
 		defer t.Stop()
 		for {
 			select {
 			case <-done:
+				v.mu.Lock()
+				v.clearReminder()
+				v.mu.Unlock()
 				return
 			case <-t.C:
 				v.remind(time.Since(start))
 			}
 		}
 	}()
-	return func() { close(done) }
+	var once sync.Once
+	// stop returns once the reminder line is cleared, so that what
+	// follows is not written after a stale reminder.
+	return func() {
+		once.Do(func() {
+			close(done)
+			<-finished
+		})
+	}
+}
+
+// clearReminder erases an in-place reminder, so the next line starts at
+// the left margin of an empty line. v.mu is held.
+func (v *ApplyProgress) clearReminder() {
+	if v.shown {
+		fmt.Fprint(v.W, "\r\x1b[K")
+		v.shown = false
+	}
 }
 
 func (v *ApplyProgress) remind(elapsed time.Duration) {
@@ -50,8 +76,15 @@ func (v *ApplyProgress) remind(elapsed time.Duration) {
 		names = append(names, n)
 	}
 	slices.Sort(names)
-	fmt.Fprintf(v.W, "still waiting for approval of %d CSR(s) after %s: kubectl certificate approve %s\n",
+	line := fmt.Sprintf("still waiting for approval of %d CSR(s) after %s: kubectl certificate approve %s",
 		len(names), elapsed.Round(time.Second), strings.Join(names, " "))
+	if v.InPlace {
+		v.clearReminder()
+		fmt.Fprint(v.W, line)
+		v.shown = true
+		return
+	}
+	fmt.Fprintln(v.W, line)
 }
 
 // Report prints one event.
@@ -61,10 +94,14 @@ func (v *ApplyProgress) Report(ev apply.Event) {
 	if v.awaiting == nil {
 		v.awaiting = map[string]string{}
 	}
+	v.clearReminder()
 	if ev.Phase == apply.PhaseAwaitApproval {
 		v.awaiting[ev.Addr] = ev.CSRName
 	} else if ev.Phase != apply.PhaseSubmitted {
 		delete(v.awaiting, ev.Addr)
+	}
+	if ev.Phase == apply.PhaseDeleted && ev.Message == "" {
+		v.deleted++
 	}
 	addr := v.Col.Bold(ev.Addr)
 	switch ev.Phase {
@@ -83,13 +120,15 @@ func (v *ApplyProgress) Report(ev apply.Event) {
 	case apply.PhaseAwaitSigner:
 		fmt.Fprintf(v.W, "%s: CSR %s %s\n", addr, ev.CSRName, ev.Message)
 	case apply.PhaseIssued:
-		fmt.Fprintf(v.W, "%s: %s after %s (%s)\n", addr, v.Col.Green("issued"), ev.Elapsed.Round(time.Millisecond), ev.Message)
+		fmt.Fprintf(v.W, "%s: %s after %s (%s)\n", addr, v.Col.Green("issued"), Duration(ev.Elapsed), ev.Message)
 	case apply.PhaseUpdated:
-		fmt.Fprintf(v.W, "%s: %s\n", addr, v.Col.Yellow("files updated"))
+		fmt.Fprintf(v.W, "%s: %s%s\n", addr, v.Col.Yellow("updated"), parenthesized(ev.Message))
 	case apply.PhaseDeleted:
-		fmt.Fprintf(v.W, "%s: %s\n", addr, v.Col.Red("deleted"))
+		fmt.Fprintf(v.W, "%s: %s%s\n", addr, v.Col.Red("deleted"), spaced(ev.Message))
 	case apply.PhaseMoved, apply.PhaseForgotten, apply.PhaseImported:
 		fmt.Fprintf(v.W, "%s: %s\n", addr, ev.Message) // the message starts with what happened
+	case apply.PhasePublished:
+		fmt.Fprintf(v.W, "%s: %s%s\n", addr, v.Col.Green("published"), spaced(ev.Message))
 	case apply.PhasePending:
 		fmt.Fprintf(v.W, "%s: CSR %s %s\n", addr, ev.CSRName, ev.Message)
 	case apply.PhaseWarning:
@@ -97,4 +136,27 @@ func (v *ApplyProgress) Report(ev apply.Event) {
 	case apply.PhaseFailed:
 		fmt.Fprintf(v.W, "%s: %s %s\n", addr, v.Col.Red("failed:"), ev.Message)
 	}
+}
+
+// Duration shows a time taken: milliseconds under a second (a wait of
+// 300 ms is not "0s"), else rounded to the millisecond.
+func Duration(d time.Duration) string {
+	if d < time.Second {
+		return fmt.Sprintf("%dms", d.Milliseconds())
+	}
+	return d.Round(time.Millisecond).String()
+}
+
+func parenthesized(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " (" + s + ")"
+}
+
+func spaced(s string) string {
+	if s == "" {
+		return ""
+	}
+	return " " + s
 }

@@ -26,6 +26,9 @@ type ApplyView interface {
 // HumanApply is the terminal and log rendering.
 type HumanApply struct {
 	ApplyProgress
+	// Command names the run in its closing line: "apply" (the default)
+	// or "destroy".
+	Command string
 }
 
 // Plan renders the plan as plan does.
@@ -33,9 +36,18 @@ func (v *HumanApply) Plan(p *plan.Plan) { RenderPlan(v.W, p, v.Col) }
 
 // Result prints the closing line.
 func (v *HumanApply) Result(outcome string, issued, pending int, elapsed time.Duration) {
+	if v.Command == "destroy" {
+		head := map[string]string{"complete": v.Col.Green("Destroy complete!"), "failed": v.Col.Red("Destroy failed."),
+			"interrupted": v.Col.Red("Destroy interrupted.")}[outcome]
+		v.mu.Lock()
+		deleted := v.deleted
+		v.mu.Unlock()
+		fmt.Fprintf(v.W, "%s %d deleted, in %s.\n", head, deleted, Duration(elapsed))
+		return
+	}
 	head := map[string]string{"complete": v.Col.Green("Apply complete!"), "failed": v.Col.Red("Apply failed."),
 		"interrupted": v.Col.Red("Apply interrupted.")}[outcome]
-	fmt.Fprintf(v.W, "%s %d issued, %d pending, in %s.\n", head, issued, pending, elapsed.Round(time.Millisecond))
+	fmt.Fprintf(v.W, "%s %d issued, %d pending, in %s.\n", head, issued, pending, Duration(elapsed))
 }
 
 // JSONApply streams one JSON object per line: a "plan" event, "progress"

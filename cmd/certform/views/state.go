@@ -24,11 +24,26 @@ func RenderState(w io.Writer, st *state.State, now time.Time) {
 		notAfter, left := "-", "-"
 		if !c.NotAfter.IsZero() {
 			notAfter = c.NotAfter.UTC().Format(time.RFC3339)
-			left = fmt.Sprintf("%.1f", c.NotAfter.Sub(now).Hours()/24)
+			left = DaysLeft(c.NotAfter.Sub(now))
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", addr, c.Status, c.CSRName, notAfter, left)
 	}
 	tw.Flush()
+}
+
+// DaysLeft shows the time left until expiry for a DAYS LEFT column: days
+// with one decimal, hours in the last day (not "0.0"), and "expired"
+// once it has passed (not "-0.0").
+func DaysLeft(left time.Duration) string {
+	switch {
+	case left <= 0:
+		return "expired"
+	case left < time.Hour:
+		return "<1h"
+	case left < 24*time.Hour:
+		return fmt.Sprintf("%dh", int(left.Hours()))
+	}
+	return fmt.Sprintf("%.1f", left.Hours()/24)
 }
 
 // RenderRecord shows one state record in full.

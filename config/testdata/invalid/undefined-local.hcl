@@ -1,3 +1,3 @@
 locals {
-  a = local.nope  # ERROR: Unsupported attribute
+  a = local.nope  # ERROR: Reference to undeclared local value
 }

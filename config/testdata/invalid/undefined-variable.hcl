@@ -1,5 +1,5 @@
 certificate "a" {
-  common_name = var.cn  # ERROR: Unsupported attribute
+  common_name = var.cn  # ERROR: Reference to undeclared input variable
   hosts       = ["web.example"]
   signer_name = "example.com/serving"
   output {

@@ -257,7 +257,7 @@ var nameUnsafe = regexp.MustCompile(`[^a-z0-9.-]+`)
 func CSRName(c *config.Certificate, fp string, prior *state.Certificate) string {
 	base := c.CSRName
 	if base == "" {
-		base = strings.TrimPrefix(c.Addr, "certificate.")
+		base = csrBase(c.Addr)
 		base = strings.Trim(nameUnsafe.ReplaceAllString(strings.ToLower(base), "-"), "-.")
 		if len(base) > 200 {
 			base = base[:200]
@@ -274,6 +274,26 @@ func CSRName(c *config.Certificate, fp string, prior *state.Certificate) string 
 		return base + "-" + strconv.Itoa(n+1)
 	}
 	return base
+}
+
+// csrBase is the readable part of a derived CSR name: the address without
+// its kinds, e.g. pod["a"] for certificate.pod["a"] and web-a.tls for
+// module.web["a"].certificate.tls (made DNS-safe by the caller).
+func csrBase(addr string) string {
+	a, err := plan.ParseAddr(addr)
+	if err != nil {
+		return addr
+	}
+	var parts []string
+	for _, step := range a.Module.Steps() {
+		part := step.Name
+		if step.HasKey {
+			part += "-" + step.Key
+		}
+		parts = append(parts, part)
+	}
+	inRoot := plan.Addr{Kind: a.Kind, Name: a.Name, Key: a.Key, HasKey: a.HasKey}
+	return strings.Join(append(parts, strings.TrimPrefix(inRoot.String(), a.Kind+".")), ".")
 }
 
 func typesUID(uid string) *types.UID {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
+	"github.com/certform/certform/internal/addrs"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/pki"
 )
@@ -99,12 +100,12 @@ type rawTarget struct {
 	DefRange          hcl.Range `hcl:",def_range"`
 }
 
-func decodeCABundle(block *hcl.Block, ctx *hcl.EvalContext, dir string) ([]*CABundle, hcl.Diagnostics) {
+func decodeCABundle(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext, dir string) ([]*CABundle, hcl.Diagnostics) {
 	if d := checkName("ca_bundle", block); d != nil {
 		return nil, hcl.Diagnostics{d}
 	}
 	forEach, body, diags := splitForEach(block.Body)
-	instances, d := expand("ca_bundle", block, forEach, ctx)
+	instances, d := expand(addrs.CABundle, mod, block, forEach, ctx)
 	diags = append(diags, d...)
 	var out []*CABundle
 	for _, in := range instances {

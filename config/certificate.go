@@ -10,6 +10,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
+	"github.com/certform/certform/internal/addrs"
 	"github.com/certform/certform/internal/pki"
 )
 
@@ -68,13 +69,13 @@ type rawOutput struct {
 var DefaultUsages = []string{"digital signature", "key encipherment", "server auth"}
 
 // decodeCertificate decodes every instance of a certificate block.
-func decodeCertificate(block *hcl.Block, ctx *hcl.EvalContext) ([]*Certificate, hcl.Diagnostics) {
+func decodeCertificate(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext) ([]*Certificate, hcl.Diagnostics) {
 	name := block.Labels[0]
 	if d := checkName("certificate", block); d != nil {
 		return nil, hcl.Diagnostics{d}
 	}
 	forEach, body, diags := splitForEach(block.Body)
-	instances, d := expand("certificate", block, forEach, ctx)
+	instances, d := expand(addrs.Certificate, mod, block, forEach, ctx)
 	diags = append(diags, d...)
 	var certs []*Certificate
 	for _, in := range instances {

@@ -33,6 +33,9 @@ type Config struct {
 	Moved   []*Moved
 	Removed []*Removed
 	Imports []*Import
+	// OutputValues are the root module's output blocks, sorted by name.
+	// Certificates and CABundles hold those of every module too.
+	OutputValues []*OutputValue
 }
 
 // Kubernetes is the kubernetes block.
@@ -62,7 +65,8 @@ const (
 // Certificate is one certificate instance: a certificate block, or one
 // for_each element of it.
 type Certificate struct {
-	// Addr is the instance's address: certificate.NAME or certificate.NAME["KEY"].
+	// Addr is the instance's address: certificate.NAME or certificate.NAME["KEY"],
+	// after module.NAME. or module.NAME["KEY"]. for each module it is in.
 	Addr string
 	// Name is the block label.
 	Name string
@@ -97,7 +101,8 @@ type KeySpec struct {
 	Rotation string // RotateAlways or RotateNever
 }
 
-// Output is the output block: where files go, relative to the config directory.
+// Output is the output block: where files go, relative to the config
+// directory (also in modules). Not to be confused with OutputValue.
 type Output struct {
 	KeyFile  string
 	CertFile string

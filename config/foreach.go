@@ -2,25 +2,41 @@ package config
 
 import (
 	"fmt"
-	"strconv"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/certform/certform/internal/addrs"
 )
 
 // instance is one expansion of a block: the block itself, or one for_each
 // element.
 type instance struct {
-	addr string
-	ctx  *hcl.EvalContext
+	addr   string
+	key    string
+	hasKey bool
+	ctx    *hcl.EvalContext
 }
 
 // expand evaluates a block's for_each (if any) and returns one instance per
-// element, each with each.key and each.value in its evaluation context.
-func expand(kind string, block *hcl.Block, forEach *hcl.Attribute, ctx *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
-	base := kind + "." + block.Labels[0]
+// element of a certificate or ca_bundle block in module mod, each with
+// each.key and each.value in its evaluation context.
+func expand(kind string, mod addrs.Module, block *hcl.Block, forEach *hcl.Attribute, ctx *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
+	addr := func(key string, hasKey bool) string {
+		return addrs.Addr{Module: mod, Kind: kind, Name: block.Labels[0], Key: key, HasKey: hasKey}.String()
+	}
+	instances, diags := forEachInstances(forEach, ctx)
+	for i := range instances {
+		instances[i].addr = addr(instances[i].key, instances[i].hasKey)
+	}
+	return instances, diags
+}
+
+// forEachInstances evaluates a for_each (nil: none) into instances without
+// addresses: one per element, or a single unkeyed one.
+func forEachInstances(forEach *hcl.Attribute, ctx *hcl.EvalContext) ([]instance, hcl.Diagnostics) {
 	if forEach == nil {
-		return []instance{{addr: base, ctx: ctx}}, nil
+		return []instance{{ctx: ctx}}, nil
 	}
 	val, diags := forEach.Expr.Value(ctx)
 	if diags.HasErrors() {
@@ -59,7 +75,7 @@ func expand(kind string, block *hcl.Block, forEach *hcl.Attribute, ctx *hcl.Eval
 			vars[n] = x
 		}
 		vars["each"] = each
-		out = append(out, instance{addr: base + "[" + strconv.Quote(key) + "]", ctx: &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}})
+		out = append(out, instance{key: key, hasKey: true, ctx: &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}})
 	}
 	return out, diags
 }

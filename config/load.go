@@ -11,6 +11,8 @@ import (
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/certform/certform/internal/addrs"
 )
 
 // FileSuffix is the suffix of configuration files.
@@ -27,6 +29,8 @@ var rootSchema = &hcl.BodySchema{
 		{Type: "moved"},
 		{Type: "removed"},
 		{Type: "import"},
+		{Type: "module", LabelNames: []string{"name"}},
+		{Type: "output", LabelNames: []string{"name"}},
 	},
 }
 
@@ -142,10 +146,10 @@ func configFiles(dir string) ([]string, error) {
 	return names, nil
 }
 
-// decode evaluates a merged body: variables first, then locals in
-// dependency order, then the blocks that use them. It stops after the
-// variables or locals when they have errors, since everything after would
-// only repeat them.
+// decode evaluates a merged body: variables first, then the rest of the
+// root module (scope.evaluate), then the checks across the whole
+// configuration, modules included. It stops after the variables when they
+// have errors, since everything after would only repeat them.
 func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*Config, hcl.Diagnostics) {
 	content, diags := body.Content(rootSchema)
 	cfg := &Config{Variables: map[string]*Variable{}}
@@ -173,25 +177,71 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	if !d.HasErrors() {
 		diags = append(diags, checkValidations(cfg.Variables, values, Functions(dir))...)
 	}
-	locals, d := collectLocals(byType["locals"])
-	diags = append(diags, d...)
-	order, d := orderLocals(locals)
-	diags = append(diags, d...)
 	if diags.HasErrors() {
 		return cfg, diags
 	}
+	root := &scope{rootDir: dir, dir: dir, in: in, parse: parseVarFile, count: new(int)}
+	_, d = root.evaluate(cfg, byType, values)
+	diags = append(diags, d...)
+	slices.SortFunc(cfg.Certificates, func(a, b *Certificate) int { return strings.Compare(a.Addr, b.Addr) })
+	slices.SortFunc(cfg.CABundles, func(a, b *CABundle) int { return strings.Compare(a.Addr, b.Addr) })
+	diags = append(diags, validateOutputs(cfg, dir)...)
+	diags = append(diags, validateSecrets(cfg)...)
+	diags = append(diags, validateBundleRefs(cfg)...)
+	diags = append(diags, warnFilesOnlyShared(cfg)...)
+	return cfg, diags
+}
+
+// evaluate decodes a module's blocks once its variables have values:
+// locals in dependency order, module calls, certificates, CA bundles and
+// outputs. It adds the certificates and bundles to cfg and returns the
+// module's outputs as an object (cfg.OutputValues too, for the root).
+func (sc *scope) evaluate(cfg *Config, byType map[string][]*hcl.Block, values map[string]cty.Value) (cty.Value, hcl.Diagnostics) {
+	locals, diags := collectLocals(byType["locals"])
+	order, d := orderLocals(locals)
+	diags = append(diags, d...)
+	diags = append(diags, localsUsingModules(order)...)
+	if diags.HasErrors() {
+		return cty.DynamicVal, diags
+	}
 	ctx := &hcl.EvalContext{
-		Variables: map[string]cty.Value{"var": cty.ObjectVal(values), "ca_bundle": bundleRefs(byType["ca_bundle"]),
-			"certform": cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal(cfg.Workspace)})},
-		Functions: Functions(dir),
+		Variables: map[string]cty.Value{"var": cty.ObjectVal(values), "ca_bundle": bundleRefs(sc.path, byType["ca_bundle"]),
+			"certform": cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal(workspaceOf(sc.in))}),
+			"path":     sc.pathValue()},
+		Functions: Functions(sc.rootDir),
 	}
 	if d := evalLocals(order, ctx); d.HasErrors() {
-		return cfg, append(diags, d...)
+		return cty.DynamicVal, append(diags, d...)
 	}
-	diags = append(diags, decodeSettings(cfg, byType, ctx)...)
-	diags = append(diags, decodeResources(cfg, byType, ctx, dir)...)
-	diags = append(diags, decodeRefactors(cfg, byType, ctx)...)
-	return cfg, diags
+	if sc.path.IsRoot() {
+		diags = append(diags, decodeSettings(cfg, byType, ctx)...)
+	}
+	mods, d := sc.decodeModuleCalls(cfg, byType["module"], ctx)
+	diags = append(diags, d...)
+	ctx.Variables["module"] = mods
+	certs, d := sc.decodeResources(cfg, byType, ctx)
+	diags = append(diags, d...)
+	outputs, d := sc.decodeOutputValues(byType["output"], ctx, certs)
+	diags = append(diags, d...)
+	values2 := map[string]cty.Value{}
+	for _, o := range outputs {
+		values2[o.Name] = o.Value
+	}
+	if sc.path.IsRoot() {
+		cfg.OutputValues = outputs
+		diags = append(diags, decodeRefactors(cfg, byType, ctx)...)
+	}
+	return cty.ObjectVal(values2), diags
+}
+
+// pathValue is path.module (sc's directory relative to the configuration
+// directory, with slashes) and path.root (".").
+func (sc *scope) pathValue() cty.Value {
+	rel, err := filepath.Rel(sc.rootDir, sc.dir)
+	if err != nil {
+		rel = sc.dir
+	}
+	return cty.ObjectVal(map[string]cty.Value{"module": cty.StringVal(filepath.ToSlash(rel)), "root": cty.StringVal(".")})
 }
 
 func decodeSettings(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
@@ -214,8 +264,11 @@ func decodeSettings(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalCo
 	return diags
 }
 
-func decodeResources(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalContext, dir string) hcl.Diagnostics {
+// decodeResources decodes sc's certificate and ca_bundle blocks, adds them
+// to cfg and returns the certificates.
+func (sc *scope) decodeResources(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalContext) ([]*Certificate, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
+	var certs []*Certificate
 	seen := map[string]hcl.Range{}
 	for _, b := range byType["certificate"] {
 		if prev, dup := seen[b.Labels[0]]; dup {
@@ -223,10 +276,11 @@ func decodeResources(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalC
 			continue
 		}
 		seen[b.Labels[0]] = b.DefRange
-		certs, d := decodeCertificate(b, ctx)
+		c, d := decodeCertificate(b, sc.path, ctx)
 		diags = append(diags, d...)
-		cfg.Certificates = append(cfg.Certificates, certs...)
+		certs = append(certs, c...)
 	}
+	cfg.Certificates = append(cfg.Certificates, certs...)
 	seen = map[string]hcl.Range{}
 	for _, b := range byType["ca_bundle"] {
 		if prev, dup := seen[b.Labels[0]]; dup {
@@ -234,24 +288,19 @@ func decodeResources(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalC
 			continue
 		}
 		seen[b.Labels[0]] = b.DefRange
-		bundles, d := decodeCABundle(b, ctx, dir)
+		bundles, d := decodeCABundle(b, sc.path, ctx, sc.rootDir)
 		diags = append(diags, d...)
 		cfg.CABundles = append(cfg.CABundles, bundles...)
 	}
-	slices.SortFunc(cfg.Certificates, func(a, b *Certificate) int { return strings.Compare(a.Addr, b.Addr) })
-	slices.SortFunc(cfg.CABundles, func(a, b *CABundle) int { return strings.Compare(a.Addr, b.Addr) })
-	diags = append(diags, validateOutputs(cfg, dir)...)
-	diags = append(diags, validateBundleRefs(cfg)...)
-	diags = append(diags, warnFilesOnlyShared(cfg)...)
-	return diags
+	return certs, diags
 }
 
-// bundleRefs makes ca_bundle.NAME evaluate to the bundle's address, so a
-// certificate can name a bundle as an expression.
-func bundleRefs(blocks []*hcl.Block) cty.Value {
+// bundleRefs makes ca_bundle.NAME evaluate to the address of the bundle
+// of module mod, so a certificate can name a bundle as an expression.
+func bundleRefs(mod addrs.Module, blocks []*hcl.Block) cty.Value {
 	refs := map[string]cty.Value{}
 	for _, b := range blocks {
-		refs[b.Labels[0]] = cty.StringVal("ca_bundle." + b.Labels[0])
+		refs[b.Labels[0]] = cty.StringVal(addrs.Addr{Module: mod, Kind: addrs.CABundle, Name: b.Labels[0]}.String())
 	}
 	return cty.ObjectVal(refs)
 }

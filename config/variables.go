@@ -12,6 +12,8 @@ import (
 	"github.com/zclconf/go-cty/cty"
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
+
+	"github.com/certform/certform/state"
 )
 
 // EnvPrefix is the prefix of environment variables that set variables.
@@ -37,6 +39,11 @@ type Inputs struct {
 	// the other inputs would give; a variable the other inputs set to a
 	// different value is an error that names it.
 	Saved map[string]cty.Value
+	// State, when set, gives output blocks the certificate attributes known
+	// only after apply (serial_number, not_after, ...). Only the evaluation
+	// of outputs after apply sets it: without it those attributes are
+	// unknown, so nothing but outputs can depend on them.
+	State *state.State
 }
 
 // Variable is a variable block.

@@ -3,63 +3,21 @@ package plan
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
-	"github.com/hashicorp/hcl/v2/hclsyntax"
-
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/addrs"
 	"github.com/certform/certform/state"
 )
 
 // Addr is a parsed address: certificate.NAME, certificate.NAME["KEY"] (a
-// for_each instance), ca_bundle.NAME or ca_bundle.NAME["KEY"].
-type Addr struct {
-	Kind   string // "certificate" or "ca_bundle"
-	Name   string
-	Key    string
-	HasKey bool
-}
-
-// Block is the address of the block: without the instance key.
-func (a Addr) Block() string { return a.Kind + "." + a.Name }
-
-// String is the address as configuration and state spell it.
-func (a Addr) String() string {
-	if a.HasKey {
-		return a.Block() + "[" + strconv.Quote(a.Key) + "]"
-	}
-	return a.Block()
-}
+// for_each instance), ca_bundle.NAME or ca_bundle.NAME["KEY"], each
+// optionally inside a module path (module.web["a"].certificate.tls). It is
+// addrs.Addr, where addresses are spelled.
+type Addr = addrs.Addr
 
 // ParseAddr parses an address; the error says what a valid one looks like.
-func ParseAddr(s string) (Addr, error) {
-	bad := func(why string) (Addr, error) {
-		return Addr{}, fmt.Errorf("malformed address %q: %s; write certificate.NAME or certificate.NAME[\"KEY\"]", s, why)
-	}
-	kind, rest, ok := strings.Cut(s, ".")
-	if !ok || kind != "certificate" && kind != "ca_bundle" {
-		return bad("it must start with certificate. or ca_bundle.")
-	}
-	a := Addr{Kind: kind, Name: rest}
-	if name, key, ok := strings.Cut(rest, "["); ok {
-		if !strings.HasSuffix(key, "]") {
-			return bad("the instance key must end with ]")
-		}
-		unquoted, err := strconv.Unquote(strings.TrimSuffix(key, "]"))
-		if err != nil {
-			return bad("the instance key must be a quoted string")
-		}
-		a.Name, a.Key, a.HasKey = name, unquoted, true
-	}
-	if !hclsyntax.ValidIdentifier(a.Name) {
-		return bad(fmt.Sprintf("%q is not a block name", a.Name))
-	}
-	if a.String() != s {
-		return bad("write the instance key as a double-quoted string")
-	}
-	return a, nil
-}
+func ParseAddr(s string) (Addr, error) { return addrs.Parse(s) }
 
 // CheckOptions refuses --target and --replace addresses that are malformed
 // or name nothing, so a typo in an emergency rotation is an error rather

@@ -23,6 +23,17 @@ const (
 	SmallFile = 1 << 20
 )
 
+// Bounds on module calls: how deeply modules may call modules, and how many
+// module instances one configuration may expand to (for_each on nested
+// module calls multiplies). Real configurations use two or three levels
+// and a few hundred instances; the bounds stop a module that calls itself
+// through a path the cycle check cannot see (a symbolic link loop) and a
+// for_each that multiplies without end.
+const (
+	ModuleDepth     = 16
+	ModuleInstances = 10000
+)
+
 // ErrTooLarge is wrapped by the errors of ReadFile and ReadAll when the
 // input exceeds its limit.
 var ErrTooLarge = errors.New("too large")

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 
@@ -62,6 +63,12 @@ func CheckOptions(desired *config.Config, prior *state.State, opts Options) erro
 		return fmt.Errorf("%s", msg)
 	}
 	for _, t := range opts.Targets {
+		if _, err := addrs.ParseModule(t); err == nil {
+			if !slices.ContainsFunc(slices.Collect(maps.Keys(known)), func(addr string) bool { return targeted(addr, []string{t}) }) {
+				return fmt.Errorf("--target %s: no certificate in the configuration or state is in this module", t)
+			}
+			continue
+		}
 		a, err := ParseAddr(t)
 		if err != nil {
 			return fmt.Errorf("--target: %w", err)

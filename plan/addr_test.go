@@ -49,6 +49,7 @@ func TestParseAddr(t *testing.T) {
 func TestCheckOptions(t *testing.T) {
 	desired := &config.Config{Certificates: []*config.Certificate{
 		{Addr: "certificate.web"}, {Addr: `certificate.pod["a"]`}, {Addr: `certificate.pod["b"]`},
+		{Addr: `module.team["a"].certificate.tls`}, {Addr: `module.team["b"].certificate.tls`},
 	}}
 	prior := state.New()
 	prior.Certificates["certificate.old"] = &state.Certificate{Addr: "certificate.old"}
@@ -69,6 +70,12 @@ func TestCheckOptions(t *testing.T) {
 		"replace unknown instance": {opts: Options{Replace: []string{`certificate.pod["c"]`}}, wantErr: "no certificate in the configuration"},
 		"replace removed":          {opts: Options{Replace: []string{"certificate.old"}}, wantErr: "no longer in the configuration"},
 		"target bundle":            {opts: Options{Targets: []string{"ca_bundle.x"}}, wantErr: "only certificates can be targeted"},
+		"target module":            {opts: Options{Targets: []string{"module.team"}}},
+		"target module instance":   {opts: Options{Targets: []string{`module.team["a"]`}}},
+		"target in module":         {opts: Options{Targets: []string{`module.team["a"].certificate.tls`}}},
+		"target empty module":      {opts: Options{Targets: []string{`module.team["c"]`}}, wantErr: "no certificate in the configuration or state is in this module"},
+		"replace in module":        {opts: Options{Replace: []string{`module.team["b"].certificate.tls`}}},
+		"replace module block":     {opts: Options{Replace: []string{`module.team.certificate.tls`}}, wantErr: "no certificate in the configuration"},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
@@ -81,6 +88,33 @@ func TestCheckOptions(t *testing.T) {
 			}
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("err = %v, want %q", err, tc.wantErr)
+			}
+		})
+	}
+}
+
+// TestTargeted: a target selects its address, the instances of a block,
+// and everything in a module (all instances when the target has no key).
+func TestTargeted(t *testing.T) {
+	tests := map[string]struct {
+		addr, target string
+		want         bool
+	}{
+		"same":                   {addr: "certificate.web", target: "certificate.web", want: true},
+		"instance of block":      {addr: `certificate.pod["a"]`, target: "certificate.pod", want: true},
+		"prefix is not a block":  {addr: "certificate.webs", target: "certificate.web"},
+		"module":                 {addr: "module.web.certificate.tls", target: "module.web", want: true},
+		"every module instance":  {addr: `module.web["a"].certificate.tls`, target: "module.web", want: true},
+		"one module instance":    {addr: `module.web["a"].certificate.tls`, target: `module.web["a"]`, want: true},
+		"other module instance":  {addr: `module.web["b"].certificate.tls`, target: `module.web["a"]`},
+		"nested":                 {addr: `module.web["a"].module.db.certificate.x`, target: "module.web", want: true},
+		"block in module":        {addr: `module.web["a"].certificate.tls["x"]`, target: `module.web["a"].certificate.tls`, want: true},
+		"root block, not module": {addr: "module.web.certificate.tls", target: "certificate.tls"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			if got := targeted(tc.addr, []string{tc.target}); got != tc.want {
+				t.Fatalf("targeted(%s, %s) = %v, want %v", tc.addr, tc.target, got, tc.want)
 			}
 		})
 	}

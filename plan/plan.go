@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/addrs"
 	"github.com/certform/certform/state"
 )
 
@@ -110,7 +111,8 @@ func (p *Plan) HasChanges() bool {
 // Options are the user's choices that shape a plan.
 type Options struct {
 	// Targets limits the plan to these addresses (and for_each instances of
-	// a targeted block); empty means all.
+	// a targeted block, and everything in a targeted module such as
+	// module.web or module.web["a"]); empty means all.
 	Targets []string
 	// Replace forces reissue of these addresses.
 	Replace []string
@@ -198,8 +200,15 @@ func targeted(addr string, targets []string) bool {
 	if len(targets) == 0 {
 		return true
 	}
+	a, err := ParseAddr(addr)
+	if err != nil {
+		return false
+	}
 	for _, t := range targets {
-		if addr == t || strings.HasPrefix(addr, t+"[") {
+		if addr == t || a.Block() == t {
+			return true
+		}
+		if m, err := addrs.ParseModule(t); err == nil && m.Selects(a.Module) {
 			return true
 		}
 	}

@@ -88,6 +88,25 @@ func (m Module) Contains(other Module) bool {
 	return m.n == 0 || other == m || strings.HasPrefix(other.path, m.path+".")
 }
 
+// Selects reports whether the module target m selects module instance
+// other or one under it: a step of m without a key selects every instance
+// of that module call, as -target=module.NAME does in Terraform.
+func (m Module) Selects(other Module) bool {
+	if m.n == 0 {
+		return true
+	}
+	if m.n > other.n {
+		return false
+	}
+	theirs := other.Steps()
+	for i, step := range m.Steps() {
+		if step.Name != theirs[i].Name || step.HasKey && (!theirs[i].HasKey || step.Key != theirs[i].Key) {
+			return false
+		}
+	}
+	return true
+}
+
 // Addr is a parsed address of a certificate or CA bundle instance.
 type Addr struct {
 	Module Module // the zero Module: the root

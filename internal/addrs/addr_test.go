@@ -93,3 +93,34 @@ func TestModuleContains(t *testing.T) {
 		t.Fatalf("Block() = %s", a.Block())
 	}
 }
+
+func TestModuleSelects(t *testing.T) {
+	tests := map[string]struct {
+		target, module string
+		want           bool
+	}{
+		"same":                {target: "module.web", module: "module.web", want: true},
+		"all instances":       {target: "module.web", module: `module.web["a"]`, want: true},
+		"nested under":        {target: "module.web", module: `module.web["a"].module.db`, want: true},
+		"one instance":        {target: `module.web["a"]`, module: `module.web["a"].module.db`, want: true},
+		"other instance":      {target: `module.web["a"]`, module: `module.web["b"]`},
+		"keyed target, plain": {target: `module.web["a"]`, module: "module.web"},
+		"other module":        {target: "module.web", module: "module.webs"},
+		"deeper target":       {target: "module.web.module.db", module: "module.web"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			target, err := ParseModule(tc.target)
+			if err != nil {
+				t.Fatal(err)
+			}
+			m, err := ParseModule(tc.module)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := target.Selects(m); got != tc.want {
+				t.Fatalf("Selects = %v, want %v", got, tc.want)
+			}
+		})
+	}
+}

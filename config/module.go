@@ -67,8 +67,11 @@ func (sc *scope) decodeModuleCalls(cfg *Config, blocks []*hcl.Block, ctx *hcl.Ev
 	order, d := orderCalls(calls)
 	diags = append(diags, d...)
 	outputs := map[string]cty.Value{}
-	for name := range calls {
-		outputs[name] = cty.DynamicVal // until evaluated: a failed module is not reported again by its callers
+	for _, b := range blocks {
+		outputs[b.Labels[0]] = cty.DynamicVal // until evaluated: a failed module is not reported again by its users
+	}
+	if d.HasErrors() {
+		return cty.ObjectVal(outputs), diags // a cycle: evaluating would only report unknown arguments
 	}
 	for _, call := range order {
 		ctx.Variables["module"] = cty.ObjectVal(outputs)

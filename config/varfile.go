@@ -86,12 +86,22 @@ func editDistance(a, b string) int {
 // that second diagnostic says nothing new.
 func decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics {
 	diags := gohcl.DecodeBody(body, ctx, target)
+	unknown := func(d *hcl.Diagnostic) bool {
+		return d.Summary == "Unsuitable value type" && strings.Contains(d.Detail, "must be known")
+	}
+	if len(diags) == 1 && unknown(diags[0]) {
+		// Nothing failed here, so the value is unknown by design: it
+		// depends on what only apply knows.
+		diags[0].Summary = "Value not known before apply"
+		diags[0].Detail = "This value depends on a certificate attribute known only after apply (serial_number, not_before, not_after, key_sha256, csr_name), " +
+			"perhaps through a module output; only output blocks may use those. If the module it comes from has errors, fix those first."
+	}
 	if len(diags) < 2 {
 		return diags
 	}
 	out := diags[:0]
 	for _, d := range diags {
-		if d.Summary == "Unsuitable value type" && strings.Contains(d.Detail, "must be known") {
+		if unknown(d) {
 			continue
 		}
 		out = append(out, d)

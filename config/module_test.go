@@ -202,7 +202,7 @@ func TestModuleDiagnostics(t *testing.T) {
 		},
 		"error inside the module": {
 			files: map[string]string{
-				"main.hcl":         call("  name = \"web\"\n"),
+				"main.hcl": call("  name = \"web\"\n"),
 				"modules/service-cert/main.hcl": strings.Replace(serviceCert, `signer_name = "example.com/serving"`,
 					"signer_name = \"example.com/serving\"\n  expiration_seconds = 60", 1),
 			},

@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"io/fs"
 	"maps"
@@ -37,6 +38,18 @@ type State struct {
 	Certificates map[string]*Certificate
 	// Bundles by address (ca_bundle.NAME): what was published where.
 	Bundles map[string]*Bundle
+	// Outputs are the root module's output values as of the last apply,
+	// by name: what certform output reads. nil or empty: none.
+	Outputs map[string]Output
+}
+
+// Output is one recorded output value, as JSON with its cty type (the
+// encoding of go-cty's json package), so it reads back with its type.
+// It never holds private key material: config refuses such a value.
+type Output struct {
+	Value     json.RawMessage
+	Type      json.RawMessage
+	Sensitive bool
 }
 
 // Bundle is the record of one ca_bundle address: the ConfigMaps certform
@@ -157,6 +170,12 @@ func (s *State) DeepCopy() *State {
 	}
 	for addr, b := range s.Bundles {
 		out.Bundles[addr] = b.DeepCopy()
+	}
+	if s.Outputs != nil {
+		out.Outputs = make(map[string]Output, len(s.Outputs))
+		for name, o := range s.Outputs {
+			out.Outputs[name] = Output{Value: slices.Clone(o.Value), Type: slices.Clone(o.Type), Sensitive: o.Sensitive}
+		}
 	}
 	return out
 }

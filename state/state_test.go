@@ -40,14 +40,15 @@ func TestRoundTrip(t *testing.T) {
 
 func TestDecodeInvalid(t *testing.T) {
 	want := map[string]string{
-		"bad-mode.json":       `has mode "0999"`,
-		"bad-role.json":       `unknown role "bundle"`,
-		"empty-lineage.json":  "empty lineage",
-		"newer-version.json":  "unsupported state version 2",
-		"no-version.json":     "no version field",
-		"truncated.json":      "not valid JSON",
-		"unknown-field.json":  `unknown field "private_key"`,
-		"unknown-status.json": `unknown status "weird"`,
+		"bad-mode.json":             `has mode "0999"`,
+		"bad-role.json":             `unknown role "bundle"`,
+		"empty-lineage.json":        "empty lineage",
+		"newer-version.json":        "unsupported state version 3",
+		"no-version.json":           "no version field",
+		"outputs-in-version-1.json": `unknown field "outputs"`,
+		"truncated.json":            "not valid JSON",
+		"unknown-field.json":        `unknown field "private_key"`,
+		"unknown-status.json":       `unknown status "weird"`,
 	}
 	files, _ := filepath.Glob("testdata/invalid/*.json")
 	if len(files) != len(want) {

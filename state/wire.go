@@ -10,8 +10,14 @@ import (
 	"time"
 )
 
-// FormatVersion is the version of the wire format Encode writes.
-const FormatVersion = 1
+// FormatVersion is the newest version of the wire format. Encode writes
+// version 2 (which adds outputs) only for a state that holds outputs, and
+// version 1 otherwise, so a state without outputs stays readable by a
+// certform from before outputs; Decode reads both.
+const FormatVersion = 2
+
+// formatV1 is the version without outputs.
+const formatV1 = 1
 
 // Version is the certform version written into state files; cmd sets it.
 var Version = "dev"
@@ -27,6 +33,18 @@ type fileV1 struct {
 	CertformVersion string                   `json:"certform_version"`
 	Certificates    map[string]certificateV1 `json:"certificates"`
 	Bundles         map[string]bundleV1      `json:"ca_bundles,omitempty"`
+}
+
+// fileV2 is fileV1 with the root module's output values.
+type fileV2 struct {
+	fileV1
+	Outputs map[string]outputV2 `json:"outputs"`
+}
+
+type outputV2 struct {
+	Value     json.RawMessage `json:"value"`
+	Type      json.RawMessage `json:"type"`
+	Sensitive bool            `json:"sensitive,omitempty"`
 }
 
 type bundleV1 struct {
@@ -77,7 +95,7 @@ type fileRecordV1 struct {
 // keys, so that equal states encode to equal bytes.
 func Encode(s *State) ([]byte, error) {
 	f := fileV1{
-		Version: FormatVersion, Lineage: s.Lineage, Serial: s.Serial,
+		Version: formatV1, Lineage: s.Lineage, Serial: s.Serial,
 		CertformVersion: Version, Certificates: map[string]certificateV1{},
 	}
 	for addr, c := range s.Certificates {
@@ -93,7 +111,16 @@ func Encode(s *State) ([]byte, error) {
 		}
 		f.Bundles[addr] = w
 	}
-	out, err := json.MarshalIndent(f, "", "  ")
+	var wire any = f
+	if len(s.Outputs) > 0 {
+		f.Version = FormatVersion
+		v2 := fileV2{fileV1: f, Outputs: map[string]outputV2{}}
+		for name, o := range s.Outputs {
+			v2.Outputs[name] = outputV2(o)
+		}
+		wire = v2
+	}
+	out, err := json.MarshalIndent(wire, "", "  ")
 	if err != nil {
 		return nil, err
 	}
@@ -112,15 +139,20 @@ func Decode(data []byte) (*State, error) {
 	if head.Version == nil {
 		return nil, errors.New("state has no version field; it is not a certform state file")
 	}
-	if *head.Version != FormatVersion {
-		return nil, fmt.Errorf("%w %d: this certform reads version %d; upgrade certform", ErrUnsupportedVersion, *head.Version, FormatVersion)
+	if *head.Version != formatV1 && *head.Version != FormatVersion {
+		return nil, fmt.Errorf("%w %d: this certform reads versions %d to %d; upgrade certform", ErrUnsupportedVersion, *head.Version, formatV1, FormatVersion)
 	}
-	var f fileV1
+	var v2 fileV2
+	var target any = &v2.fileV1 // version 1 has no outputs: the field is unknown there
+	if *head.Version == FormatVersion {
+		target = &v2
+	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(target); err != nil {
 		return nil, fmt.Errorf("state is malformed: %w", err)
 	}
+	f := v2.fileV1
 	if f.Lineage == "" {
 		return nil, errors.New("state is malformed: empty lineage")
 	}
@@ -131,6 +163,15 @@ func Decode(data []byte) (*State, error) {
 			b.Targets[k] = BundleTarget(t)
 		}
 		s.Bundles[addr] = b
+	}
+	for name, o := range v2.Outputs {
+		if s.Outputs == nil {
+			s.Outputs = map[string]Output{}
+		}
+		if len(o.Value) == 0 || len(o.Type) == 0 {
+			return nil, fmt.Errorf("state is malformed: output %q has no value or type", name)
+		}
+		s.Outputs[name] = Output(o)
 	}
 	for addr, w := range f.Certificates {
 		c, err := decodeCertificate(addr, w)

@@ -137,6 +137,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	// Write the state as loaded: this fixes a new state's lineage (which
 	// labels every CSR) before anything can be submitted, and makes a
 	// journal left by a killed run part of the state file.
+	outputsPending, oerr := w.outputsFor(prior, destroy, s)
 	if err := w.backend.Persist(prior); err != nil {
 		return exitError, err
 	}
@@ -146,6 +147,9 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		fmt.Fprintf(s.Err, "certform: warning: %v\n", err)
 	}
 	if !p.HasChanges() {
+		if !o.JSON && oerr == nil {
+			printOutputs(s, prior, outputsPending)
+		}
 		return exitOK, nil
 	}
 	csrs, err := w.csrClient()
@@ -164,6 +168,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		Report: n.counting(view.Report),
 	})
 	stopTicker()
+	outputsPending, oerr = w.outputsFor(final, destroy, s)
 	fault.Point(fault.StatePersist)
 	perr := w.backend.Persist(final)
 	issued, pending := n.get()
@@ -173,7 +178,26 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		view.Result("failed", issued, pending, elapsed)
 		return exitError, withHint(lost, "another run may hold the state now; what finished is in state: run certform "+name+" again once the cluster answers")
 	}
-	return applyResult(name, ctx.Err() != nil, err, perr, view, issued, pending, elapsed)
+	code, err := applyResult(name, ctx.Err() != nil, err, perr, view, issued, pending, elapsed)
+	if code == exitOK && !o.JSON && oerr == nil {
+		printOutputs(s, final, outputsPending)
+	}
+	return code, err
+}
+
+// outputsFor records the root outputs in st (none after destroy, as in
+// Terraform), warning when they cannot be evaluated; the state keeps the
+// outputs it had then.
+func (w *workspace) outputsFor(st *state.State, destroy bool, s Streams) ([]string, error) {
+	if destroy {
+		st.Outputs = nil
+		return nil, nil
+	}
+	pending, err := w.recordOutputs(st)
+	if err != nil {
+		fmt.Fprintf(s.Err, "certform: warning: outputs not recorded: %v\n", err)
+	}
+	return pending, err
 }
 
 // check refuses flag values apply cannot honour.

@@ -103,6 +103,7 @@ var commands = map[string]command{
 	"fmt":          {"rewrite configuration files in canonical format", runFmt},
 	"show":         {"show a saved plan, or the state", runShow},
 	"state":        {"inspect and edit state", runState},
+	"output":       {"print the output values recorded by the last apply", runOutput},
 	"force-unlock": {"explain or release a stale state lock", runForceUnlock},
 	"convert":      {"turn a cfssl CSR JSON into a certificate block", runConvert},
 	"version":      {"print the version", runVersion},
@@ -123,6 +124,7 @@ commands:
   approve    approve or deny pending CSRs by policy (approve --policy DIR [--watch] [--dry-run])
   show       show a saved plan (show PLANFILE), or the state
   state      inspect and edit state: list, show ADDR, rm ADDR..., mv FROM TO
+  output     the output values of the last apply, for the next CI step (output [NAME] [--json] [--raw])
   force-unlock ID   explain who holds the state lock
   workspace  list, show, new NAME, select NAME, delete NAME: one state per environment
   version    print the version

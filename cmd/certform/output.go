@@ -1,0 +1,141 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"maps"
+	"slices"
+	"strings"
+
+	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/config"
+	"github.com/certform/certform/state"
+)
+
+// output [NAME] [--json] [--raw]: the output values recorded by the last
+// apply, for the next CI step. It reads only the kubernetes and backend
+// blocks and state: no variables, no var files, and with the local backend
+// no cluster.
+func runOutput(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+	fs := newFlagSet("output", g, s)
+	asJSON := fs.Bool("json", false, "print JSON: every output with its type and sensitivity, or the value of NAME")
+	raw := fs.Bool("raw", false, "print the string, number or bool NAME without quotes, for shell scripts")
+	if err := fs.Parse(args); err != nil {
+		return exitError, err
+	}
+	if fs.NArg() > 1 {
+		return exitError, withHint(fmt.Errorf("output takes at most one argument, an output name, got %q", fs.Args()), "certform output [NAME] [--json] [--raw]")
+	}
+	name := fs.Arg(0)
+	if *raw && (*asJSON || name == "") {
+		return exitError, withHint(errors.New("--raw prints one output's value"), "certform output NAME --raw, without --json")
+	}
+	st, err := readOutputState(ctx, g, s)
+	if err != nil {
+		return exitError, err
+	}
+	outs, err := outputViews(st.Outputs)
+	if err != nil {
+		return exitError, withHint(err, "the state's outputs are damaged; run certform apply to record them again")
+	}
+	if name == "" {
+		if len(outs) == 0 {
+			fmt.Fprintln(s.Err, "certform: warning: no outputs are recorded in state; declare output blocks in the root configuration and run certform apply")
+		}
+		if *asJSON {
+			return exitOK, views.RenderOutputsJSON(s.Out, outs)
+		}
+		views.RenderOutputs(s.Out, outs)
+		return exitOK, nil
+	}
+	i := slices.IndexFunc(outs, func(o views.Output) bool { return o.Name == name })
+	if i < 0 {
+		hint := "run certform apply after adding the output block; outputs are recorded by apply"
+		if len(outs) > 0 {
+			names := make([]string, len(outs))
+			for i, o := range outs {
+				names[i] = o.Name
+			}
+			hint = "recorded outputs: " + strings.Join(names, ", ")
+			if sug := config.Suggest(name, names); sug != "" {
+				hint = "did you mean " + sug + "? " + hint
+			}
+		}
+		return exitError, withHint(fmt.Errorf("no output %q is recorded in state", name), hint)
+	}
+	switch {
+	case *asJSON:
+		return exitOK, views.RenderOutputValueJSON(s.Out, outs[i])
+	case *raw:
+		return exitOK, views.RenderOutputRaw(s.Out, outs[i])
+	}
+	views.RenderOutputValue(s.Out, outs[i])
+	return exitOK, nil
+}
+
+// readOutputState reads the selected workspace's state with only the
+// configuration's settings blocks.
+func readOutputState(ctx context.Context, g *GlobalOptions, s Streams) (*state.State, error) {
+	w, err := loadSettings(g, s)
+	if err != nil {
+		return nil, err
+	}
+	if err := w.setBackend(); err != nil {
+		return nil, err
+	}
+	if _, err := w.checkBackend(false); err != nil {
+		return nil, err
+	}
+	return w.loadStateUnlocked(true)
+}
+
+// outputViews reads recorded outputs back into values, sorted by name.
+func outputViews(recorded map[string]state.Output) ([]views.Output, error) {
+	var outs []views.Output
+	for _, name := range slices.Sorted(maps.Keys(recorded)) {
+		o := recorded[name]
+		v, err := config.OutputValueOf(o)
+		if err != nil {
+			return nil, fmt.Errorf("output %q: %w", name, err)
+		}
+		outs = append(outs, views.Output{Name: name, Value: v, Sensitive: o.Sensitive, Type: o.Type})
+	}
+	return outs, nil
+}
+
+// recordOutputs evaluates the root outputs with the certificate attributes
+// of st and records them in st. An output that names a certificate not yet
+// issued is left out and named in pending.
+func (w *workspace) recordOutputs(st *state.State) (pending []string, err error) {
+	in := w.in
+	in.State = st
+	cfg, _, diags := config.Load(".", in)
+	if diags.HasErrors() {
+		return nil, fmt.Errorf("evaluating outputs: %s", diags.Error())
+	}
+	records, pending, err := config.OutputRecords(cfg)
+	if err != nil {
+		return nil, err
+	}
+	st.Outputs = records
+	if len(records) == 0 {
+		st.Outputs = nil
+	}
+	return pending, nil
+}
+
+// printOutputs shows st's outputs after an apply, sensitive ones hidden,
+// as Terraform does.
+func printOutputs(s Streams, st *state.State, pending []string) {
+	outs, err := outputViews(st.Outputs)
+	if err != nil || len(outs) == 0 && len(pending) == 0 {
+		return
+	}
+	fmt.Fprintln(s.Out, "\nOutputs:")
+	fmt.Fprintln(s.Out)
+	views.RenderOutputs(s.Out, outs)
+	for _, name := range pending {
+		fmt.Fprintf(s.Out, "%s = (known after its certificates are issued)\n", name)
+	}
+}

@@ -129,3 +129,71 @@ func compactJSON(t *testing.T, raw json.RawMessage) string {
 	out, _ := json.Marshal(v)
 	return string(out)
 }
+
+// TestOutputCommand: certform output reads state only, so a configuration
+// whose variables have no value (the var file stayed with the apply job)
+// still gives its outputs; listing hides sensitive values, naming one
+// shows it, --raw refuses what is not a scalar, and no outputs is a
+// warning, not an error.
+func TestOutputCommand(t *testing.T) {
+	dir := writeConfig(t, `
+variable "namespace" {
+  type = string
+}
+certificate "web" {
+  common_name = "web.${var.namespace}"
+  signer_name = "example.com/serving"
+  secret {
+    namespace = var.namespace
+    name      = "web-tls"
+  }
+}
+output "secret" {
+  value = certificate.web.secret_name
+}
+`)
+	none := certform(t, dir, "", "output")
+	if none.code != exitOK || !strings.Contains(none.stderr, "no outputs are recorded") {
+		t.Fatalf("output without a state\n%s", none)
+	}
+	st := state.New()
+	st.Outputs = map[string]state.Output{
+		"secret": {Value: json.RawMessage(`"web-tls"`), Type: json.RawMessage(`"string"`)},
+		"hosts":  {Value: json.RawMessage(`["a","b"]`), Type: json.RawMessage(`["list","string"]`)},
+		"token":  {Value: json.RawMessage(`"s3cr3t"`), Type: json.RawMessage(`"string"`), Sensitive: true},
+	}
+	data, err := state.Encode(st)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, "certform.state.json"), data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		args     []string
+		code     int
+		stdout   string // all of it, unless contains
+		contains bool
+		stderr   string
+	}{
+		"all":            {args: []string{"output"}, stdout: "hosts = [\"a\", \"b\"]\nsecret = \"web-tls\"\ntoken = <sensitive>\n"},
+		"one":            {args: []string{"output", "hosts"}, stdout: "[\"a\", \"b\"]\n"},
+		"sensitive":      {args: []string{"output", "token"}, stdout: "\"s3cr3t\"\n"},
+		"raw":            {args: []string{"output", "secret", "--raw"}, stdout: "web-tls"},
+		"one json":       {args: []string{"output", "hosts", "--json"}, stdout: "[\n  \"a\",\n  \"b\"\n]\n"},
+		"raw list":       {args: []string{"output", "hosts", "--raw"}, code: exitError, stderr: "--raw prints only strings, numbers and bools"},
+		"raw all":        {args: []string{"output", "--raw"}, code: exitError, stderr: "--raw prints one output's value"},
+		"unknown":        {args: []string{"output", "secrets"}, code: exitError, stderr: "did you mean secret?"},
+		"two names":      {args: []string{"output", "a", "b"}, code: exitError, stderr: "at most one argument"},
+		"json sensitive": {args: []string{"output", "--json"}, stdout: `"value": "s3cr3t"`, contains: true},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			r := certform(t, dir, "", tc.args...)
+			stdoutOK := r.stdout == tc.stdout || tc.contains && strings.Contains(r.stdout, tc.stdout)
+			if r.code != tc.code || !stdoutOK || !strings.Contains(r.stderr, tc.stderr) {
+				t.Fatalf("want exit %d, stdout %q, stderr %q\n%s", tc.code, tc.stdout, tc.stderr, r)
+			}
+		})
+	}
+}

@@ -7,10 +7,13 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/hashicorp/hcl/v2"
 	"github.com/zclconf/go-cty/cty"
+
+	"github.com/certform/certform/state"
 )
 
 // writeTree writes files (path relative to a new temporary directory →
@@ -305,4 +308,49 @@ func where(dir string, diags hcl.Diagnostics) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// TestOutputValuesAfterApply: attributes known only after apply are
+// unknown while planning (the output is pending) and come from state when
+// outputs are evaluated after apply, through a module output too.
+func TestOutputValuesAfterApply(t *testing.T) {
+	dir := writeTree(t, map[string]string{
+		"main.hcl": `
+module "web" {
+  source = "./modules/service-cert"
+  name   = "web"
+}
+output "expiry" {
+  value = module.web.not_after
+}
+output "file" {
+  value = module.web.cert_file
+}
+`,
+		"modules/service-cert/main.hcl": serviceCert,
+	})
+	cfg, _, diags := Load(dir, Inputs{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	records, pending, err := OutputRecords(cfg)
+	if err != nil || !slices.Equal(pending, []string{"expiry"}) || string(records["file"].Value) != `"out/default/web.crt"` {
+		t.Fatalf("before apply: records %v, pending %v, %v", records, pending, err)
+	}
+	st := state.New()
+	notAfter := time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC)
+	st.Certificates["module.web.certificate.tls"] = &state.Certificate{Addr: "module.web.certificate.tls", Status: state.StatusIssued,
+		SerialNumber: "1f", NotAfter: notAfter, KeySHA256: "ab"}
+	cfg, _, diags = Load(dir, Inputs{State: st})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	records, pending, err = OutputRecords(cfg)
+	if err != nil || len(pending) != 0 || string(records["expiry"].Value) != `"2027-01-02T03:04:05Z"` || string(records["expiry"].Type) != `"string"` {
+		t.Fatalf("after apply: records %v, pending %v, %v", records, pending, err)
+	}
+	v, err := OutputValueOf(records["expiry"])
+	if err != nil || !v.RawEquals(cty.StringVal("2027-01-02T03:04:05Z")) {
+		t.Fatalf("read back: %#v, %v", v, err)
+	}
 }

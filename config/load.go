@@ -193,14 +193,23 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 }
 
 // evaluate decodes a module's blocks once its variables have values:
-// locals in dependency order, module calls, certificates, CA bundles and
-// outputs. It adds the certificates and bundles to cfg and returns the
+// locals and module calls in dependency order, then certificates, CA
+// bundles and outputs. It adds the certificates and bundles to cfg and returns the
 // module's outputs as an object (cfg.OutputValues too, for the root).
 func (sc *scope) evaluate(cfg *Config, byType map[string][]*hcl.Block, values map[string]cty.Value) (cty.Value, hcl.Diagnostics) {
 	locals, diags := collectLocals(byType["locals"])
-	order, d := orderLocals(locals)
+	diags = append(diags, localsUsingCertificates(locals)...)
+	calls, d := sc.readCalls(byType["module"])
 	diags = append(diags, d...)
-	diags = append(diags, localsUsingModules(order)...)
+	nodes := map[string]node{}
+	for _, l := range locals {
+		nodes["local."+l.name] = node{local: l}
+	}
+	for _, c := range calls {
+		nodes["module."+c.block.Labels[0]] = node{call: c}
+	}
+	order, d := orderNodes(nodes)
+	diags = append(diags, d...)
 	if diags.HasErrors() {
 		return cty.DynamicVal, diags
 	}
@@ -210,15 +219,14 @@ func (sc *scope) evaluate(cfg *Config, byType map[string][]*hcl.Block, values ma
 			"path":     sc.pathValue()},
 		Functions: Functions(sc.rootDir),
 	}
-	if d := evalLocals(order, ctx); d.HasErrors() {
-		return cty.DynamicVal, append(diags, d...)
+	localsFailed, d := sc.evalNodes(cfg, order, calls, ctx)
+	diags = append(diags, d...)
+	if localsFailed {
+		return cty.DynamicVal, diags
 	}
 	if sc.path.IsRoot() {
 		diags = append(diags, decodeSettings(cfg, byType, ctx)...)
 	}
-	mods, d := sc.decodeModuleCalls(cfg, byType["module"], ctx)
-	diags = append(diags, d...)
-	ctx.Variables["module"] = mods
 	certs, d := sc.decodeResources(cfg, byType, ctx)
 	diags = append(diags, d...)
 	outputs, d := sc.decodeOutputValues(byType["output"], ctx, certs)

@@ -42,18 +42,17 @@ type moduleCall struct {
 	byType  map[string][]*hcl.Block // the module's blocks
 }
 
-// decodeModuleCalls evaluates sc's module blocks, in the order their
-// arguments need, and returns module.NAME for sc's expressions: an object
-// of each module's outputs, or for a module with for_each an object of
-// such objects by instance key.
-func (sc *scope) decodeModuleCalls(cfg *Config, blocks []*hcl.Block, ctx *hcl.EvalContext) (cty.Value, hcl.Diagnostics) {
+// readCalls reads sc's module blocks: their sources and the modules' files.
+func (sc *scope) readCalls(blocks []*hcl.Block) (map[string]*moduleCall, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	calls := map[string]*moduleCall{}
+	seen := map[string]hcl.Range{}
 	for _, b := range blocks {
-		if prev, dup := calls[b.Labels[0]]; dup {
-			diags = append(diags, duplicateBlock(b, prev.block.DefRange))
+		if prev, dup := seen[b.Labels[0]]; dup {
+			diags = append(diags, duplicateBlock(b, prev))
 			continue
 		}
+		seen[b.Labels[0]] = b.DefRange
 		if d := checkName("module", b); d != nil {
 			diags = append(diags, d)
 			continue
@@ -64,22 +63,7 @@ func (sc *scope) decodeModuleCalls(cfg *Config, blocks []*hcl.Block, ctx *hcl.Ev
 			calls[b.Labels[0]] = call
 		}
 	}
-	order, d := orderCalls(calls)
-	diags = append(diags, d...)
-	outputs := map[string]cty.Value{}
-	for _, b := range blocks {
-		outputs[b.Labels[0]] = cty.DynamicVal // until evaluated: a failed module is not reported again by its users
-	}
-	if d.HasErrors() {
-		return cty.ObjectVal(outputs), diags // a cycle: evaluating would only report unknown arguments
-	}
-	for _, call := range order {
-		ctx.Variables["module"] = cty.ObjectVal(outputs)
-		v, d := sc.evalCall(cfg, call, ctx)
-		diags = append(diags, d...)
-		outputs[call.block.Labels[0]] = v
-	}
-	return cty.ObjectVal(outputs), diags
+	return calls, diags
 }
 
 // readCall checks a module block's source and reads the module's files.
@@ -284,55 +268,4 @@ func callValues(call *moduleCall, vars map[string]*Variable, ctx *hcl.EvalContex
 		values[name] = conv
 	}
 	return values, diags
-}
-
-// orderCalls sorts module calls so that a call comes after those whose
-// outputs its arguments or for_each use; a cycle is an error.
-func orderCalls(calls map[string]*moduleCall) ([]*moduleCall, hcl.Diagnostics) {
-	deps := map[string][]string{}
-	for name, c := range calls {
-		var exprs []hcl.Expression
-		for _, a := range c.args {
-			exprs = append(exprs, a.Expr)
-		}
-		if c.forEach != nil {
-			exprs = append(exprs, c.forEach.Expr)
-		}
-		for _, e := range exprs {
-			for _, tr := range e.Variables() {
-				if tr.RootName() != "module" || len(tr) < 2 {
-					continue
-				}
-				if step, ok := tr[1].(hcl.TraverseAttr); ok {
-					deps[name] = append(deps[name], step.Name)
-				}
-			}
-		}
-	}
-	var order []*moduleCall
-	var diags hcl.Diagnostics
-	state := map[string]int{} // 1 visiting, 2 done
-	var visit func(name string, path []string)
-	visit = func(name string, path []string) {
-		c, ok := calls[name]
-		if !ok || state[name] == 2 {
-			return
-		}
-		if state[name] == 1 {
-			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Cycle in module calls",
-				Detail:  fmt.Sprintf("These module calls use each other's outputs, so none can be evaluated: module.%s -> module.%s. Break the cycle.", strings.Join(path, " -> module."), name),
-				Subject: c.block.DefRange.Ptr()})
-			return
-		}
-		state[name] = 1
-		for _, d := range deps[name] {
-			visit(d, append(path, name))
-		}
-		state[name] = 2
-		order = append(order, c)
-	}
-	for _, name := range slices.Sorted(maps.Keys(calls)) {
-		visit(name, nil)
-	}
-	return order, diags
 }

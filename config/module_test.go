@@ -84,7 +84,14 @@ module "team" {
 }
 module "single" {
   source = "./modules/service-cert"
-  name   = "single"
+  name   = local.single
+}
+locals {
+  single = "single"
+  file   = module.single.cert_file
+}
+output "single_file" {
+  value = local.file
 }
 output "files" {
   value = { for k, m in module.team : k => m.cert_file }
@@ -121,6 +128,7 @@ output "single_secret" {
 	wantOut := map[string]string{
 		"files":         fmt.Sprintf("%#v sensitive=false", cty.ObjectVal(map[string]cty.Value{"a": cty.StringVal("out/team-a/web-a.crt"), "b": cty.StringVal("out/team-b/web-b.crt")})),
 		"single_secret": fmt.Sprintf("%#v sensitive=true", cty.StringVal("default/single-tls")),
+		"single_file":   fmt.Sprintf("%#v sensitive=false", cty.StringVal("out/default/single.crt")),
 	}
 	if diff := cmp.Diff(wantOut, got); diff != "" {
 		t.Errorf("outputs (-want +got):\n%s", diff)
@@ -234,9 +242,13 @@ func TestModuleDiagnostics(t *testing.T) {
 			files: map[string]string{"main.hcl": "output \"k\" {\n  value = file(\"k.pem\")\n}\n", "k.pem": "-----BEGIN EC PRIVATE KEY-----\nAAAA\n-----END EC PRIVATE KEY-----\n"},
 			want:  []string{"main.hcl:2:11: Output holds a private key"},
 		},
-		"local uses a module": {
-			files: merge(mod, map[string]string{"main.hcl": call("  name = \"web\"\n") + "locals {\n  f = module.web.cert_file\n}\n"}),
-			want:  []string{"main.hcl:6:7: Local value uses module.NAME"},
+		"local uses a certificate": {
+			files: merge(mod, map[string]string{"main.hcl": call("  name = \"web\"\n") + "locals {\n  f = certificate.x.cert_file\n}\n"}),
+			want:  []string{"main.hcl:6:7: Local value uses certificate.NAME"},
+		},
+		"cycle through a local": {
+			files: merge(mod, map[string]string{"main.hcl": call("  name = local.n\n") + "locals {\n  n = module.web.dir\n}\n"}),
+			want:  []string{"main.hcl:6:3: Cycle in local values and module calls"},
 		},
 		"applied attribute in a module argument": {
 			files: merge(mod, map[string]string{"main.hcl": call("  name = \"web\"\n") + "module \"two\" {\n  source = \"./modules/service-cert\"\n  name = module.web.not_after\n}\n"}),

@@ -178,16 +178,15 @@ func certificateObject(c *Certificate, st *state.State) cty.Value {
 	return cty.ObjectVal(attrs)
 }
 
-// localsUsingModules reports locals that use module outputs or
-// certificate attributes: locals are evaluated before both.
-func localsUsingModules(order []*local) hcl.Diagnostics {
+// localsUsingCertificates reports locals that use certificate attributes:
+// locals are evaluated before certificates, and only outputs may use them.
+func localsUsingCertificates(locals map[string]*local) hcl.Diagnostics {
 	var diags hcl.Diagnostics
-	for _, l := range order {
-		for _, tr := range l.attr.Expr.Variables() {
-			if root := tr.RootName(); root == "module" || root == "certificate" {
-				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Local value uses " + root + "." + "NAME",
-					Detail: fmt.Sprintf("local.%s refers to %s.…, but local values are evaluated before module calls and certificates. "+
-						"Refer to it directly where it is needed: module outputs in certificate, ca_bundle and output blocks, certificate attributes in output blocks.", l.name, root),
+	for _, name := range slices.Sorted(maps.Keys(locals)) {
+		for _, tr := range locals[name].attr.Expr.Variables() {
+			if tr.RootName() == "certificate" {
+				diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Local value uses certificate.NAME",
+					Detail:  fmt.Sprintf("local.%s refers to certificate.…, but certificate attributes can only be used in output blocks. Refer to them there directly.", name),
 					Subject: tr.SourceRange().Ptr()})
 				break
 			}

@@ -189,7 +189,31 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	diags = append(diags, validateSecrets(cfg)...)
 	diags = append(diags, validateBundleRefs(cfg)...)
 	diags = append(diags, warnFilesOnlyShared(cfg)...)
-	return cfg, diags
+	return cfg, dedupe(diags)
+}
+
+// dedupe drops diagnostics identical to an earlier one: a mistake in a
+// module called with for_each, or in a certificate block with for_each,
+// is the same mistake in every instance and is reported once.
+func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
+	type id struct {
+		sev             hcl.DiagnosticSeverity
+		summary, detail string
+		subject         hcl.Range
+	}
+	seen := map[id]bool{}
+	out := diags[:0:0]
+	for _, d := range diags {
+		k := id{sev: d.Severity, summary: d.Summary, detail: d.Detail}
+		if d.Subject != nil {
+			k.subject = *d.Subject
+		}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 // evaluate decodes a module's blocks once its variables have values:

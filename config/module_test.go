@@ -219,6 +219,14 @@ func TestModuleDiagnostics(t *testing.T) {
 			},
 			want: []string{"modules/service-cert/main.hcl:15:3: Invalid expiration_seconds"},
 		},
+		"same error in every instance, once": {
+			files: map[string]string{
+				"main.hcl": "module \"web\" {\n  for_each = toset([\"a\", \"b\"])\n  source = \"./modules/service-cert\"\n  name = each.key\n}\n",
+				"modules/service-cert/main.hcl": strings.Replace(serviceCert, `signer_name = "example.com/serving"`,
+					"signer_name = \"example.com/serving\"\n  expiration_seconds = 60", 1),
+			},
+			want: []string{"modules/service-cert/main.hcl:15:3: Invalid expiration_seconds"},
+		},
 		"kubernetes block in a module": {
 			files: map[string]string{"main.hcl": call("  name = \"web\"\n"), "modules/service-cert/main.hcl": serviceCert + "kubernetes {\n  context = \"x\"\n}\n"},
 			want:  []string{"modules/service-cert/main.hcl:37:1: Settings block in a module"},

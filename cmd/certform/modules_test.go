@@ -118,6 +118,9 @@ func TestModulesTwoTeams(t *testing.T) {
 	if r := certform(t, dir, c.AdminKubeconfig, "state", "show", teamB, "--var", "self_approve=true"); r.code != exitOK || !strings.Contains(r.stdout, "api.team-b") {
 		t.Errorf("state show of a module address\n%s", r)
 	}
+	if r := certform(t, dir, c.AdminKubeconfig, "show", "--var", "self_approve=true"); r.code != exitOK || !strings.Contains(r.stdout, "Outputs:\n\nnot_after = {") {
+		t.Errorf("show lacks the outputs\n%s", r)
+	}
 }
 
 func compactJSON(t *testing.T, raw json.RawMessage) string {

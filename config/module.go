@@ -85,11 +85,11 @@ func (sc *scope) readCall(b *hcl.Block) (*moduleCall, hcl.Diagnostics) {
 	if diag != nil {
 		return nil, append(diags, diag)
 	}
-	abs := absUnder(".", dir)
+	abs, chain := absUnder(".", dir), append(sc.callers[:len(sc.callers):len(sc.callers)], absUnder(".", sc.dir))
 	switch {
-	case slices.Contains(sc.callers, abs):
+	case slices.Contains(chain, abs):
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Module calls itself",
-			Detail:  fmt.Sprintf("%s is already being evaluated by a module that calls this one (%s), so the calls would never end. Break the cycle.", srcVal.AsString(), strings.Join(append(sc.callers, abs), " -> ")),
+			Detail:  fmt.Sprintf("%s is this module or one that calls it (%s), so the calls would never end. Break the cycle.", srcVal.AsString(), strings.Join(append(chain, abs), " -> ")),
 			Subject: srcAttr.Expr.Range().Ptr()})
 	case sc.path.Depth() >= limits.ModuleDepth:
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Modules nested too deeply",
@@ -209,11 +209,26 @@ func (sc *scope) evalCall(cfg *Config, call *moduleCall, ctx *hcl.EvalContext) (
 	return cty.ObjectVal(byKey), diags
 }
 
+// unsupportedMeta are Terraform's module meta-arguments that certform does
+// not have, with what to do instead (unless the module declares a variable
+// of that name).
+var unsupportedMeta = map[string]string{
+	"count":      "count is not supported on module blocks; use for_each, e.g. for_each = toset([\"a\", \"b\"]), and each.key.",
+	"version":    "version is for registry modules, which certform does not load yet; a local module has no version. Remove it.",
+	"providers":  "certform has no providers; remove providers.",
+	"depends_on": "depends_on is not needed: certform orders module calls by the values they use. Remove it.",
+}
+
 // checkArgs reports module arguments that set no variable of the module.
 func checkArgs(call *moduleCall, vars map[string]*Variable) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, name := range sortedAttrNames(call.args) {
 		if _, ok := vars[name]; ok {
+			continue
+		}
+		if meta, ok := unsupportedMeta[name]; ok {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Unsupported module argument",
+				Detail: meta, Subject: call.args[name].NameRange.Ptr()})
 			continue
 		}
 		detail := fmt.Sprintf("The module in %s declares no variable %q.", call.dir, name)

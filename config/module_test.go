@@ -207,6 +207,14 @@ func TestModuleDiagnostics(t *testing.T) {
 			files: merge(mod, map[string]string{"main.hcl": call("  name = \"web\"\n  namespce = \"x\"\n")}),
 			want:  []string{"main.hcl:4:3: Unsupported module argument"},
 		},
+		"count": {
+			files: merge(mod, map[string]string{"main.hcl": call("  name = \"web\"\n  count = 2\n")}),
+			want:  []string{"main.hcl:4:3: Unsupported module argument"},
+		},
+		"module calls its own directory": {
+			files: map[string]string{"main.hcl": "module \"me\" {\n  source = \"./\"\n}\n"},
+			want:  []string{"main.hcl:2:12: Module calls itself"},
+		},
 		"argument of the wrong type": {
 			files: merge(mod, map[string]string{"main.hcl": call("  name = [\"web\"]\n")}),
 			want:  []string{"main.hcl:3:10: Invalid value for module argument"},

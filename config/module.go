@@ -15,18 +15,6 @@ import (
 	"github.com/certform/certform/internal/limits"
 )
 
-// scope is one module instance being evaluated: the root configuration or
-// a module call (one for_each element of it).
-type scope struct {
-	path    addrs.Module
-	rootDir string // the configuration directory: relative paths resolve from it
-	dir     string // this module's directory; rootDir for the root
-	callers []string
-	in      Inputs
-	parse   varFileParser
-	count   *int // module instances so far, shared by the whole configuration
-}
-
 // moduleSchema is the part of a module block certform reads itself; every
 // other attribute sets one of the module's variables.
 var moduleSchema = &hcl.BodySchema{

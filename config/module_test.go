@@ -249,6 +249,11 @@ func TestModuleDiagnostics(t *testing.T) {
 			want: []string{"modules/service-cert/main.hcl:16:5: Output path used twice", "modules/service-cert/main.hcl:17:5: Output path used twice",
 				"modules/service-cert/main.hcl:21:5: Secret used twice"},
 		},
+		"Secret name from an argument": {
+			files: merge(mod, map[string]string{"main.hcl": call("  name = \"Web_App\"\n  namespace = \"Team-A\"\n")}),
+			want: []string{"modules/service-cert/main.hcl:13:3: Invalid host", "modules/service-cert/main.hcl:20:5: Invalid namespace",
+				"modules/service-cert/main.hcl:21:5: Invalid Secret name"},
+		},
 		"file twice across instances": {
 			files: merge(mod, map[string]string{"main.hcl": "module \"web\" {\n  for_each = toset([\"a\", \"b\"])\n  source = \"./modules/service-cert\"\n  name = \"web\"\n  namespace = \"ns\"\n}\n"}),
 			want: []string{"modules/service-cert/main.hcl:16:5: Output path used twice", "modules/service-cert/main.hcl:17:5: Output path used twice",

@@ -2,8 +2,10 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
+	"k8s.io/apimachinery/pkg/util/validation"
 )
 
 // validateSecrets reports two certificates that write one Secret, and a
@@ -16,6 +18,10 @@ func validateSecrets(cfg *Config) hcl.Diagnostics {
 	owner := map[string]*Certificate{}
 	for _, c := range cfg.Certificates {
 		if c.Secret == nil {
+			continue
+		}
+		if d := checkSecretNames(c); len(d) > 0 {
+			diags = append(diags, d...)
 			continue
 		}
 		id := c.Secret.Namespace + "/" + c.Secret.Name
@@ -38,6 +44,23 @@ func validateSecrets(cfg *Config) hcl.Diagnostics {
 				}
 			}
 		}
+	}
+	return diags
+}
+
+// checkSecretNames reports a Secret name that is not a DNS subdomain or a
+// namespace that is not a DNS label, as the API server would at apply:
+// names built from variables (a module's "${var.name}-tls") are caught
+// before anything is submitted.
+func checkSecretNames(c *Certificate) hcl.Diagnostics {
+	var diags hcl.Diagnostics
+	if errs := validation.IsDNS1123Label(c.Secret.Namespace); len(errs) > 0 {
+		diags = append(diags, attrError(c, "secret.namespace", "Invalid namespace",
+			fmt.Sprintf("%q is not a namespace name: %s.", c.Secret.Namespace, strings.Join(errs, "; "))))
+	}
+	if errs := validation.IsDNS1123Subdomain(c.Secret.Name); len(errs) > 0 {
+		diags = append(diags, attrError(c, "secret.name", "Invalid Secret name",
+			fmt.Sprintf("%q is not a Secret name: %s.", c.Secret.Name, strings.Join(errs, "; "))))
 	}
 	return diags
 }

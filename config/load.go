@@ -76,7 +76,9 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 	if diags.HasErrors() {
 		return nil, parser.Files(), diags
 	}
-	in.Args = append(autoVarFiles(dir), in.Args...)
+	if in.Values == nil {
+		in.Args = append(autoVarFiles(dir), in.Args...)
+	}
 	cfg, d := decode(hcl.MergeFiles(files), dir, in, parser.ParseHCLFile)
 	explainUndeclared(d)
 	diags = append(diags, d...)

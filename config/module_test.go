@@ -374,7 +374,9 @@ output "file" {
 	notAfter := time.Date(2027, 1, 2, 3, 4, 5, 0, time.UTC)
 	st.Certificates["module.web.certificate.tls"] = &state.Certificate{Addr: "module.web.certificate.tls", Status: state.StatusIssued,
 		SerialNumber: "1f", NotAfter: notAfter, KeySHA256: "ab"}
-	cfg, _, diags = Load(dir, Inputs{State: st})
+	// As after apply: the values of the first load, no input read again
+	// (this var file would be an error if it were).
+	cfg, _, diags = Load(dir, Inputs{State: st, Values: cfg.Values, Args: []VarArg{{File: true, Value: filepath.Join(dir, "gone.tfvars")}}})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

@@ -39,6 +39,11 @@ type Inputs struct {
 	// the other inputs would give; a variable the other inputs set to a
 	// different value is an error that names it.
 	Saved map[string]cty.Value
+	// Values, when set, are the variables' values as an earlier load of
+	// this configuration evaluated them (Config.Values): they are used as
+	// they are, and no other input is read (a --var-file pipe cannot be
+	// read twice). The evaluation of outputs after apply sets it.
+	Values map[string]cty.Value
 	// State, when set, gives output blocks the certificate attributes known
 	// only after apply (serial_number, not_after, ...). Only the evaluation
 	// of outputs after apply sets it: without it those attributes are
@@ -126,6 +131,17 @@ func decodeStatic(a *hcl.Attribute, target any) hcl.Diagnostics {
 
 // variableValues resolves every declared variable's value from inputs.
 func variableValues(vars map[string]*Variable, in Inputs, parse varFileParser) (map[string]cty.Value, hcl.Diagnostics) {
+	if in.Values != nil {
+		values := map[string]cty.Value{}
+		for name := range vars {
+			v, ok := in.Values[name]
+			if !ok {
+				v = cty.DynamicVal // declared since: the caller's load did not have it
+			}
+			values[name] = v
+		}
+		return values, nil
+	}
 	raw := map[string]rawValue{}
 	var diags hcl.Diagnostics
 	for _, kv := range in.Env {

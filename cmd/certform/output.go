@@ -108,8 +108,9 @@ func outputViews(recorded map[string]state.Output) ([]views.Output, error) {
 // of st and records them in st. An output that names a certificate not yet
 // issued is left out and named in pending.
 func (w *workspace) recordOutputs(st *state.State) (pending []string, err error) {
-	in := w.in
-	in.State = st
+	// The values the configuration was loaded with, not the arguments
+	// again: a --var-file <(...) pipe cannot be read twice.
+	in := config.Inputs{Workspace: w.ws, Values: w.cfg.Values, State: st}
 	cfg, _, diags := config.Load(".", in)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("evaluating outputs: %s", diags.Error())

@@ -34,7 +34,6 @@ type workspace struct {
 	ws      string               // the selected workspace
 	// diags prints diagnostics found after loading (refactor.go).
 	diags func(hcl.Diagnostics) error
-	in    config.Inputs // what cfg was loaded with, to evaluate outputs again after apply
 }
 
 // openOptions say how a command uses the configuration directory.
@@ -100,7 +99,7 @@ func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 		}
 		return nil, errReported
 	}
-	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws, keys: keyStore(g.dataDir(), ws), in: in}
+	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws, keys: keyStore(g.dataDir(), ws)}
 	w.diags = func(d hcl.Diagnostics) error { return views.RenderDiagnostics(s.Err, files, d, col, 0) }
 	w.kube = g.kubeOptions(cfg)
 	return w, nil

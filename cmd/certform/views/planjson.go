@@ -48,10 +48,13 @@ type SummaryJSON struct {
 
 // ChangeJSON is one address's change.
 type ChangeJSON struct {
-	Address string      `json:"address"`
-	Action  plan.Action `json:"action"`
-	Reasons []string    `json:"reasons"`
-	Forces  []string    `json:"forces_replacement,omitempty"`
+	Address string `json:"address"`
+	// ModuleAddress is the module the address is in, e.g.
+	// module.team["a"]; absent for the root module (1.1).
+	ModuleAddress string      `json:"module_address,omitempty"`
+	Action        plan.Action `json:"action"`
+	Reasons       []string    `json:"reasons"`
+	Forces        []string    `json:"forces_replacement,omitempty"`
 	// ReuseKey: the reissue keeps the current key (key.rotation = "never").
 	ReuseKey bool `json:"reuse_key,omitempty"`
 	// PreviousAddress: a moved block renames the record from this
@@ -154,7 +157,7 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 			Delete: n[plan.Delete], Wait: n[plan.Wait], NoOp: n[plan.NoOp], Import: n[plan.Import], Move: p.Moves(), Forget: n[plan.Forget]},
 	}
 	for _, c := range p.Changes {
-		cj := ChangeJSON{Address: c.Addr, Action: c.Action, Reasons: c.Reasons, Forces: c.Forces, ReuseKey: c.ReuseKey, After: afterJSON(c),
+		cj := ChangeJSON{Address: c.Addr, ModuleAddress: moduleOf(c.Addr), Action: c.Action, Reasons: c.Reasons, Forces: c.Forces, ReuseKey: c.ReuseKey, After: afterJSON(c),
 			PreviousAddress: c.PrevAddr, Import: c.Import}
 		if cj.Reasons == nil {
 			cj.Reasons = []string{}
@@ -230,4 +233,13 @@ func WriteJSON(w io.Writer, v any) error {
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
 	return enc.Encode(v)
+}
+
+// moduleOf is the module path of addr ("" for the root module).
+func moduleOf(addr string) string {
+	a, err := plan.ParseAddr(addr)
+	if err != nil {
+		return ""
+	}
+	return a.Module.String()
 }

@@ -147,8 +147,8 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		fmt.Fprintf(s.Err, "certform: warning: %v\n", err)
 	}
 	if !p.HasChanges() {
-		if !o.JSON && oerr == nil {
-			printOutputs(s, prior, outputsPending)
+		if oerr == nil {
+			printOutputs(s, prior, outputsPending, o.JSON)
 		}
 		return exitOK, nil
 	}
@@ -179,8 +179,8 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		return exitError, withHint(lost, "another run may hold the state now; what finished is in state: run certform "+name+" again once the cluster answers")
 	}
 	code, err := applyResult(name, ctx.Err() != nil, err, perr, view, issued, pending, elapsed)
-	if code == exitOK && !o.JSON && oerr == nil {
-		printOutputs(s, final, outputsPending)
+	if code == exitOK && oerr == nil {
+		printOutputs(s, final, outputsPending, o.JSON)
 	}
 	return code, err
 }

@@ -118,6 +118,18 @@ func TestModulesTwoTeams(t *testing.T) {
 	if r := certform(t, dir, c.AdminKubeconfig, "state", "show", teamB, "--var", "self_approve=true"); r.code != exitOK || !strings.Contains(r.stdout, "api.team-b") {
 		t.Errorf("state show of a module address\n%s", r)
 	}
+	r = certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve", "--json", "--var", "self_approve=true")
+	lines := strings.Split(strings.TrimSpace(r.stdout), "\n")
+	var last struct {
+		Type    string `json:"type"`
+		Outputs map[string]struct {
+			Value json.RawMessage `json:"value"`
+		} `json:"outputs"`
+	}
+	if r.code != exitOK || json.Unmarshal([]byte(lines[len(lines)-1]), &last) != nil || last.Type != "outputs" ||
+		compactJSON(t, last.Outputs["team_a_cert_file"].Value) != `"out/team-a/web.crt"` {
+		t.Errorf("apply --json does not end with the outputs event\n%s", r)
+	}
 	if r := certform(t, dir, c.AdminKubeconfig, "show", "--var", "self_approve=true"); r.code != exitOK || !strings.Contains(r.stdout, "Outputs:\n\nnot_after = {") {
 		t.Errorf("show lacks the outputs\n%s", r)
 	}

@@ -127,10 +127,14 @@ func (w *workspace) recordOutputs(st *state.State) (pending []string, err error)
 }
 
 // printOutputs shows st's outputs after an apply, sensitive ones hidden,
-// as Terraform does.
-func printOutputs(s Streams, st *state.State, pending []string) {
+// as Terraform does; with asJSON as apply --json's last event.
+func printOutputs(s Streams, st *state.State, pending []string, asJSON bool) {
 	outs, err := outputViews(st.Outputs)
 	if err != nil || len(outs) == 0 && len(pending) == 0 {
+		return
+	}
+	if asJSON {
+		views.EmitOutputsEvent(s.Out, outs, pending)
 		return
 	}
 	fmt.Fprintln(s.Out, "\nOutputs:")

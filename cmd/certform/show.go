@@ -46,7 +46,7 @@ func runShow(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 			return exitOK, err
 		}
 		views.RenderState(s.Out, prior, time.Now())
-		printOutputs(s, prior, nil)
+		printOutputs(s, prior, nil, false)
 		return exitOK, nil
 	}
 	if err := saved.Bind(prior); err != nil {

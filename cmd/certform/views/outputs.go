@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"time"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
 	"github.com/zclconf/go-cty/cty"
@@ -60,7 +61,7 @@ func RenderOutputRaw(w io.Writer, o Output) error {
 type outputJSON struct {
 	Sensitive bool            `json:"sensitive"`
 	Type      json.RawMessage `json:"type"`
-	Value     json.RawMessage `json:"value"`
+	Value     json.RawMessage `json:"value,omitempty"`
 }
 
 // RenderOutputsJSON prints every output, sensitive values included (JSON
@@ -84,6 +85,30 @@ func RenderOutputValueJSON(w io.Writer, o Output) error {
 		return err
 	}
 	return writeJSON(w, json.RawMessage(v))
+}
+
+// EmitOutputsEvent writes apply --json's last event: {"type": "outputs",
+// "outputs": {"NAME": {"sensitive", "type", "value"}}, "pending": [...]},
+// one line, the value left out of sensitive outputs (a job log is no
+// place for them; certform output --json has them).
+func EmitOutputsEvent(w io.Writer, outs []Output, pending []string) error {
+	doc := map[string]outputJSON{}
+	for _, o := range outs {
+		oj := outputJSON{Sensitive: o.Sensitive, Type: o.Type}
+		if !o.Sensitive {
+			v, err := ctyjson.Marshal(o.Value, o.Value.Type())
+			if err != nil {
+				return err
+			}
+			oj.Value = v
+		}
+		doc[o.Name] = oj
+	}
+	if pending == nil {
+		pending = []string{}
+	}
+	return json.NewEncoder(w).Encode(map[string]any{"type": "outputs", "outputs": doc, "pending": pending,
+		"time": time.Now().UTC().Format(time.RFC3339Nano)})
 }
 
 func writeJSON(w io.Writer, v any) error {

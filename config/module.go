@@ -138,6 +138,14 @@ func readModuleDir(dir string, parse func(string) (*hcl.File, hcl.Diagnostics), 
 	for _, b := range content.Blocks {
 		byType[b.Type] = append(byType[b.Type], b)
 	}
+	for _, t := range []string{"moved", "removed", "import"} {
+		for _, b := range byType[t] {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Refactoring block in a module",
+				Detail: fmt.Sprintf("certform reads %s blocks only in the root configuration, so this one would do nothing. "+
+					"Move it to the root and write its addresses with the module path, e.g. module.NAME.certificate.tls.", t),
+				Subject: b.DefRange.Ptr()})
+		}
+	}
 	for _, t := range []string{"kubernetes", "backend"} {
 		for _, b := range byType[t] {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Settings block in a module",

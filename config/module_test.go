@@ -239,6 +239,10 @@ func TestModuleDiagnostics(t *testing.T) {
 			files: map[string]string{"main.hcl": call("  name = \"web\"\n"), "modules/service-cert/main.hcl": serviceCert + "kubernetes {\n  context = \"x\"\n}\n"},
 			want:  []string{"modules/service-cert/main.hcl:37:1: Settings block in a module"},
 		},
+		"moved block in a module": {
+			files: map[string]string{"main.hcl": call("  name = \"web\"\n"), "modules/service-cert/main.hcl": serviceCert + "moved {\n  from = certificate.old\n  to   = certificate.tls\n}\n"},
+			want:  []string{"modules/service-cert/main.hcl:37:1: Refactoring block in a module"},
+		},
 		"module calls itself": {
 			files: map[string]string{"main.hcl": "module \"loop\" {\n  source = \"./m\"\n}\n", "m/main.hcl": "module \"again\" {\n  source = \"../m\"\n}\n"},
 			want:  []string{"m/main.hcl:2:12: Module calls itself"},

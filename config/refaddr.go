@@ -18,7 +18,9 @@ type RefAddr struct {
 	Addr string
 	// Block is Addr without its instance key: the block's address.
 	Block string
-	// Kind is the block type: "certificate" or "ca_bundle".
+	// Kind is the block type: "certificate" or "ca_bundle", or "module"
+	// for a moved block's module call (module.NAME or module.NAME["KEY"],
+	// nested), which moves everything in it.
 	Kind string
 	// HasKey says the address names one for_each instance.
 	HasKey bool
@@ -79,6 +81,13 @@ func refAddr(block, attr string, a *hcl.Attribute) (RefAddr, hcl.Diagnostics) {
 	}
 	rest := segs[i:]
 	switch {
+	case len(rest) == 0 && block == "moved" && i > 0:
+		path := strings.TrimSuffix(b.String(), ".")
+		out := RefAddr{Addr: path, Block: path, Kind: "module", HasKey: keys[i-1], Range: a.Expr.Range()}
+		if out.HasKey {
+			out.Block = path[:len(path)-len(keySuffix[i-1])]
+		}
+		return out, nil
 	case len(rest) == 0:
 		return bad("names a module, not a certificate in it")
 	case !refKinds[strings.SplitN(rest[0], "[", 2)[0]]:

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/hashicorp/hcl/v2"
 )
@@ -9,7 +10,14 @@ import (
 // overlaps reports whether a and b name a common instance: the same
 // address, or a block and one of its instances.
 func overlaps(a, b RefAddr) bool {
-	return a.Addr == b.Addr || !a.HasKey && a.Addr == b.Block || !b.HasKey && b.Addr == a.Block
+	return a.Addr == b.Addr || !a.HasKey && a.Addr == b.Block || !b.HasKey && b.Addr == a.Block ||
+		within(a, b) || within(b, a)
+}
+
+// within reports whether the module call m holds address a.
+func within(m, a RefAddr) bool {
+	return m.Kind == "module" && a.Kind != "module" &&
+		(strings.HasPrefix(a.Addr, m.Addr+".") || !m.HasKey && strings.HasPrefix(a.Addr, m.Addr+"["))
 }
 
 // checkRefactors checks the moved, removed and import blocks against each
@@ -78,9 +86,9 @@ func checkMoved(m *Moved) hcl.Diagnostics {
 	case m.From.Kind != m.To.Kind:
 		return hcl.Diagnostics{refError(m.To.Range, "Move to another kind of block",
 			fmt.Sprintf("%s is a %s and %s a %s; a record moves only between blocks of one kind.", m.From.Addr, m.From.Kind, m.To.Addr, m.To.Kind))}
-	case m.From.Kind != "certificate":
+	case m.From.Kind != "certificate" && m.From.Kind != "module":
 		return hcl.Diagnostics{refError(m.From.Range, "Cannot move this address",
-			"Only certificates can be moved: a ca_bundle keeps no key, and renaming its block only republishes the same CAs.")}
+			"Only certificates (and module calls, with the certificates in them) can be moved: a ca_bundle keeps no key, and renaming its block only republishes the same CAs.")}
 	case m.From.Block == m.To.Block && m.From.HasKey != m.To.HasKey:
 		return hcl.Diagnostics{refError(m.To.Range, "Move between a block and its own instance",
 			fmt.Sprintf("%s and %s are the same block; a block has for_each or not, so only one of them can exist. To add for_each to a block, move %s to an instance such as %s[\"KEY\"] of a renamed block, or move the instance.",

@@ -7,6 +7,7 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/addrs"
 	"github.com/certform/certform/state"
 )
 
@@ -72,6 +73,11 @@ func resolveMoves(desired *config.Config, prior *state.State) ([]move, []problem
 	var moves []move
 	var problems []problem
 	for _, m := range desired.Moved {
+		if m.From.Kind == "module" {
+			ms, ps := moduleMoves(m, prior, configured, forEach)
+			moves, problems = append(moves, ms...), append(problems, ps...)
+			continue
+		}
 		to, err := ParseAddr(m.To.Addr)
 		if err != nil {
 			continue // config reported it
@@ -107,6 +113,54 @@ func resolveMoves(desired *config.Config, prior *state.State) ([]move, []problem
 		}
 	}
 	return moves, problems
+}
+
+// moduleMoves lists the records a moved block between module calls
+// renames: every address inside the from module (every instance of it when
+// from has no instance key), to the same address inside the to module. An
+// instance key of from's last call carries over when neither side names
+// one.
+func moduleMoves(m *config.Moved, prior *state.State, configured, forEach map[string]bool) ([]move, []problem) {
+	from, err1 := addrs.ParseModule(m.From.Addr)
+	to, err2 := addrs.ParseModule(m.To.Addr)
+	if err1 != nil || err2 != nil {
+		return nil, nil // config reported it
+	}
+	fromSteps, toSteps := from.Steps(), to.Steps()
+	var moves []move
+	var problems []problem
+	for _, addr := range prior.Addrs() {
+		a, err := ParseAddr(addr)
+		if err != nil {
+			continue
+		}
+		steps, n := a.Module.Steps(), len(fromSteps)
+		if len(steps) < n || !slices.Equal(steps[:n-1], fromSteps[:n-1]) || !sameCall(fromSteps[n-1], steps[n-1]) {
+			continue
+		}
+		last := toSteps[len(toSteps)-1]
+		if !m.From.HasKey && !m.To.HasKey {
+			last.Key, last.HasKey = steps[n-1].Key, steps[n-1].HasKey
+		}
+		dest := a
+		dest.Module = addrs.ModuleOf(append(append(toSteps[:len(toSteps)-1:len(toSteps)-1], last), steps[n:]...)...)
+		switch d := dest.String(); {
+		case prior.Certificates[d] != nil:
+			problems = append(problems, problem{m.To.Range, "Move onto an address in state",
+				fmt.Sprintf("%s would move to %s, which state already holds; remove that record first (certform state rm %s), or move to another address.", addr, d, d)})
+		case !configured[d]:
+			problems = append(problems, notConfigured(m, addr, dest, forEach))
+		default:
+			moves = append(moves, move{from: addr, to: d, block: m})
+		}
+	}
+	return moves, problems
+}
+
+// sameCall reports whether step s is the module call want names: the same
+// name, and the same instance when want has a key.
+func sameCall(want, s addrs.Step) bool {
+	return want.Name == s.Name && (!want.HasKey || s.HasKey && s.Key == want.Key)
 }
 
 // notConfigured explains a move to an address the configuration lacks:

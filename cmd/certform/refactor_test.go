@@ -419,3 +419,75 @@ certificate "` + name + `" {
 		t.Errorf("plan after the move: want no changes\n%s", r)
 	}
 }
+
+// TestMovedModule renames a module call that has for_each with one moved
+// block naming the modules: every certificate in every instance keeps its
+// key and serial.
+func TestMovedModule(t *testing.T) {
+	c := sharedCluster(t)
+	dir := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(dir, "modules", "svc"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	module := `
+variable "name" { type = string }
+certificate "tls" {
+  common_name  = "mvmod-${var.name}"
+  subject { organization = ["certform-tests"] }
+  signer_name  = "kubernetes.io/kube-apiserver-client"
+  usages       = ["digital signature", "client auth"]
+  self_approve = true
+  expiration_seconds = 3600
+  output {
+    key_file  = "out/${var.name}.key"
+    cert_file = "out/${var.name}.crt"
+  }
+}
+`
+	os.WriteFile(filepath.Join(dir, "modules", "svc", "main.hcl"), []byte(module), 0o644)
+	call := func(name string) string {
+		return `
+module "` + name + `" {
+  for_each = toset(["a", "b"])
+  source   = "./modules/svc"
+  name     = each.key
+}
+`
+	}
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(call("old")), 0o644)
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply\n%s", r)
+	}
+	before := readState(t, dir).Certificates
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(call("web")+`
+moved {
+  from = module.old
+  to   = module.web
+}
+`), 0o644)
+	r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode")
+	if r.code != exitChanges {
+		t.Fatalf("plan of a module move: want exit 2\n%s", r)
+	}
+	mustContain(t, r, `# module.old["a"].certificate.tls has moved to module.web["a"].certificate.tls`,
+		`# module.old["b"].certificate.tls has moved to module.web["b"].certificate.tls`, "0 to issue", "2 to move")
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
+		t.Fatalf("apply of a module move\n%s", r)
+	}
+	after := readState(t, dir).Certificates
+	for _, key := range []string{"a", "b"} {
+		old, now := before[`module.old["`+key+`"].certificate.tls`], after[`module.web["`+key+`"].certificate.tls`]
+		if old == nil || now == nil {
+			t.Fatalf("instance %s: before %v, after %v", key, old, now)
+		}
+		if now.SerialNumber != old.SerialNumber || now.KeySHA256 != old.KeySHA256 {
+			t.Errorf("instance %s was reissued by the move", key)
+		}
+	}
+	if len(after) != 2 {
+		t.Errorf("state holds %d records after the move, want 2", len(after))
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after the module move: want no changes\n%s", r)
+	}
+}

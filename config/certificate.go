@@ -69,7 +69,7 @@ type rawOutput struct {
 var DefaultUsages = []string{"digital signature", "key encipherment", "server auth"}
 
 // decodeCertificate decodes every instance of a certificate block.
-func decodeCertificate(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext) ([]*Certificate, hcl.Diagnostics) {
+func decodeCertificate(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext, sensitive sensitivity) ([]*Certificate, hcl.Diagnostics) {
 	name := block.Labels[0]
 	if d := checkName("certificate", block); d != nil {
 		return nil, hcl.Diagnostics{d}
@@ -85,7 +85,8 @@ func decodeCertificate(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext)
 		if d.HasErrors() {
 			continue
 		}
-		c := &Certificate{Addr: in.addr, Name: name, DeclRange: block.DefRange, AttrRanges: attrRanges(body)}
+		c := &Certificate{Addr: in.addr, Name: name, DeclRange: block.DefRange, AttrRanges: attrRanges(body),
+			Sensitive: sensitive.sensitiveAttrs(body, forEach)}
 		diags = append(diags, c.fill(&raw)...)
 		diags = append(diags, validateCertificate(c)...)
 		certs = append(certs, c)

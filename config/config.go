@@ -93,6 +93,9 @@ type Certificate struct {
 	// HCL name ("common_name", "key.size", "output.key_file"), so that later
 	// checks can point at the attribute responsible.
 	AttrRanges map[string]hcl.Range
+	// Sensitive names the attributes (as AttrRanges does) whose values
+	// come from a sensitive variable: plans never show them.
+	Sensitive map[string]bool
 }
 
 // KeySpec is the key block.

@@ -182,7 +182,10 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	if diags.HasErrors() {
 		return cfg, diags
 	}
-	root := &scope{rootDir: dir, dir: dir, in: in, parse: parseVarFile, count: new(int)}
+	root := &scope{rootDir: dir, dir: dir, in: in, parse: parseVarFile, count: new(int), sensitive: sensitivity{}}
+	for name, v := range cfg.Variables {
+		root.sensitive["var."+name] = v.Sensitive
+	}
 	_, d = root.evaluate(cfg, byType, values)
 	diags = append(diags, d...)
 	slices.SortFunc(cfg.Certificates, func(a, b *Certificate) int { return strings.Compare(a.Addr, b.Addr) })

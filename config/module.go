@@ -193,7 +193,12 @@ func (sc *scope) evalCall(cfg *Config, call *moduleCall, ctx *hcl.EvalContext) (
 			continue
 		}
 		child := &scope{path: sc.path.Child(addrs.Step{Name: name, Key: in.key, HasKey: in.hasKey}), rootDir: sc.rootDir, dir: call.dir,
-			callers: append(sc.callers[:len(sc.callers):len(sc.callers)], absUnder(".", sc.dir)), in: sc.in, parse: sc.parse, count: sc.count}
+			callers: append(sc.callers[:len(sc.callers):len(sc.callers)], absUnder(".", sc.dir)), in: sc.in, parse: sc.parse, count: sc.count,
+			sensitive: sensitivity{}}
+		for vname, v := range vars {
+			arg := call.args[vname]
+			child.sensitive["var."+vname] = v.Sensitive || arg != nil && (sc.sensitive.refers(arg.Expr) || sc.sensitive.refersAttr(call.forEach) && refersToEach(arg.Expr))
+		}
 		diags = append(diags, checkValidations(vars, values, Functions(sc.rootDir))...)
 		out, d := child.evaluate(cfg, call.byType, values)
 		diags = append(diags, d...)

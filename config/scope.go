@@ -19,6 +19,9 @@ type scope struct {
 	in      Inputs
 	parse   varFileParser
 	count   *int // module instances so far, shared by the whole configuration
+	// sensitive names the variables (and, once evaluate ran, the locals)
+	// that carry a sensitive value.
+	sensitive sensitivity
 }
 
 // evaluate decodes a module's blocks once its variables have values:
@@ -28,6 +31,10 @@ type scope struct {
 func (sc *scope) evaluate(cfg *Config, byType map[string][]*hcl.Block, values map[string]cty.Value) (cty.Value, hcl.Diagnostics) {
 	locals, diags := collectLocals(byType["locals"])
 	diags = append(diags, localsUsingCertificates(locals)...)
+	if sc.sensitive == nil {
+		sc.sensitive = sensitivity{}
+	}
+	sc.sensitive.withLocals(locals)
 	calls, d := sc.readCalls(byType["module"])
 	diags = append(diags, d...)
 	nodes := map[string]node{}
@@ -93,7 +100,7 @@ func (sc *scope) decodeResources(cfg *Config, byType map[string][]*hcl.Block, ct
 			continue
 		}
 		seen[b.Labels[0]] = b.DefRange
-		c, d := decodeCertificate(b, sc.path, ctx)
+		c, d := decodeCertificate(b, sc.path, ctx, sc.sensitive)
 		diags = append(diags, d...)
 		certs = append(certs, c...)
 	}

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"io/fs"
+	"maps"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -28,6 +29,10 @@ type Attributes struct {
 	CABundle string `json:"ca_bundle,omitempty"`
 	// Secret is the kubernetes.io/tls Secret, nil when none.
 	Secret *SecretTarget `json:"secret,omitempty"`
+	// Sensitive names the attributes set from a sensitive variable
+	// ("common_name", "secret.name", "key.size", ...): shown as
+	// (sensitive value). Only the planned side has them.
+	Sensitive []string `json:"sensitive,omitempty"`
 }
 
 // Settings are the attributes that shape how a certificate is issued and
@@ -67,6 +72,7 @@ func AttributesOf(c *config.Certificate) *Attributes {
 	if s := c.Secret; s != nil {
 		a.Secret = &SecretTarget{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt}
 	}
+	a.Sensitive = slices.Sorted(maps.Keys(c.Sensitive))
 	return a
 }
 

@@ -2,6 +2,7 @@ package views
 
 import (
 	"fmt"
+	"slices"
 	"io/fs"
 	"strconv"
 	"strings"
@@ -141,6 +142,37 @@ func secretAttrs(a *plan.Attributes) []attr {
 		adopt.value = []string{"true"}
 	}
 	return []attr{str("secret.namespace", s.Namespace), str("secret.name", s.Name), adopt}
+}
+
+// mask hides the values of the attributes named sensitive (configuration
+// names: "key.size" hides the key): each shows as (sensitive value), and
+// compares by its hidden value, so a change still shows as one.
+func mask(attrs []attr, sensitive []string) {
+	// Where the key goes names the Secret: hide a sensitive name there too.
+	if slices.Contains(sensitive, "secret.name") || slices.Contains(sensitive, "secret.namespace") {
+		var ns, name string
+		for _, a := range attrs {
+			if a.set() && a.name == "secret.namespace" {
+				ns, _ = strconv.Unquote(a.value[0])
+			}
+			if a.set() && a.name == "secret.name" {
+				name, _ = strconv.Unquote(a.value[0])
+			}
+		}
+		for i, a := range attrs {
+			if a.name == "private_key" && name != "" {
+				attrs[i].homes = strings.ReplaceAll(a.homes, "Secret "+ns+"/"+name, "Secret "+sensitiveValue)
+			}
+		}
+	}
+	for i, a := range attrs {
+		hidden := slices.ContainsFunc(sensitive, func(s string) bool {
+			return s == a.name || a.name == "key" && strings.HasPrefix(s, "key.")
+		})
+		if hidden && a.set() {
+			attrs[i].sensitive, attrs[i].cmp, attrs[i].list = true, strings.Join(a.value, "\x00"), false
+		}
+	}
 }
 
 func str(name, v string) attr {

@@ -42,6 +42,10 @@ func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
 		before = certAttrs(plan.RecordedAttributes(ch.Before), "kept")
 	}
 	after := certAttrs(afterAttrs(ch), map[bool]string{true: "new", false: "kept"}[ch.NewKey()])
+	if a := afterAttrs(ch); a != nil && len(a.Sensitive) > 0 {
+		mask(before, a.Sensitive)
+		mask(after, a.Sensitive)
+	}
 	switch ch.Action {
 	case plan.Create, plan.Import:
 		renderSide(w, col.Green("+"), after, "written to ")
@@ -99,6 +103,8 @@ func renderDiff(w io.Writer, before, after []attr, forces []string, col Colorize
 			fmt.Fprintf(w, "      %s %-*s = %s%s%s\n", col.Green("+"), width, a.name, shown(a), comment(a, "written to "), note)
 		case !a.set():
 			fmt.Fprintf(w, "      %s %-*s = %s%s\n", col.Red("-"), width, b.name, shown(b), note)
+		case a.sensitive && a.name != "private_key":
+			fmt.Fprintf(w, "      %s %-*s = %s # changed%s\n", col.Yellow("~"), width, a.name, sensitiveValue, note)
 		case a.sensitive:
 			fmt.Fprintf(w, "      %s %-*s = %s # %s%s\n", col.Yellow("~"), width, a.name, sensitiveValue, keyChange(a, b), note)
 		case a.list:

@@ -90,6 +90,10 @@ type AfterJSON struct {
 	RenewBeforePercentage int    `json:"renew_before_percentage,omitempty"`
 	CSRName               string `json:"csr_name,omitempty"`
 	Outputs
+	// SensitiveAttributes names the attributes set from a sensitive
+	// variable (1.1). Their values are here, as in Terraform's JSON plan,
+	// for policy tools; the text and Markdown plans never show them.
+	SensitiveAttributes []string `json:"sensitive_attributes,omitempty"`
 }
 
 // Outputs are where an address's key and certificate go, on either side.
@@ -188,7 +192,7 @@ func afterJSON(c *plan.Change) *AfterJSON {
 	if a == nil {
 		return nil
 	}
-	out := &AfterJSON{Request: a.Request, Outputs: outputsJSON(a)}
+	out := &AfterJSON{Request: a.Request, Outputs: outputsJSON(a), SensitiveAttributes: a.Sensitive}
 	if s := a.Settings; s != nil {
 		out.SelfApprove, out.KeyRotation, out.CSRName = s.SelfApprove, s.KeyRotation, s.CSRName
 		out.RenewBeforePercentage = s.RenewBeforePercentage

@@ -45,7 +45,7 @@ module "plain" {
 		t.Fatal(diags)
 	}
 	want := map[string][]string{
-		"certificate.root":            {"secret.namespace"},
+		"certificate.root":             {"secret.namespace"},
 		"module.svc.certificate.tls":   {"common_name", "hosts", "output.cert_file", "output.key_file", "secret.name"},
 		"module.plain.certificate.tls": nil,
 	}

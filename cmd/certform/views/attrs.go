@@ -2,8 +2,8 @@ package views
 
 import (
 	"fmt"
-	"slices"
 	"io/fs"
+	"slices"
 	"strconv"
 	"strings"
 

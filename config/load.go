@@ -194,7 +194,7 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	diags = append(diags, validateSecrets(cfg)...)
 	diags = append(diags, validateBundleRefs(cfg)...)
 	diags = append(diags, warnFilesOnlyShared(cfg)...)
-	return cfg, dedupe(diags)
+	return cfg, redact(dedupe(diags), sensitiveStrings(cfg))
 }
 
 // dedupe drops diagnostics identical to an earlier one: a mistake in a

@@ -1,8 +1,11 @@
 package config
 
 import (
+	"strings"
+
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // sensitivity says which names of a module's scope carry a sensitive
@@ -83,4 +86,43 @@ func refersToEach(expr hcl.Expression) bool {
 		}
 	}
 	return false
+}
+
+// minRedacted is the shortest sensitive value that messages hide: a
+// shorter one would hide common words along with it.
+const minRedacted = 4
+
+// sensitiveStrings are the string values of the sensitive variables (and
+// the strings inside their lists and maps).
+func sensitiveStrings(cfg *Config) []string {
+	var out []string
+	for name, v := range cfg.Variables {
+		val, ok := cfg.Values[name]
+		if !v.Sensitive || !ok {
+			continue
+		}
+		cty.Walk(val, func(_ cty.Path, v cty.Value) (bool, error) {
+			if v.IsKnown() && !v.IsNull() && v.Type() == cty.String && len(v.AsString()) >= minRedacted {
+				// and as a suggestion spells it
+				out = append(out, v.AsString(), strings.ToLower(v.AsString()))
+			}
+			return true, nil
+		})
+	}
+	return out
+}
+
+// redact replaces the sensitive values in diagnostics' messages, so a
+// mistake in a certificate built from a secret does not print it.
+func redact(diags hcl.Diagnostics, values []string) hcl.Diagnostics {
+	if len(values) == 0 {
+		return diags
+	}
+	for _, d := range diags {
+		for _, v := range values {
+			d.Summary = strings.ReplaceAll(d.Summary, v, "(sensitive value)")
+			d.Detail = strings.ReplaceAll(d.Detail, v, "(sensitive value)")
+		}
+	}
+	return diags
 }

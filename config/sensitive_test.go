@@ -3,6 +3,7 @@ package config
 import (
 	"maps"
 	"slices"
+	"strings"
 	"testing"
 )
 
@@ -54,5 +55,37 @@ module "plain" {
 		if !slices.Equal(got, want[c.Addr]) {
 			t.Errorf("%s: sensitive %q, want %q", c.Addr, got, want[c.Addr])
 		}
+	}
+}
+
+// TestDiagnosticsHideSensitiveValues: a mistake in a value built from a
+// sensitive variable is reported without quoting the secret.
+func TestDiagnosticsHideSensitiveValues(t *testing.T) {
+	dir := writeTree(t, map[string]string{"main.hcl": `
+variable "team" {
+  type      = string
+  default   = "Night-Owls"
+  sensitive = true
+}
+certificate "web" {
+  common_name = "web.example"
+  hosts       = ["${var.team}.example"]
+  signer_name = "example.com/serving"
+  output {
+    key_file  = "web.key"
+    cert_file = "web.crt"
+  }
+}
+`})
+	_, _, diags := Load(dir, Inputs{})
+	if !diags.HasErrors() {
+		t.Fatal("an upper-case host loaded without error")
+	}
+	var all []string
+	for _, d := range diags {
+		all = append(all, d.Summary+": "+d.Detail)
+	}
+	if msg := strings.Join(all, "\n"); strings.Contains(strings.ToLower(msg), "night-owls") || !strings.Contains(msg, "(sensitive value)") {
+		t.Errorf("the diagnostic quotes the sensitive value: %s", msg)
 	}
 }

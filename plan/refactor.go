@@ -101,14 +101,10 @@ func resolveMoves(desired *config.Config, prior *state.State) ([]move, []problem
 				}
 				dest.Key, dest.HasKey = a.Key, true
 			}
-			switch d := dest.String(); {
-			case prior.Certificates[d] != nil:
-				problems = append(problems, problem{m.To.Range, "Move onto an address in state",
-					fmt.Sprintf("%s would move to %s, which state already holds; remove that record first (certform state rm %s), or move to another address.", addr, d, d)})
-			case !configured[d]:
-				problems = append(problems, notConfigured(m, addr, dest, forEach))
-			default:
-				moves = append(moves, move{from: addr, to: d, block: m})
+			if mv, p := place(m, addr, dest, prior, configured, forEach); p != nil {
+				problems = append(problems, *p)
+			} else {
+				moves = append(moves, mv)
 			}
 		}
 	}
@@ -144,17 +140,28 @@ func moduleMoves(m *config.Moved, prior *state.State, configured, forEach map[st
 		}
 		dest := a
 		dest.Module = addrs.ModuleOf(append(append(toSteps[:len(toSteps)-1:len(toSteps)-1], last), steps[n:]...)...)
-		switch d := dest.String(); {
-		case prior.Certificates[d] != nil:
-			problems = append(problems, problem{m.To.Range, "Move onto an address in state",
-				fmt.Sprintf("%s would move to %s, which state already holds; remove that record first (certform state rm %s), or move to another address.", addr, d, d)})
-		case !configured[d]:
-			problems = append(problems, notConfigured(m, addr, dest, forEach))
-		default:
-			moves = append(moves, move{from: addr, to: d, block: m})
+		if mv, p := place(m, addr, dest, prior, configured, forEach); p != nil {
+			problems = append(problems, *p)
+		} else {
+			moves = append(moves, mv)
 		}
 	}
 	return moves, problems
+}
+
+// place is the move of addr to dest, or why it cannot be made: dest is
+// in state already, or not in the configuration.
+func place(m *config.Moved, addr string, dest Addr, prior *state.State, configured, forEach map[string]bool) (move, *problem) {
+	switch d := dest.String(); {
+	case prior.Certificates[d] != nil:
+		return move{}, &problem{m.To.Range, "Move onto an address in state",
+			fmt.Sprintf("%s would move to %s, which state already holds; remove that record first (certform state rm %s), or move to another address.", addr, d, d)}
+	case !configured[d]:
+		p := notConfigured(m, addr, dest, forEach)
+		return move{}, &p
+	default:
+		return move{from: addr, to: d, block: m}, nil
+	}
 }
 
 // sameCall reports whether step s is the module call want names: the same

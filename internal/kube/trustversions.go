@@ -13,7 +13,7 @@ import (
 
 // ErrTrustBundlesNotServed says the cluster serves ClusterTrustBundles in no
 // API version certform reads.
-var ErrTrustBundlesNotServed = errors.New("the cluster does not serve ClusterTrustBundles " +
+var ErrTrustBundlesNotServed = errors.New("ClusterTrustBundles are not served " +
 	"(certificates.k8s.io/v1 from Kubernetes 1.37; v1beta1 on 1.33-1.36 and v1alpha1 on 1.27-1.32 only where an administrator enabled them)")
 
 // trustBundleVersions are the API versions of ClusterTrustBundles, newest

@@ -180,7 +180,7 @@ func clusterTrustBundle(ctx context.Context, cs kubernetes.Interface, signer str
 		if v, verr := cs.Discovery().ServerVersion(); verr == nil {
 			server = "Kubernetes " + v.GitVersion
 		}
-		return nil, fmt.Errorf("reading ClusterTrustBundles of %s: %s: %w; use a file, pem, configmap or secret source", signer, server, kube.ErrTrustBundlesNotServed)
+		return nil, fmt.Errorf("source cluster_trust_bundle of signer %s: %s: %w", signer, server, kube.ErrTrustBundlesNotServed)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing ClusterTrustBundles of %s: %w", signer, err)

@@ -243,3 +243,23 @@ func TestCompatClusterTrustBundleAlpha(t *testing.T) {
 		t.Errorf("published bundle: %d CAs (%v), want the ClusterTrustBundle's", len(certs), err)
 	}
 }
+
+// TestCompatApprover: the policy approver decides a service account's CSRs
+// (Events on them) and the signer issues the approved one.
+func TestCompatApprover(t *testing.T) {
+	c := oldestCluster(t)
+	sa := serviceAccountKubeconfig(t, c, "team-a", "builder")
+	dir := writeConfig(t, servingCert("good", "web.team-a.svc")+servingCert("bad", "web.team-b.svc"))
+	if r := certform(t, dir, sa, "apply", "--auto-approve", "--no-wait"); r.code != exitOK {
+		t.Fatalf("apply --no-wait as the service account\n%s", r)
+	}
+	st := readState(t, dir)
+	good, bad := st.Certificates["certificate.good"].CSRName, st.Certificates["certificate.bad"].CSRName
+	r := certform(t, ".", c.AdminKubeconfig, "approve", "--policy", writeConfig(t, teamPolicy))
+	if r.code != exitOK {
+		t.Fatalf("approve\n%s", r)
+	}
+	mustContain(t, r, good+` approve: approved by certform policy "team-a-serving"`, bad+` deny: denied by certform policy "team-a-serving"`)
+	r = certform(t, dir, sa, "apply", "--auto-approve", "--target", "certificate.good", "--wait-timeout=1m")
+	mustContain(t, r, "certificate.good: issued")
+}

@@ -15,19 +15,31 @@ all: build
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN)/certform ./cmd/certform
 
-# Builds (first time: several minutes) or finds the cached cluster binaries.
+# The oldest Kubernetes minor certform supports (hack/kube-$(OLDEST_KUBE));
+# the compatibility suite runs against it. KUBE picks the version of
+# make cluster-up: empty for the current one, or $(OLDEST_KUBE).
+OLDEST_KUBE ?= 1.32
+KUBE        ?=
+
+# Builds (first time: several minutes each) or finds the cached cluster
+# binaries of the current and the oldest supported Kubernetes version.
 cluster-bin:
 	@./hack/build-cluster.sh >/dev/null
+	@./hack/build-cluster.sh $(OLDEST_KUBE) >/dev/null
 
 # Builds (first time: several minutes) or finds the cached opa binary that
 # the policy-as-code test runs over plan --json.
 opa-bin:
 	@./hack/build-opa.sh >/dev/null
 
-# Everything, including the tests against the real local cluster and the
-# real Open Policy Agent.
+# Everything, including the tests against the real local cluster, the
+# compatibility suite against the oldest supported Kubernetes version
+# (TestCompat*) and the real Open Policy Agent.
 test: vet cluster-bin opa-bin
-	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) CERTFORM_OPA=$$(./hack/build-opa.sh) $(GO) test -race -count=1 ./...
+	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) \
+	CERTFORM_CLUSTER_BIN_OLDEST=$$(./hack/build-cluster.sh $(OLDEST_KUBE)) \
+	CERTFORM_OPA=$$(./hack/build-opa.sh) \
+	$(GO) test -race -count=1 ./...
 
 # Tests that need no cluster binaries are the same command: they simply do
 # not start one. vet also checks formatting.
@@ -35,8 +47,8 @@ vet:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo 'gofmt needed'; exit 1; }
 	$(GO) vet ./...
 
-cluster-up: cluster-bin
-	@$(GO) run ./internal/testcluster/clusterctl up --bin "$$(./hack/build-cluster.sh)" --dir $(CLUSTER_DIR)
+cluster-up:
+	@$(GO) run ./internal/testcluster/clusterctl up --bin "$$(./hack/build-cluster.sh $(KUBE))" --dir $(CLUSTER_DIR)
 
 cluster-down:
 	@$(GO) run ./internal/testcluster/clusterctl down --dir $(CLUSTER_DIR)

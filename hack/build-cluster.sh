@@ -1,19 +1,37 @@
 #!/usr/bin/env bash
 # Builds the local test cluster's binaries (etcd, kube-apiserver,
-# kube-controller-manager) from Go modules and caches them outside the clone,
-# keyed by version, so every clone on this machine reuses them.
+# kube-controller-manager, kubectl) from Go modules and caches them outside
+# the clone, keyed by version, so every clone on this machine reuses them.
+#
+# Usage: hack/build-cluster.sh [MINOR]
+#   no argument: the current Kubernetes version, pinned in hack/kube
+#   1.32 (or any MINOR with a hack/kube-MINOR module): that older version,
+#   the one the compatibility suite runs against (make test builds both)
 #
 # Prints the bin directory as its last line. Cold: tens of minutes on 2 cores;
 # warm: a few seconds (only checks the stamp).
 set -euo pipefail
 
 here=$(cd "$(dirname "$0")" && pwd)
-kube_version=v1.37.2
-etcd_version=v3.7.3
+kube_dir=$here/kube
+if [ $# -gt 0 ]; then
+  kube_dir=$here/kube-${1#v}
+  if [ ! -f "$kube_dir/go.mod" ]; then
+    echo "no pinned module for Kubernetes $1: want $kube_dir/go.mod (have: $(cd "$here" && ls -d kube kube-* | tr '\n' ' '))" >&2
+    exit 2
+  fi
+fi
+# The versions come from the pinned modules, so a pin is changed in one place.
+kube_version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" { print $3 }' "$kube_dir/go.mod")
+etcd_version=$(awk '$1 == "require" && $2 == "go.etcd.io/etcd/server/v3" { print $3 }' "$here/etcd/go.mod")
+if [ -z "$kube_version" ] || [ -z "$etcd_version" ]; then
+  echo "cannot read the pinned versions from $kube_dir/go.mod and $here/etcd/go.mod" >&2
+  exit 2
+fi
 cache=${CERTFORM_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/certform}
 bin=$cache/cluster-kube-$kube_version-etcd-$etcd_version/bin
 # The stamp covers the pinned modules, so a changed go.mod or go.sum rebuilds.
-stamp_want=$(cat "$here/kube/go.mod" "$here/kube/go.sum" "$here/etcd/go.mod" "$here/etcd/go.sum" | sha256sum | cut -c1-16)
+stamp_want=$(cat "$kube_dir/go.mod" "$kube_dir/go.sum" "$here/etcd/go.mod" "$here/etcd/go.sum" | sha256sum | cut -c1-16)
 
 cmds="kube-apiserver kube-controller-manager kubectl"
 built() {
@@ -60,7 +78,7 @@ done
 for cmd in $cmds; do
   [ -x "$bin/$cmd" ] && continue
   echo "building $cmd $kube_version into $bin (cold: ~10-25 min on 2 cores)" >&2
-  (cd "$here/kube" && go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
+  (cd "$kube_dir" && go build -trimpath -ldflags "-s -w $ldflags" -o "$bin/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd")
   mv "$bin/$cmd.tmp" "$bin/$cmd"
 done
 

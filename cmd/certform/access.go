@@ -81,5 +81,8 @@ func refreshHint(err error) error {
 	if errors.As(err, &missing) {
 		return withHint(err, missing.Grant())
 	}
+	if errors.Is(err, kube.ErrTrustBundlesNotServed) {
+		return withHint(err, "give the ca_bundle a file, pem, configmap or secret source instead, or have an administrator enable the ClusterTrustBundle API")
+	}
 	return withHint(err, "check that the cluster is reachable, or pass --refresh=false to plan from state alone")
 }

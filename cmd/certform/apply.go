@@ -17,6 +17,7 @@ import (
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/fault"
+	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -163,7 +164,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	stopTicker := view.Remind(start, reminderInterval(s.Out))
 	var n runCounts
 	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
-		CSRs: csrs, Core: w.cs.CoreV1(), TrustBundles: w.cs.CertificatesV1().ClusterTrustBundles(), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
+		CSRs: csrs, Core: w.cs.CoreV1(), TrustBundles: kube.ServedTrustBundles(w.cs), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
 		Record: func(changes map[string]*state.Certificate) error { return w.backend.Record(prior.Lineage, changes) },
 		Report: n.counting(view.Report),
 	})

@@ -3,6 +3,7 @@ package kube
 import (
 	"context"
 	"crypto/x509"
+	"errors"
 	"fmt"
 
 	certv1 "k8s.io/api/certificates/v1"
@@ -22,8 +23,13 @@ type TrustBundles interface {
 // way a signer announces what its certificates chain to. None (and no
 // error) when no bundle names the signer or the cluster does not serve
 // ClusterTrustBundles; the caller then knows nothing of the signer's CA.
+// Through ServedTrustBundles, a cluster serving none also returns
+// ErrTrustBundlesNotServed, for the caller to say why it knows nothing.
 func SignerCAs(ctx context.Context, client TrustBundles, signer string) ([]*x509.Certificate, error) {
 	list, err := client.List(ctx, metav1.ListOptions{FieldSelector: "spec.signerName=" + signer})
+	if errors.Is(err, ErrTrustBundlesNotServed) {
+		return nil, ErrTrustBundlesNotServed
+	}
 	if apierrors.IsNotFound(err) {
 		return nil, nil
 	}

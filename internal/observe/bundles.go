@@ -171,11 +171,16 @@ func addPublished(w *plan.World, kind string, meta metav1.ObjectMeta, key string
 	w.Published[plan.PublishedKey(kind, meta.Namespace, meta.Name)] = pub
 }
 
-// clusterTrustBundle reads every ClusterTrustBundle of signer.
+// clusterTrustBundle reads every ClusterTrustBundle of signer, through the
+// newest API version the cluster serves.
 func clusterTrustBundle(ctx context.Context, cs kubernetes.Interface, signer string) ([]*x509.Certificate, error) {
-	list, err := cs.CertificatesV1().ClusterTrustBundles().List(ctx, metav1.ListOptions{FieldSelector: "spec.signerName=" + signer})
+	list, err := kube.ServedTrustBundles(cs).List(ctx, metav1.ListOptions{FieldSelector: "spec.signerName=" + signer})
 	if apierrors.IsNotFound(err) {
-		return nil, fmt.Errorf("the cluster does not serve ClusterTrustBundles (certificates.k8s.io/v1); use a file, pem, configmap or secret source")
+		server := "the cluster"
+		if v, verr := cs.Discovery().ServerVersion(); verr == nil {
+			server = "Kubernetes " + v.GitVersion
+		}
+		return nil, fmt.Errorf("source cluster_trust_bundle of signer %s: %s: %w", signer, server, kube.ErrTrustBundlesNotServed)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("listing ClusterTrustBundles of %s: %w", signer, err)

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/version"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/clientcmd"
 )
@@ -27,6 +28,10 @@ type Options struct {
 	// Detach starts the processes in their own session so they outlive the
 	// caller (make cluster-up); otherwise they die with it.
 	Detach bool
+	// APIServerArgs are added to kube-apiserver's flags, after the
+	// cluster's own: feature gates and runtime-config of a test that needs
+	// an API the version does not serve by default.
+	APIServerArgs []string
 }
 
 // Cluster is a running local control plane.
@@ -43,6 +48,8 @@ type Cluster struct {
 	// Startup is how long the cluster took from the first process until
 	// every component was healthy and the signer had issued a certificate.
 	Startup time.Duration
+	// Version is the version kube-apiserver reports (zero for Attach).
+	Version version.Info
 
 	opts      Options
 	ports     map[string]int
@@ -131,6 +138,9 @@ func (c *Cluster) start(ctx context.Context) error {
 	if err := c.waitAPIServer(ctx); err != nil {
 		return err
 	}
+	if err := c.readVersion(); err != nil {
+		return err
+	}
 	if err := c.setupRBAC(ctx); err != nil {
 		return err
 	}
@@ -177,6 +187,20 @@ func (c *Cluster) StartAPIServer() error {
 		return err
 	}
 	return c.waitControllerManager(ctx)
+}
+
+// readVersion records the version kube-apiserver reports.
+func (c *Cluster) readVersion() error {
+	cs, err := c.AdminClient()
+	if err != nil {
+		return err
+	}
+	v, err := cs.Discovery().ServerVersion()
+	if err != nil {
+		return fmt.Errorf("asking kube-apiserver its version: %w", err)
+	}
+	c.Version = *v
+	return nil
 }
 
 func (c *Cluster) path(parts ...string) string {

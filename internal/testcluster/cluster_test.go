@@ -44,6 +44,25 @@ func TestReady(t *testing.T) {
 	}
 }
 
+// TestOldestReady: the oldest supported version starts with the same
+// flags and health checks, its signer issues (Start waits for it), and it
+// reports the version the compatibility suite expects.
+func TestOldestReady(t *testing.T) {
+	c := SharedOldest(t)
+	if c.Version.GitVersion == "" || c.Version.Major+"."+c.Version.Minor != OldestMinor {
+		t.Errorf("server version = %s (%s.%s), want %s", c.Version.GitVersion, c.Version.Major, c.Version.Minor, OldestMinor)
+	}
+	cs, err := c.AdminClient()
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, err := cs.Discovery().RESTClient().Get().AbsPath("/readyz").DoRaw(context.Background())
+	if err != nil || string(body) != "ok" {
+		t.Fatalf("/readyz = %q, %v", body, err)
+	}
+	t.Logf("Kubernetes %s: startup until the signer issued: %s", c.Version.GitVersion, c.Startup)
+}
+
 func newCSR(t *testing.T, name string) *certv1.CertificateSigningRequest {
 	t.Helper()
 	key := newKey()

@@ -86,7 +86,7 @@ func (c *Cluster) args(name string) []string {
 			"--log-level=warn",
 		}
 	case "kube-apiserver":
-		return []string{
+		return append([]string{
 			"--etcd-servers=" + etcdURL,
 			"--bind-address=127.0.0.1", "--advertise-address=127.0.0.1", "--secure-port=" + port("apiserver"),
 			"--tls-cert-file=" + pki("apiserver.crt"), "--tls-private-key-file=" + pki("apiserver.key"),
@@ -97,7 +97,7 @@ func (c *Cluster) args(name string) []string {
 			"--authorization-mode=RBAC", "--endpoint-reconciler-type=none",
 			"--enable-priority-and-fairness=false", "--profiling=false",
 			"--cert-dir=" + c.path("pki"),
-		}
+		}, c.opts.APIServerArgs...)
 	case "kube-controller-manager":
 		return []string{
 			"--kubeconfig=" + c.AdminKubeconfig,

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/plan"
 )
 
@@ -22,7 +23,8 @@ func (pr *Predictor) PredictPlan(ctx context.Context, p *plan.Plan, cfg *config.
 			continue
 		}
 		d, err := pr.Predict(ctx, Planned{Request: c.Request, Key: c.Key.KeySpec, SignerName: c.SignerName,
-			Usages: c.Usages, ExpirationSeconds: c.ExpirationSeconds})
+			Usages: c.Usages, ExpirationSeconds: c.ExpirationSeconds,
+			Annotations: map[string]string{kube.AnnotationAddr: ch.Addr}})
 		if err != nil {
 			return err
 		}

@@ -22,6 +22,9 @@ type Planned struct {
 	SignerName        string
 	Usages            []string
 	ExpirationSeconds int32 // 0: not set
+	// Annotations are those the submitted CSR will carry (certform's
+	// certform.dev/address): a policy may allow-list annotation keys.
+	Annotations map[string]string
 }
 
 // Identity is who would submit a CSR, as the apiserver would record it.
@@ -74,7 +77,7 @@ func (pr *Predictor) Predict(ctx context.Context, p Planned) (Decision, error) {
 	if err != nil {
 		return Decision{}, err
 	}
-	csr := &certv1.CertificateSigningRequest{ObjectMeta: metav1.ObjectMeta{Name: "(planned)"},
+	csr := &certv1.CertificateSigningRequest{ObjectMeta: metav1.ObjectMeta{Name: "(planned)", Annotations: p.Annotations},
 		Spec: certv1.CertificateSigningRequestSpec{Request: pemReq, SignerName: p.SignerName,
 			Username: pr.Who.Username, Groups: pr.Who.Groups, UID: pr.Who.UID}}
 	for k, v := range pr.Who.Extra {

@@ -20,7 +20,8 @@ type ContextRules struct {
 	Services bool
 	// WorkloadIPs: every IP address must be a ClusterIP of a Service of the
 	// requester's namespace, or the IP of a running Pod there that runs as
-	// the requesting service account.
+	// the requesting service account (not on the host network, whose IP
+	// is the Node's).
 	WorkloadIPs bool
 	// NodeAddresses: the requester must be a node (system:node:NAME), the
 	// common name its username, and every DNS name and IP one of that
@@ -139,6 +140,10 @@ func workloadIP(ctx context.Context, v ClusterView, ip netip.Addr, who requester
 			sa = "default"
 		}
 		switch {
+		case p.Spec.HostNetwork:
+			// Its IP is its Node's, shared with the kubelet and every
+			// other Pod on the host network: not the workload's own.
+			why = fmt.Sprintf("IP address %s belongs to Pod %s/%s, which uses the host network: the IP is its Node's, not the workload's own", ip, p.Namespace, p.Name)
 		case sa != who.ServiceAccount:
 			why = fmt.Sprintf("IP address %s belongs to Pod %s/%s, which runs as service account %s, not %s", ip, p.Namespace, p.Name, sa, who.ServiceAccount)
 		case p.Status.Phase != corev1.PodRunning:

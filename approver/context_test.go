@@ -94,9 +94,10 @@ type workloads struct {
 }
 
 const (
-	webPodIP      = "10.244.7.5" // Pod team-a/web, runs as api
-	intruderPodIP = "10.244.7.6" // Pod team-a/intruder, runs as other
-	pendingPodIP  = "10.244.7.7" // Pod team-a/pending, runs as api, Pending
+	webPodIP      = "10.244.7.5"    // Pod team-a/web, runs as api
+	intruderPodIP = "10.244.7.6"    // Pod team-a/intruder, runs as other
+	pendingPodIP  = "10.244.7.7"    // Pod team-a/pending, runs as api, Pending
+	hostPodIP     = "192.168.77.11" // Pod team-a/hostnet, runs as api on the host network: a Node's IP
 	nodeIP        = "192.168.77.10"
 )
 
@@ -135,6 +136,7 @@ func TestContextRulesRealCluster(t *testing.T) {
 		{"Service of team-b", teamA, "example.com/ctx-workloads", []string{"api.team-b.svc"}, nil, "api", "services", "Service team-b/api, outside the requester's namespace team-a"},
 		{"ClusterIP of team-b", teamA, "example.com/ctx-workloads", nil, []string{w.otherTeamIP}, "api", "workload_ips", "neither the ClusterIP of a Service of team-a"},
 		{"Pod running as another account", teamA, "example.com/ctx-workloads", nil, []string{intruderPodIP}, "api", "workload_ips", "Pod team-a/intruder, which runs as service account other, not api"},
+		{"Pod on the host network", teamA, "example.com/ctx-workloads", nil, []string{hostPodIP}, "api", "workload_ips", "Pod team-a/hostnet, which uses the host network"},
 		{"Pod not running", teamA, "example.com/ctx-workloads", nil, []string{pendingPodIP}, "api", "workload_ips", "Pod team-a/pending, which is Pending"},
 		{"a user is no service account", identity{"alice", []string{"dev"}}, "example.com/ctx-workloads", []string{"api.team-a.svc"}, nil, "api", "skip", ""},
 		{"node's own addresses", node, "kubernetes.io/kubelet-serving", []string{"ctx-node-a"}, []string{nodeIP}, "system:node:ctx-node-a", "approve", ""},
@@ -280,9 +282,11 @@ func makeWorkloads(t *testing.T, ctx context.Context, cs kubernetes.Interface) w
 	for _, p := range []struct {
 		name, sa, ip string
 		phase        corev1.PodPhase
-	}{{"web", "api", webPodIP, corev1.PodRunning}, {"intruder", "other", intruderPodIP, corev1.PodRunning}, {"pending", "api", pendingPodIP, corev1.PodPending}} {
+		hostNetwork  bool
+	}{{"web", "api", webPodIP, corev1.PodRunning, false}, {"intruder", "other", intruderPodIP, corev1.PodRunning, false},
+		{"pending", "api", pendingPodIP, corev1.PodPending, false}, {"hostnet", "api", hostPodIP, corev1.PodRunning, true}} {
 		pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: p.name, Namespace: "team-a"},
-			Spec: corev1.PodSpec{ServiceAccountName: p.sa, AutomountServiceAccountToken: new(bool),
+			Spec: corev1.PodSpec{ServiceAccountName: p.sa, AutomountServiceAccountToken: new(bool), HostNetwork: p.hostNetwork,
 				Containers: []corev1.Container{{Name: "c", Image: "example.invalid/none"}}}}
 		must(cs.CoreV1().Pods("team-a").Create(ctx, pod, metav1.CreateOptions{}))
 		got, err := cs.CoreV1().Pods("team-a").Get(ctx, p.name, metav1.GetOptions{})

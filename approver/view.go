@@ -89,7 +89,7 @@ func NewCluster(client kubernetes.Interface, policies []*Policy) *Cluster {
 			}
 			return &corev1.Pod{
 				ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: p.Namespace, UID: p.UID, ResourceVersion: p.ResourceVersion},
-				Spec:       corev1.PodSpec{ServiceAccountName: p.Spec.ServiceAccountName},
+				Spec:       corev1.PodSpec{ServiceAccountName: p.Spec.ServiceAccountName, HostNetwork: p.Spec.HostNetwork},
 				Status:     corev1.PodStatus{Phase: p.Status.Phase, PodIP: p.Status.PodIP, PodIPs: p.Status.PodIPs},
 			}, nil
 		})

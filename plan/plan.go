@@ -145,7 +145,9 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 		rec := prior.Certificates[c.Addr]
 		if !targeted(c.Addr, opts.Targets) {
 			if prev[c.Addr] != "" { // a move is done whatever the targets
-				p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: NoOp, Before: rec, BeforeAttrs: RecordedAttributes(rec), PrevAddr: prev[c.Addr]})
+				// Only the address changes: after is the record as it is.
+				attrs := RecordedAttributes(rec)
+				p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: NoOp, Before: rec, BeforeAttrs: attrs, AfterAttrs: attrs, PrevAddr: prev[c.Addr]})
 			}
 			continue
 		}

@@ -175,3 +175,27 @@ func TestSavedPlanRefactors(t *testing.T) {
 		})
 	}
 }
+
+// TestUntargetedMoveKeepsItsAttributes: a move is done whatever the
+// targets, and a moved record outside them changes nothing but its
+// address, so the plan must show its attributes as they stay, not as all
+// removed (private key included).
+func TestUntargetedMoveKeepsItsAttributes(t *testing.T) {
+	cfg := refactorConfig(t, moved("certificate.old", "certificate.web"))
+	prior := stateWith("certificate.old", `certificate.pod["a"]`, `certificate.pod["b"]`)
+	p := Make(cfg, prior, World{}, time.Unix(0, 0), Options{Targets: []string{"certificate.pod"}})
+	i := slices.IndexFunc(p.Changes, func(ch *Change) bool { return ch.Addr == "certificate.web" })
+	if i < 0 {
+		t.Fatal("the move of certificate.old is not in a plan targeting certificate.pod")
+	}
+	ch := p.Changes[i]
+	if ch.Action != NoOp || ch.PrevAddr != "certificate.old" {
+		t.Fatalf("got %s from %q, want a move from certificate.old", ch.Action, ch.PrevAddr)
+	}
+	if ch.AfterAttrs == nil {
+		t.Fatal("no planned attributes: the plan shows every attribute of the moved record as removed")
+	}
+	if diff := cmp.Diff(ch.BeforeAttrs, ch.AfterAttrs); diff != "" {
+		t.Errorf("a move outside the targets changes attributes (-before +after):\n%s", diff)
+	}
+}

@@ -16,13 +16,13 @@ const secretTypeTLS = "kubernetes.io/tls"
 // applied: certform never overwrites, and so never later deletes, what is
 // not its own. A certificate that adopts its Secret says so in its reasons.
 func conflicts(desired *config.Config, p *Plan, world World) []string {
-	if len(world.Existing) == 0 {
-		return nil
-	}
-	var out []string
 	certs := map[string]*config.Certificate{}
 	for _, c := range desired.Certificates {
 		certs[c.Addr] = c
+	}
+	out := fileConflicts(certs, p, world)
+	if len(world.Existing) == 0 {
+		return out
 	}
 	for _, ch := range p.Changes {
 		c := certs[ch.Addr]
@@ -53,6 +53,41 @@ func conflicts(desired *config.Config, p *Plan, world World) []string {
 					out = append(out, msg)
 				}
 			}
+		}
+	}
+	return out
+}
+
+// fileConflicts lists the output files the plan would write over although
+// certform did not write them: a file already at a path the address's
+// record does not hold (a hand-made key, a file left by an address that a
+// removed block forgot, a path an update moves an output to). Records in
+// flight are left out: an interrupted collect may have written their files
+// before state could say so.
+func fileConflicts(certs map[string]*config.Certificate, p *Plan, world World) []string {
+	if !world.Refreshed {
+		return nil
+	}
+	var out []string
+	for _, ch := range p.Changes {
+		c := certs[ch.Addr]
+		writes := ch.Action.Issues() || ch.Action == Update || ch.Action == Import
+		if c == nil || !writes || ch.Before != nil && ch.Before.InFlight() {
+			continue
+		}
+		for _, o := range Outputs(c) {
+			if !world.Files[o.Path].Exists {
+				continue
+			}
+			if ch.Before != nil {
+				if _, ours := ch.Before.Files[o.Path]; ours {
+					continue
+				}
+			}
+			if imp := ch.Import; imp != nil && (o.Path == imp.KeyFile || o.Path == imp.CertFile) {
+				continue // the import's own source, adopted
+			}
+			out = append(out, fmt.Sprintf("%s: file %s exists and certform did not write it, so it will not overwrite it; move it away, or adopt the key and certificate with an import block (docs/configuration.md)", ch.Addr, o.Path))
 		}
 	}
 	return out

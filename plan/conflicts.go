@@ -16,10 +16,10 @@ const secretTypeTLS = "kubernetes.io/tls"
 // applied: certform never overwrites, and so never later deletes, what is
 // not its own. A certificate that adopts its Secret says so in its reasons.
 func conflicts(desired *config.Config, p *Plan, world World) []string {
+	out := fileConflicts(desired, p, world)
 	if len(world.Existing) == 0 {
-		return nil
+		return out
 	}
-	var out []string
 	certs := map[string]*config.Certificate{}
 	for _, c := range desired.Certificates {
 		certs[c.Addr] = c
@@ -70,4 +70,31 @@ func conflict(addr string, obj ExistingObject, adopt bool, secretType, block str
 		return fmt.Sprintf("%s: %s exists and certform did not create it, so it will not overwrite it; give it another name, delete it, or set adopt = true in the %s block to hand it to certform (an adopted object is never deleted, only released)", addr, what, block)
 	}
 	return ""
+}
+
+// fileConflicts lists the output files a first issue would write over
+// although no state record holds them: someone's own file, or one a
+// removed block (destroy = false) left in place. certform never
+// overwrites a file it did not create; an import block adopts one.
+func fileConflicts(desired *config.Config, p *Plan, world World) []string {
+	if !world.Refreshed {
+		return nil
+	}
+	certs := map[string]*config.Certificate{}
+	for _, c := range desired.Certificates {
+		certs[c.Addr] = c
+	}
+	var out []string
+	for _, ch := range p.Changes {
+		c := certs[ch.Addr]
+		if ch.Action != Create || ch.Before != nil || c == nil {
+			continue
+		}
+		for _, o := range Outputs(c) {
+			if world.Files[o.Path].Exists {
+				out = append(out, fmt.Sprintf("%s: file %s exists and certform did not create it, so it will not overwrite it; move it away, or adopt it with an import block", ch.Addr, o.Path))
+			}
+		}
+	}
+	return out
 }

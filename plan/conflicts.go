@@ -59,14 +59,25 @@ func conflicts(desired *config.Config, p *Plan, world World) []string {
 }
 
 // fileConflicts lists the output files the plan would write over although
-// certform did not write them: a file already at a path the address's
-// record does not hold (a hand-made key, a file left by an address that a
-// removed block forgot, a path an update moves an output to). Records in
+// certform did not write them: a file already at a path no record of this
+// state holds (a hand-made key, a file left by an address that a removed
+// block forgot, a stranger's file where an update moves an output). Records in
 // flight are left out: an interrupted collect may have written their files
 // before state could say so.
 func fileConflicts(certs map[string]*config.Certificate, p *Plan, world World) []string {
 	if !world.Refreshed {
 		return nil
+	}
+	// Files some record of this state holds are certform's: an update may
+	// move one address's output onto a path another address gives up
+	// (apply orders such moves, and refuses cycles).
+	held := map[string]bool{}
+	for _, ch := range p.Changes {
+		if ch.Before != nil {
+			for path := range ch.Before.Files {
+				held[path] = true
+			}
+		}
 	}
 	var out []string
 	for _, ch := range p.Changes {
@@ -76,13 +87,8 @@ func fileConflicts(certs map[string]*config.Certificate, p *Plan, world World) [
 			continue
 		}
 		for _, o := range Outputs(c) {
-			if !world.Files[o.Path].Exists {
+			if !world.Files[o.Path].Exists || held[o.Path] {
 				continue
-			}
-			if ch.Before != nil {
-				if _, ours := ch.Before.Files[o.Path]; ours {
-					continue
-				}
 			}
 			if imp := ch.Import; imp != nil && (o.Path == imp.KeyFile || o.Path == imp.CertFile) {
 				continue // the import's own source, adopted

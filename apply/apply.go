@@ -286,7 +286,7 @@ func (r *runner) change(ctx context.Context, ch *plan.Change, idle func()) error
 	case plan.Delete:
 		return r.stage(ctx, r.api, func() error { return r.delete(ctx, ch) })
 	case plan.Forget:
-		return r.forget(ch)
+		return r.stage(ctx, r.api, func() error { return r.forget(ctx, ch) })
 	case plan.Import:
 		return r.stage(ctx, r.api, func() error { return r.importPair(ctx, ch) })
 	}

@@ -73,6 +73,18 @@ func (cl claim) annotate(annotations map[string]string) map[string]string {
 // labels and annotations go, the data stays. uid guards against an object
 // recreated meanwhile.
 func (r *runner) release(ctx context.Context, kind string, meta metav1.Object) error {
+	if err := r.unlabel(ctx, kind, meta); err != nil {
+		return err
+	}
+	r.report(Event{Addr: meta.GetAnnotations()[kube.AnnotationAddr], Phase: PhaseWarning,
+		Message: fmt.Sprintf("%s %s/%s left in place: certform adopted it and did not create it, so it only removed its labels", kind, meta.GetNamespace(), meta.GetName())})
+	return nil
+}
+
+// unlabel removes certform's labels and annotations from an object, so
+// that it is no longer certform's; uid guards against an object recreated
+// meanwhile.
+func (r *runner) unlabel(ctx context.Context, kind string, meta metav1.Object) error {
 	patch, _ := json.Marshal(map[string]any{"metadata": map[string]any{
 		"uid":         meta.GetUID(),
 		"labels":      map[string]any{kube.LabelManagedBy: nil, kube.LabelLineage: nil},
@@ -87,9 +99,7 @@ func (r *runner) release(ctx context.Context, kind string, meta metav1.Object) e
 		_, err = r.opts.Core.ConfigMaps(ns).Patch(ctx, name, types.MergePatchType, patch, opts)
 	}
 	if err != nil && !apierrors.IsNotFound(err) {
-		return fmt.Errorf("releasing adopted %s %s/%s: %w", kind, ns, name, err)
+		return fmt.Errorf("removing certform's labels from %s %s/%s: %w", kind, ns, name, err)
 	}
-	r.report(Event{Addr: meta.GetAnnotations()[kube.AnnotationAddr], Phase: PhaseWarning,
-		Message: fmt.Sprintf("%s %s/%s left in place: certform adopted it and did not create it, so it only removed its labels", kind, ns, name)})
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/types"
 
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
@@ -110,11 +111,28 @@ func (r *runner) readdress(ctx context.Context, rec *state.SecretRecord, addr st
 
 // forget drops an address from state and leaves its files, Secret and
 // CSR where they are (a removed block with destroy = false).
-func (r *runner) forget(ch *plan.Change) error {
+//
+// Its Secret stays too, but is no longer certform's: its labels and
+// annotations go first (as when an adopted object is released), so that a
+// block declaring it again is a conflict, not an overwrite of the key it
+// holds. A Secret that is not this state's any more is left as it is.
+func (r *runner) forget(ctx context.Context, ch *plan.Change) error {
+	if rec := ch.Before; rec != nil && rec.Secret != nil {
+		sec, err := r.opts.Core.Secrets(rec.Secret.Namespace).Get(ctx, rec.Secret.Name, metav1.GetOptions{})
+		switch {
+		case apierrors.IsNotFound(err):
+		case err != nil:
+			return fmt.Errorf("reading Secret %s/%s: %w", rec.Secret.Namespace, rec.Secret.Name, err)
+		case sec.Labels[kube.LabelLineage] == r.lineage:
+			if err := r.unlabel(ctx, config.TargetSecret, sec); err != nil {
+				return err
+			}
+		}
+	}
 	if err := r.record(ch.Addr, nil); err != nil {
 		return err
 	}
-	r.report(Event{Addr: ch.Addr, Phase: PhaseForgotten, Message: "removed from state; its files, Secret and CSR were left in place"})
+	r.report(Event{Addr: ch.Addr, Phase: PhaseForgotten, Message: "removed from state; its files, Secret and CSR were left in place (the Secret without certform's labels)"})
 	return nil
 }
 

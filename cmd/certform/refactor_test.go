@@ -116,11 +116,25 @@ removed {
 	if string(sec.Data["tls.crt"]) != string(files["rm-forgotten.crt"]) {
 		t.Error("the Secret's certificate changed")
 	}
+	// Forgotten means no longer certform's: the Secret keeps its data and
+	// loses certform's labels, so a block declaring it again is a conflict
+	// instead of an overwrite of the forgotten key.
+	if sec.Labels[kube.LabelLineage] != "" || sec.Annotations[kube.AnnotationAddr] != "" {
+		t.Errorf("the forgotten Secret still carries certform's marks: labels %v, annotations %v", sec.Labels, sec.Annotations)
+	}
 	if _, err := cs.CertificatesV1().CertificateSigningRequests().Get(ctx, rec.CSRName, metav1.GetOptions{}); err != nil {
 		t.Errorf("the CSR %s went: %v", rec.CSRName, err)
 	}
 	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
 		t.Errorf("plan after forgetting, with the removed block still there: want no changes\n%s", r)
+	}
+	os.RemoveAll(filepath.Join(dir, "rm-forgotten.key"))
+	os.RemoveAll(filepath.Join(dir, "rm-forgotten.crt"))
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(secretCert("rm-kept")+secretCert("rm-forgotten")), 0o644)
+	r = certform(t, dir, c.AdminKubeconfig, "plan")
+	mustContain(t, r, "certificate.rm-forgotten: secret default/rm-forgotten-tls exists and certform did not create it")
+	if r.code != exitError {
+		t.Errorf("plan declaring a forgotten Secret again exited %d, want %d", r.code, exitError)
 	}
 }
 

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"path/filepath"
 
 	"github.com/certform/certform/config"
 )
@@ -90,7 +91,7 @@ func fileConflicts(certs map[string]*config.Certificate, p *Plan, world World) [
 			if !world.Files[o.Path].Exists || held[o.Path] {
 				continue
 			}
-			if imp := ch.Import; imp != nil && (o.Path == imp.KeyFile || o.Path == imp.CertFile) {
+			if imp := ch.Import; imp != nil && (o.Path == filepath.Clean(imp.KeyFile) || o.Path == filepath.Clean(imp.CertFile)) {
 				continue // the import's own source, adopted
 			}
 			out = append(out, fmt.Sprintf("%s: file %s exists and certform did not write it, so it will not overwrite it; move it away, or adopt the key and certificate with an import block (docs/configuration.md)", ch.Addr, o.Path))

@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/google/uuid"
+
 	"github.com/certform/certform/internal/limits"
 )
 
@@ -28,7 +30,7 @@ type LockInfo struct {
 // operation (e.g. "apply").
 func NewLockInfo(operation string) LockInfo {
 	host, _ := os.Hostname()
-	return LockInfo{ID: newUUID(), Operation: operation, Who: userName() + "@" + host, PID: os.Getpid(), Created: time.Now().UTC()}
+	return LockInfo{ID: uuid.NewString(), Operation: operation, Who: userName() + "@" + host, PID: os.Getpid(), Created: time.Now().UTC()}
 }
 
 // userName names the user running certform for a lock holder: $USER, else

@@ -1,15 +1,15 @@
 package state
 
 import (
-	"crypto/rand"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
-	"fmt"
 	"io/fs"
 	"maps"
 	"slices"
 	"time"
+
+	"github.com/google/uuid"
 )
 
 // Certificate statuses.
@@ -153,7 +153,7 @@ func (c *Certificate) FileWithRole(role string) (string, File, bool) {
 
 // New returns an empty state with a fresh lineage.
 func New() *State {
-	return &State{Lineage: newUUID(), Certificates: map[string]*Certificate{}, Bundles: map[string]*Bundle{}}
+	return &State{Lineage: uuid.NewString(), Certificates: map[string]*Certificate{}, Bundles: map[string]*Bundle{}}
 }
 
 // Addrs returns the certificate addresses, sorted.
@@ -201,16 +201,6 @@ func (r Request) deepCopy() Request {
 	r.Hosts = slices.Clone(r.Hosts)
 	r.Usages = slices.Clone(r.Usages)
 	return r
-}
-
-func newUUID() string {
-	var b [16]byte
-	if _, err := rand.Read(b[:]); err != nil {
-		panic(err) // crypto/rand never fails on supported platforms
-	}
-	b[6] = b[6]&0x0f | 0x40
-	b[8] = b[8]&0x3f | 0x80
-	return fmt.Sprintf("%x-%x-%x-%x-%x", b[0:4], b[4:6], b[6:8], b[8:10], b[10:16])
 }
 
 // DeepCopy returns a copy that shares nothing with b.

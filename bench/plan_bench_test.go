@@ -16,7 +16,7 @@ import (
 	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/testcluster"
 	"github.com/certform/certform/plan"
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
 )
 
 // BenchmarkPlanUpToDate plans n issued, intact certificates whose CSR
@@ -65,8 +65,8 @@ func planOnce(b *testing.B, csrs kube.CSRs) *plan.Plan {
 	if diags.HasErrors() {
 		b.Fatal(diags)
 	}
-	backend := &state.Local{Path: state.DefaultPath}
-	prior, err := backend.Load()
+	backend := &local.Backend{Path: local.DefaultPath}
+	prior, err := backend.Load(context.Background())
 	must(b, err)
 	world, err := observe.World(context.Background(), cfg, prior, csrs, keystore.Store{Dir: keystore.DefaultDir})
 	must(b, err)

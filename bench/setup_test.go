@@ -22,6 +22,7 @@ import (
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/internal/testcluster"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
 )
 
 func TestMain(m *testing.M) {
@@ -88,11 +89,11 @@ certificate "svc" {
 			},
 		}
 	}
-	backend := &state.Local{Path: filepath.Join(dir, state.DefaultPath)}
-	if _, err := backend.Load(); err != nil {
+	backend := &local.Backend{Path: filepath.Join(dir, local.DefaultPath)}
+	if _, err := backend.Load(context.Background()); err != nil {
 		b.Fatal(err)
 	}
-	must(b, backend.Persist(st))
+	must(b, backend.Persist(context.Background(), st))
 	if csrs {
 		createCSRs(b, c, st)
 	}

@@ -7,7 +7,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 
-	"github.com/certform/certform/state"
+	localbackend "github.com/certform/certform/state/backend/local"
 )
 
 // DataDir is the directory of certform's own files beside the
@@ -41,7 +41,7 @@ func (c *Certificate) OutputPaths() map[string]string {
 func (cfg *Config) OwnFiles() []string {
 	own := []string{DataDir}
 	if b := cfg.Backend; b == nil || b.Type == "local" {
-		path := state.DefaultPath
+		path := localbackend.DefaultPath
 		if b != nil && b.Path != "" {
 			path = b.Path
 		}

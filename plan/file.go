@@ -9,6 +9,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // FileFormatVersion is the version of saved plan files.
@@ -27,7 +28,7 @@ type Saved struct {
 	Variables map[string]cty.Value
 	// Workspace is the workspace planned.
 	Workspace string
-	// StateDigest is state.ContentDigest of the state planned from; with
+	// StateDigest is statefile.ContentDigest of the state planned from; with
 	// lineage and serial it tells apply the state is still that one, even
 	// when the plan read it without the lock while an apply was recording.
 	StateDigest string
@@ -66,7 +67,7 @@ type fileChangeV1 struct {
 
 // EncodeFile serialises a plan for plan --out.
 func EncodeFile(s Saved) ([]byte, error) {
-	f := fileV1{FormatVersion: FileFormatVersion, CertformVersion: state.Version, Lineage: s.Plan.Lineage,
+	f := fileV1{FormatVersion: FileFormatVersion, CertformVersion: statefile.Version, Lineage: s.Plan.Lineage,
 		Serial: s.Plan.Serial, ConfigDigest: s.ConfigDigest, Created: s.Plan.Created.UTC(), Changes: []fileChangeV1{}}
 	f.Bundles, f.CAContent = s.Plan.Bundles, s.Plan.CAContent
 	f.Workspace, f.StateDigest = s.Workspace, s.StateDigest

@@ -1,9 +1,10 @@
-// Package state holds what certform knows it has done: the in-memory model,
-// its versioned JSON wire format, and the local backend with locking.
+// Package state is the in-memory model of what certform knows it has done:
+// certificates, CA bundles and outputs, by address. It depends on no
+// client library, so the planner can use it without linking one.
 //
-// The wire format is separate from the model and carries a version, a
-// lineage (a UUID set once, when a state is created) and a serial (raised
-// only when content changes), as Terraform's statefile does. State never
-// holds private key material: a key is identified by the SHA-256 of its
+// The model is not a wire format: statefile encodes it (versioned, with a
+// lineage and a serial, as Terraform's statefile does), and the backends
+// under backend/ keep it somewhere. State never holds private key
+// material: a key is identified by the SHA-256 of its
 // SubjectPublicKeyInfo.
 package state

@@ -1,8 +1,6 @@
 package state
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"io/fs"
 	"maps"
@@ -211,16 +209,4 @@ func (b *Bundle) DeepCopy() *Bundle {
 		out.Targets[k] = t
 	}
 	return out
-}
-
-// ContentDigest is a SHA-256 of s's content, serial aside: two reads of
-// the same state give the same digest, and a state that moved on (a
-// journal replayed mid-apply included) gives another.
-func ContentDigest(s *State) (string, error) {
-	data, err := contentOf(s)
-	if err != nil {
-		return "", err
-	}
-	sum := sha256.Sum256(data)
-	return hex.EncodeToString(sum[:]), nil
 }

@@ -10,7 +10,7 @@ import (
 	"github.com/certform/certform/apply"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/plan"
-	"github.com/certform/certform/state"
+	kubebackend "github.com/certform/certform/state/backend/kubernetes"
 )
 
 // missingAccess asks the cluster, before anything is submitted, whether
@@ -19,7 +19,7 @@ import (
 // RBAC rules that grant them, or nil.
 func (w *workspace) missingAccess(ctx context.Context, p *plan.Plan, noWait bool) (*kube.AccessError, error) {
 	needs := apply.Permissions(p, w.cfg, noWait)
-	if k, ok := w.backend.(*state.Kubernetes); ok {
+	if k, ok := w.backend.(*kubebackend.Backend); ok {
 		needs = append(needs, k.Permissions()...)
 	}
 	if len(needs) == 0 {

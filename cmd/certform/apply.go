@@ -21,6 +21,8 @@ import (
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend"
+	"github.com/certform/certform/state/statefile"
 )
 
 // ApplyOptions are apply's flags.
@@ -97,8 +99,8 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	if ctx, err = w.lock(ctx, name, o.LockTimeout); err != nil {
 		return exitError, err
 	}
-	defer w.backend.Unlock()
-	prior, err := w.loadState()
+	defer w.backend.Unlock(context.WithoutCancel(ctx))
+	prior, err := w.loadState(ctx)
 	if err != nil {
 		return exitError, err
 	}
@@ -139,7 +141,7 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	// labels every CSR) before anything can be submitted, and makes a
 	// journal left by a killed run part of the state file.
 	outputsPending, oerr := w.outputsFor(prior, destroy, s)
-	if err := w.backend.Persist(prior); err != nil {
+	if err := w.backend.Persist(ctx, prior); err != nil {
 		return exitError, err
 	}
 	// Under the lock, no other run is writing these outputs: what a
@@ -165,16 +167,18 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 	var n runCounts
 	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
 		CSRs: csrs, Core: w.cs.CoreV1(), TrustBundles: kube.ServedTrustBundles(w.cs), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
-		Record: func(changes map[string]*state.Certificate) error { return w.backend.Record(prior.Lineage, changes) },
+		Record: func(changes map[string]*state.Certificate) error {
+			return w.backend.Record(context.WithoutCancel(ctx), prior.Lineage, changes)
+		},
 		Report: n.counting(view.Report),
 	})
 	stopTicker()
 	outputsPending, oerr = w.outputsFor(final, destroy, s)
 	fault.Point(fault.StatePersist)
-	perr := w.backend.Persist(final)
+	perr := w.backend.Persist(context.WithoutCancel(ctx), final) // an interrupted run still records what it did
 	issued, pending := n.get()
 	elapsed := time.Since(start)
-	var lost *state.LockLostError
+	var lost *backend.LockLostError
 	if errors.As(context.Cause(ctx), &lost) {
 		view.Result("failed", issued, pending, elapsed)
 		return exitError, withHint(lost, "another run may hold the state now; what finished is in state: run certform "+name+" again once the cluster answers")
@@ -324,7 +328,7 @@ func (n *runCounts) get() (issued, pending int) {
 // the configuration changed since it was made.
 func loadSavedPlan(path string, saved plan.Saved, w *workspace, prior *state.State) (*plan.Plan, error) {
 	if saved.StateDigest != "" && (prior.Serial != 0 || len(prior.Certificates) > 0) {
-		if d, err := state.ContentDigest(prior); err != nil {
+		if d, err := statefile.ContentDigest(prior); err != nil {
 			return nil, err
 		} else if d != saved.StateDigest {
 			return nil, withHint(fmt.Errorf("%w: the state changed since it was made", plan.ErrStale),

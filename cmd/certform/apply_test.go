@@ -14,6 +14,8 @@ import (
 
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
+	"github.com/certform/certform/state/statefile"
 )
 
 // clientCert is a kube-apiserver-client certificate; name varies it.
@@ -76,7 +78,7 @@ func TestApplySelfApproveForbidden(t *testing.T) {
 	mustContain(t, r, "missing 2 permission(s) to apply this plan; nothing was submitted",
 		`resources: ["certificatesigningrequests/approval"], verbs: ["update"]`,
 		`resources: ["signers"], resourceNames: ["kubernetes.io/kube-apiserver-client"], verbs: ["approve"]`)
-	if st, err := os.ReadFile(filepath.Join(dir, state.DefaultPath)); err == nil && strings.Contains(string(st), "certificate.forbidden") {
+	if st, err := os.ReadFile(filepath.Join(dir, local.DefaultPath)); err == nil && strings.Contains(string(st), "certificate.forbidden") {
 		t.Errorf("state records a CSR although nothing should have been submitted:\n%s", st)
 	}
 }
@@ -169,11 +171,11 @@ func TestApplyCountsThisRun(t *testing.T) {
 
 func readState(t *testing.T, dir string) *state.State {
 	t.Helper()
-	data, err := os.ReadFile(filepath.Join(dir, state.DefaultPath))
+	data, err := os.ReadFile(filepath.Join(dir, local.DefaultPath))
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := state.Decode(data)
+	st, err := statefile.Decode(data)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -275,11 +277,11 @@ func waitForPendingCount(t *testing.T, kubeconfig, dir string, n int) []string {
 // lineageOf is the lineage of the state in dir, once a running apply has
 // written it.
 func lineageOf(dir string) (string, bool) {
-	data, err := os.ReadFile(filepath.Join(dir, state.DefaultPath))
+	data, err := os.ReadFile(filepath.Join(dir, local.DefaultPath))
 	if err != nil {
 		return "", false
 	}
-	st, err := state.Decode(data)
+	st, err := statefile.Decode(data)
 	if err != nil {
 		return "", false
 	}

@@ -20,7 +20,8 @@ import (
 
 	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/internal/kube"
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
+	"github.com/certform/certform/state/statefile"
 )
 
 // kubernetesBackend is a backend block for a fresh state in the cluster.
@@ -44,14 +45,14 @@ func TestKubernetesBackend(t *testing.T) {
 	if r := certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve"); r.code != exitOK {
 		t.Fatalf("apply\n%s", r)
 	}
-	if _, err := os.Stat(filepath.Join(dir, state.DefaultPath)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, local.DefaultPath)); !os.IsNotExist(err) {
 		t.Errorf("a local state file was written (err = %v)", err)
 	}
 	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
 		t.Errorf("plan from the cluster's state: want no changes\n%s", r)
 	}
 	pulled := certform(t, dir, c.AdminKubeconfig, "state", "pull")
-	st, err := state.Decode([]byte(pulled.stdout))
+	st, err := statefile.Decode([]byte(pulled.stdout))
 	if err != nil || st.Certificates["certificate.shared"] == nil {
 		t.Fatalf("state pull: %v\n%s", err, pulled)
 	}
@@ -73,7 +74,7 @@ func TestKubernetesBackend(t *testing.T) {
 	}
 	other := st.DeepCopy()
 	other.Lineage = "00000000-0000-4000-8000-000000000000"
-	data, _ := state.Encode(other)
+	data, _ := statefile.Encode(other)
 	foreign := filepath.Join(t.TempDir(), "foreign.json")
 	os.WriteFile(foreign, data, 0o600)
 	mustContain(t, certform(t, dir, c.AdminKubeconfig, "state", "push", foreign), "they are different states")
@@ -152,7 +153,7 @@ func TestMigrateState(t *testing.T) {
 	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
 		t.Errorf("plan from the migrated state: want no changes\n%s", r)
 	}
-	pulled, err := state.Decode([]byte(certform(t, dir, c.AdminKubeconfig, "state", "pull").stdout))
+	pulled, err := statefile.Decode([]byte(certform(t, dir, c.AdminKubeconfig, "state", "pull").stdout))
 	if err != nil || pulled.Lineage != local.Lineage {
 		t.Errorf("migrated state: %v, lineage %v want %s", err, pulled, local.Lineage)
 	}

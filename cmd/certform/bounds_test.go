@@ -14,7 +14,7 @@ import (
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/plan"
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
 )
 
 // unreachableKubeconfig is a kubeconfig for a server that refuses
@@ -121,7 +121,7 @@ func TestSavedPlanValidatedBeforeActing(t *testing.T) {
 				t.Fatalf("apply of a tampered plan: want exit 1\n%s", r)
 			}
 			mustContain(t, r, tc.wantErr, "certform: hint: make a new plan")
-			if _, err := os.Stat(filepath.Join(dir, state.DefaultPath)); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, local.DefaultPath)); err == nil {
 				t.Errorf("apply of a tampered plan wrote state")
 			}
 			if _, err := os.Stat(filepath.Join(dir, ".certform/pending-keys")); err == nil {
@@ -156,7 +156,7 @@ func TestApplyFlagBounds(t *testing.T) {
 				t.Fatalf("want exit 1\n%s", r)
 			}
 			mustContain(t, r, tc.want...)
-			if _, err := os.Stat(filepath.Join(dir, state.DefaultPath)); err == nil {
+			if _, err := os.Stat(filepath.Join(dir, local.DefaultPath)); err == nil {
 				t.Errorf("a refused flag still wrote state")
 			}
 		})

@@ -20,7 +20,7 @@ import (
 	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/internal/testcluster"
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
 )
 
 // The compatibility suite: the journeys that touch version-dependent APIs,
@@ -146,7 +146,7 @@ func TestCompatKubernetesBackendLease(t *testing.T) {
 	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
 		t.Errorf("plan from the cluster's state: want no changes\n%s", r)
 	}
-	if _, err := os.Stat(filepath.Join(dir, state.DefaultPath)); !os.IsNotExist(err) {
+	if _, err := os.Stat(filepath.Join(dir, local.DefaultPath)); !os.IsNotExist(err) {
 		t.Error("a local state file was written")
 	}
 }

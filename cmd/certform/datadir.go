@@ -12,7 +12,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/keystore"
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
 )
 
 // The data directory holds what certform keeps for one checkout of a
@@ -128,7 +128,7 @@ func keyStore(dataDir, ws string) keystore.Store {
 // the configured path for default, certform.state.d/NAME/ beside it for
 // the others (Terraform's terraform.tfstate.d).
 func localStatePath(b *config.Backend, ws string) string {
-	path := state.DefaultPath
+	path := local.DefaultPath
 	if b != nil && b.Path != "" {
 		path = b.Path
 	}

@@ -15,6 +15,8 @@ import (
 	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
+	"github.com/certform/certform/state/statefile"
 )
 
 // shiftedCerts is n self-approved client certificates s0…s(n-1) whose
@@ -196,11 +198,11 @@ func TestDeleteConfinedToConfiguration(t *testing.T) {
 		}
 		rec.Files[p] = state.File{Role: state.RoleCSR, SHA256: observe.SHA256(mustRead(t, file)), Mode: 0o600}
 	}
-	data, err := state.Encode(st)
+	data, err := statefile.Encode(st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	os.WriteFile(filepath.Join(dir, state.DefaultPath), data, 0o600)
+	os.WriteFile(filepath.Join(dir, local.DefaultPath), data, 0o600)
 
 	r := certform(t, dir, c.AdminKubeconfig, "destroy", "--auto-approve")
 	if r.code != exitOK {

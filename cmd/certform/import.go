@@ -59,8 +59,8 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if ctx, err = w.lock(ctx, "import", *lockTimeout); err != nil {
 		return exitError, err
 	}
-	defer w.backend.Unlock()
-	st, err := w.loadState()
+	defer w.backend.Unlock(context.WithoutCancel(ctx))
+	st, err := w.loadState(ctx)
 	if err != nil {
 		return exitError, err
 	}
@@ -83,7 +83,7 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	rec.Addr, rec.Request, rec.KeySHA256, rec.Status = addr, plan.RequestOf(c), imp.KeySHA256, state.StatusIssued
 	rec.SerialNumber, rec.NotBefore, rec.NotAfter = chain[0].SerialNumber.Text(16), chain[0].NotBefore.UTC(), chain[0].NotAfter.UTC()
 	st.Certificates[addr] = rec
-	if err := w.backend.Persist(st); err != nil {
+	if err := w.backend.Persist(ctx, st); err != nil {
 		return exitError, err
 	}
 	fmt.Fprintf(s.Out, "Imported %s: serial %s, expires %s; written to %s and %s.\n",

@@ -11,7 +11,9 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/limits"
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend"
+	kubebackend "github.com/certform/certform/state/backend/kubernetes"
+	"github.com/certform/certform/state/backend/local"
 )
 
 // backendRecordFile, in the data directory, remembers which backend the
@@ -29,7 +31,7 @@ type backendRecord struct {
 
 func recordOf(b *config.Backend) backendRecord {
 	if b == nil || b.Type == "local" {
-		path := state.DefaultPath
+		path := local.DefaultPath
 		if b != nil && b.Path != "" {
 			path = b.Path
 		}
@@ -116,18 +118,18 @@ func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	if err != nil {
 		return exitError, err
 	}
-	info := state.NewLockInfo("init -migrate-state")
-	for _, b := range []state.Backend{from, w.backend} {
+	info := backend.NewLockInfo("init -migrate-state")
+	for _, b := range []backend.Backend{from, w.backend} {
 		if _, err := b.Lock(ctx, info, 0); err != nil {
 			return exitError, err
 		}
-		defer b.Unlock()
+		defer b.Unlock(context.WithoutCancel(ctx))
 	}
-	src, err := from.Load()
+	src, err := from.Load(ctx)
 	if err != nil {
 		return exitError, err
 	}
-	dst, err := w.backend.Load()
+	dst, err := w.backend.Load(ctx)
 	if err != nil {
 		return exitError, err
 	}
@@ -136,7 +138,7 @@ func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 			"point the backend block at an empty location, or remove that state first")
 	}
 	src.Serial = dst.Serial // the destination's serial moves on from its own
-	if err := w.backend.Persist(src); err != nil {
+	if err := w.backend.Persist(ctx, src); err != nil {
 		return exitError, err
 	}
 	if err := w.writeBackendRecord(recordOf(w.cfg.Backend)); err != nil {
@@ -150,13 +152,13 @@ func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 // backendFor builds the backend a record describes, for the selected
 // workspace: a migration copies one workspace's state to the same
 // workspace of the new backend, never to another.
-func (w *workspace) backendFor(r backendRecord) (state.Backend, error) {
+func (w *workspace) backendFor(r backendRecord) (backend.Backend, error) {
 	if r.Type == "local" {
-		return &state.Local{Path: localStatePath(&config.Backend{Type: "local", Path: r.Path}, w.ws)}, nil
+		return &local.Backend{Path: localStatePath(&config.Backend{Type: "local", Path: r.Path}, w.ws)}, nil
 	}
 	cs, err := w.clientset()
 	if err != nil {
 		return nil, err
 	}
-	return &state.Kubernetes{Client: cs, Namespace: r.Namespace, Name: secretName(r.Name, w.ws)}, nil
+	return &kubebackend.Backend{Client: cs, Namespace: r.Namespace, Name: secretName(r.Name, w.ws)}, nil
 }

@@ -11,6 +11,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
+	"github.com/certform/certform/state/statefile"
 )
 
 // homedCert is a client certificate whose key's home is the Secret
@@ -44,7 +46,7 @@ certificate "` + name + `" {
 func pullState(t *testing.T, dir, kubeconfig string) *state.State {
 	t.Helper()
 	r := certform(t, dir, kubeconfig, "state", "pull")
-	st, err := state.Decode([]byte(r.stdout))
+	st, err := statefile.Decode([]byte(r.stdout))
 	if err != nil {
 		t.Fatalf("state pull: %v\n%s", err, r)
 	}
@@ -204,7 +206,7 @@ func TestSecretOnlyCertificate(t *testing.T) {
 	if len(rec.Files) != 0 || rec.Secret == nil || !rec.FilesOrigin.IsZero() {
 		t.Errorf("state records files %v, secret %v, origin %v", rec.Files, rec.Secret, rec.FilesOrigin)
 	}
-	assertNoKeyMaterial(t, filepath.Join(dir, state.DefaultPath), sec.Data["tls.key"])
+	assertNoKeyMaterial(t, filepath.Join(dir, local.DefaultPath), sec.Data["tls.key"])
 	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
 		t.Errorf("plan after apply: want no changes\n%s", r)
 	}

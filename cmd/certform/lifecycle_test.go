@@ -14,6 +14,7 @@ import (
 
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
 )
 
 // TestInterruptedApplyResumes sends SIGINT while apply waits for approval:
@@ -32,7 +33,7 @@ func TestInterruptedApplyResumes(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	waitForFileContaining(t, filepath.Join(dir, state.DefaultPath+".journal"), string(csr.UID))
+	waitForFileContaining(t, filepath.Join(dir, local.DefaultPath+".journal"), string(csr.UID))
 	if err := cmd.Process.Signal(syscall.SIGINT); err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,7 @@ import (
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // TestModulesTwoTeams applies examples/modules, where one local module
@@ -43,7 +44,7 @@ func TestModulesTwoTeams(t *testing.T) {
 		t.Fatalf("second plan: want exit 0 (no changes)\n%s", r)
 	}
 
-	st, err := state.Decode(mustRead(t, filepath.Join(dir, "certform.state.json")))
+	st, err := statefile.Decode(mustRead(t, filepath.Join(dir, "certform.state.json")))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,7 +178,7 @@ output "secret" {
 		"hosts":  {Value: json.RawMessage(`["a","b"]`), Type: json.RawMessage(`["list","string"]`)},
 		"token":  {Value: json.RawMessage(`"s3cr3t"`), Type: json.RawMessage(`"string"`), Sensitive: true},
 	}
-	data, err := state.Encode(st)
+	data, err := statefile.Encode(st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -87,7 +87,7 @@ func readOutputState(ctx context.Context, g *GlobalOptions, s Streams) (*state.S
 	if _, err := w.checkBackend(false); err != nil {
 		return nil, err
 	}
-	return w.loadStateUnlocked(true)
+	return w.loadStateUnlocked(ctx, true)
 }
 
 // outputViews reads recorded outputs back into values, sorted by name.

@@ -14,6 +14,7 @@ import (
 	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // PlanOptions are the flags shared by plan and apply for making a plan.
@@ -126,13 +127,13 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		if ctx, err = w.lock(ctx, "plan", o.LockTimeout); err != nil {
 			return exitError, err
 		}
-		defer w.backend.Unlock()
+		defer w.backend.Unlock(context.WithoutCancel(ctx))
 	}
-	prior, err := w.loadStateUnlocked(!*lock)
+	prior, err := w.loadStateUnlocked(ctx, !*lock)
 	if err != nil {
 		return exitError, err
 	}
-	stateDigest, err := state.ContentDigest(prior)
+	stateDigest, err := statefile.ContentDigest(prior)
 	if err != nil {
 		return exitError, err
 	}

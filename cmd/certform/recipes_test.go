@@ -23,7 +23,7 @@ import (
 	"k8s.io/client-go/tools/clientcmd"
 	"sigs.k8s.io/yaml"
 
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // createObjects creates the RBAC objects and ServiceAccounts of a YAML
@@ -116,7 +116,7 @@ ca_bundle "cron" {
 	if r := n.run(env, "status", "--check"); r.code != exitOK {
 		t.Errorf("status --check\n%s", r)
 	}
-	st, err := state.Decode([]byte(n.run(env, "state", "pull").stdout))
+	st, err := statefile.Decode([]byte(n.run(env, "state", "pull").stdout))
 	if err != nil || st.Certificates["certificate.cron-gone"] == nil {
 		t.Fatalf("state after apply: %v", err)
 	}
@@ -251,7 +251,7 @@ func TestCIRecipes(t *testing.T) {
 				}
 			}
 			pulled := certform(t, filepath.Join(work, "certs"), c.AdminKubeconfig, "state", "pull", "--var-file", "prod.tfvars")
-			st, err := state.Decode([]byte(pulled.stdout))
+			st, err := statefile.Decode([]byte(pulled.stdout))
 			if err != nil {
 				t.Fatalf("state pull: %v\n%s", err, pulled)
 			}

@@ -14,6 +14,8 @@ import (
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
+	"github.com/certform/certform/state/statefile"
 )
 
 // TestMovedBlockKeepsKeyAndSerial renames a block with a moved block: the
@@ -205,11 +207,11 @@ func writeIssuedState(t *testing.T, dir string, addrs ...string) {
 	for _, a := range addrs {
 		st.Certificates[a] = &state.Certificate{Addr: a, Status: state.StatusIssued, KeySHA256: strings.Repeat("a", 64), SerialNumber: "1f"}
 	}
-	data, err := state.Encode(st)
+	data, err := statefile.Encode(st)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, state.DefaultPath), data, 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, local.DefaultPath), data, 0o600); err != nil {
 		t.Fatal(err)
 	}
 }

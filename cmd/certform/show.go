@@ -7,7 +7,7 @@ import (
 
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/plan"
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // show [PLANFILE] [--json]: a saved plan, or without one the state.
@@ -32,13 +32,13 @@ func runShow(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 	if err != nil {
 		return exitError, err
 	}
-	prior, err := w.loadStateUnlocked(true)
+	prior, err := w.loadStateUnlocked(ctx, true)
 	if err != nil {
 		return exitError, err
 	}
 	if fs.NArg() == 0 {
 		if *asJSON {
-			data, err := state.Encode(prior)
+			data, err := statefile.Encode(prior)
 			if err != nil {
 				return exitError, err
 			}

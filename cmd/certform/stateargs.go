@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // stateArgs is what one state subcommand takes.
@@ -48,11 +49,11 @@ func checkStateArgs(sub string, args []string) error {
 // content is already there, and different content means both were changed
 // from one state, which neither newer nor older describes.
 func sameSerial(w *workspace, current, pushed *state.State, path string, s Streams) (int, error) {
-	have, err := state.ContentDigest(current)
+	have, err := statefile.ContentDigest(current)
 	if err != nil {
 		return exitError, err
 	}
-	got, err := state.ContentDigest(pushed)
+	got, err := statefile.ContentDigest(pushed)
 	if err != nil {
 		return exitError, err
 	}

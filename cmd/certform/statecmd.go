@@ -13,6 +13,9 @@ import (
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend"
+	kubebackend "github.com/certform/certform/state/backend/kubernetes"
+	"github.com/certform/certform/state/statefile"
 )
 
 const stateUsage = "certform state list | show ADDR | rm ADDR... | mv FROM TO | pull | push [--force] FILE"
@@ -41,9 +44,9 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 		if _, err := w.lock(ctx, "state "+sub, *lockTimeout); err != nil {
 			return exitError, err
 		}
-		defer w.backend.Unlock()
+		defer w.backend.Unlock(context.WithoutCancel(ctx))
 	}
-	st, err := w.loadState()
+	st, err := w.loadState(ctx)
 	if err != nil {
 		return exitError, err
 	}
@@ -65,20 +68,20 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 			}
 			delete(st.Certificates, addr)
 		}
-		if err := w.backend.Persist(st); err != nil {
+		if err := w.backend.Persist(ctx, st); err != nil {
 			return exitError, err
 		}
 		fmt.Fprintf(s.Out, "Removed %d record(s) from state; their files and CSR objects were left as they are.\n", len(rest))
 	case sub == "mv" && len(rest) == 2:
-		return stateMove(g, w, st, rest[0], rest[1], s)
+		return stateMove(ctx, g, w, st, rest[0], rest[1], s)
 	case sub == "pull" && len(rest) == 0:
-		data, err := state.Encode(st)
+		data, err := statefile.Encode(st)
 		if err != nil {
 			return exitError, err
 		}
 		s.Out.Write(data)
 	case sub == "push" && len(rest) == 1:
-		return push(w, st, rest[0], *force, s)
+		return push(ctx, w, st, rest[0], *force, s)
 	default:
 		return exitError, withHint(fmt.Errorf("unknown state command %q with %d argument(s)", sub, len(rest)), stateUsage)
 	}
@@ -91,12 +94,12 @@ func noRecord(addr string, st *state.State) error {
 
 // push replaces the state with a file, as terraform state push does: only
 // a state of the same lineage and a higher serial, unless --force.
-func push(w *workspace, current *state.State, path string, force bool, s Streams) (int, error) {
+func push(ctx context.Context, w *workspace, current *state.State, path string, force bool, s Streams) (int, error) {
 	data, err := limits.ReadFile(path, limits.StateFile)
 	if err != nil {
 		return exitError, err
 	}
-	pushed, err := state.Decode(data)
+	pushed, err := statefile.Decode(data)
 	if err != nil {
 		return exitError, fmt.Errorf("reading %s: %w", path, err)
 	}
@@ -113,7 +116,7 @@ func push(w *workspace, current *state.State, path string, force bool, s Streams
 			path, pushed.Serial, w.backend.Describe(), current.Serial), "pull the current state and reconcile, or pass --force")
 	}
 	pushed.Serial = current.Serial // Persist raises it past the current one
-	if err := w.backend.Persist(pushed); err != nil {
+	if err := w.backend.Persist(ctx, pushed); err != nil {
 		return exitError, err
 	}
 	fmt.Fprintf(s.Out, "Pushed %s to %s (serial %d).\n", path, w.backend.Describe(), pushed.Serial)
@@ -141,19 +144,19 @@ func runForceUnlock(ctx context.Context, g *GlobalOptions, args []string, s Stre
 	if err != nil {
 		return exitError, err
 	}
-	if k, ok := w.backend.(*state.Kubernetes); ok && !*force {
+	if k, ok := w.backend.(*kubebackend.Backend); ok && !*force {
 		if err := confirmUnlock(ctx, k, fs.Arg(0), s); err != nil {
 			return exitError, err
 		}
 	}
 	switch err := w.backend.ForceUnlock(ctx, fs.Arg(0)); {
-	case errors.Is(err, state.ErrNotLocked):
+	case errors.Is(err, backend.ErrNotLocked):
 		fmt.Fprintln(s.Out, "The state is not locked.")
 	case err != nil:
 		return exitError, err
 	default:
 		where := w.backend.Describe()
-		if k, ok := w.backend.(*state.Kubernetes); ok {
+		if k, ok := w.backend.(*kubebackend.Backend); ok {
 			where = k.LockName() + " of " + where
 		}
 		fmt.Fprintf(s.Out, "Released the lock %s on %s.\n", fs.Arg(0), where)
@@ -164,7 +167,7 @@ func runForceUnlock(ctx context.Context, g *GlobalOptions, args []string, s Stre
 // confirmUnlock names the Lease and its holder and asks for "yes": a
 // released lock lets another run change the state while the holder, if it
 // is still alive, goes on.
-func confirmUnlock(ctx context.Context, k *state.Kubernetes, id string, s Streams) error {
+func confirmUnlock(ctx context.Context, k *kubebackend.Backend, id string, s Streams) error {
 	holder, err := k.Holder(ctx)
 	if err != nil || holder == nil || holder.ID != id {
 		return err // ForceUnlock explains a missing or different holder

@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend/local"
+	"github.com/certform/certform/state/statefile"
 )
 
 // stateDir is a configuration directory with a local state holding one
@@ -17,13 +19,13 @@ func stateDir(t *testing.T) (dir string, st *state.State) {
 	st = state.New()
 	st.Serial = 3
 	st.Certificates["certificate.a"] = &state.Certificate{Addr: "certificate.a", Status: state.StatusIssued, CSRName: "a-1"}
-	writeState(t, filepath.Join(dir, state.DefaultPath), st)
+	writeState(t, filepath.Join(dir, local.DefaultPath), st)
 	return dir, st
 }
 
 func writeState(t *testing.T, path string, st *state.State) {
 	t.Helper()
-	data, err := state.Encode(st)
+	data, err := statefile.Encode(st)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"maps"
 	"os"
@@ -45,7 +46,7 @@ func (w *workspace) fullConfig(g *GlobalOptions) (*config.Config, string) {
 // for_each block (FROM and TO both without a key). Nothing moves unless
 // everything can. It warns about a destination the configuration does
 // not declare: the next plan would delete it.
-func stateMove(g *GlobalOptions, w *workspace, st *state.State, from, to string, s Streams) (int, error) {
+func stateMove(ctx context.Context, g *GlobalOptions, w *workspace, st *state.State, from, to string, s Streams) (int, error) {
 	src, err := plan.ParseAddr(from)
 	if err != nil {
 		return exitError, err
@@ -89,7 +90,7 @@ func stateMove(g *GlobalOptions, w *workspace, st *state.State, from, to string,
 		rec.Addr = moves[addr]
 		st.Certificates[moves[addr]] = rec
 	}
-	if err := w.backend.Persist(st); err != nil {
+	if err := w.backend.Persist(ctx, st); err != nil {
 		return exitError, err
 	}
 	for _, addr := range slices.Sorted(maps.Keys(moves)) {

@@ -49,7 +49,7 @@ func runStatus(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if err != nil {
 		return exitError, err
 	}
-	st, err := w.loadState()
+	st, err := w.loadState(ctx)
 	if err != nil {
 		return exitError, err
 	}

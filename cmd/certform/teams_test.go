@@ -15,6 +15,7 @@ import (
 	certv1 "k8s.io/api/certificates/v1"
 
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // run runs cmd and collects its result.
@@ -252,7 +253,7 @@ func TestWorkspaces(t *testing.T) {
 			}
 			records := map[string]*state.Certificate{}
 			for _, w := range []string{"default", "staging", "prod"} {
-				st, err := state.Decode([]byte(ws([]string{"CERTFORM_WORKSPACE=" + w}, "state", "pull").stdout))
+				st, err := statefile.Decode([]byte(ws([]string{"CERTFORM_WORKSPACE=" + w}, "state", "pull").stdout))
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -281,7 +282,7 @@ func TestWorkspaces(t *testing.T) {
 			if got := ws(nil, "workspace", "list").stdout; got != "  default\n* staging\n" {
 				t.Errorf("workspace list after delete:\n%s", got)
 			}
-			st, _ := state.Decode([]byte(ws(nil, "state", "pull").stdout))
+			st, _ := statefile.Decode([]byte(ws(nil, "state", "pull").stdout))
 			if got := st.Certificates["certificate.ws-"+name]; got == nil || got.SerialNumber != records["staging"].SerialNumber {
 				t.Errorf("staging after prod's destroy: %+v", got)
 			}

@@ -10,13 +10,13 @@ import (
 	"github.com/hashicorp/hcl/v2"
 
 	"github.com/certform/certform/config"
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // version is set at build time with -ldflags "-X main.version=...".
 var version = "dev"
 
-func init() { state.Version = version }
+func init() { statefile.Version = version }
 
 // ValidateOptions are validate's flags.
 type ValidateOptions struct {
@@ -124,6 +124,6 @@ func validateJSON(diags hcl.Diagnostics) ValidateResult {
 }
 
 func runVersion(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	fmt.Fprintf(s.Out, "certform %s (state format %d)\n", version, state.FormatVersion)
+	fmt.Fprintf(s.Out, "certform %s (state format %d)\n", version, statefile.FormatVersion)
 	return exitOK, nil
 }

@@ -19,6 +19,10 @@ import (
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend"
+	kubebackend "github.com/certform/certform/state/backend/kubernetes"
+	"github.com/certform/certform/state/backend/local"
+	"github.com/certform/certform/state/statefile"
 )
 
 // workspace is a loaded configuration directory with its state backend.
@@ -26,7 +30,7 @@ import (
 type workspace struct {
 	cfg     *config.Config
 	files   map[string]*hcl.File
-	backend state.Backend
+	backend backend.Backend
 	keys    keystore.Store
 	kube    kube.Options
 	cs      kubernetes.Interface // created on first use
@@ -145,16 +149,16 @@ func (w *workspace) setBackend() error {
 }
 
 // backendIn is the state backend of workspace ws.
-func (w *workspace) backendIn(ws string) (state.Backend, error) {
+func (w *workspace) backendIn(ws string) (backend.Backend, error) {
 	b := w.cfg.Backend
 	if b == nil || b.Type == "local" {
-		return &state.Local{Path: localStatePath(b, ws)}, nil
+		return &local.Backend{Path: localStatePath(b, ws)}, nil
 	}
 	cs, err := w.clientset()
 	if err != nil {
 		return nil, err
 	}
-	return &state.Kubernetes{Client: cs, Namespace: b.Namespace, Name: secretName(b.Name, ws), LockTTL: b.LockTTL}, nil
+	return &kubebackend.Backend{Client: cs, Namespace: b.Namespace, Name: secretName(b.Name, ws), LockTTL: b.LockTTL}, nil
 }
 
 func expandHome(p string) string {
@@ -169,11 +173,11 @@ func expandHome(p string) string {
 // lock takes the state lock for operation, naming the holder on failure.
 // It returns the context to do the work in: it ends when the lock is lost.
 func (w *workspace) lock(ctx context.Context, operation string, timeout time.Duration) (context.Context, error) {
-	runCtx, err := w.backend.Lock(ctx, state.NewLockInfo(operation), timeout)
-	var locked *state.LockedError
+	runCtx, err := w.backend.Lock(ctx, backend.NewLockInfo(operation), timeout)
+	var locked *backend.LockedError
 	if errors.As(err, &locked) {
 		hint := "wait for that run to finish, or pass --lock-timeout to wait for it"
-		if _, ok := w.backend.(*state.Kubernetes); ok {
+		if _, ok := w.backend.(*kubebackend.Backend); ok {
 			hint += "; if it crashed, its lock expires by itself, or certform force-unlock " + locked.Holder.ID + " releases it"
 		}
 		return nil, withHint(err, hint)
@@ -182,14 +186,14 @@ func (w *workspace) lock(ctx context.Context, operation string, timeout time.Dur
 }
 
 // loadState reads the state, explaining what to do when it cannot.
-func (w *workspace) loadState() (*state.State, error) {
-	st, err := w.backend.Load()
-	if errors.Is(err, state.ErrUnsupportedVersion) {
+func (w *workspace) loadState(ctx context.Context) (*state.State, error) {
+	st, err := w.backend.Load(ctx)
+	if errors.Is(err, statefile.ErrUnsupportedVersion) {
 		return nil, withHint(err, "this state was written by a newer certform; run that version")
 	}
 	if err != nil {
 		hint := "the state was left untouched"
-		if l, ok := w.backend.(*state.Local); ok {
+		if l, ok := w.backend.(*local.Backend); ok {
 			if _, serr := os.Stat(l.Path + ".backup"); serr == nil {
 				hint += "; restore it from " + l.Path + ".backup if it is damaged"
 			}
@@ -202,13 +206,13 @@ func (w *workspace) loadState() (*state.State, error) {
 // loadStateUnlocked reads the state as loadState does; without the lock
 // (unlocked) it tries again when the read failed, since a writer may have
 // replaced the state between the reads of its parts.
-func (w *workspace) loadStateUnlocked(unlocked bool) (*state.State, error) {
-	st, err := w.loadState()
+func (w *workspace) loadStateUnlocked(ctx context.Context, unlocked bool) (*state.State, error) {
+	st, err := w.loadState(ctx)
 	for i := 0; err != nil && unlocked && i < 2; i++ {
-		if errors.Is(err, state.ErrUnsupportedVersion) {
+		if errors.Is(err, statefile.ErrUnsupportedVersion) {
 			break
 		}
-		st, err = w.loadState()
+		st, err = w.loadState(ctx)
 	}
 	return st, err
 }

@@ -16,7 +16,9 @@ import (
 
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
-	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend"
+	kubebackend "github.com/certform/certform/state/backend/kubernetes"
+	"github.com/certform/certform/state/backend/local"
 )
 
 const workspaceUsage = "certform workspace list | show | new NAME | select NAME | delete NAME"
@@ -175,20 +177,20 @@ func (w *workspace) newWorkspace(ctx context.Context, name string) error {
 	if err != nil {
 		return err
 	}
-	if l, ok := b.(*state.Local); ok {
+	if l, ok := b.(*local.Backend); ok {
 		if err := os.MkdirAll(filepath.Dir(l.Path), 0o755); err != nil {
 			return fmt.Errorf("creating workspace %q: %w", name, err)
 		}
 	}
-	if _, err := b.Lock(ctx, state.NewLockInfo("workspace new"), 0); err != nil {
+	if _, err := b.Lock(ctx, backend.NewLockInfo("workspace new"), 0); err != nil {
 		return err
 	}
-	defer b.Unlock()
-	st, err := b.Load()
+	defer b.Unlock(context.WithoutCancel(ctx))
+	st, err := b.Load(ctx)
 	if err != nil {
 		return err
 	}
-	return b.Persist(st)
+	return b.Persist(ctx, st)
 }
 
 // deleteWorkspace removes workspace name's state, which must be empty: a
@@ -205,11 +207,11 @@ func (w *workspace) deleteWorkspace(ctx context.Context, name string, timeout ti
 	if err != nil {
 		return err
 	}
-	if _, err := b.Lock(ctx, state.NewLockInfo("workspace delete"), timeout); err != nil {
+	if _, err := b.Lock(ctx, backend.NewLockInfo("workspace delete"), timeout); err != nil {
 		return err
 	}
-	defer b.Unlock()
-	st, err := b.Load()
+	defer b.Unlock(context.WithoutCancel(ctx))
+	st, err := b.Load(ctx)
 	if err != nil {
 		return err
 	}
@@ -218,17 +220,17 @@ func (w *workspace) deleteWorkspace(ctx context.Context, name string, timeout ti
 			"run CERTFORM_WORKSPACE="+name+" certform destroy first, or certform state rm what you mean to stop managing")
 	}
 	switch b := b.(type) {
-	case *state.Local:
+	case *local.Backend:
 		for _, p := range []string{b.Path, b.Path + ".backup", b.Path + ".journal"} {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("deleting workspace %q: %w", name, err)
 			}
 		}
-		b.Unlock()
+		b.Unlock(ctx)
 		os.Remove(b.Path + ".lock")
 		os.Remove(filepath.Dir(b.Path))               // only if empty
 		os.Remove(filepath.Dir(filepath.Dir(b.Path))) // certform.state.d, if it was the last
-	case *state.Kubernetes:
+	case *kubebackend.Backend:
 		if err := deleteStateSecrets(ctx, w, b); err != nil {
 			return err
 		}
@@ -241,7 +243,7 @@ func (w *workspace) deleteWorkspace(ctx context.Context, name string, timeout ti
 
 // deleteStateSecrets deletes the Secrets that hold one state: the main one
 // and its parts, all labelled with the main one's name.
-func deleteStateSecrets(ctx context.Context, w *workspace, b *state.Kubernetes) error {
+func deleteStateSecrets(ctx context.Context, w *workspace, b *kubebackend.Backend) error {
 	secrets := w.cs.CoreV1().Secrets(b.Namespace)
 	list, err := secrets.List(ctx, metav1.ListOptions{LabelSelector: "certform.dev/state-of=" + b.Name})
 	if err != nil {

@@ -22,6 +22,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden plan renderings")
@@ -97,7 +98,7 @@ type optionsJSON struct {
 }
 
 func TestGoldenPlans(t *testing.T) {
-	state.Version = "test"
+	statefile.Version = "test"
 	// Every directory with a main.hcl (testdata/fuzz holds the plan
 	// package's fuzz corpus).
 	mains, _ := filepath.Glob(filepath.Join(scenarioDir, "*", "main.hcl"))
@@ -136,7 +137,7 @@ func planScenario(t *testing.T, dir string) *plan.Plan {
 	}
 	prior := &state.State{Lineage: "11111111-2222-4333-8444-555555555555", Certificates: map[string]*state.Certificate{}}
 	if data, err := os.ReadFile(filepath.Join(dir, "state.json")); err == nil {
-		if prior, err = state.Decode(data); err != nil {
+		if prior, err = statefile.Decode(data); err != nil {
 			t.Fatal(err)
 		}
 	}

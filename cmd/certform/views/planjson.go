@@ -8,6 +8,7 @@ import (
 
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // PlanJSONFormatVersion is the version of the plan --json document. Minor
@@ -155,7 +156,7 @@ type BeforeJSON struct {
 func NewPlanJSON(p *plan.Plan) PlanJSON {
 	n := p.Counts()
 	out := PlanJSON{
-		FormatVersion: PlanJSONFormatVersion, CertformVersion: state.Version, Lineage: p.Lineage, Serial: p.Serial,
+		FormatVersion: PlanJSONFormatVersion, CertformVersion: statefile.Version, Lineage: p.Lineage, Serial: p.Serial,
 		Created: p.Created.UTC(), HasChanges: p.HasChanges(), Changes: []ChangeJSON{}, CABundles: bundlesJSON(p.Bundles), Conflicts: p.Conflicts,
 		Summary: SummaryJSON{Issue: n[plan.Create], Renew: n[plan.Renew], Replace: n[plan.Replace], Update: n[plan.Update],
 			Delete: n[plan.Delete], Wait: n[plan.Wait], NoOp: n[plan.NoOp], Import: n[plan.Import], Move: p.Moves(), Forget: n[plan.Forget]},

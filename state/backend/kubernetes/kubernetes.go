@@ -1,4 +1,4 @@
-package state
+package kubernetes
 
 import (
 	"bytes"
@@ -16,13 +16,16 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/client-go/kubernetes"
+	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/limits"
+	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend"
+	"github.com/certform/certform/state/statefile"
 )
 
-// Kubernetes keeps state in the cluster: gzipped JSON in a Secret, split
+// Backend keeps state in the cluster: gzipped JSON in a Secret, split
 // over further Secrets when it outgrows the object size limit, and locked
 // with a coordination.k8s.io Lease that expires unless renewed (lease.go).
 //
@@ -30,8 +33,8 @@ import (
 // main Secret to point at them with the resourceVersion it last read, so a
 // concurrent writer makes the update fail instead of being overwritten,
 // and a reader never sees a half-written state; old parts are removed last.
-type Kubernetes struct {
-	Client    kubernetes.Interface
+type Backend struct {
+	Client    clientset.Interface
 	Namespace string
 	Name      string
 	// LockTTL is how long a lock lives without renewal (default 30s).
@@ -41,7 +44,7 @@ type Kubernetes struct {
 	generation string
 	persisted  []byte // content (serial zeroed) as last read or written
 	serial     uint64
-	current    *State // for Record, which merges changes into it
+	current    *state.State // for Record, which merges changes into it
 	lease      *leaseHolder
 	observed   observation // the Lease as Lock last saw it change
 }
@@ -59,21 +62,20 @@ const (
 )
 
 // Describe names the Secret.
-func (k *Kubernetes) Describe() string {
+func (k *Backend) Describe() string {
 	return fmt.Sprintf("Secret %s/%s", k.Namespace, k.Name)
 }
 
-func (k *Kubernetes) partName(gen string, i int) string {
+func (k *Backend) partName(gen string, i int) string {
 	return fmt.Sprintf("%s-part-%s-%d", k.Name, gen, i)
 }
 
 // Load reads the state; a missing Secret yields a new, empty state.
-func (k *Kubernetes) Load() (*State, error) {
-	ctx := context.Background()
+func (k *Backend) Load(ctx context.Context) (*state.State, error) {
 	main, err := k.Client.CoreV1().Secrets(k.Namespace).Get(ctx, k.Name, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		k.rv, k.generation, k.persisted, k.serial = "", "", nil, 0
-		k.current = New()
+		k.current = state.New()
 		return k.current.DeepCopy(), nil
 	}
 	if err != nil {
@@ -104,20 +106,20 @@ func (k *Kubernetes) Load() (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("state in %s is malformed: decompressing it: %w", k.Describe(), err)
 	}
-	s, err := Decode(data)
+	s, err := statefile.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("reading state from %s: %w", k.Describe(), err)
 	}
 	k.rv, k.generation, k.serial, k.current = main.ResourceVersion, gen, s.Serial, s.DeepCopy()
-	if k.persisted, err = contentOf(s); err != nil {
+	if k.persisted, err = statefile.Content(s); err != nil {
 		return nil, err
 	}
 	return s, nil
 }
 
 // Persist writes s when its content changed, raising the serial.
-func (k *Kubernetes) Persist(s *State) error {
-	content, err := contentOf(s)
+func (k *Backend) Persist(ctx context.Context, s *state.State) error {
+	content, err := statefile.Content(s)
 	if err != nil {
 		return err
 	}
@@ -126,11 +128,11 @@ func (k *Kubernetes) Persist(s *State) error {
 		return nil
 	}
 	s.Serial = k.serial + 1
-	data, err := Encode(s)
+	data, err := statefile.Encode(s)
 	if err != nil {
 		return err
 	}
-	if err := k.write(context.Background(), data); err != nil {
+	if err := k.write(ctx, data); err != nil {
 		s.Serial = k.serial
 		return err
 	}
@@ -140,7 +142,7 @@ func (k *Kubernetes) Persist(s *State) error {
 
 // Record merges changes into the state last read or written and persists
 // it: in the cluster there is no cheaper append than a write of the whole.
-func (k *Kubernetes) Record(lineage string, changes map[string]*Certificate) error {
+func (k *Backend) Record(ctx context.Context, lineage string, changes map[string]*state.Certificate) error {
 	if k.current == nil {
 		return errors.New("state not loaded")
 	}
@@ -153,10 +155,10 @@ func (k *Kubernetes) Record(lineage string, changes map[string]*Certificate) err
 			next.Certificates[addr] = c.DeepCopy()
 		}
 	}
-	return k.Persist(next)
+	return k.Persist(ctx, next)
 }
 
-func (k *Kubernetes) write(ctx context.Context, data []byte) error {
+func (k *Backend) write(ctx context.Context, data []byte) error {
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
 	zw.Write(data)
@@ -204,7 +206,7 @@ func (k *Kubernetes) write(ctx context.Context, data []byte) error {
 
 // deleteParts removes the part Secrets of a generation (best effort: a
 // leftover part is never read, since the main Secret names its generation).
-func (k *Kubernetes) deleteParts(ctx context.Context, gen string) {
+func (k *Backend) deleteParts(ctx context.Context, gen string) {
 	if gen == "" {
 		return
 	}
@@ -228,7 +230,7 @@ func newGeneration() string {
 
 // Permissions lists what the backend does in the cluster during a run:
 // reading and writing its Secrets, and holding its Lease.
-func (k *Kubernetes) Permissions() []kube.Access {
+func (k *Backend) Permissions() []kube.Access {
 	var out []kube.Access
 	for _, v := range []string{"get", "create", "update", "list", "delete"} {
 		out = append(out, kube.Access{Verb: v, Resource: "secrets", Namespace: k.Namespace, Why: "keep the state in " + k.Describe()})
@@ -238,3 +240,5 @@ func (k *Kubernetes) Permissions() []kube.Access {
 	}
 	return out
 }
+
+var _ backend.Backend = (*Backend)(nil)

@@ -1,4 +1,4 @@
-package state
+package local
 
 import (
 	"os"
@@ -7,6 +7,8 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/certform/certform/state"
 )
 
 // TestJournalReplay records changes as apply does, "crashes" (no final
@@ -27,28 +29,28 @@ func TestJournalReplay(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			l := &Local{Path: filepath.Join(t.TempDir(), DefaultPath)}
-			s, _ := l.Load()
-			s.Certificates["certificate.gone"] = &Certificate{Addr: "certificate.gone", Status: StatusIssued}
+			l := &Backend{Path: filepath.Join(t.TempDir(), DefaultPath)}
+			s, _ := l.Load(t.Context())
+			s.Certificates["certificate.gone"] = &state.Certificate{Addr: "certificate.gone", Status: state.StatusIssued}
 			if tc.withFile {
-				if err := l.Persist(s); err != nil {
+				if err := l.Persist(t.Context(), s); err != nil {
 					t.Fatal(err)
 				}
 			}
-			a := &Certificate{Addr: "certificate.a", Status: StatusPending, KeySHA256: "aa", CSRName: "a-1"}
-			must(t, l.Record(s.Lineage, map[string]*Certificate{"certificate.a": a}))
+			a := &state.Certificate{Addr: "certificate.a", Status: state.StatusPending, KeySHA256: "aa", CSRName: "a-1"}
+			must(t, l.Record(t.Context(), s.Lineage, map[string]*state.Certificate{"certificate.a": a}))
 			a2 := a.DeepCopy()
-			a2.Status, a2.SerialNumber = StatusIssued, "0f"
-			must(t, l.Record(s.Lineage, map[string]*Certificate{"certificate.a": a2, "certificate.gone": nil}))
+			a2.Status, a2.SerialNumber = state.StatusIssued, "0f"
+			must(t, l.Record(t.Context(), s.Lineage, map[string]*state.Certificate{"certificate.a": a2, "certificate.gone": nil}))
 			if tc.tail != "" {
 				f, _ := os.OpenFile(l.Path+".journal", os.O_APPEND|os.O_WRONLY, 0)
 				f.WriteString(tc.tail)
 				f.Close()
 			}
-			l.Unlock()
+			l.Unlock(t.Context())
 
-			l2 := &Local{Path: l.Path}
-			back, err := l2.Load()
+			l2 := &Backend{Path: l.Path}
+			back, err := l2.Load(t.Context())
 			if tc.wantErr != "" {
 				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 					t.Fatalf("err = %v, want %q", err, tc.wantErr)
@@ -65,7 +67,7 @@ func TestJournalReplay(t *testing.T) {
 			if back.Serial != wantSerial {
 				t.Errorf("serial after replay = %d, want %d (moved on from the file)", back.Serial, wantSerial)
 			}
-			must(t, l2.Persist(back))
+			must(t, l2.Persist(t.Context(), back))
 			if _, err := os.Stat(l.Path + ".journal"); !os.IsNotExist(err) {
 				t.Errorf("journal still there after Persist: %v", err)
 			}
@@ -89,8 +91,8 @@ func must(t *testing.T, err error) {
 func TestJournalFailedAppendIsCutOff(t *testing.T) {
 	for name, failAt := range map[string]int{"first append (with the header)": 0, "a later append": 1} {
 		t.Run(name, func(t *testing.T) {
-			l := &Local{Path: filepath.Join(t.TempDir(), DefaultPath)}
-			s, _ := l.Load()
+			l := &Backend{Path: filepath.Join(t.TempDir(), DefaultPath)}
+			s, _ := l.Load(t.Context())
 			calls := 0
 			journalWrite = func(f *os.File, b []byte) (int, error) {
 				defer func() { calls++ }()
@@ -103,7 +105,7 @@ func TestJournalFailedAppendIsCutOff(t *testing.T) {
 			defer func() { journalWrite = (*os.File).Write }()
 			var acked []string
 			for _, addr := range []string{"certificate.a", "certificate.b", "certificate.c"} {
-				err := l.Record(s.Lineage, map[string]*Certificate{addr: {Addr: addr, Status: StatusPending, CSRName: addr}})
+				err := l.Record(t.Context(), s.Lineage, map[string]*state.Certificate{addr: {Addr: addr, Status: state.StatusPending, CSRName: addr}})
 				if err == nil {
 					acked = append(acked, addr)
 				}
@@ -111,7 +113,7 @@ func TestJournalFailedAppendIsCutOff(t *testing.T) {
 			if len(acked) != 2 {
 				t.Fatalf("acknowledged %v, want all but the failed append", acked)
 			}
-			back, err := (&Local{Path: l.Path}).Load()
+			back, err := (&Backend{Path: l.Path}).Load(t.Context())
 			if err != nil {
 				t.Fatalf("loading after a failed append: %v", err)
 			}
@@ -136,14 +138,14 @@ func TestJournalOnFullDisk(t *testing.T) {
 	if err := syscall.Mount("tmpfs", dir, "tmpfs", 0, "size=16k,mode=0700"); err != nil {
 		t.Skipf("cannot mount a small tmpfs (needs root): %v", err)
 	}
-	l := &Local{Path: filepath.Join(dir, DefaultPath)}
+	l := &Backend{Path: filepath.Join(dir, DefaultPath)}
 	t.Cleanup(func() {
 		if l.journal != nil {
 			l.journal.Close()
 		}
 		syscall.Unmount(dir, syscall.MNT_DETACH)
 	})
-	s, _ := l.Load()
+	s, _ := l.Load(t.Context())
 	filler := filepath.Join(dir, "filler")
 	if err := os.WriteFile(filler, make([]byte, 8<<10), 0o600); err != nil {
 		t.Fatal(err)
@@ -155,8 +157,8 @@ func TestJournalOnFullDisk(t *testing.T) {
 	acked, failed := map[string]bool{}, 0
 	record := func(n int) {
 		addr := "certificate.c" + strconv.Itoa(n)
-		c := &Certificate{Addr: addr, Status: StatusPending, CSRName: addr, Request: Request{Hosts: hosts}}
-		if err := l.Record(s.Lineage, map[string]*Certificate{addr: c}); err != nil {
+		c := &state.Certificate{Addr: addr, Status: state.StatusPending, CSRName: addr, Request: state.Request{Hosts: hosts}}
+		if err := l.Record(t.Context(), s.Lineage, map[string]*state.Certificate{addr: c}); err != nil {
 			failed++
 			return
 		}
@@ -172,7 +174,7 @@ func TestJournalOnFullDisk(t *testing.T) {
 	for n := 12; n < 14; n++ {
 		record(n)
 	}
-	back, err := (&Local{Path: l.Path}).Load()
+	back, err := (&Backend{Path: l.Path}).Load(t.Context())
 	if err != nil {
 		t.Fatalf("loading after a full disk: %v", err)
 	}

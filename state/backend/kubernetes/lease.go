@@ -1,4 +1,4 @@
-package state
+package kubernetes
 
 import (
 	"context"
@@ -11,6 +11,8 @@ import (
 	coordv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/certform/certform/state/backend"
 )
 
 const annoLockInfo = "certform.dev/lock-info"
@@ -39,29 +41,15 @@ type observation struct {
 	at time.Time
 }
 
-// LockLostError is the cause of the cancellation of a run's context when
-// its Lease lock was lost: renewals failed for too long, or another run
-// holds the Lease.
-type LockLostError struct {
-	Lease string
-	Err   error
-}
-
-func (e *LockLostError) Error() string {
-	return fmt.Sprintf("lost the state lock (Lease %s): %v; stopped before submitting or approving anything more", e.Lease, e.Err)
-}
-
-func (e *LockLostError) Unwrap() error { return e.Err }
-
 // errTaken is why a renewal fails when another run holds the Lease.
 var errTaken = errors.New("another run holds it now")
 
-func (k *Kubernetes) leaseName() string { return k.Name + "-lock" }
+func (k *Backend) leaseName() string { return k.Name + "-lock" }
 
 // LockName names the Lease that holds the lock, for messages.
-func (k *Kubernetes) LockName() string { return "Lease " + k.Namespace + "/" + k.leaseName() }
+func (k *Backend) LockName() string { return "Lease " + k.Namespace + "/" + k.leaseName() }
 
-func (k *Kubernetes) ttl() time.Duration {
+func (k *Backend) ttl() time.Duration {
 	if k.LockTTL > 0 {
 		return k.LockTTL
 	}
@@ -70,7 +58,7 @@ func (k *Kubernetes) ttl() time.Duration {
 
 // renewDeadline is how long the holder keeps the lock without a successful
 // renewal: less than the TTL that others wait, so that it stops first.
-func (k *Kubernetes) renewDeadline() time.Duration { return k.ttl() * 2 / 3 }
+func (k *Backend) renewDeadline() time.Duration { return k.ttl() * 2 / 3 }
 
 // Lock takes the Lease, waiting up to timeout for a holder to release it
 // or for its lease to expire; a Lease that by its renewTime looks
@@ -78,8 +66,8 @@ func (k *Kubernetes) renewDeadline() time.Duration { return k.ttl() * 2 / 3 }
 // crashed run's lock is taken over without comparing clocks. While held,
 // the Lease is renewed every third of the TTL; when renewals fail for two
 // thirds of it, or another run took it, the returned context is cancelled
-// with a *LockLostError as its cause, before any other run may take it.
-func (k *Kubernetes) Lock(ctx context.Context, info LockInfo, timeout time.Duration) (context.Context, error) {
+// with a *backend.LockLostError as its cause, before any other run may take it.
+func (k *Backend) Lock(ctx context.Context, info backend.LockInfo, timeout time.Duration) (context.Context, error) {
 	deadline := time.Now().Add(timeout)
 	k.observed = observation{}
 	watched := false
@@ -95,7 +83,7 @@ func (k *Kubernetes) Lock(ctx context.Context, info LockInfo, timeout time.Durat
 			deadline, watched = later(deadline, time.Now().Add(stale+500*time.Millisecond)), true
 		}
 		if !time.Now().Before(deadline) {
-			return nil, &LockedError{Path: k.LockName(), Holder: *holder}
+			return nil, &backend.LockedError{Path: k.LockName(), Holder: *holder}
 		}
 		select {
 		case <-ctx.Done():
@@ -110,7 +98,7 @@ func (k *Kubernetes) Lock(ctx context.Context, info LockInfo, timeout time.Durat
 	go func() {
 		defer k.lease.done.Done()
 		if err := k.keep(renewCtx, info.ID); err != nil {
-			lost(&LockLostError{Lease: k.Namespace + "/" + k.leaseName(), Err: err})
+			lost(&backend.LockLostError{Lease: k.Namespace + "/" + k.leaseName(), Err: err})
 		}
 	}()
 	return lockCtx, nil
@@ -124,7 +112,7 @@ func later(a, b time.Time) time.Time {
 }
 
 // keep renews the Lease until ctx ends (nil) or the lock is lost.
-func (k *Kubernetes) keep(ctx context.Context, id string) error {
+func (k *Backend) keep(ctx context.Context, id string) error {
 	renewed := time.Now()
 	var last error // the last failure that was not our own deadline
 	next := time.NewTimer(k.ttl() / 3)
@@ -162,7 +150,7 @@ func (k *Kubernetes) keep(ctx context.Context, id string) error {
 // tryLock takes the Lease if it is free or expired; otherwise it returns
 // who holds it and, when its renewTime says it expired (by the holder's
 // clock), how long it must stay unchanged to be taken.
-func (k *Kubernetes) tryLock(ctx context.Context, info LockInfo) (*LockInfo, time.Duration, error) {
+func (k *Backend) tryLock(ctx context.Context, info backend.LockInfo) (*backend.LockInfo, time.Duration, error) {
 	leases := k.Client.CoordinationV1().Leases(k.Namespace)
 	now := metav1.NewMicroTime(time.Now())
 	secs := int32(k.ttl().Seconds())
@@ -202,7 +190,7 @@ func (k *Kubernetes) tryLock(ctx context.Context, info LockInfo) (*LockInfo, tim
 // is free or has not changed for its whole duration since this run first
 // saw it so. stale is that duration when the holder's own renewTime is
 // older than it (the holder looks gone), else 0.
-func (k *Kubernetes) observe(lease *coordv1.Lease) (holder *LockInfo, stale time.Duration) {
+func (k *Backend) observe(lease *coordv1.Lease) (holder *backend.LockInfo, stale time.Duration) {
 	holder = holderOf(lease)
 	if holder == nil {
 		return nil, 0
@@ -226,19 +214,19 @@ func (k *Kubernetes) observe(lease *coordv1.Lease) (holder *LockInfo, stale time
 
 // holderOf is the lock's holder as the Lease names it, or nil when it is
 // released.
-func holderOf(lease *coordv1.Lease) *LockInfo {
+func holderOf(lease *coordv1.Lease) *backend.LockInfo {
 	s := lease.Spec
 	if s.HolderIdentity == nil || *s.HolderIdentity == "" {
 		return nil
 	}
-	var info LockInfo
+	var info backend.LockInfo
 	json.Unmarshal([]byte(lease.Annotations[annoLockInfo]), &info)
 	info.ID = *s.HolderIdentity
 	return &info
 }
 
 // renew moves the Lease's renewTime to now if id still holds it.
-func (k *Kubernetes) renew(ctx context.Context, id string) error {
+func (k *Backend) renew(ctx context.Context, id string) error {
 	leases := k.Client.CoordinationV1().Leases(k.Namespace)
 	lease, err := leases.Get(ctx, k.leaseName(), metav1.GetOptions{})
 	if err != nil {
@@ -254,7 +242,7 @@ func (k *Kubernetes) renew(ctx context.Context, id string) error {
 }
 
 // Unlock stops renewing and releases the Lease.
-func (k *Kubernetes) Unlock() error {
+func (k *Backend) Unlock(ctx context.Context) error {
 	if k.lease == nil {
 		return nil
 	}
@@ -262,11 +250,11 @@ func (k *Kubernetes) Unlock() error {
 	k.lease.done.Wait()
 	id := k.lease.id
 	k.lease = nil
-	return k.release(context.Background(), id)
+	return k.release(ctx, id)
 }
 
 // release clears the Lease's holder if it is id.
-func (k *Kubernetes) release(ctx context.Context, id string) error {
+func (k *Backend) release(ctx context.Context, id string) error {
 	leases := k.Client.CoordinationV1().Leases(k.Namespace)
 	lease, err := leases.Get(ctx, k.leaseName(), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
@@ -289,7 +277,7 @@ func (k *Kubernetes) release(ctx context.Context, id string) error {
 
 // Holder returns who holds the Lease, or nil when it is released. Whether
 // that run is still alive is not judged here: force-unlock asks the user.
-func (k *Kubernetes) Holder(ctx context.Context) (*LockInfo, error) {
+func (k *Backend) Holder(ctx context.Context) (*backend.LockInfo, error) {
 	lease, err := k.Client.CoordinationV1().Leases(k.Namespace).Get(ctx, k.leaseName(), metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		return nil, nil
@@ -302,13 +290,13 @@ func (k *Kubernetes) Holder(ctx context.Context) (*LockInfo, error) {
 
 // ForceUnlock releases a lock held by id (a crashed runner's, before its
 // TTL runs out).
-func (k *Kubernetes) ForceUnlock(ctx context.Context, id string) error {
+func (k *Backend) ForceUnlock(ctx context.Context, id string) error {
 	holder, err := k.Holder(ctx)
 	if err != nil {
 		return err
 	}
 	if holder == nil {
-		return ErrNotLocked
+		return backend.ErrNotLocked
 	}
 	if holder.ID != id {
 		return fmt.Errorf("the lock ID is %s, not %s", holder.ID, id)

@@ -1,8 +1,9 @@
-package state
+package local
 
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -13,6 +14,8 @@ import (
 
 	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/internal/limits"
+	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 // The journal: while apply runs, each finished change to an address is
@@ -38,15 +41,15 @@ type journalHeader struct {
 }
 
 type journalEntry struct {
-	Address string         `json:"address"`
-	Record  *certificateV1 `json:"record"` // null: the address was removed
+	Address string                       `json:"address"`
+	Record  *statefile.CertificateRecord `json:"record"` // null: the address was removed
 }
 
-func (l *Local) journalPath() string { return l.Path + ".journal" }
+func (l *Backend) journalPath() string { return l.Path + ".journal" }
 
 // Record appends changes (address → record, nil for removal) to the
 // journal of the state with lineage, and syncs it once for all of them.
-func (l *Local) Record(lineage string, changes map[string]*Certificate) error {
+func (l *Backend) Record(ctx context.Context, lineage string, changes map[string]*state.Certificate) error {
 	if l.journalErr != nil {
 		return l.journalErr
 	}
@@ -69,7 +72,7 @@ func (l *Local) Record(lineage string, changes map[string]*Certificate) error {
 	for _, addr := range slices.Sorted(maps.Keys(changes)) {
 		e := journalEntry{Address: addr}
 		if c := changes[addr]; c != nil {
-			w := encodeCertificate(c)
+			w := statefile.EncodeCertificate(c)
 			e.Record = &w
 		}
 		lines = append(lines, e)
@@ -109,7 +112,7 @@ var journalWrite = (*os.File).Write
 
 // replayJournal applies a journal left by an interrupted run to s and
 // reports whether there was one. s has no file behind it when fresh.
-func (l *Local) replayJournal(s *State, fresh bool) (bool, error) {
+func (l *Backend) replayJournal(s *state.State, fresh bool) (bool, error) {
 	data, err := limits.ReadFile(l.journalPath(), limits.StateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
@@ -147,7 +150,7 @@ func (l *Local) replayJournal(s *State, fresh bool) (bool, error) {
 			delete(s.Certificates, e.Address)
 			continue
 		}
-		c, err := decodeCertificate(e.Address, *e.Record)
+		c, err := statefile.DecodeCertificate(e.Address, *e.Record)
 		if err != nil {
 			return false, fmt.Errorf("state journal %s line %d: %w", l.journalPath(), i+2, err)
 		}
@@ -175,7 +178,7 @@ func journalLine(line []byte) (e journalEntry, torn bool, err error) {
 var entryStart = []byte(`{"address":`)
 
 // dropJournal closes and removes the journal once a full state holds it.
-func (l *Local) dropJournal() error {
+func (l *Backend) dropJournal() error {
 	if l.journal != nil {
 		l.journal.Close()
 		l.journal, l.journalSize, l.journalErr = nil, 0, nil

@@ -1,4 +1,4 @@
-package state
+package local
 
 import (
 	"bytes"
@@ -10,14 +10,17 @@ import (
 
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/limits"
+	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/backend"
+	"github.com/certform/certform/state/statefile"
 )
 
 // DefaultPath is the local state file, relative to the config directory.
 const DefaultPath = "certform.state.json"
 
-// Local keeps state in a file, with a .backup of the previous version and a
+// Backend keeps state in a file, with a .backup of the previous version and a
 // .lock file beside it.
-type Local struct {
+type Backend struct {
 	Path string
 
 	lock    *os.File
@@ -36,7 +39,7 @@ type Local struct {
 // Load reads the state file and replays the journal of an interrupted
 // apply, if one was left. A missing file yields a new, empty state; a file
 // that does not parse is an error, and is never overwritten.
-func (l *Local) Load() (*State, error) {
+func (l *Backend) Load(ctx context.Context) (*state.State, error) {
 	s, err := l.load()
 	if err != nil {
 		return nil, err
@@ -54,16 +57,16 @@ func (l *Local) Load() (*State, error) {
 	return s, nil
 }
 
-func (l *Local) load() (*State, error) {
+func (l *Backend) load() (*state.State, error) {
 	l.persisted, l.loaded, l.serial, l.backedUp = nil, nil, 0, false
 	data, err := limits.ReadFile(l.Path, limits.StateFile)
 	if errors.Is(err, fs.ErrNotExist) {
-		return New(), nil
+		return state.New(), nil
 	}
 	if err != nil {
 		return nil, fmt.Errorf("reading state: %w", err)
 	}
-	s, err := Decode(data)
+	s, err := statefile.Decode(data)
 	if err != nil {
 		return nil, fmt.Errorf("reading state %s: %w", l.Path, err)
 	}
@@ -78,17 +81,17 @@ func (l *Local) load() (*State, error) {
 // persisted, raising the serial. The first write after Load keeps the file
 // as it was as .backup, as Terraform keeps the state from before a run.
 // It sets s.Serial to the serial written.
-func (l *Local) Persist(s *State) error {
-	content, err := contentOf(s)
+func (l *Backend) Persist(ctx context.Context, s *state.State) error {
+	content, err := statefile.Content(s)
 	if err != nil {
 		return err
 	}
 	if l.loaded != nil {
-		old, err := Decode(l.loaded)
+		old, err := statefile.Decode(l.loaded)
 		if err != nil {
 			return err
 		}
-		if l.persisted, err = contentOf(old); err != nil {
+		if l.persisted, err = statefile.Content(old); err != nil {
 			return err
 		}
 		l.loaded = nil
@@ -98,7 +101,7 @@ func (l *Local) Persist(s *State) error {
 		return l.dropJournal()
 	}
 	s.Serial = l.serial + 1
-	data, err := Encode(s)
+	data, err := statefile.Encode(s)
 	if err != nil {
 		return fmt.Errorf("encoding state: %w", err)
 	}
@@ -117,26 +120,19 @@ func (l *Local) Persist(s *State) error {
 	return l.dropJournal()
 }
 
-// contentOf is s's encoding with the serial zeroed, to tell real changes.
-func contentOf(s *State) ([]byte, error) {
-	c := *s
-	c.Serial = 0
-	return Encode(&c)
-}
-
 // Describe names the state file.
-func (l *Local) Describe() string { return l.Path }
+func (l *Backend) Describe() string { return l.Path }
 
 // ForceUnlock cannot break a local lock: a flock is released by the kernel
 // when its holder exits, however it exits, so it is never stale. It says
 // who holds it instead.
-func (l *Local) ForceUnlock(ctx context.Context, id string) error {
-	_, err := l.Lock(ctx, NewLockInfo("force-unlock"), 0)
-	var locked *LockedError
+func (l *Backend) ForceUnlock(ctx context.Context, id string) error {
+	_, err := l.Lock(ctx, backend.NewLockInfo("force-unlock"), 0)
+	var locked *backend.LockedError
 	switch {
 	case err == nil:
-		l.Unlock()
-		return ErrNotLocked
+		l.Unlock(ctx)
+		return backend.ErrNotLocked
 	case errors.As(err, &locked) && locked.Holder.ID != id:
 		return fmt.Errorf("the lock ID is %s, not %s", locked.Holder.ID, id)
 	case errors.As(err, &locked):
@@ -146,5 +142,4 @@ func (l *Local) ForceUnlock(ctx context.Context, id string) error {
 	return err
 }
 
-// ErrNotLocked is returned by ForceUnlock when there is no lock.
-var ErrNotLocked = errors.New("the state is not locked")
+var _ backend.Backend = (*Backend)(nil)

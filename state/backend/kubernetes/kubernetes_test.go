@@ -1,4 +1,4 @@
-package state
+package kubernetes
 
 import (
 	"bytes"
@@ -17,6 +17,8 @@ import (
 
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/testcluster"
+	"github.com/certform/certform/state"
+	"github.com/certform/certform/state/statefile"
 )
 
 func TestMain(m *testing.M) { os.Exit(testcluster.Main(m)) }
@@ -36,18 +38,18 @@ func TestKubernetesLargeStateRoundTrips(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &Kubernetes{Client: cs, Namespace: "default", Name: "large-" + randomHex(3)}
-	s, err := k.Load()
+	k := &Backend{Client: cs, Namespace: "default", Name: "large-" + randomHex(3)}
+	s, err := k.Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
 	for i := 0; i < 16000; i++ { // random hex does not compress much below half
 		addr := fmt.Sprintf("certificate.c[%q]", fmt.Sprint(i))
-		s.Certificates[addr] = &Certificate{Addr: addr, Status: StatusIssued, KeySHA256: randomHex(32), CSRName: randomHex(16),
+		s.Certificates[addr] = &state.Certificate{Addr: addr, Status: state.StatusIssued, KeySHA256: randomHex(32), CSRName: randomHex(16),
 			CSRUID: randomHex(16), SerialNumber: randomHex(16), NotBefore: time.Unix(0, 0).UTC(), NotAfter: time.Unix(1e9, 0).UTC(),
-			Request: Request{CommonName: randomHex(20), KeyAlgorithm: "ecdsa", KeySize: 256, KeyEncoding: "pkcs8", SignerName: "example.com/x", Usages: []string{"server auth"}}}
+			Request: state.Request{CommonName: randomHex(20), KeyAlgorithm: "ecdsa", KeySize: 256, KeyEncoding: "pkcs8", SignerName: "example.com/x", Usages: []string{"server auth"}}}
 	}
-	if err := k.Persist(s); err != nil {
+	if err := k.Persist(t.Context(), s); err != nil {
 		t.Fatal(err)
 	}
 	parts := func() int {
@@ -59,7 +61,7 @@ func TestKubernetesLargeStateRoundTrips(t *testing.T) {
 	}
 	var buf bytes.Buffer
 	zw := gzip.NewWriter(&buf)
-	data, _ := Encode(s)
+	data, _ := statefile.Encode(s)
 	zw.Write(data)
 	zw.Close()
 	if buf.Len() <= 1<<20 {
@@ -68,12 +70,12 @@ func TestKubernetesLargeStateRoundTrips(t *testing.T) {
 	if n := parts(); n < 2 {
 		t.Fatalf("%d Secret(s) hold a %d-byte compressed state; want it split", n, buf.Len())
 	}
-	back, err := (&Kubernetes{Client: cs, Namespace: "default", Name: k.Name}).Load()
+	back, err := (&Backend{Client: cs, Namespace: "default", Name: k.Name}).Load(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
-	want, _ := Encode(s)
-	got, _ := Encode(back)
+	want, _ := statefile.Encode(s)
+	got, _ := statefile.Encode(back)
 	if string(want) != string(got) {
 		t.Fatal("the state read back differs from the one written")
 	}
@@ -83,7 +85,7 @@ func TestKubernetesLargeStateRoundTrips(t *testing.T) {
 			break
 		}
 	}
-	if err := k.Persist(s); err != nil {
+	if err := k.Persist(t.Context(), s); err != nil {
 		t.Fatal(err)
 	}
 	if n := parts(); n != 1 {
@@ -97,22 +99,22 @@ func TestKubernetesLostUpdateImpossible(t *testing.T) {
 	c := testcluster.Shared(t)
 	cs, _ := c.AdminClient()
 	name := "race-" + randomHex(3)
-	a, b := &Kubernetes{Client: cs, Namespace: "default", Name: name}, &Kubernetes{Client: cs, Namespace: "default", Name: name}
-	sa, _ := a.Load()
-	if err := a.Persist(sa); err != nil {
+	a, b := &Backend{Client: cs, Namespace: "default", Name: name}, &Backend{Client: cs, Namespace: "default", Name: name}
+	sa, _ := a.Load(t.Context())
+	if err := a.Persist(t.Context(), sa); err != nil {
 		t.Fatal(err)
 	}
-	sa, _ = a.Load()
-	sb, _ := b.Load()
-	sa.Certificates["certificate.a"] = &Certificate{Addr: "certificate.a", Status: StatusPending}
-	sb.Certificates["certificate.b"] = &Certificate{Addr: "certificate.b", Status: StatusPending}
-	if err := a.Persist(sa); err != nil {
+	sa, _ = a.Load(t.Context())
+	sb, _ := b.Load(t.Context())
+	sa.Certificates["certificate.a"] = &state.Certificate{Addr: "certificate.a", Status: state.StatusPending}
+	sb.Certificates["certificate.b"] = &state.Certificate{Addr: "certificate.b", Status: state.StatusPending}
+	if err := a.Persist(t.Context(), sa); err != nil {
 		t.Fatal(err)
 	}
-	if err := b.Persist(sb); err == nil {
+	if err := b.Persist(t.Context(), sb); err == nil {
 		t.Fatal("a write based on an outdated read succeeded")
 	}
-	final, _ := (&Kubernetes{Client: cs, Namespace: "default", Name: name}).Load()
+	final, _ := (&Backend{Client: cs, Namespace: "default", Name: name}).Load(t.Context())
 	if _, ok := final.Certificates["certificate.a"]; !ok {
 		t.Error("the first write was lost")
 	}
@@ -146,14 +148,14 @@ func TestKubernetesHostileStateBounded(t *testing.T) {
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {
-			k := &Kubernetes{Client: cs, Namespace: "default", Name: "hostile-" + randomHex(3)}
+			k := &Backend{Client: cs, Namespace: "default", Name: "hostile-" + randomHex(3)}
 			secret := &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: k.Name,
 				Annotations: map[string]string{annoGeneration: "g", annoParts: tc.parts}},
 				Data: map[string][]byte{stateKey: tc.data}}
 			if _, err := cs.CoreV1().Secrets("default").Create(context.Background(), secret, metav1.CreateOptions{}); err != nil {
 				t.Fatal(err)
 			}
-			_, err := k.Load()
+			_, err := k.Load(t.Context())
 			if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
 				t.Fatalf("Load: err = %v, want %q", err, tc.wantErr)
 			}

@@ -1,4 +1,4 @@
-package state
+package backend
 
 import (
 	"os"
@@ -32,5 +32,14 @@ func TestLockInfoNamesUserWithoutUSER(t *testing.T) {
 				t.Errorf("Who = %q, want %q@host", who, tc.want)
 			}
 		})
+	}
+}
+
+// TestLockedErrorWithoutDetails: a Lease whose holder wrote no certform
+// lock details names that holder, not "locked by  (pid 0 …)".
+func TestLockedErrorWithoutDetails(t *testing.T) {
+	msg := (&LockedError{Holder: LockInfo{ID: "kube-something"}}).Error()
+	if strings.Contains(msg, "pid 0") || !strings.Contains(msg, `holder "kube-something"`) {
+		t.Errorf("message %q", msg)
 	}
 }

@@ -1,13 +1,17 @@
-package state
+package statefile
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
 	"strconv"
 	"time"
+
+	"github.com/certform/certform/state"
 )
 
 // FormatVersion is the newest version of the wire format. Encode writes
@@ -19,7 +23,8 @@ const FormatVersion = 2
 // formatV1 is the version without outputs.
 const formatV1 = 1
 
-// Version is the certform version written into state files; cmd sets it.
+// Version is the certform version written into state files and saved
+// plans; cmd sets it.
 var Version = "dev"
 
 // ErrUnsupportedVersion is wrapped by Decode for a state file written by a
@@ -60,7 +65,7 @@ type bundleTargetV1 struct {
 }
 
 type certificateV1 struct {
-	Request      Request                 `json:"request"`
+	Request      state.Request           `json:"request"`
 	KeySHA256    string                  `json:"key_sha256"`
 	CSRName      string                  `json:"csr_name,omitempty"`
 	CSRUID       string                  `json:"csr_uid,omitempty"`
@@ -93,7 +98,7 @@ type fileRecordV1 struct {
 
 // Encode returns s in the current wire format: indented JSON with sorted
 // keys, so that equal states encode to equal bytes.
-func Encode(s *State) ([]byte, error) {
+func Encode(s *state.State) ([]byte, error) {
 	f := fileV1{
 		Version: formatV1, Lineage: s.Lineage, Serial: s.Serial,
 		CertformVersion: Version, Certificates: map[string]certificateV1{},
@@ -129,7 +134,7 @@ func Encode(s *State) ([]byte, error) {
 
 // Decode parses a state file. It sniffs the version before anything else
 // and refuses versions it does not know rather than guess.
-func Decode(data []byte) (*State, error) {
+func Decode(data []byte) (*state.State, error) {
 	var head struct {
 		Version *int `json:"version"`
 	}
@@ -156,22 +161,22 @@ func Decode(data []byte) (*State, error) {
 	if f.Lineage == "" {
 		return nil, errors.New("state is malformed: empty lineage")
 	}
-	s := &State{Lineage: f.Lineage, Serial: f.Serial, Certificates: map[string]*Certificate{}, Bundles: map[string]*Bundle{}}
+	s := &state.State{Lineage: f.Lineage, Serial: f.Serial, Certificates: map[string]*state.Certificate{}, Bundles: map[string]*state.Bundle{}}
 	for addr, w := range f.Bundles {
-		b := &Bundle{Addr: addr, Targets: map[string]BundleTarget{}}
+		b := &state.Bundle{Addr: addr, Targets: map[string]state.BundleTarget{}}
 		for k, t := range w.Targets {
-			b.Targets[k] = BundleTarget(t)
+			b.Targets[k] = state.BundleTarget(t)
 		}
 		s.Bundles[addr] = b
 	}
 	for name, o := range v2.Outputs {
 		if s.Outputs == nil {
-			s.Outputs = map[string]Output{}
+			s.Outputs = map[string]state.Output{}
 		}
 		if len(o.Value) == 0 || len(o.Type) == 0 {
 			return nil, fmt.Errorf("state is malformed: output %q has no value or type", name)
 		}
-		s.Outputs[name] = Output(o)
+		s.Outputs[name] = state.Output(o)
 	}
 	for addr, w := range f.Certificates {
 		c, err := decodeCertificate(addr, w)
@@ -183,7 +188,20 @@ func Decode(data []byte) (*State, error) {
 	return s, nil
 }
 
-func encodeCertificate(c *Certificate) certificateV1 {
+// CertificateRecord is one certificate's record as the wire format holds
+// it; the local backend's journal appends these.
+type CertificateRecord = certificateV1
+
+// EncodeCertificate is c's wire record (its address is the key it is
+// filed under, not part of it).
+func EncodeCertificate(c *state.Certificate) CertificateRecord { return encodeCertificate(c) }
+
+// DecodeCertificate checks and converts the wire record of addr.
+func DecodeCertificate(addr string, w CertificateRecord) (*state.Certificate, error) {
+	return decodeCertificate(addr, w)
+}
+
+func encodeCertificate(c *state.Certificate) certificateV1 {
 	w := certificateV1{
 		Request: c.Request, KeySHA256: c.KeySHA256, CSRName: c.CSRName, CSRUID: c.CSRUID,
 		Status: c.Status, SerialNumber: c.SerialNumber, NotBefore: timePtr(c.NotBefore), NotAfter: timePtr(c.NotAfter),
@@ -204,35 +222,35 @@ func encodeCertificate(c *Certificate) certificateV1 {
 	return w
 }
 
-func decodeCertificate(addr string, w certificateV1) (*Certificate, error) {
-	c := &Certificate{
+func decodeCertificate(addr string, w certificateV1) (*state.Certificate, error) {
+	c := &state.Certificate{
 		Addr: addr, Request: w.Request, KeySHA256: w.KeySHA256, CSRName: w.CSRName, CSRUID: w.CSRUID,
 		Status: w.Status, SerialNumber: w.SerialNumber, NotBefore: timeVal(w.NotBefore), NotAfter: timeVal(w.NotAfter),
 	}
 	switch c.Status {
-	case StatusPending, StatusIssued, StatusTainted, StatusSubmitting:
+	case state.StatusPending, state.StatusIssued, state.StatusTainted, state.StatusSubmitting:
 	default:
 		return nil, fmt.Errorf("%s has unknown status %q", addr, c.Status)
 	}
 	if w.Secret != nil {
-		sec := SecretRecord(*w.Secret)
+		sec := state.SecretRecord(*w.Secret)
 		c.Secret = &sec
 	}
 	if w.FilesOrigin != nil {
-		c.FilesOrigin = Origin{Host: w.FilesOrigin.Host, Dir: w.FilesOrigin.Dir}
+		c.FilesOrigin = state.Origin{Host: w.FilesOrigin.Host, Dir: w.FilesOrigin.Dir}
 	}
 	for p, fr := range w.Files {
 		mode, err := strconv.ParseUint(fr.Mode, 8, 32)
 		if err != nil || mode > 0o777 {
 			return nil, fmt.Errorf("%s: file %s has mode %q", addr, p, fr.Mode)
 		}
-		if fr.Role != RoleKey && fr.Role != RoleCert && fr.Role != RoleCA && fr.Role != RoleCSR && fr.Role != RoleChain {
+		if fr.Role != state.RoleKey && fr.Role != state.RoleCert && fr.Role != state.RoleCA && fr.Role != state.RoleCSR && fr.Role != state.RoleChain {
 			return nil, fmt.Errorf("%s: file %s has unknown role %q", addr, p, fr.Role)
 		}
 		if c.Files == nil {
-			c.Files = map[string]File{}
+			c.Files = map[string]state.File{}
 		}
-		c.Files[p] = File{Role: fr.Role, SHA256: fr.SHA256, Mode: fs.FileMode(mode)}
+		c.Files[p] = state.File{Role: fr.Role, SHA256: fr.SHA256, Mode: fs.FileMode(mode)}
 	}
 	return c, nil
 }
@@ -250,4 +268,24 @@ func timeVal(t *time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC()
+}
+
+// Content is s's encoding with the serial zeroed: equal content, equal
+// bytes, so a backend tells real changes from a rewrite.
+func Content(s *state.State) ([]byte, error) {
+	c := *s
+	c.Serial = 0
+	return Encode(&c)
+}
+
+// ContentDigest is a SHA-256 of s's content, serial aside: two reads of
+// the same state give the same digest, and a state that moved on (a
+// journal replayed mid-apply included) gives another.
+func ContentDigest(s *state.State) (string, error) {
+	data, err := Content(s)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:]), nil
 }

@@ -1,4 +1,4 @@
-package state
+package kubernetes
 
 import (
 	"context"
@@ -16,21 +16,22 @@ import (
 	k8stesting "k8s.io/client-go/testing"
 
 	"github.com/certform/certform/internal/testcluster"
+	"github.com/certform/certform/state/backend"
 )
 
 // lostCause waits for the run context of a held lock to end and returns
 // why; a lock that is never lost fails the test after a bound far beyond
 // the TTL.
-func lostCause(t *testing.T, runCtx context.Context) *LockLostError {
+func lostCause(t *testing.T, runCtx context.Context) *backend.LockLostError {
 	t.Helper()
 	select {
 	case <-runCtx.Done():
 	case <-time.After(time.Minute):
 		t.Fatal("the run's context was not cancelled although the lock could not be renewed")
 	}
-	var lost *LockLostError
+	var lost *backend.LockLostError
 	if !errors.As(context.Cause(runCtx), &lost) {
-		t.Fatalf("cause = %v, want a LockLostError", context.Cause(runCtx))
+		t.Fatalf("cause = %v, want a backend.LockLostError", context.Cause(runCtx))
 	}
 	return lost
 }
@@ -68,12 +69,12 @@ func TestLeaseRenewalFailuresCancelTheRun(t *testing.T) {
 				}
 				return false, nil, nil
 			})
-			k := &Kubernetes{Client: cs, Namespace: "ns", Name: "st", LockTTL: 300 * time.Millisecond}
-			runCtx, err := k.Lock(context.Background(), NewLockInfo("apply"), 0)
+			k := &Backend{Client: cs, Namespace: "ns", Name: "st", LockTTL: 300 * time.Millisecond}
+			runCtx, err := k.Lock(context.Background(), backend.NewLockInfo("apply"), 0)
 			if err != nil {
 				t.Fatal(err)
 			}
-			defer k.Unlock()
+			defer k.Unlock(t.Context())
 			tc.reactor(cs)
 			lost := lostCause(t, runCtx)
 			if !strings.Contains(lost.Error(), tc.want) || !strings.Contains(lost.Error(), "ns/st-lock") {
@@ -92,8 +93,8 @@ func TestLeaseKeptWhileRenewing(t *testing.T) {
 		renewals.Add(1)
 		return false, nil, nil
 	})
-	k := &Kubernetes{Client: cs, Namespace: "ns", Name: "st", LockTTL: 300 * time.Millisecond}
-	runCtx, err := k.Lock(context.Background(), NewLockInfo("apply"), 0)
+	k := &Backend{Client: cs, Namespace: "ns", Name: "st", LockTTL: 300 * time.Millisecond}
+	runCtx, err := k.Lock(context.Background(), backend.NewLockInfo("apply"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -104,7 +105,7 @@ func TestLeaseKeptWhileRenewing(t *testing.T) {
 		case <-time.After(10 * time.Millisecond):
 		}
 	}
-	if err := k.Unlock(); err != nil {
+	if err := k.Unlock(t.Context()); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -144,19 +145,19 @@ func TestLeaseExpiryIgnoresTheHoldersClock(t *testing.T) {
 			}
 		}
 	}()
-	k := &Kubernetes{Client: cs, Namespace: "default", Name: name, LockTTL: 2 * time.Second}
-	_, err = k.Lock(context.Background(), NewLockInfo("apply"), 0)
-	var locked *LockedError
+	k := &Backend{Client: cs, Namespace: "default", Name: name, LockTTL: 2 * time.Second}
+	_, err = k.Lock(context.Background(), backend.NewLockInfo("apply"), 0)
+	var locked *backend.LockedError
 	if !errors.As(err, &locked) || locked.Holder.ID != holder {
-		k.Unlock()
-		t.Fatalf("Lock while the holder renews = %v, want a LockedError naming %s", err, holder)
+		k.Unlock(t.Context())
+		t.Fatalf("Lock while the holder renews = %v, want a backend.LockedError naming %s", err, holder)
 	}
 	stopHolder()
 	<-renewing
-	if _, err := k.Lock(context.Background(), NewLockInfo("apply"), 0); err != nil {
+	if _, err := k.Lock(context.Background(), backend.NewLockInfo("apply"), 0); err != nil {
 		t.Fatalf("Lock after the holder stopped renewing: %v", err)
 	}
-	k.Unlock()
+	k.Unlock(t.Context())
 }
 
 // TestLeaseLostWhileAPIServerDown stops the apiserver for longer than the
@@ -172,8 +173,8 @@ func TestLeaseLostWhileAPIServerDown(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	k := &Kubernetes{Client: cs, Namespace: "default", Name: "outage", LockTTL: 3 * time.Second}
-	runCtx, err := k.Lock(context.Background(), NewLockInfo("apply"), 0)
+	k := &Backend{Client: cs, Namespace: "default", Name: "outage", LockTTL: 3 * time.Second}
+	runCtx, err := k.Lock(context.Background(), backend.NewLockInfo("apply"), 0)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -183,10 +184,10 @@ func TestLeaseLostWhileAPIServerDown(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Logf("lost: %v", lost)
-	k.Unlock()
-	other := &Kubernetes{Client: cs, Namespace: "default", Name: "outage", LockTTL: 3 * time.Second}
-	if _, err := other.Lock(context.Background(), NewLockInfo("apply"), time.Minute); err != nil {
+	k.Unlock(t.Context())
+	other := &Backend{Client: cs, Namespace: "default", Name: "outage", LockTTL: 3 * time.Second}
+	if _, err := other.Lock(context.Background(), backend.NewLockInfo("apply"), time.Minute); err != nil {
 		t.Fatalf("another run after the outage: %v", err)
 	}
-	other.Unlock()
+	other.Unlock(t.Context())
 }

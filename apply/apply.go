@@ -14,7 +14,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
-	"github.com/certform/certform/internal/observe"
+	"github.com/certform/certform/internal/samefile"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -107,7 +107,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	if writesFiles(p) {
 		// Checked again here, not only at plan time: a saved plan is
 		// applied later, and links may have changed since.
-		if err := observe.SameFiles(cfg, opts.Keys.Dir); err != nil {
+		if err := samefile.Check(cfg, opts.Keys.Dir); err != nil {
 			return prior.DeepCopy(), err
 		}
 	}

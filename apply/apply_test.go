@@ -8,12 +8,14 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
-	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/testcluster"
 	"github.com/certform/certform/plan"
+	"github.com/certform/certform/refresh"
 	"github.com/certform/certform/state"
 )
 
@@ -23,6 +25,7 @@ func TestMain(m *testing.M) { os.Exit(testcluster.Main(m)) }
 type env struct {
 	t    *testing.T
 	dir  string
+	cs   kubernetes.Interface
 	csrs kube.CSRs
 	keys keystore.Store
 	st   *state.State
@@ -35,7 +38,7 @@ func newEnv(t *testing.T) *env {
 		t.Fatal(err)
 	}
 	dir := t.TempDir()
-	return &env{t: t, dir: dir, csrs: cs.CertificatesV1().CertificateSigningRequests(),
+	return &env{t: t, dir: dir, cs: cs, csrs: cs.CertificatesV1().CertificateSigningRequests(),
 		keys: keystore.Store{Dir: filepath.Join(dir, keystore.DefaultDir)}, st: state.New()}
 }
 
@@ -71,7 +74,7 @@ func (e *env) plan(cfg *config.Config, now time.Time) *plan.Plan {
 }
 
 func (e *env) observe(cfg *config.Config) (plan.World, error) {
-	return observe.World(context.Background(), cfg, e.st, e.csrs, e.keys)
+	return refresh.Refresh(context.Background(), cfg, e.st, e.cs, e.keys)
 }
 
 func (e *env) apply(cfg *config.Config, p *plan.Plan) {

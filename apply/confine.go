@@ -8,7 +8,7 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
-	"github.com/certform/certform/internal/observe"
+	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -106,7 +106,7 @@ func (r *runner) removeIfUnchanged(addr, path string, f state.File) error {
 	if err := r.confined.check(addr, path); err != nil {
 		return err
 	}
-	obs, err := observe.File(path)
+	obs, err := digest.OfFile(path)
 	if err != nil || !obs.Exists {
 		return err
 	}

@@ -7,7 +7,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
-	"github.com/certform/certform/internal/observe"
+	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/state"
 )
@@ -25,7 +25,7 @@ func recordedFile(rec *state.Certificate, role string) []byte {
 		return nil
 	}
 	data, err := os.ReadFile(path)
-	if err != nil || observe.SHA256(data) != f.SHA256 {
+	if err != nil || digest.SHA256(data) != f.SHA256 {
 		return nil
 	}
 	return data
@@ -40,7 +40,7 @@ func (r *runner) fromHome(ctx context.Context, rec *state.Certificate) (keyPEM, 
 	if err != nil {
 		return nil, nil, fmt.Errorf("reading Secret %s/%s, the key's home: %w", s.Namespace, s.Name, err)
 	}
-	got := observe.TLS(sec.Data)
+	got := digest.OfTLS(sec.Data)
 	if got.KeySHA256 != rec.KeySHA256 || got.Serial != rec.SerialNumber {
 		return nil, nil, fmt.Errorf("Secret %s/%s no longer holds the recorded key and certificate (serial %s); run plan again", s.Namespace, s.Name, rec.SerialNumber)
 	}

@@ -12,8 +12,8 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/internal/kube"
-	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -84,7 +84,7 @@ func (r *runner) writeOutputs(ctx context.Context, c *config.Certificate, m mate
 			f.Data = m.requestPEM
 		}
 		files = append(files, f)
-		records[out.Path] = state.File{Role: out.Role, SHA256: observe.SHA256(f.Data), Mode: out.Mode}
+		records[out.Path] = state.File{Role: out.Role, SHA256: digest.SHA256(f.Data), Mode: out.Mode}
 	}
 	dirs, err := atomicfile.WriteAllUnsynced(files...)
 	if err != nil {
@@ -123,7 +123,7 @@ func (r *runner) writeSecret(ctx context.Context, c *config.Certificate, keyPEM,
 	if _, err := r.opts.Core.Secrets(s.Namespace).Apply(ctx, sec, metav1.ApplyOptions{FieldManager: FieldManager, Force: cl.exists}); err != nil {
 		return nil, fmt.Errorf("writing Secret %s/%s: %w", s.Namespace, s.Name, err)
 	}
-	return &state.SecretRecord{Namespace: s.Namespace, Name: s.Name, SHA256: observe.SecretDigest(data)}, nil
+	return &state.SecretRecord{Namespace: s.Namespace, Name: s.Name, SHA256: digest.OfSecret(data)}, nil
 }
 
 // deleteSecret removes a Secret certform wrote, if it is still certform's.

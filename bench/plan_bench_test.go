@@ -10,12 +10,14 @@ import (
 	"testing"
 	"time"
 
+	"k8s.io/client-go/kubernetes"
+
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
-	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/testcluster"
 	"github.com/certform/certform/plan"
+	"github.com/certform/certform/refresh"
 	"github.com/certform/certform/state/backend/local"
 )
 
@@ -33,13 +35,12 @@ func BenchmarkPlanUpToDate(b *testing.B) {
 			cs, err := kube.NewClientset(kube.Options{Kubeconfig: c.AdminKubeconfig,
 				WrapTransport: func(rt http.RoundTripper) http.RoundTripper { cnt.next = rt; return cnt }})
 			must(b, err)
-			csrs := cs.CertificatesV1().CertificateSigningRequests()
 			wd, _ := os.Getwd()
 			must(b, os.Chdir(dir))
 			defer os.Chdir(wd)
 			b.ResetTimer()
 			for i := 0; i < b.N; i++ {
-				p := planOnce(b, csrs)
+				p := planOnce(b, cs)
 				if p.HasChanges() {
 					b.Fatalf("plan of up-to-date certificates has changes: %+v", p.Changes[0])
 				}
@@ -60,7 +61,7 @@ func BenchmarkPlanUpToDate(b *testing.B) {
 	}
 }
 
-func planOnce(b *testing.B, csrs kube.CSRs) *plan.Plan {
+func planOnce(b *testing.B, cs kubernetes.Interface) *plan.Plan {
 	cfg, _, diags := config.Load(".", config.Inputs{})
 	if diags.HasErrors() {
 		b.Fatal(diags)
@@ -68,7 +69,7 @@ func planOnce(b *testing.B, csrs kube.CSRs) *plan.Plan {
 	backend := &local.Backend{Path: local.DefaultPath}
 	prior, err := backend.Load(context.Background())
 	must(b, err)
-	world, err := observe.World(context.Background(), cfg, prior, csrs, keystore.Store{Dir: keystore.DefaultDir})
+	world, err := refresh.Refresh(context.Background(), cfg, prior, cs, keystore.Store{Dir: keystore.DefaultDir})
 	must(b, err)
 	return plan.Make(cfg, prior, world, time.Now(), plan.Options{})
 }

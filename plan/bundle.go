@@ -49,32 +49,6 @@ type TargetChange struct {
 	Fingerprints         []string
 }
 
-// ResolvedBundle is a bundle's desired content and target namespaces, as
-// observation resolved them (sources and namespace selectors read from the
-// cluster).
-type ResolvedBundle struct {
-	CAs     []*x509.Certificate // merged, de-duplicated, sorted by fingerprint
-	Targets []ResolvedTarget
-}
-
-// ResolvedTarget is one target block with its namespaces resolved.
-type ResolvedTarget struct {
-	Kind, Name, Key string
-	Namespaces      []string
-	Adopt           bool
-}
-
-// Published is a ConfigMap or Secret certform published for this state.
-type Published struct {
-	Kind, Addr, Namespace, Name, Key string
-	Fingerprints                     []string
-}
-
-// PublishedKey is how World.Published is keyed: "kind:namespace/name".
-func PublishedKey(kind, namespace, name string) string {
-	return kind + ":" + namespace + "/" + name
-}
-
 // planBundles compares each bundle's desired content with what is
 // published, and plans the removal of published ConfigMaps no bundle wants.
 func planBundles(desired *config.Config, world World) []*BundleChange {

@@ -1,103 +1,41 @@
 package plan
 
-import (
-	"crypto/x509"
-	"io/fs"
+import "github.com/certform/certform/refresh/observed"
 
-	"github.com/certform/certform/state"
+// The planner reads what refresh observed; these names are refresh's
+// types, kept here so that plans and their tests read as before.
+type (
+	// World is what refresh observed outside state.
+	World = observed.World
+	// TLSContent is what a TLS Secret holds, as fingerprints.
+	TLSContent = observed.TLSContent
+	// ExistingObject is an object certform did not create, where the
+	// configuration wants one.
+	ExistingObject = observed.ExistingObject
+	// FileObservation is one file as found on disk.
+	FileObservation = observed.FileObservation
+	// CSRPhase is a CSR object's progress.
+	CSRPhase = observed.CSRPhase
+	// CSRObservation is one CSR object.
+	CSRObservation = observed.CSRObservation
+	// ResolvedBundle is a bundle's desired content and target namespaces.
+	ResolvedBundle = observed.ResolvedBundle
+	// ResolvedTarget is one target block with its namespaces resolved.
+	ResolvedTarget = observed.ResolvedTarget
+	// Published is a ConfigMap or Secret certform published.
+	Published = observed.Published
 )
-
-// World is what was observed outside state before planning: output files,
-// pending keys and the cluster's CSR objects. It is gathered in bulk by the
-// caller; the planner only reads it.
-type World struct {
-	// Refreshed is false when the caller skipped observation; the planner
-	// then trusts state alone.
-	Refreshed bool
-	// Files by path, for every output path of the configuration and state.
-	Files map[string]FileObservation
-	// PendingKeys holds the fingerprints of keys kept for CSRs in flight.
-	PendingKeys map[string]bool
-	// CSRs by name: certform's CSR objects in the cluster.
-	CSRs map[string]CSRObservation
-
-	// Bundles by address: each ca_bundle's resolved content and targets.
-	Bundles map[string]ResolvedBundle
-	// Published by "namespace/name": the ConfigMaps certform published.
-	Published map[string]Published
-	// KnownCAs by fingerprint: every CA seen in sources or published
-	// bundles, to describe removed ones.
-	KnownCAs map[string]*x509.Certificate
-	// Secrets by "namespace/name": the SHA-256 of each Secret certform
-	// wrote, as found (tls.crt, tls.key, ca.crt).
-	Secrets map[string]string
-	// TLS by "namespace/name": what each certificate's TLS Secret holds,
-	// as fingerprints only, so the planner can tell whether the Secret can
-	// restore a runner's missing or altered files.
-	TLS map[string]TLSContent
-	// AdoptedSecrets by "namespace/name": the TLS Secrets among Secrets
-	// that certform adopted rather than created; deleting the address only
-	// releases them (removes certform's labels).
-	AdoptedSecrets map[string]bool
-	// Here is the machine and directory this run works in, to tell a key
-	// lost here from one that was written elsewhere.
-	Here state.Origin
-	// Existing by PublishedKey: objects found at names the configuration
-	// wants a Secret or ConfigMap at that this state did not create (or
-	// adopt): someone else's, or another certform state's.
-	Existing map[string]ExistingObject
-	// Issuers by certificate address: the fingerprints of the known CAs
-	// each managed certificate chains to (for the trust-removal guard).
-	Issuers map[string][]string
-}
-
-// TLSContent is what a kubernetes.io/tls Secret holds, as fingerprints:
-// never the key itself.
-type TLSContent struct {
-	// KeySHA256 is the SHA-256 of tls.key's SubjectPublicKeyInfo, as state
-	// records keys; "" when tls.key is not a private key.
-	KeySHA256 string
-	// Serial is tls.crt's leaf serial number, hex as state records it;
-	// "" when tls.crt holds no certificate.
-	Serial string
-}
-
-// ExistingObject is a Secret or ConfigMap certform did not create, found
-// where the configuration wants to write one.
-type ExistingObject struct {
-	Kind, Namespace, Name string
-	Type                  string // a Secret's type ("" for a ConfigMap)
-	Lineage               string // another certform state's lineage, if it carries one
-}
-
-// FileObservation is one file as found on disk.
-type FileObservation struct {
-	Exists bool
-	SHA256 string
-	Mode   fs.FileMode
-}
-
-// CSRPhase is a CSR object's progress.
-type CSRPhase string
 
 // CSR phases.
 const (
-	CSRPending  CSRPhase = "pending"  // neither approved nor denied
-	CSRApproved CSRPhase = "approved" // approved, not yet signed
-	CSRIssued   CSRPhase = "issued"   // status.certificate is set
-	CSRDenied   CSRPhase = "denied"
-	CSRFailed   CSRPhase = "failed"
+	CSRPending  = observed.CSRPending
+	CSRApproved = observed.CSRApproved
+	CSRIssued   = observed.CSRIssued
+	CSRDenied   = observed.CSRDenied
+	CSRFailed   = observed.CSRFailed
 )
 
-// CSRObservation is one CSR object.
-type CSRObservation struct {
-	Name    string
-	UID     string
-	Phase   CSRPhase
-	Message string // the deciding condition's reason and message
-	// CertSHA256 is the SHA-256 of status.certificate, when issued.
-	CertSHA256 string
-	// KeySHA256 is the fingerprint of the public key the request was
-	// signed with (as state records keys); empty if it does not parse.
-	KeySHA256 string
+// PublishedKey is how World.Published is keyed: "kind:namespace/name".
+func PublishedKey(kind, namespace, name string) string {
+	return observed.PublishedKey(kind, namespace, name)
 }

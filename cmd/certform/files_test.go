@@ -11,8 +11,8 @@ import (
 	"syscall"
 	"testing"
 
+	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/internal/fault"
-	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/state"
 	"github.com/certform/certform/state/backend/local"
@@ -196,7 +196,7 @@ func TestDeleteConfinedToConfiguration(t *testing.T) {
 		if _, err := os.Stat(file); os.IsNotExist(err) {
 			os.WriteFile(file, []byte("not certform's: "+p), 0o600)
 		}
-		rec.Files[p] = state.File{Role: state.RoleCSR, SHA256: observe.SHA256(mustRead(t, file)), Mode: 0o600}
+		rec.Files[p] = state.File{Role: state.RoleCSR, SHA256: digest.SHA256(mustRead(t, file)), Mode: 0o600}
 	}
 	data, err := statefile.Encode(st)
 	if err != nil {

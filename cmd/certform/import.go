@@ -11,8 +11,8 @@ import (
 	"github.com/certform/certform/apply"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/internal/limits"
-	"github.com/certform/certform/internal/observe"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -107,7 +107,7 @@ func writeImported(c *config.Certificate, key crypto.Signer, certPEM []byte) (*s
 		return nil, err
 	}
 	return &state.Certificate{FilesOrigin: state.Here(), Files: map[string]state.File{
-		keyPath:  {Role: state.RoleKey, SHA256: observe.SHA256(keyOut), Mode: keyMode},
-		certPath: {Role: state.RoleCert, SHA256: observe.SHA256(certPEM), Mode: certMode},
+		keyPath:  {Role: state.RoleKey, SHA256: digest.SHA256(keyOut), Mode: keyMode},
+		certPath: {Role: state.RoleCert, SHA256: digest.SHA256(certPEM), Mode: certMode},
 	}}, nil
 }

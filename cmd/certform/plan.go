@@ -11,8 +11,9 @@ import (
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
-	"github.com/certform/certform/internal/observe"
+	"github.com/certform/certform/internal/samefile"
 	"github.com/certform/certform/plan"
+	"github.com/certform/certform/refresh"
 	"github.com/certform/certform/state"
 	"github.com/certform/certform/state/statefile"
 )
@@ -55,7 +56,7 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		return nil, err
 	}
 	if !o.Destroy {
-		if err := observe.SameFiles(w.cfg, w.keys.Dir); err != nil {
+		if err := samefile.Check(w.cfg, w.keys.Dir); err != nil {
 			return nil, withHint(err, "each output needs a file of its own, apart from certform's state and .certform directory")
 		}
 	}
@@ -66,10 +67,7 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 			return nil, err
 		}
 		moved := plan.Moved(w.cfg, prior)
-		if world, err = observe.World(ctx, w.cfg, moved, cs.CertificatesV1().CertificateSigningRequests(), w.keys); err == nil {
-			err = observe.Objects(ctx, cs, w.cfg, moved, &world)
-		}
-		if err != nil {
+		if world, err = refresh.Refresh(ctx, w.cfg, moved, cs, w.keys); err != nil {
 			return nil, refreshHint(err)
 		}
 	}

@@ -13,7 +13,7 @@ import (
 
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
-	"github.com/certform/certform/internal/observe"
+	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -141,7 +141,7 @@ func fileHealth(rec *state.Certificate) string {
 	var problems []string
 	for _, path := range slices.Sorted(maps.Keys(rec.Files)) {
 		f := rec.Files[path]
-		obs, err := observe.File(path)
+		obs, err := digest.OfFile(path)
 		switch {
 		case err != nil:
 			problems = append(problems, path+" unreadable")

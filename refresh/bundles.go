@@ -1,4 +1,4 @@
-package observe
+package refresh
 
 import (
 	"context"
@@ -14,23 +14,24 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/pki"
-	"github.com/certform/certform/plan"
+	"github.com/certform/certform/refresh/observed"
 	"github.com/certform/certform/state"
 )
 
-// Objects observes what certform keeps in the cluster besides CSRs: it
+// objects observes what certform keeps in the cluster besides CSRs: it
 // resolves every ca_bundle's sources and target namespaces, then lists, in
 // each namespace the configuration or state names, the ConfigMaps and
 // Secrets of this lineage once — bundle targets (annotated with their data
 // key) and certificates' TLS Secrets alike — so the RBAC certform needs
 // stays within those namespaces. It lists nothing when neither has any.
-func Objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *plan.World) error {
+func objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *observed.World) error {
 	cmNamespaces, secretNamespaces := map[string]bool{}, map[string]bool{}
 	if len(cfg.CABundles) > 0 || len(prior.Bundles) > 0 {
-		w.Bundles, w.Published, w.KnownCAs = map[string]plan.ResolvedBundle{}, map[string]plan.Published{}, map[string]*x509.Certificate{}
+		w.Bundles, w.Published, w.KnownCAs = map[string]observed.ResolvedBundle{}, map[string]observed.Published{}, map[string]*x509.Certificate{}
 	}
 	for _, b := range cfg.CABundles {
 		rb, err := resolve(ctx, cs, b)
@@ -63,7 +64,7 @@ func Objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 		}
 	}
 	if len(secretNamespaces) > 0 {
-		w.Secrets, w.TLS = map[string]string{}, map[string]plan.TLSContent{}
+		w.Secrets, w.TLS = map[string]string{}, map[string]observed.TLSContent{}
 	}
 	sel := metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)}
 	for _, ns := range slices.Sorted(maps.Keys(cmNamespaces)) {
@@ -85,8 +86,8 @@ func Objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 			if key := s.Annotations[kube.AnnotationKey]; key != "" {
 				addPublished(w, config.TargetSecret, s.ObjectMeta, key, s.Data[key])
 			} else {
-				w.Secrets[s.Namespace+"/"+s.Name] = SecretDigest(s.Data)
-				w.TLS[s.Namespace+"/"+s.Name] = TLS(s.Data)
+				w.Secrets[s.Namespace+"/"+s.Name] = digest.OfSecret(s.Data)
+				w.TLS[s.Namespace+"/"+s.Name] = digest.OfTLS(s.Data)
 				if kube.OwnerOf(&s, prior.Lineage).Adopted {
 					if w.AdoptedSecrets == nil {
 						w.AdoptedSecrets = map[string]bool{}
@@ -103,8 +104,8 @@ func Objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 }
 
 // resolve reads a bundle's sources and the namespaces it targets.
-func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (plan.ResolvedBundle, error) {
-	var rb plan.ResolvedBundle
+func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (observed.ResolvedBundle, error) {
+	var rb observed.ResolvedBundle
 	seen := map[string]bool{}
 	for _, src := range b.Sources {
 		certs := src.Certificates
@@ -140,7 +141,7 @@ func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (
 	}
 	slices.SortFunc(rb.CAs, func(a, b *x509.Certificate) int { return strings.Compare(config.Fingerprint(a), config.Fingerprint(b)) })
 	for _, t := range b.Targets {
-		rt := plan.ResolvedTarget{Kind: t.Kind, Name: t.Name, Key: t.Key, Namespaces: slices.Clone(t.Namespaces), Adopt: t.Adopt}
+		rt := observed.ResolvedTarget{Kind: t.Kind, Name: t.Name, Key: t.Key, Namespaces: slices.Clone(t.Namespaces), Adopt: t.Adopt}
 		if t.NamespaceSelector != "" {
 			nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: t.NamespaceSelector})
 			if err != nil {
@@ -160,15 +161,15 @@ func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (
 
 // addPublished records an object certform published a bundle to, and the
 // CAs in it.
-func addPublished(w *plan.World, kind string, meta metav1.ObjectMeta, key string, data []byte) {
+func addPublished(w *observed.World, kind string, meta metav1.ObjectMeta, key string, data []byte) {
 	certs, _ := pki.ParseCertificatesPEM(data)
-	pub := plan.Published{Kind: kind, Addr: meta.Annotations[kube.AnnotationAddr], Namespace: meta.Namespace, Name: meta.Name, Key: key}
+	pub := observed.Published{Kind: kind, Addr: meta.Annotations[kube.AnnotationAddr], Namespace: meta.Namespace, Name: meta.Name, Key: key}
 	for _, c := range certs {
 		fp := config.Fingerprint(c)
 		pub.Fingerprints = append(pub.Fingerprints, fp)
 		w.KnownCAs[fp] = c
 	}
-	w.Published[plan.PublishedKey(kind, meta.Namespace, meta.Name)] = pub
+	w.Published[observed.PublishedKey(kind, meta.Namespace, meta.Name)] = pub
 }
 
 // clusterTrustBundle reads every ClusterTrustBundle of signer, through the
@@ -224,15 +225,4 @@ func issuers(prior *state.State, known map[string]*x509.Certificate) map[string]
 		slices.Sort(out[addr])
 	}
 	return out
-}
-
-// SecretDigest is the SHA-256 state records for a TLS Secret's data: its
-// tls.crt, tls.key and ca.crt, each length-prefixed, in that order.
-func SecretDigest(data map[string][]byte) string {
-	var all []byte
-	for _, k := range []string{"tls.crt", "tls.key", "ca.crt"} {
-		all = append(all, fmt.Sprintf("%s:%d:", k, len(data[k]))...)
-		all = append(all, data[k]...)
-	}
-	return SHA256(all)
 }

@@ -1,4 +1,4 @@
-package observe
+package refresh
 
 import (
 	"context"
@@ -10,14 +10,14 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/kube"
-	"github.com/certform/certform/plan"
+	"github.com/certform/certform/refresh/observed"
 )
 
 // existing looks, at every name the configuration wants a Secret or
 // ConfigMap at and that this state's labelled lists did not return, for an
 // object someone else made there: the planner must not let apply overwrite
 // it. One GET per such name; names certform already owns cost nothing.
-func existing(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, w *plan.World, lineage string) error {
+func existing(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, w *observed.World, lineage string) error {
 	type ref struct{ kind, ns, name string }
 	var want []ref
 	for _, c := range cfg.Certificates {
@@ -33,12 +33,12 @@ func existing(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, 
 		}
 	}
 	for _, r := range want {
-		key := plan.PublishedKey(r.kind, r.ns, r.name)
+		key := observed.PublishedKey(r.kind, r.ns, r.name)
 		if _, done := w.Existing[key]; done || ours(w, r.kind, r.ns, r.name) {
 			continue
 		}
 		var meta metav1.Object
-		obj := plan.ExistingObject{Kind: r.kind, Namespace: r.ns, Name: r.name}
+		obj := observed.ExistingObject{Kind: r.kind, Namespace: r.ns, Name: r.name}
 		var err error
 		if r.kind == config.TargetSecret {
 			s, gerr := cs.CoreV1().Secrets(r.ns).Get(ctx, r.name, metav1.GetOptions{})
@@ -65,7 +65,7 @@ func existing(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, 
 		}
 		obj.Lineage = owner.Lineage
 		if w.Existing == nil {
-			w.Existing = map[string]plan.ExistingObject{}
+			w.Existing = map[string]observed.ExistingObject{}
 		}
 		w.Existing[key] = obj
 	}
@@ -73,8 +73,8 @@ func existing(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, 
 }
 
 // ours reports whether this state's labelled lists returned the object.
-func ours(w *plan.World, kind, ns, name string) bool {
-	if _, ok := w.Published[plan.PublishedKey(kind, ns, name)]; ok {
+func ours(w *observed.World, kind, ns, name string) bool {
+	if _, ok := w.Published[observed.PublishedKey(kind, ns, name)]; ok {
 		return true
 	}
 	_, ok := w.Secrets[ns+"/"+name]

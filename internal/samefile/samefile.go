@@ -1,4 +1,4 @@
-package observe
+package samefile
 
 import (
 	"errors"
@@ -59,14 +59,14 @@ type output struct {
 	at               place
 }
 
-// SameFiles looks at the filesystem for configured outputs that reach one
+// Check looks at the filesystem for configured outputs that reach one
 // file by different paths (a symbolic link to a directory, a bind mount,
 // hard links) or reach one of certform's own files: the state file and
 // the files beside it, and the data directory holding keysDir. Lexically
 // equal paths are configuration errors already (config.Load). It runs
 // before anything is submitted, since writing one such output would
 // replace another, a key among them.
-func SameFiles(cfg *config.Config, keysDir string) error {
+func Check(cfg *config.Config, keysDir string) error {
 	var own []output
 	for _, p := range append(cfg.OwnFiles(), keysDir) {
 		at, err := locate(p)

@@ -1,4 +1,4 @@
-package observe
+package samefile
 
 import (
 	"os"
@@ -64,12 +64,12 @@ func TestSameFiles(t *testing.T) {
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
-			err := SameFiles(cfg, ".certform/pending-keys")
+			err := Check(cfg, ".certform/pending-keys")
 			switch {
 			case tc.want == "" && err != nil:
-				t.Errorf("SameFiles: %v, want nil", err)
+				t.Errorf("Check: %v, want nil", err)
 			case tc.want != "" && (err == nil || !strings.Contains(err.Error(), tc.want)):
-				t.Errorf("SameFiles: %v, want an error containing %q", err, tc.want)
+				t.Errorf("Check: %v, want an error containing %q", err, tc.want)
 			}
 		})
 	}

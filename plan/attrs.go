@@ -17,43 +17,43 @@ import (
 // key and certificate are written. They never hold key material: a key
 // appears only as the places it is written to (KeyHomes).
 type Attributes struct {
-	Request state.Request `json:"request"`
+	Request state.Request
 	// Settings is how the certificate is issued and renewed; nil on the
 	// before side, because state does not record them.
-	Settings *Settings `json:"settings,omitempty"`
+	Settings *Settings
 	// Files are the output files, key first, then cert, ca, csr, chain.
-	Files []Output `json:"files,omitempty"`
+	Files []Output
 	// CABundle is the ca_bundle address whose content ca_file receives;
 	// "" when ca_file takes the signer's chain (or there is none). Not
 	// recorded in state, so "" on the before side.
-	CABundle string `json:"ca_bundle,omitempty"`
+	CABundle string
 	// Secret is the kubernetes.io/tls Secret, nil when none.
-	Secret *SecretTarget `json:"secret,omitempty"`
+	Secret *SecretTarget
 	// Sensitive names the attributes set from a sensitive variable
 	// ("common_name", "secret.name", "key.size", ...): shown as
 	// (sensitive value). Only the planned side has them.
-	Sensitive []string `json:"sensitive,omitempty"`
+	Sensitive []string
 }
 
 // Settings are the attributes that shape how a certificate is issued and
 // renewed but are not part of its request.
 type Settings struct {
-	SelfApprove bool `json:"self_approve,omitempty"`
+	SelfApprove bool
 	// RenewBefore and RenewBeforePercentage as configured; both zero means
 	// renewal at two thirds of the lifetime.
-	RenewBefore           time.Duration `json:"renew_before,omitempty"`
-	RenewBeforePercentage int           `json:"renew_before_percentage,omitempty"`
-	KeyRotation           string        `json:"key_rotation,omitempty"` // config.RotateAlways or config.RotateNever
-	CSRName               string        `json:"csr_name,omitempty"`     // "": derived from the address and key fingerprint
+	RenewBefore           time.Duration
+	RenewBeforePercentage int
+	KeyRotation           string // config.RotateAlways or config.RotateNever
+	CSRName               string // "": derived from the address and key fingerprint
 }
 
 // SecretTarget is the namespace and name of a certificate's kubernetes.io/tls
 // Secret.
 type SecretTarget struct {
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
+	Namespace string
+	Name      string
 	// Adopt: the secret block sets adopt = true (after side only).
-	Adopt bool `json:"adopt,omitempty"`
+	Adopt bool
 }
 
 // Output roles in the order plans list them.

@@ -14,9 +14,9 @@ import (
 
 // CA is one certificate of a bundle, as plans show it.
 type CA struct {
-	Fingerprint string    `json:"sha256"`
-	Subject     string    `json:"subject"`
-	NotAfter    time.Time `json:"not_after"`
+	Fingerprint string
+	Subject     string
+	NotAfter    time.Time
 }
 
 // BundleChange is what happens to one ca_bundle address.
@@ -27,14 +27,14 @@ type BundleChange struct {
 	// Files are the ca_file outputs that take this bundle, for showing
 	// where else its content goes (their certificates' changes rewrite
 	// them).
-	Files   []BundleFile `json:"files,omitempty"`
+	Files   []BundleFile
 	Reasons []string
 }
 
 // BundleFile is a certificate's ca_file that receives a bundle.
 type BundleFile struct {
-	Addr string `json:"address"` // the certificate's address
-	Path string `json:"path"`
+	Addr string // the certificate's address
+	Path string
 }
 
 // TargetChange is one ConfigMap or Secret of a bundle.

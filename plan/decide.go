@@ -225,9 +225,9 @@ func checkPaths(in input, ch *Change) bool {
 
 // Output is one file a certificate block asks for.
 type Output struct {
-	Role string      `json:"role"`
-	Path string      `json:"path"`
-	Mode fs.FileMode `json:"mode"`
+	Role string
+	Path string
+	Mode fs.FileMode
 }
 
 // Outputs lists the files c asks for, key and certificate first.

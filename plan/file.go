@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"time"
 
 	"github.com/zclconf/go-cty/cty"
 
@@ -12,8 +11,12 @@ import (
 	"github.com/certform/certform/state/statefile"
 )
 
-// FileFormatVersion is the version of saved plan files.
-const FileFormatVersion = 1
+// FileFormatVersion is the version of saved plan files written. Format 2
+// gave CA bundle changes snake_case names; format 1 files still read.
+const FileFormatVersion = 2
+
+// fileFormatV1 is the first format, read still.
+const fileFormatV1 = 1
 
 // Saved is a plan as written by plan --out: the changes, and what they were
 // planned against. It holds no key material and no prior records: apply
@@ -34,51 +37,21 @@ type Saved struct {
 	StateDigest string
 }
 
-type fileV1 struct {
-	FormatVersion   int                       `json:"format_version"`
-	CertformVersion string                    `json:"certform_version"`
-	Lineage         string                    `json:"lineage"`
-	Serial          uint64                    `json:"serial"`
-	ConfigDigest    string                    `json:"config_digest"`
-	Created         time.Time                 `json:"created"`
-	Changes         []fileChangeV1            `json:"changes"`
-	Bundles         []*BundleChange           `json:"ca_bundles,omitempty"`
-	CAContent       map[string][]byte         `json:"ca_content,omitempty"`
-	Workspace       string                    `json:"workspace,omitempty"`
-	StateDigest     string                    `json:"state_digest,omitempty"`
-	Variables       map[string]fileVariableV1 `json:"variables,omitempty"`
-}
-
-type fileChangeV1 struct {
-	Addr        string         `json:"address"`
-	Action      Action         `json:"action"`
-	After       *state.Request `json:"after,omitempty"`
-	Forces      []string       `json:"forces,omitempty"`
-	Reasons     []string       `json:"reasons,omitempty"`
-	ReuseKey    bool           `json:"reuse_key,omitempty"`
-	RewriteCert bool           `json:"rewrite_cert,omitempty"`
-	// AfterAttrs and Removes are what show PLANFILE displays; apply
-	// does not read them. Absent from files of older versions.
-	AfterAttrs *Attributes   `json:"after_attributes,omitempty"`
-	Removes    []Removal     `json:"removes,omitempty"`
-	PrevAddr   string        `json:"previous_address,omitempty"`
-	Import     *ImportSource `json:"import,omitempty"`
-}
-
-// EncodeFile serialises a plan for plan --out.
+// EncodeFile serialises a plan for plan --out, in format
+// FileFormatVersion.
 func EncodeFile(s Saved) ([]byte, error) {
-	f := fileV1{FormatVersion: FileFormatVersion, CertformVersion: statefile.Version, Lineage: s.Plan.Lineage,
-		Serial: s.Plan.Serial, ConfigDigest: s.ConfigDigest, Created: s.Plan.Created.UTC(), Changes: []fileChangeV1{}}
-	f.Bundles, f.CAContent = s.Plan.Bundles, s.Plan.CAContent
-	f.Workspace, f.StateDigest = s.Workspace, s.StateDigest
+	f := fileV2{FormatVersion: FileFormatVersion, CertformVersion: statefile.Version, Lineage: s.Plan.Lineage,
+		Serial: s.Plan.Serial, ConfigDigest: s.ConfigDigest, Created: s.Plan.Created.UTC(), Changes: []*changeV1{}}
+	f.CAContent, f.Workspace, f.StateDigest = s.Plan.CAContent, s.Workspace, s.StateDigest
 	var err error
 	if f.Variables, err = encodeVariables(s.Variables); err != nil {
 		return nil, err
 	}
 	for _, c := range s.Plan.Changes {
-		f.Changes = append(f.Changes, fileChangeV1{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
-			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert, AfterAttrs: c.AfterAttrs, Removes: c.Removes,
-			PrevAddr: c.PrevAddr, Import: c.Import})
+		f.Changes = append(f.Changes, encodeChange(c))
+	}
+	for _, b := range s.Plan.Bundles {
+		f.Bundles = append(f.Bundles, encodeBundle(b))
 	}
 	out, err := json.MarshalIndent(f, "", "  ")
 	return append(out, '\n'), err
@@ -91,23 +64,44 @@ var ErrStale = errors.New("saved plan is stale")
 // DecodeFile reads a saved plan. Its changes have no prior records until
 // Bind attaches them.
 func DecodeFile(data []byte) (Saved, error) {
-	var f fileV1
-	if err := json.Unmarshal(data, &f); err != nil {
+	var head struct {
+		FormatVersion int `json:"format_version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
 		return Saved{}, fmt.Errorf("not a certform plan file: %w", err)
 	}
-	if f.FormatVersion != FileFormatVersion {
-		return Saved{}, fmt.Errorf("plan file format %d is not supported (this certform reads %d)", f.FormatVersion, FileFormatVersion)
+	var f fileV2
+	switch head.FormatVersion {
+	case FileFormatVersion:
+		if err := json.Unmarshal(data, &f); err != nil {
+			return Saved{}, fmt.Errorf("not a certform plan file: %w", err)
+		}
+	case fileFormatV1:
+		var v1 fileV1
+		if err := json.Unmarshal(data, &v1); err != nil {
+			return Saved{}, fmt.Errorf("not a certform plan file: %w", err)
+		}
+		f = v1.fileV2
+		for _, b := range v1.Bundles {
+			f.Bundles = append(f.Bundles, b.upgrade())
+		}
+	default:
+		return Saved{}, fmt.Errorf("plan file format %d is not supported (this certform reads %d to %d)", head.FormatVersion, fileFormatV1, FileFormatVersion)
 	}
-	p := &Plan{Lineage: f.Lineage, Serial: f.Serial, Created: f.Created, Bundles: f.Bundles, CAContent: f.CAContent}
+	p := &Plan{Lineage: f.Lineage, Serial: f.Serial, Created: f.Created, CAContent: f.CAContent}
 	for _, c := range f.Changes {
-		switch c.Action {
+		if c == nil {
+			return Saved{}, errors.New("plan file has an empty change")
+		}
+		switch Action(c.Action) {
 		case NoOp, Create, Renew, Replace, Update, Wait, Delete, Forget, Import:
 		default:
 			return Saved{}, fmt.Errorf("plan file has unknown action %q for %s", c.Action, c.Addr)
 		}
-		p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: c.Action, After: c.After, Forces: c.Forces,
-			Reasons: c.Reasons, ReuseKey: c.ReuseKey, RewriteCert: c.RewriteCert, AfterAttrs: c.AfterAttrs, Removes: c.Removes,
-			PrevAddr: c.PrevAddr, Import: c.Import})
+		p.Changes = append(p.Changes, decodeChange(c))
+	}
+	for _, b := range f.Bundles {
+		p.Bundles = append(p.Bundles, decodeBundle(b))
 	}
 	if err := checkDecoded(p); err != nil {
 		return Saved{}, err

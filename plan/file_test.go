@@ -10,11 +10,12 @@ import (
 )
 
 // savedJSON is a well-formed saved plan for certificate.web; cases edit it.
-func savedJSON(t *testing.T, edit func(f *fileV1)) []byte {
+func savedJSON(t *testing.T, edit func(f *fileV2)) []byte {
 	t.Helper()
 	req := state.Request{CommonName: "web.example", SignerName: "example.com/s", KeyAlgorithm: "ecdsa", KeySize: 256, KeyEncoding: "pkcs8"}
-	f := fileV1{FormatVersion: FileFormatVersion, Lineage: "l", Changes: []fileChangeV1{
-		{Addr: "certificate.web", Action: Create, After: &req},
+	after := encodeRequest(req)
+	f := fileV2{FormatVersion: FileFormatVersion, Lineage: "l", Changes: []*changeV1{
+		{Addr: "certificate.web", Action: string(Create), After: &after},
 	}}
 	if edit != nil {
 		edit(&f)
@@ -26,24 +27,29 @@ func savedJSON(t *testing.T, edit func(f *fileV1)) []byte {
 	return data
 }
 
+func wireRequest(r state.Request) *requestV1 {
+	w := encodeRequest(r)
+	return &w
+}
+
 // TestDecodeFileRefusesMalformed: a tampered saved plan is refused whole
 // when read, before show renders or apply acts on any of it (a create
 // without "after" panicked mid-apply).
 func TestDecodeFileRefusesMalformed(t *testing.T) {
 	tests := map[string]struct {
-		edit    func(f *fileV1)
+		edit    func(f *fileV2)
 		wantErr string
 	}{
 		"well-formed":          {},
-		"create without after": {edit: func(f *fileV1) { f.Changes[0].After = nil }, wantErr: "create of certificate.web without the request"},
-		"wait without after":   {edit: func(f *fileV1) { f.Changes[0].After, f.Changes[0].Action = nil, Wait }, wantErr: "wait of certificate.web without"},
-		"malformed address":    {edit: func(f *fileV1) { f.Changes[0].Addr = "certificate.web[x" }, wantErr: "not a certificate address"},
-		"bundle address":       {edit: func(f *fileV1) { f.Changes[0].Addr = "ca_bundle.web" }, wantErr: "not a certificate address"},
-		"duplicate":            {edit: func(f *fileV1) { f.Changes = append(f.Changes, f.Changes[0]) }, wantErr: "two changes for certificate.web"},
-		"unknown action":       {edit: func(f *fileV1) { f.Changes[0].Action = "explode" }, wantErr: `unknown action "explode"`},
-		"nil bundle":           {edit: func(f *fileV1) { f.Bundles = []*BundleChange{nil} }, wantErr: "empty CA bundle change"},
-		"bundle bad target": {edit: func(f *fileV1) {
-			f.Bundles = []*BundleChange{{Addr: "ca_bundle.ca", Action: Create, Targets: []*TargetChange{{Kind: "pod", Name: "x", Namespace: "y", Action: Create}}}}
+		"create without after": {edit: func(f *fileV2) { f.Changes[0].After = nil }, wantErr: "create of certificate.web without the request"},
+		"wait without after":   {edit: func(f *fileV2) { f.Changes[0].After, f.Changes[0].Action = nil, string(Wait) }, wantErr: "wait of certificate.web without"},
+		"malformed address":    {edit: func(f *fileV2) { f.Changes[0].Addr = "certificate.web[x" }, wantErr: "not a certificate address"},
+		"bundle address":       {edit: func(f *fileV2) { f.Changes[0].Addr = "ca_bundle.web" }, wantErr: "not a certificate address"},
+		"duplicate":            {edit: func(f *fileV2) { f.Changes = append(f.Changes, f.Changes[0]) }, wantErr: "two changes for certificate.web"},
+		"unknown action":       {edit: func(f *fileV2) { f.Changes[0].Action = "explode" }, wantErr: `unknown action "explode"`},
+		"nil bundle":           {edit: func(f *fileV2) { f.Bundles = []*bundleV2{nil} }, wantErr: "empty CA bundle change"},
+		"bundle bad target": {edit: func(f *fileV2) {
+			f.Bundles = []*bundleV2{{Addr: "ca_bundle.ca", Action: string(Create), Targets: []*targetV2{{Kind: "pod", Name: "x", Namespace: "y", Action: string(Create)}}}}
 		}, wantErr: "malformed target for ca_bundle.ca"},
 	}
 	for name, tc := range tests {
@@ -79,21 +85,21 @@ certificate "web" {
 	}
 	want := RequestOf(cfg.Certificates[0])
 	tests := map[string]struct {
-		edit    func(f *fileV1)
+		edit    func(f *fileV2)
 		wantErr string
 	}{
-		"fits": {edit: func(f *fileV1) { f.Changes[0].After = &want }},
-		"unknown address": {edit: func(f *fileV1) {
-			f.Changes[0].After, f.Changes[0].Addr = &want, "certificate.other"
+		"fits": {edit: func(f *fileV2) { f.Changes[0].After = wireRequest(want) }},
+		"unknown address": {edit: func(f *fileV2) {
+			f.Changes[0].After, f.Changes[0].Addr = wireRequest(want), "certificate.other"
 		}, wantErr: "create certificate.other, which is not in the configuration"},
-		"other request": {edit: func(f *fileV1) {
+		"other request": {edit: func(f *fileV2) {
 			other := want
 			other.Hosts = []string{"evil.example"}
-			f.Changes[0].After = &other
+			f.Changes[0].After = wireRequest(other)
 		}, wantErr: "its request for certificate.web differs from the configuration"},
-		"unknown bundle": {edit: func(f *fileV1) {
-			f.Changes[0].After = &want
-			f.Bundles = []*BundleChange{{Addr: "ca_bundle.ca", Action: Create}}
+		"unknown bundle": {edit: func(f *fileV2) {
+			f.Changes[0].After = wireRequest(want)
+			f.Bundles = []*bundleV2{{Addr: "ca_bundle.ca", Action: string(Create)}}
 		}, wantErr: "publish ca_bundle.ca, which is not in the configuration"},
 	}
 	for name, tc := range tests {

@@ -14,12 +14,12 @@ import (
 // ImportSource says where an Import change reads the key and certificate
 // it adopts: files, or a kubernetes.io/tls Secret.
 type ImportSource struct {
-	KeyFile  string `json:"key_file,omitempty"`
-	CertFile string `json:"cert_file,omitempty"`
+	KeyFile  string
+	CertFile string
 	// SecretNamespace and SecretName name the source Secret; both empty
 	// for files.
-	SecretNamespace string `json:"secret_namespace,omitempty"`
-	SecretName      string `json:"secret_name,omitempty"`
+	SecretNamespace string
+	SecretName      string
 }
 
 // String describes the source for people.

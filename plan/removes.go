@@ -10,17 +10,17 @@ import (
 // a file, the Secret or the CSR object. Plans list them so that a reviewer
 // sees what a delete destroys before it does.
 type Removal struct {
-	Kind string `json:"kind"` // RemoveFile, RemoveSecret or RemoveCSR
+	Kind string // RemoveFile, RemoveSecret or RemoveCSR
 	// Name is the file's path, the Secret's "namespace/name" or the CSR's
 	// name.
-	Name string `json:"name"`
-	Role string `json:"role,omitempty"` // a file's role (state.RoleKey, …)
+	Name string
+	Role string // a file's role (state.RoleKey, …)
 	// Effect is what apply does to it.
-	Effect Effect `json:"effect"`
+	Effect Effect
 	// Unobserved: planned without refresh, so the effect is what state
 	// says; apply checks each object before it removes it (an edited file
 	// stays, an adopted Secret is only released).
-	Unobserved bool `json:"unobserved,omitempty"`
+	Unobserved bool
 }
 
 // Kinds of Removal.

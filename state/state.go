@@ -102,19 +102,19 @@ type SecretRecord struct {
 // Request is the request a certificate was issued for, as recorded, so the
 // planner can tell when the configuration asks for something else.
 type Request struct {
-	CommonName         string   `json:"common_name"`
-	Organization       []string `json:"organization,omitempty"`
-	OrganizationalUnit []string `json:"organizational_unit,omitempty"`
-	Country            []string `json:"country,omitempty"`
-	Province           []string `json:"province,omitempty"`
-	Locality           []string `json:"locality,omitempty"`
-	Hosts              []string `json:"hosts,omitempty"`
-	KeyAlgorithm       string   `json:"key_algorithm"`
-	KeySize            int      `json:"key_size,omitempty"`
-	KeyEncoding        string   `json:"key_encoding"`
-	SignerName         string   `json:"signer_name"`
-	Usages             []string `json:"usages"`
-	ExpirationSeconds  int32    `json:"expiration_seconds,omitempty"`
+	CommonName         string
+	Organization       []string
+	OrganizationalUnit []string
+	Country            []string
+	Province           []string
+	Locality           []string
+	Hosts              []string
+	KeyAlgorithm       string
+	KeySize            int
+	KeyEncoding        string
+	SignerName         string
+	Usages             []string
+	ExpirationSeconds  int32
 }
 
 // File roles.

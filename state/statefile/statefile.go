@@ -64,8 +64,25 @@ type bundleTargetV1 struct {
 	Fingerprints []string `json:"fingerprints"`
 }
 
+// requestV1 is the request a certificate was issued for.
+type requestV1 struct {
+	CommonName         string   `json:"common_name"`
+	Organization       []string `json:"organization,omitempty"`
+	OrganizationalUnit []string `json:"organizational_unit,omitempty"`
+	Country            []string `json:"country,omitempty"`
+	Province           []string `json:"province,omitempty"`
+	Locality           []string `json:"locality,omitempty"`
+	Hosts              []string `json:"hosts,omitempty"`
+	KeyAlgorithm       string   `json:"key_algorithm"`
+	KeySize            int      `json:"key_size,omitempty"`
+	KeyEncoding        string   `json:"key_encoding"`
+	SignerName         string   `json:"signer_name"`
+	Usages             []string `json:"usages"`
+	ExpirationSeconds  int32    `json:"expiration_seconds,omitempty"`
+}
+
 type certificateV1 struct {
-	Request      state.Request           `json:"request"`
+	Request      requestV1               `json:"request"`
 	KeySHA256    string                  `json:"key_sha256"`
 	CSRName      string                  `json:"csr_name,omitempty"`
 	CSRUID       string                  `json:"csr_uid,omitempty"`
@@ -112,7 +129,7 @@ func Encode(s *state.State) ([]byte, error) {
 		}
 		w := bundleV1{Targets: map[string]bundleTargetV1{}}
 		for k, t := range b.Targets {
-			w.Targets[k] = bundleTargetV1(t)
+			w.Targets[k] = bundleTargetV1{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Fingerprints: t.Fingerprints}
 		}
 		f.Bundles[addr] = w
 	}
@@ -121,7 +138,7 @@ func Encode(s *state.State) ([]byte, error) {
 		f.Version = FormatVersion
 		v2 := fileV2{fileV1: f, Outputs: map[string]outputV2{}}
 		for name, o := range s.Outputs {
-			v2.Outputs[name] = outputV2(o)
+			v2.Outputs[name] = outputV2{Value: o.Value, Type: o.Type, Sensitive: o.Sensitive}
 		}
 		wire = v2
 	}
@@ -165,7 +182,7 @@ func Decode(data []byte) (*state.State, error) {
 	for addr, w := range f.Bundles {
 		b := &state.Bundle{Addr: addr, Targets: map[string]state.BundleTarget{}}
 		for k, t := range w.Targets {
-			b.Targets[k] = state.BundleTarget(t)
+			b.Targets[k] = state.BundleTarget{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Fingerprints: t.Fingerprints}
 		}
 		s.Bundles[addr] = b
 	}
@@ -176,7 +193,7 @@ func Decode(data []byte) (*state.State, error) {
 		if len(o.Value) == 0 || len(o.Type) == 0 {
 			return nil, fmt.Errorf("state is malformed: output %q has no value or type", name)
 		}
-		s.Outputs[name] = state.Output(o)
+		s.Outputs[name] = state.Output{Value: o.Value, Type: o.Type, Sensitive: o.Sensitive}
 	}
 	for addr, w := range f.Certificates {
 		c, err := decodeCertificate(addr, w)
@@ -203,12 +220,11 @@ func DecodeCertificate(addr string, w CertificateRecord) (*state.Certificate, er
 
 func encodeCertificate(c *state.Certificate) certificateV1 {
 	w := certificateV1{
-		Request: c.Request, KeySHA256: c.KeySHA256, CSRName: c.CSRName, CSRUID: c.CSRUID,
+		Request: encodeRequest(c.Request), KeySHA256: c.KeySHA256, CSRName: c.CSRName, CSRUID: c.CSRUID,
 		Status: c.Status, SerialNumber: c.SerialNumber, NotBefore: timePtr(c.NotBefore), NotAfter: timePtr(c.NotAfter),
 	}
 	if c.Secret != nil {
-		sec := secretV1(*c.Secret)
-		w.Secret = &sec
+		w.Secret = &secretV1{Namespace: c.Secret.Namespace, Name: c.Secret.Name, SHA256: c.Secret.SHA256}
 	}
 	if !c.FilesOrigin.IsZero() {
 		w.FilesOrigin = &originV1{Host: c.FilesOrigin.Host, Dir: c.FilesOrigin.Dir}
@@ -224,7 +240,7 @@ func encodeCertificate(c *state.Certificate) certificateV1 {
 
 func decodeCertificate(addr string, w certificateV1) (*state.Certificate, error) {
 	c := &state.Certificate{
-		Addr: addr, Request: w.Request, KeySHA256: w.KeySHA256, CSRName: w.CSRName, CSRUID: w.CSRUID,
+		Addr: addr, Request: decodeRequest(w.Request), KeySHA256: w.KeySHA256, CSRName: w.CSRName, CSRUID: w.CSRUID,
 		Status: w.Status, SerialNumber: w.SerialNumber, NotBefore: timeVal(w.NotBefore), NotAfter: timeVal(w.NotAfter),
 	}
 	switch c.Status {
@@ -233,8 +249,7 @@ func decodeCertificate(addr string, w certificateV1) (*state.Certificate, error)
 		return nil, fmt.Errorf("%s has unknown status %q", addr, c.Status)
 	}
 	if w.Secret != nil {
-		sec := state.SecretRecord(*w.Secret)
-		c.Secret = &sec
+		c.Secret = &state.SecretRecord{Namespace: w.Secret.Namespace, Name: w.Secret.Name, SHA256: w.Secret.SHA256}
 	}
 	if w.FilesOrigin != nil {
 		c.FilesOrigin = state.Origin{Host: w.FilesOrigin.Host, Dir: w.FilesOrigin.Dir}
@@ -253,6 +268,18 @@ func decodeCertificate(addr string, w certificateV1) (*state.Certificate, error)
 		c.Files[p] = state.File{Role: fr.Role, SHA256: fr.SHA256, Mode: fs.FileMode(mode)}
 	}
 	return c, nil
+}
+
+func encodeRequest(r state.Request) requestV1 {
+	return requestV1{CommonName: r.CommonName, Organization: r.Organization, OrganizationalUnit: r.OrganizationalUnit,
+		Country: r.Country, Province: r.Province, Locality: r.Locality, Hosts: r.Hosts, KeyAlgorithm: r.KeyAlgorithm,
+		KeySize: r.KeySize, KeyEncoding: r.KeyEncoding, SignerName: r.SignerName, Usages: r.Usages, ExpirationSeconds: r.ExpirationSeconds}
+}
+
+func decodeRequest(r requestV1) state.Request {
+	return state.Request{CommonName: r.CommonName, Organization: r.Organization, OrganizationalUnit: r.OrganizationalUnit,
+		Country: r.Country, Province: r.Province, Locality: r.Locality, Hosts: r.Hosts, KeyAlgorithm: r.KeyAlgorithm,
+		KeySize: r.KeySize, KeyEncoding: r.KeyEncoding, SignerName: r.SignerName, Usages: r.Usages, ExpirationSeconds: r.ExpirationSeconds}
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -93,45 +93,59 @@ func bundleSummary(changes []*plan.BundleChange) string {
 // BundleJSON is one ca_bundle change in plan --json.
 type BundleJSON struct {
 	Address string       `json:"address"`
-	Action  plan.Action  `json:"action"`
+	Action  string       `json:"action"`
 	Targets []TargetJSON `json:"targets"`
 	// Files: the certificates' ca_file outputs that take the bundle (1.1).
-	Files []plan.BundleFile `json:"files"`
+	Files []BundleFileJSON `json:"files"`
+}
+
+// BundleFileJSON is a certificate's ca_file that receives a bundle.
+type BundleFileJSON struct {
+	Address string `json:"address"` // the certificate's address
+	Path    string `json:"path"`
+}
+
+// CAJSON is one CA certificate of a bundle.
+type CAJSON struct {
+	SHA256   string    `json:"sha256"`
+	Subject  string    `json:"subject"`
+	NotAfter time.Time `json:"not_after"`
 }
 
 // TargetJSON is one ConfigMap of a bundle change.
 type TargetJSON struct {
-	Kind      string      `json:"kind"`
-	Namespace string      `json:"namespace"`
-	Name      string      `json:"name"`
-	Key       string      `json:"key"`
-	Action    plan.Action `json:"action"`
-	Added     []plan.CA   `json:"added"`
-	Removed   []plan.CA   `json:"removed"`
-	Kept      []plan.CA   `json:"kept"` // 1.1
+	Kind      string   `json:"kind"`
+	Namespace string   `json:"namespace"`
+	Name      string   `json:"name"`
+	Key       string   `json:"key"`
+	Action    string   `json:"action"`
+	Added     []CAJSON `json:"added"`
+	Removed   []CAJSON `json:"removed"`
+	Kept      []CAJSON `json:"kept"` // 1.1
 }
 
 func bundlesJSON(changes []*plan.BundleChange) []BundleJSON {
 	out := []BundleJSON{}
 	for _, ch := range changes {
-		b := BundleJSON{Address: ch.Addr, Action: ch.Action, Targets: []TargetJSON{}, Files: ch.Files}
-		if b.Files == nil {
-			b.Files = []plan.BundleFile{}
+		b := BundleJSON{Address: ch.Addr, Action: string(ch.Action), Targets: []TargetJSON{}, Files: []BundleFileJSON{}}
+		for _, f := range ch.Files {
+			b.Files = append(b.Files, BundleFileJSON{Address: f.Addr, Path: f.Path})
 		}
 		for _, t := range ch.Targets {
-			tj := TargetJSON{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Action: t.Action, Added: t.Added, Removed: t.Removed, Kept: t.Kept}
-			if tj.Added == nil {
-				tj.Added = []plan.CA{}
-			}
-			if tj.Removed == nil {
-				tj.Removed = []plan.CA{}
-			}
-			if tj.Kept == nil {
-				tj.Kept = []plan.CA{}
-			}
+			tj := TargetJSON{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Action: string(t.Action),
+				Added: casJSON(t.Added), Removed: casJSON(t.Removed), Kept: casJSON(t.Kept)}
 			b.Targets = append(b.Targets, tj)
 		}
 		out = append(out, b)
+	}
+	return out
+}
+
+// casJSON lays out CAs, [] for none.
+func casJSON(cas []plan.CA) []CAJSON {
+	out := []CAJSON{}
+	for _, c := range cas {
+		out = append(out, CAJSON{SHA256: c.Fingerprint, Subject: c.Subject, NotAfter: c.NotAfter})
 	}
 	return out
 }

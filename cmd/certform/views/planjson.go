@@ -52,19 +52,19 @@ type ChangeJSON struct {
 	Address string `json:"address"`
 	// ModuleAddress is the module the address is in, e.g.
 	// module.team["a"]; absent for the root module (1.1).
-	ModuleAddress string      `json:"module_address,omitempty"`
-	Action        plan.Action `json:"action"`
-	Reasons       []string    `json:"reasons"`
-	Forces        []string    `json:"forces_replacement,omitempty"`
+	ModuleAddress string   `json:"module_address,omitempty"`
+	Action        string   `json:"action"`
+	Reasons       []string `json:"reasons"`
+	Forces        []string `json:"forces_replacement,omitempty"`
 	// ReuseKey: the reissue keeps the current key (key.rotation = "never").
 	ReuseKey bool `json:"reuse_key,omitempty"`
 	// PreviousAddress: a moved block renames the record from this
 	// address (1.1).
 	PreviousAddress string `json:"previous_address,omitempty"`
 	// Import: where an import reads the key and certificate (1.1).
-	Import *plan.ImportSource `json:"import,omitempty"`
-	Before *BeforeJSON        `json:"before"`
-	After  *AfterJSON         `json:"after"`
+	Import *ImportJSON `json:"import,omitempty"`
+	Before *BeforeJSON `json:"before"`
+	After  *AfterJSON  `json:"after"`
 	// Removes: what the change removes or leaves (1.1).
 	Removes []RemovalJSON `json:"removes,omitempty"`
 	// PredictedApproval: what the approver would decide on the CSR the
@@ -84,7 +84,7 @@ type ApprovalJSON struct {
 // is issued and renewed, its files and Secret, and where its private key
 // is written (never the key).
 type AfterJSON struct {
-	state.Request
+	RequestJSON
 	SelfApprove           bool   `json:"self_approve"`
 	KeyRotation           string `json:"key_rotation,omitempty"`
 	RenewBefore           string `json:"renew_before,omitempty"`
@@ -129,12 +129,44 @@ type KeyHomeJSON struct {
 	Name      string `json:"name,omitempty"`
 }
 
+// RequestJSON is the certificate request, on either side.
+type RequestJSON struct {
+	CommonName         string   `json:"common_name"`
+	Organization       []string `json:"organization,omitempty"`
+	OrganizationalUnit []string `json:"organizational_unit,omitempty"`
+	Country            []string `json:"country,omitempty"`
+	Province           []string `json:"province,omitempty"`
+	Locality           []string `json:"locality,omitempty"`
+	Hosts              []string `json:"hosts,omitempty"`
+	KeyAlgorithm       string   `json:"key_algorithm"`
+	KeySize            int      `json:"key_size,omitempty"`
+	KeyEncoding        string   `json:"key_encoding"`
+	SignerName         string   `json:"signer_name"`
+	Usages             []string `json:"usages"`
+	ExpirationSeconds  int32    `json:"expiration_seconds,omitempty"`
+}
+
+func requestJSON(r state.Request) RequestJSON {
+	return RequestJSON{CommonName: r.CommonName, Organization: r.Organization, OrganizationalUnit: r.OrganizationalUnit,
+		Country: r.Country, Province: r.Province, Locality: r.Locality, Hosts: r.Hosts, KeyAlgorithm: r.KeyAlgorithm,
+		KeySize: r.KeySize, KeyEncoding: r.KeyEncoding, SignerName: r.SignerName, Usages: r.Usages, ExpirationSeconds: r.ExpirationSeconds}
+}
+
+// ImportJSON is where an import reads the key and certificate: files, or
+// a Secret.
+type ImportJSON struct {
+	KeyFile         string `json:"key_file,omitempty"`
+	CertFile        string `json:"cert_file,omitempty"`
+	SecretNamespace string `json:"secret_namespace,omitempty"`
+	SecretName      string `json:"secret_name,omitempty"`
+}
+
 // RemovalJSON is one thing a change removes or leaves in place.
 type RemovalJSON struct {
-	Kind   string      `json:"kind"`
-	Name   string      `json:"name"`
-	Role   string      `json:"role,omitempty"`
-	Effect plan.Effect `json:"effect"`
+	Kind   string `json:"kind"`
+	Name   string `json:"name"`
+	Role   string `json:"role,omitempty"`
+	Effect string `json:"effect"`
 	// Unobserved: planned without refresh; apply checks before removing.
 	Unobserved bool `json:"unobserved,omitempty"`
 }
@@ -142,7 +174,7 @@ type RemovalJSON struct {
 // BeforeJSON is the state record of an address, without key material
 // (there is none in state to begin with).
 type BeforeJSON struct {
-	state.Request
+	RequestJSON
 	Status       string     `json:"status"`
 	CSRName      string     `json:"csr_name,omitempty"`
 	SerialNumber string     `json:"serial_number,omitempty"`
@@ -162,8 +194,11 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 			Delete: n[plan.Delete], Wait: n[plan.Wait], NoOp: n[plan.NoOp], Import: n[plan.Import], Move: p.Moves(), Forget: n[plan.Forget]},
 	}
 	for _, c := range p.Changes {
-		cj := ChangeJSON{Address: c.Addr, ModuleAddress: moduleOf(c.Addr), Action: c.Action, Reasons: c.Reasons, Forces: c.Forces, ReuseKey: c.ReuseKey, After: afterJSON(c),
-			PreviousAddress: c.PrevAddr, Import: c.Import}
+		cj := ChangeJSON{Address: c.Addr, ModuleAddress: moduleOf(c.Addr), Action: string(c.Action), Reasons: c.Reasons, Forces: c.Forces, ReuseKey: c.ReuseKey, After: afterJSON(c),
+			PreviousAddress: c.PrevAddr}
+		if i := c.Import; i != nil {
+			cj.Import = &ImportJSON{KeyFile: i.KeyFile, CertFile: i.CertFile, SecretNamespace: i.SecretNamespace, SecretName: i.SecretName}
+		}
 		if cj.Reasons == nil {
 			cj.Reasons = []string{}
 		}
@@ -172,11 +207,11 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 			if attrs == nil {
 				attrs = plan.RecordedAttributes(b)
 			}
-			cj.Before = &BeforeJSON{Request: b.Request, Status: b.Status, CSRName: b.CSRName, SerialNumber: b.SerialNumber,
+			cj.Before = &BeforeJSON{RequestJSON: requestJSON(b.Request), Status: b.Status, CSRName: b.CSRName, SerialNumber: b.SerialNumber,
 				NotBefore: timeOrNil(b.NotBefore), NotAfter: timeOrNil(b.NotAfter), KeySHA256: b.KeySHA256, Outputs: outputsJSON(attrs)}
 		}
 		for _, r := range c.Removes {
-			cj.Removes = append(cj.Removes, RemovalJSON{Kind: r.Kind, Name: r.Name, Role: r.Role, Effect: r.Effect, Unobserved: r.Unobserved})
+			cj.Removes = append(cj.Removes, RemovalJSON{Kind: r.Kind, Name: r.Name, Role: r.Role, Effect: string(r.Effect), Unobserved: r.Unobserved})
 		}
 		if a := c.Approval; a != nil {
 			cj.PredictedApproval = &ApprovalJSON{Verdict: a.Verdict, Policy: a.Policy, Rule: a.Rule, Message: a.Message}
@@ -193,7 +228,7 @@ func afterJSON(c *plan.Change) *AfterJSON {
 	if a == nil {
 		return nil
 	}
-	out := &AfterJSON{Request: a.Request, Outputs: outputsJSON(a), SensitiveAttributes: a.Sensitive}
+	out := &AfterJSON{RequestJSON: requestJSON(a.Request), Outputs: outputsJSON(a), SensitiveAttributes: a.Sensitive}
 	if s := a.Settings; s != nil {
 		out.SelfApprove, out.KeyRotation, out.CSRName = s.SelfApprove, s.KeyRotation, s.CSRName
 		out.RenewBeforePercentage = s.RenewBeforePercentage

@@ -382,10 +382,11 @@ func loadSavedPlan(path string, saved plan.Saved, w *workspace, prior *state.Sta
 	return saved.Plan, nil
 }
 
-// outIsTerminal reports whether standard output is a terminal.
+// outIsTerminal reports whether standard output is a terminal that can
+// rewrite a line (not TERM=dumb).
 func outIsTerminal(s Streams) bool {
 	f, ok := s.Out.(*os.File)
-	return ok && isTerminal(f)
+	return ok && isTerminal(f) && !views.DumbTerminal()
 }
 
 // reminderInterval is how often apply repeats who must approve what:

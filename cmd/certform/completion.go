@@ -108,9 +108,11 @@ complete -c certform -f -a '(__certform_complete)'
 }
 
 // CompleteOptions are __complete's: the words typed after certform, the
-// last the one being completed.
+// last the one being completed, and the global flags given before
+// __complete.
 type CompleteOptions struct {
 	words []string
+	g     GlobalOptions
 }
 
 var cmdComplete = &command{
@@ -124,8 +126,8 @@ var cmdComplete = &command{
 func (o *CompleteOptions) AddFlags(*pflag.FlagSet) {}
 
 // Complete keeps the words.
-func (o *CompleteOptions) Complete(_ *GlobalOptions, args []string) error {
-	o.words = args
+func (o *CompleteOptions) Complete(g *GlobalOptions, args []string) error {
+	o.words, o.g = args, *g
 	return nil
 }
 
@@ -135,14 +137,15 @@ func (o *CompleteOptions) Validate() error { return nil }
 // Run prints the candidates; it never fails, as a completion has nowhere
 // to show an error.
 func (o *CompleteOptions) Run(_ context.Context, _ *GlobalOptions, s Streams) (int, error) {
-	for _, c := range completions(o.words) {
+	for _, c := range completions(o.g, o.words) {
 		fmt.Fprintln(s.Out, c)
 	}
 	return exitOK, nil
 }
 
-// completions are the candidates for the last of words.
-func completions(words []string) []string {
+// completions are the candidates for the last of words, typed after the
+// global flags base.
+func completions(base GlobalOptions, words []string) []string {
 	if len(words) == 0 {
 		words = []string{""}
 	}
@@ -179,7 +182,7 @@ func completions(words []string) []string {
 	fs := cmd.flagSet(g, o)
 	if len(rest) > 0 {
 		if f := fs.Lookup(strings.TrimLeft(rest[len(rest)-1], "-")); f != nil && strings.HasPrefix(rest[len(rest)-1], "-") && f.NoOptDefVal == "" {
-			return withPrefix(flagValues(f.Name, prev), cur)
+			return withPrefix(flagValues(f.Name, base, prev), cur)
 		}
 	}
 	if strings.HasPrefix(cur, "-") {
@@ -195,14 +198,14 @@ func completions(words []string) []string {
 		}
 		args = append(args, rest[i])
 	}
-	return withPrefix(argValues(cmd.name, args, prev), cur)
+	return withPrefix(argValues(cmd.name, args, base, prev), cur)
 }
 
 // flagValues are the candidates for flag's value.
-func flagValues(flag string, words []string) []string {
+func flagValues(flag string, base GlobalOptions, words []string) []string {
 	switch flag {
 	case "target", "replace":
-		return stateAddrs(words)
+		return stateAddrs(base, words)
 	case "format":
 		return []string{"text", "json", "markdown"}
 	}
@@ -211,7 +214,7 @@ func flagValues(flag string, words []string) []string {
 
 // argValues are the candidates for a command's next positional argument,
 // given those before it.
-func argValues(cmd string, args []string, words []string) []string {
+func argValues(cmd string, args []string, base GlobalOptions, words []string) []string {
 	switch {
 	case cmd == "help" && len(args) == 0:
 		return commandNames()
@@ -230,16 +233,16 @@ func argValues(cmd string, args []string, words []string) []string {
 			}
 		})
 	case cmd == "state" && (args[0] == "show" && len(args) == 1 || args[0] == "rm" || args[0] == "mv" && len(args) == 1):
-		return stateAddrs(words)
+		return stateAddrs(base, words)
 	}
 	return nil
 }
 
-// stateAddrs are the addresses in the state of the configuration that the
-// words' --chdir names, or none when it cannot be read. It writes nothing
-// and prints nothing.
-func stateAddrs(words []string) []string {
-	g := &GlobalOptions{}
+// stateAddrs are the addresses in the state of the configuration that
+// --chdir names (in base, or among the words), or none when it cannot be
+// read. It writes nothing and prints nothing.
+func stateAddrs(base GlobalOptions, words []string) []string {
+	g := &base
 	fs := pflag.NewFlagSet("certform", pflag.ContinueOnError)
 	fs.SetOutput(io.Discard)
 	fs.ParseErrorsAllowlist.UnknownFlags = true

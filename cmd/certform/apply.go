@@ -348,6 +348,7 @@ func (n *runCounts) counting(report func(apply.Event)) func(apply.Event) {
 			n.pending++
 		}
 		n.mu.Unlock()
+		debugf("apply: %s %s csr=%s %s", ev.Addr, ev.Phase, ev.CSRName, ev.Message)
 		report(ev)
 	}
 }

@@ -81,11 +81,19 @@ func routeKlogTo(out *lockedWriter) {
 	klog.SetSlogLogger(slog.New(&klogHandler{out: out, level: level, prefix: "certform: ", source: "client-go: "}))
 }
 
+// maxKlogVerbosity is the most detailed client-go log level certform ever
+// shows, V(6): requests by method, URL and status, never their bodies.
+const maxKlogVerbosity = slog.Level(-6)
+
 // logLevel is the slog level that LogEnv asks for.
 func logLevel() slog.Level {
 	switch strings.ToLower(os.Getenv(LogEnv)) {
 	case "debug":
-		return slog.LevelDebug - 8 // klog's V(n) arrives as level -n
+		// klog's V(n) arrives as level -n, and client-go's contextual
+		// loggers reach the handler without klog's -v filter: V(6) is a
+		// request's method, URL and status; V(7) adds headers and V(8)
+		// bodies, which hold Secrets' private keys.
+		return maxKlogVerbosity
 	case "info":
 		return slog.LevelInfo
 	}

@@ -72,6 +72,9 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		}
 	}
 	p := plan.Make(w.cfg, prior, world, time.Now(), opts)
+	for _, c := range p.Changes {
+		debugf("plan: %s %s", c.Addr, c.Action)
+	}
 	if err := w.verifyImports(ctx, p, o.Refresh); err != nil {
 		return nil, err
 	}

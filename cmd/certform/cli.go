@@ -125,7 +125,8 @@ func Main(args []string, s Streams) int {
 		<-ctx.Done()
 		stop()
 	}()
-	debugf("command %s, args %q", cmd.name, rest[1:])
+	// Not the arguments: a --var may hold a keystore password.
+	debugf("command %s", cmd.name)
 	return runCommand(ctx, cmd, g, rest[1:], s)
 }
 

@@ -8,7 +8,7 @@ BIN         := $(CURDIR)/bin
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X main.version=$(VERSION)
 
-.PHONY: all build test unit vet cluster-bin opa-bin cluster-up cluster-down demo fuzz bench clean
+.PHONY: all build test cover unit vet cluster-bin opa-bin cluster-up cluster-down demo fuzz bench clean
 
 all: build
 
@@ -41,6 +41,30 @@ test: vet cluster-bin opa-bin
 	CERTFORM_OPA=$$(./hack/build-opa.sh) \
 	$(GO) test -race -count=1 ./...
 
+# Coverage of the whole suite, unit and end-to-end: the tests run with
+# -coverpkg over every package, and the certform binary the end-to-end
+# tests run is built with -cover, its runs writing to GOCOVERDIR
+# (cmd/certform/main_test.go). Both are merged into one table, a line per
+# package, and the total; $(COVERDIR)/cover.out is the profile for go tool
+# cover -html. Not part of make test: it runs the suite once more, without
+# -race. The test harness (internal/testcluster), bench and hack/ are left
+# out of the figures.
+COVERDIR  ?= $(CURDIR)/.cover
+COVERPKGS  = $(shell $(GO) list ./... | grep -Ev '/internal/testcluster|/bench$$|/hack/' | paste -sd, -)
+cover: cluster-bin opa-bin
+	@rm -rf $(COVERDIR) && mkdir -p $(COVERDIR)/unit $(COVERDIR)/e2e
+	@echo "running the suite with coverage (log: $(COVERDIR)/test.log)"
+	@CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) \
+	CERTFORM_CLUSTER_BIN_OLDEST=$$(./hack/build-cluster.sh $(OLDEST_KUBE)) \
+	CERTFORM_OPA=$$(./hack/build-opa.sh) \
+	CERTFORM_E2E_COVERDIR=$(COVERDIR)/e2e \
+	$(GO) test -count=1 -coverpkg=$(COVERPKGS) ./... -args -test.gocoverdir=$(COVERDIR)/unit >$(COVERDIR)/test.log 2>&1; \
+	echo $$? >$(COVERDIR)/test.exit; grep -E '^(ok|FAIL|--- FAIL)' $(COVERDIR)/test.log | sed 's/coverage: .*//'
+	@$(GO) tool covdata percent -i=$(COVERDIR)/unit,$(COVERDIR)/e2e -pkg=$(COVERPKGS) | awk '{ printf "%-56s %s\n", $$1, $$3 }' | sort
+	@$(GO) tool covdata textfmt -i=$(COVERDIR)/unit,$(COVERDIR)/e2e -pkg=$(COVERPKGS) -o $(COVERDIR)/cover.out
+	@$(GO) tool cover -func=$(COVERDIR)/cover.out | tail -1 | awk '{ printf "%-56s %s\n", "total", $$3 }'
+	@exit $$(cat $(COVERDIR)/test.exit)
+
 # Tests that need no cluster binaries are the same command: they simply do
 # not start one. vet also checks formatting.
 vet:
@@ -64,4 +88,4 @@ bench: cluster-bin
 	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) $(GO) test ./bench -run '^$$' -bench . -benchtime 3x
 
 clean:
-	rm -rf $(BIN) .demo
+	rm -rf $(BIN) .demo .cover

@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/pflag"
 	"golang.org/x/term"
 
 	"github.com/certform/certform/apply"
@@ -25,7 +26,7 @@ import (
 	"github.com/certform/certform/state/statefile"
 )
 
-// ApplyOptions are apply's flags.
+// ApplyOptions are apply's and destroy's flags and arguments.
 type ApplyOptions struct {
 	PlanOptions
 	AutoApprove bool
@@ -33,23 +34,45 @@ type ApplyOptions struct {
 	WaitTimeout time.Duration
 	NoWait      bool
 	JSON        bool
+	// PlanFile is the saved plan to apply, if any.
+	PlanFile string
+	name     string // apply or destroy
 }
 
-func runApply(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	return applyCommand(ctx, g, args, s, false)
+var cmdApply = &command{
+	name: "apply", args: "[PLANFILE]", summary: "issue, renew and write certificates",
+	desc: `Makes a plan as certform plan does, shows it and asks for "yes" (--auto-approve: does not ask),
+then carries it out: submits a CSR for each certificate to issue, waits for it to be approved and
+signed, and writes the key and certificate files, Secrets and bundles. With PLANFILE, a plan saved
+by certform plan --out, it carries out exactly that plan without asking, and refuses it when the
+configuration or the state changed since. What finished is recorded in state as it finishes.`,
+	examples: []string{
+		"certform apply",
+		"certform apply --auto-approve --json   # in CI: one JSON event per line",
+		"certform plan --out tls.plan && certform apply tls.plan",
+		"certform apply --no-wait   # submit CSRs; a later apply collects them",
+	},
+	globals: gAll,
+	new:     func() Options { return &ApplyOptions{name: "apply"} },
 }
 
-// destroy: apply a plan that deletes every address in state: the CSR
-// objects certform made and the files it wrote that still hold what it
-// wrote.
-func runDestroy(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	return applyCommand(ctx, g, args, s, true)
+var cmdDestroy = &command{
+	name: "destroy", summary: "delete every certificate in state: its CSR and the files certform wrote",
+	desc: `Plans to delete every address in state (--target: only those), shows the plan and asks for "yes",
+then deletes each one's CSR object and the files certform wrote. A file edited since certform
+wrote it is left, with a warning, as are certform's own and configuration files.`,
+	examples: []string{
+		"certform destroy",
+		"certform destroy --target certificate.old --auto-approve",
+	},
+	globals: gAll,
+	new:     func() Options { return &ApplyOptions{name: "destroy"} },
 }
 
-func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Streams, destroy bool) (int, error) {
-	var o ApplyOptions
-	name := map[bool]string{false: "apply", true: "destroy"}[destroy]
-	fs := newFlagSet(name, g, s)
+// AddFlags adds apply's flags, or destroy's: those that mean something to
+// a run that deletes and never issues.
+func (o *ApplyOptions) AddFlags(fs *pflag.FlagSet) {
+	destroy := o.name == "destroy"
 	o.Destroy = destroy
 	if destroy {
 		o.addDestroyFlags(fs)
@@ -60,31 +83,42 @@ func applyCommand(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		fs.DurationVar(&o.WaitTimeout, "wait-timeout", 15*time.Minute, "how long to wait for each CSR to be approved and signed: more than 0, at most 24h (to not wait, pass --no-wait)")
 		fs.BoolVar(&o.NoWait, "no-wait", false, "submit CSRs and exit; a later apply collects the certificates")
 	}
-	fs.BoolVar(&o.AutoApprove, "auto-approve", false, name+" without asking for confirmation (CI); unrelated to CSR approval, see self_approve")
+	fs.BoolVar(&o.AutoApprove, "auto-approve", false, o.name+" without asking for confirmation (CI); unrelated to CSR approval, see self_approve")
 	fs.BoolVar(&o.JSON, "json", false, "stream one JSON event per line (docs/commands.md); needs --auto-approve"+map[bool]string{false: " or a saved plan", true: ""}[destroy])
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
+}
+
+// Complete takes the saved plan, apply's only argument.
+func (o *ApplyOptions) Complete(_ *GlobalOptions, args []string) error {
+	if o.Destroy && len(args) > 0 {
+		return withHint(fmt.Errorf("destroy takes no arguments, got %q", args), "pass the directory with --chdir")
 	}
-	if destroy && fs.NArg() > 0 {
-		return exitError, withHint(fmt.Errorf("destroy takes no arguments, got %q", fs.Args()), "pass the directory with --chdir")
+	if len(args) > 1 {
+		return withHint(fmt.Errorf("apply takes at most one argument, a saved plan, got %q", args), "pass the directory with --chdir")
 	}
-	if fs.NArg() > 1 {
-		return exitError, withHint(fmt.Errorf("apply takes at most one argument, a saved plan, got %q", fs.Args()), "pass the directory with --chdir")
+	if len(args) == 1 {
+		o.PlanFile = args[0]
 	}
-	planFile := fs.Arg(0)
-	if planFile != "" && (len(o.Targets) > 0 || len(o.Replace) > 0 || !o.Refresh) {
-		return exitError, withHint(errors.New("--target, --replace and --refresh shape a new plan, not a saved one"), "pass them to certform plan --out instead")
+	return nil
+}
+
+// Validate refuses flag combinations and values apply cannot honour.
+func (o *ApplyOptions) Validate() error {
+	if o.PlanFile != "" && (len(o.Targets) > 0 || len(o.Replace) > 0 || !o.Refresh) {
+		return withHint(errors.New("--target, --replace and --refresh shape a new plan, not a saved one"), "pass them to certform plan --out instead")
 	}
-	if o.JSON && !o.AutoApprove && planFile == "" {
+	if o.JSON && !o.AutoApprove && o.PlanFile == "" {
 		hint := "add --auto-approve, or apply a saved plan"
-		if destroy {
+		if o.Destroy {
 			hint = "add --auto-approve"
 		}
-		return exitError, withHint(fmt.Errorf("%s --json cannot ask for confirmation", name), hint)
+		return withHint(fmt.Errorf("%s --json cannot ask for confirmation", o.name), hint)
 	}
-	if err := o.check(); err != nil {
-		return exitError, err
-	}
+	return o.check()
+}
+
+// Run applies the plan.
+func (o *ApplyOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
+	name, destroy, planFile := o.name, o.Destroy, o.PlanFile
 	var err error
 	var saved *plan.Saved
 	if planFile != "" {
@@ -314,6 +348,7 @@ func (n *runCounts) counting(report func(apply.Event)) func(apply.Event) {
 			n.pending++
 		}
 		n.mu.Unlock()
+		debugf("apply: %s %s csr=%s %s", ev.Addr, ev.Phase, ev.CSRName, ev.Message)
 		report(ev)
 	}
 }
@@ -348,10 +383,11 @@ func loadSavedPlan(path string, saved plan.Saved, w *workspace, prior *state.Sta
 	return saved.Plan, nil
 }
 
-// outIsTerminal reports whether standard output is a terminal.
+// outIsTerminal reports whether standard output is a terminal that can
+// rewrite a line (not TERM=dumb).
 func outIsTerminal(s Streams) bool {
 	f, ok := s.Out.(*os.File)
-	return ok && isTerminal(f)
+	return ok && isTerminal(f) && !views.DumbTerminal()
 }
 
 // reminderInterval is how often apply repeats who must approve what:

@@ -10,6 +10,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/spf13/pflag"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/approver"
@@ -40,10 +41,23 @@ const (
 	maxLeaseDuration = 10 * time.Minute
 )
 
-// approve: decide pending CSRs by policy (docs/approver.md).
-func runApprove(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	var o ApproveOptions
-	fs := newFlagSet("approve", g, s)
+var cmdApprove = &command{
+	name: "approve", summary: "approve or deny pending CSRs by policy",
+	desc: `Decides pending CSRs by the policies in --policy DIR (docs/approver.md): approves those a
+policy allows, denies those a policy denies (and, with --deny-unmatched, those no policy applies
+to), and leaves the rest. Once, or with --watch as they appear, holding a leader-election Lease
+so that replicas never decide twice (--leader-elect=false: decide without one).`,
+	examples: []string{
+		"certform approve --policy policies/ --dry-run",
+		"certform approve --policy policies/ --watch --metrics-addr 127.0.0.1:9090",
+		"certform approve --policy policies/ --explain csr-abc12",
+	},
+	globals: gCluster,
+	new:     func() Options { return &ApproveOptions{} },
+}
+
+// AddFlags adds approve's flags.
+func (o *ApproveOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Policy, "policy", "", "policy `DIR` (every *.hcl file) or file; required")
 	fs.BoolVar(&o.DryRun, "dry-run", false, "print decisions, change nothing")
 	fs.BoolVar(&o.Watch, "watch", false, "keep running and decide CSRs as they appear")
@@ -55,16 +69,27 @@ func runApprove(ctx context.Context, g *GlobalOptions, args []string, s Streams)
 	fs.StringVar(&o.LeaseName, "lease-name", "certform-approver", "name of the leader-election Lease")
 	fs.DurationVar(&o.LeaseDuration, "lease-duration", 15*time.Second, "how long a Lease lasts without renewal")
 	fs.StringVar(&o.MetricsAddr, "metrics-addr", "", "serve Prometheus metrics on `ADDR` (e.g. 127.0.0.1:9090) at /metrics")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
-	}
+}
+
+// Complete refuses arguments: the policies are named by --policy.
+func (o *ApproveOptions) Complete(_ *GlobalOptions, args []string) error {
+	return noArgs("approve", args)
+}
+
+// Validate requires --policy and a --lease-duration in range.
+func (o *ApproveOptions) Validate() error {
 	if o.Policy == "" {
-		return exitError, withHint(errors.New("approve needs --policy"), "certform approve --policy policies/ [--dry-run] [--watch]")
+		return withHint(errors.New("approve needs --policy"), "certform approve --policy policies/ [--dry-run] [--watch]")
 	}
 	if o.LeaseDuration < minLeaseDuration || o.LeaseDuration > maxLeaseDuration {
-		return exitError, withHint(fmt.Errorf("--lease-duration %s is out of range", o.LeaseDuration),
+		return withHint(fmt.Errorf("--lease-duration %s is out of range", o.LeaseDuration),
 			fmt.Sprintf("use between %s and %s; the default, 15s, is kube-controller-manager's", minLeaseDuration, maxLeaseDuration))
 	}
+	return nil
+}
+
+// Run decides CSRs: approve decides pending CSRs by policy (docs/approver.md).
+func (o *ApproveOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
 	policies, files, diags := approver.Load(o.Policy)
 	if err := views.RenderDiagnostics(s.Err, files, diags, views.Colorizer{}, 0); err != nil {
 		return exitError, err

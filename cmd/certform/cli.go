@@ -85,76 +85,37 @@ func withHint(err error, hint string) error { return &userError{err: err, hint: 
 // (diagnostics, per-address failures); Main prints nothing more.
 var errReported = errors.New("reported")
 
-type command struct {
-	summary string
-	run     func(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error)
-}
-
-var commands = map[string]command{
-	"plan":         {"show what apply would do", runPlan},
-	"apply":        {"issue, renew and write certificates", runApply},
-	"workspace":    {"list, show, create, select and delete workspaces", runWorkspace},
-	"init":         {"check the state backend; --migrate-state copies state to a new one", runInit},
-	"status":       {"every certificate, most urgent first", runStatus},
-	"import":       {"adopt an existing key and certificate", runImport},
-	"approve":      {"approve or deny pending CSRs by policy", runApprove},
-	"destroy":      {"delete every certificate in state: its CSR and files", runDestroy},
-	"validate":     {"check the configuration without contacting the cluster", runValidate},
-	"fmt":          {"rewrite configuration files in canonical format", runFmt},
-	"show":         {"show a saved plan, or the state", runShow},
-	"state":        {"inspect and edit state", runState},
-	"output":       {"print the output values recorded by the last apply", runOutput},
-	"force-unlock": {"explain or release a stale state lock", runForceUnlock},
-	"convert":      {"turn a cfssl CSR JSON into a certificate block", runConvert},
-	"version":      {"print the version", runVersion},
-}
-
-const usage = `usage: certform [global flags] COMMAND [flags]
-
-commands:
-  init       check the state backend (--migrate-state: copy state to a newly configured backend)
-  plan       show what apply would do
-  apply      issue, renew and write certificates (apply [PLANFILE])
-  destroy    delete every certificate in state: its CSR and the files certform wrote
-  validate   check the configuration without contacting the cluster
-  fmt        rewrite configuration files in canonical format
-  convert    turn a cfssl CSR JSON into a certificate block (convert cfssl FILE)
-  status     every certificate with expiry and renewal date, most urgent first (--check: exit 3 when due)
-  import     adopt an existing key and certificate: import ADDR --key FILE --cert FILE
-  approve    approve or deny pending CSRs by policy (approve --policy DIR [--watch] [--dry-run])
-  show       show a saved plan (show PLANFILE), or the state
-  state      inspect and edit state: list, show ADDR, rm ADDR..., mv FROM TO
-  output     the output values of the last apply, for the next CI step (output [NAME] [--json] [--raw])
-  force-unlock ID   explain who holds the state lock
-  workspace  list, show, new NAME, select NAME, delete NAME: one state per environment
-  version    print the version
-
-global flags: --chdir DIR, --data-dir DIR, --kubeconfig FILE, --context NAME, --no-color,
-              --var NAME=VALUE, --var-file FILE
-environment:  CERTFORM_WORKSPACE, CERTFORM_DATA_DIR, CERTFORM_VAR_name, CERTFORM_LOG (warn, info, debug)
-run 'certform COMMAND --help' for a command's flags
-`
-
 // Main runs certform with args and returns the exit code.
 func Main(args []string, s Streams) int {
-	routeKlog(s.Err)
+	closeLog, err := setupLogging(s.Err)
+	if err != nil {
+		return report(s.Err, err)
+	}
+	defer closeLog()
 	g := &GlobalOptions{}
 	root := pflag.NewFlagSet("certform", pflag.ContinueOnError)
 	root.SetInterspersed(false)
 	root.SetOutput(io.Discard)
+	root.Usage = func() {}
 	g.addFlags(root)
 	help := root.BoolP("help", "h", false, "")
-	if err := root.Parse(args); err != nil {
-		return report(s.Err, withHint(err, "run 'certform --help' for usage"))
+	if err := root.Parse(singleDash(args, root, false)); err != nil {
+		return report(s.Err, flagError(err, root, ""))
 	}
 	rest := root.Args()
-	if *help || len(rest) == 0 {
-		fmt.Fprint(s.Out, usage)
+	switch {
+	case *help:
+		fmt.Fprint(s.Out, usageText())
 		return exitOK
+	case len(rest) == 0:
+		// As terraform and kubectl: a bare certform is a mistake, and says
+		// what it could have been.
+		fmt.Fprint(s.Err, usageText())
+		return exitError
 	}
-	cmd, ok := commands[rest[0]]
-	if !ok {
-		return report(s.Err, withHint(fmt.Errorf("unknown command %q", rest[0]), "run 'certform --help' for the list of commands"))
+	cmd := lookupCommand(rest[0])
+	if cmd == nil {
+		return report(s.Err, unknownCommand(rest[0]))
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
@@ -164,7 +125,36 @@ func Main(args []string, s Streams) int {
 		<-ctx.Done()
 		stop()
 	}()
-	code, err := cmd.run(ctx, g, rest[1:], s)
+	// Not the arguments: a --var may hold a keystore password.
+	debugf("command %s", cmd.name)
+	return runCommand(ctx, cmd, g, rest[1:], s)
+}
+
+// runCommand parses the command's flags and takes its options through
+// Complete, Validate and Run, as kubectl's commands do.
+func runCommand(ctx context.Context, cmd *command, g *GlobalOptions, args []string, s Streams) int {
+	o := cmd.new()
+	fs := cmd.flagSet(g, o)
+	var err error
+	if cmd.rawArgs {
+		err = fs.Parse(append([]string{"--"}, args...))
+	} else {
+		err = fs.Parse(singleDash(args, fs, true))
+	}
+	if errors.Is(err, pflag.ErrHelp) {
+		writeCommandHelp(s.Out, cmd, fs)
+		return exitOK
+	}
+	if err != nil {
+		return report(s.Err, flagError(err, fs, cmd.name))
+	}
+	if err := o.Complete(g, fs.Args()); err != nil {
+		return report(s.Err, err)
+	}
+	if err := o.Validate(); err != nil {
+		return report(s.Err, err)
+	}
+	code, err := o.Run(ctx, g, s)
 	if err != nil {
 		return report(s.Err, err)
 	}
@@ -184,14 +174,6 @@ func report(w io.Writer, err error) int {
 		fmt.Fprintf(w, "certform: hint: %s\n", ue.hint)
 	}
 	return exitError
-}
-
-// newFlagSet returns a command's flag set, with the global flags added.
-func newFlagSet(name string, g *GlobalOptions, s Streams) *pflag.FlagSet {
-	fs := pflag.NewFlagSet("certform "+name, pflag.ContinueOnError)
-	fs.SetOutput(s.Err)
-	g.addFlags(fs)
-	return fs
 }
 
 // colorizer picks colour for the command's standard output.

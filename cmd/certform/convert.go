@@ -12,6 +12,7 @@ import (
 	"strings"
 
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/spf13/pflag"
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/certform/certform/config"
@@ -36,26 +37,48 @@ type ConvertOptions struct {
 	Name       string
 	SignerName string
 	Bare       string
+	File       string // the cfssl CSR JSON, or - for standard input
 }
 
-func runConvert(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	var o ConvertOptions
-	fs := newFlagSet("convert", g, s)
+var cmdConvert = &command{
+	name: "convert", args: "cfssl FILE|-", summary: "turn a cfssl CSR JSON into a certificate block",
+	desc: `Prints a certificate block for a cfssl CSR JSON file (- reads standard input), for teams moving
+from cfssl and kubectl. Fields a Kubernetes CSR has no place for (ca, a subject E, serialnumber, ...)
+are left out with a warning naming them.`,
+	examples: []string{
+		"certform convert cfssl server-csr.json >> main.hcl",
+		"certform convert cfssl --name web --bare web - < web-csr.json",
+	},
+	new: func() Options { return &ConvertOptions{} },
+}
+
+// AddFlags adds convert's flags.
+func (o *ConvertOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.Name, "name", "", "the certificate block's name (default: from the common name)")
 	fs.StringVar(&o.SignerName, "signer-name", "", "signer_name (default: kubernetes.io/kubelet-serving for a node subject)")
 	fs.StringVar(&o.Bare, "bare", "server", "file name prefix, as cfssljson -bare: PREFIX-key.pem and PREFIX.crt")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
+}
+
+// Complete takes the format and the file.
+func (o *ConvertOptions) Complete(_ *GlobalOptions, args []string) error {
+	if len(args) != 2 || args[0] != "cfssl" {
+		return withHint(errors.New("convert takes a format and a file"), "run: certform convert cfssl server-csr.json (or - for standard input)")
 	}
-	if fs.NArg() != 2 || fs.Arg(0) != "cfssl" {
-		return exitError, withHint(errors.New("convert takes a format and a file"), "run: certform convert cfssl server-csr.json (or - for standard input)")
-	}
+	o.File = args[1]
+	return nil
+}
+
+// Validate has nothing to check.
+func (o *ConvertOptions) Validate() error { return nil }
+
+// Run prints the certificate block.
+func (o *ConvertOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
 	var data []byte
 	var err error
-	if fs.Arg(1) == "-" {
+	if o.File == "-" {
 		data, err = limits.ReadAll(s.In, limits.ConfigFile)
 	} else {
-		data, err = limits.ReadFile(fs.Arg(1), limits.ConfigFile)
+		data, err = limits.ReadFile(o.File, limits.ConfigFile)
 	}
 	if err != nil {
 		return exitError, fmt.Errorf("reading cfssl CSR JSON: %w", err)

@@ -13,6 +13,8 @@ import (
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 	"github.com/hashicorp/hcl/v2/hclwrite"
+	"github.com/pmezard/go-difflib/difflib"
+	"github.com/spf13/pflag"
 
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
@@ -29,15 +31,37 @@ type FmtOptions struct {
 	Recursive bool
 }
 
-func runFmt(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	var o FmtOptions
-	fs := newFlagSet("fmt", g, s)
+var cmdFmt = &command{
+	name: "fmt", summary: "rewrite configuration files in canonical format",
+	desc: `Rewrites the configuration files (*.hcl) of the configuration directory, and with --recursive
+of its subdirectories (not hidden ones), in canonical format, and prints the name of each file it
+changed. A file with syntax errors is reported and left as it is; the others are still formatted.
+--check changes nothing and exits 3 when a file is not formatted.`,
+	examples: []string{
+		"certform fmt",
+		"certform fmt --check --diff --recursive   # in CI",
+	},
+	globals: gChdir,
+	new:     func() Options { return &FmtOptions{} },
+}
+
+// AddFlags adds fmt's flags.
+func (o *FmtOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.Check, "check", false, "change nothing; exit 3 when a file is not formatted")
 	fs.BoolVar(&o.Diff, "diff", false, "print the changes as a unified diff")
 	fs.BoolVar(&o.Recursive, "recursive", false, "also format subdirectories")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
-	}
+}
+
+// Complete refuses arguments: fmt formats the configuration directory.
+func (o *FmtOptions) Complete(_ *GlobalOptions, args []string) error {
+	return noArgs("fmt", args)
+}
+
+// Validate has nothing to check.
+func (o *FmtOptions) Validate() error { return nil }
+
+// Run formats the files.
+func (o *FmtOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
 	root := "."
 	if g.Chdir != "" {
 		root = g.Chdir
@@ -138,86 +162,16 @@ func hclFiles(root string, recursive bool) ([]string, error) {
 	return files, err
 }
 
-// unifiedDiff renders the line changes from a to b as one unified hunk
-// per run of changes, with three lines of context.
+// unifiedDiff renders the line changes from a to b as a unified diff
+// with three lines of context.
 func unifiedDiff(path, a, b string) string {
-	al, bl := strings.SplitAfter(a, "\n"), strings.SplitAfter(b, "\n")
-	ops := lineOps(al, bl)
-	var out strings.Builder
 	name := strings.TrimPrefix(filepath.ToSlash(path), "/")
-	fmt.Fprintf(&out, "--- a/%s\n+++ b/%s\n", name, name)
-	const ctx = 3
-	for i := 0; i < len(ops); {
-		if ops[i].kind == ' ' {
-			i++
-			continue
-		}
-		start := max(0, i-ctx)
-		end := i
-		for j := i; j < len(ops) && j <= end+2*ctx; j++ {
-			if ops[j].kind != ' ' {
-				end = j
-			}
-		}
-		end = min(len(ops), end+ctx+1)
-		aStart, bStart, aN, bN := ops[start].a+1, ops[start].b+1, 0, 0
-		var body strings.Builder
-		for _, op := range ops[start:end] {
-			if op.kind != '+' {
-				aN++
-			}
-			if op.kind != '-' {
-				bN++
-			}
-			line := op.text
-			if !strings.HasSuffix(line, "\n") {
-				line += "\n"
-			}
-			body.WriteString(string(op.kind) + line)
-		}
-		fmt.Fprintf(&out, "@@ -%d,%d +%d,%d @@\n%s", aStart, aN, bStart, bN, body.String())
-		i = end
+	out, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
+		A: difflib.SplitLines(a), B: difflib.SplitLines(b),
+		FromFile: "a/" + name, ToFile: "b/" + name, Context: 3,
+	})
+	if err != nil {
+		return "" // only a failing writer makes an error, and a strings.Builder does not fail
 	}
-	return out.String()
-}
-
-type lineOp struct {
-	kind byte // ' ', '-', '+'
-	text string
-	a, b int // line indexes before the op
-}
-
-// lineOps is a longest-common-subsequence line diff: fine for the small
-// files fmt handles.
-func lineOps(a, b []string) []lineOp {
-	n, m := len(a), len(b)
-	lcs := make([][]int, n+1)
-	for i := range lcs {
-		lcs[i] = make([]int, m+1)
-	}
-	for i := n - 1; i >= 0; i-- {
-		for j := m - 1; j >= 0; j-- {
-			if a[i] == b[j] {
-				lcs[i][j] = lcs[i+1][j+1] + 1
-			} else {
-				lcs[i][j] = max(lcs[i+1][j], lcs[i][j+1])
-			}
-		}
-	}
-	var ops []lineOp
-	i, j := 0, 0
-	for i < n || j < m {
-		switch {
-		case i < n && j < m && a[i] == b[j]:
-			ops = append(ops, lineOp{' ', a[i], i, j})
-			i, j = i+1, j+1
-		case i < n && (j == m || lcs[i+1][j] >= lcs[i][j+1]):
-			ops = append(ops, lineOp{'-', a[i], i, j})
-			i++
-		default:
-			ops = append(ops, lineOp{'+', b[j], i, j})
-			j++
-		}
-	}
-	return ops
+	return out
 }

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/certform/certform/apply"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
@@ -18,29 +20,64 @@ import (
 	"github.com/certform/certform/state"
 )
 
-// import ADDR --key FILE --cert FILE: adopt a key and certificate made
-// another way (cfssl and kubectl, say) for a configured address, so a team
-// moves to certform without reissuing. The pair must match, and the
-// certificate must be what the block asks for; the files are then written
-// to the block's output paths and recorded as issued.
-func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	fs := newFlagSet("import", g, s)
-	keyFile := fs.String("key", "", "the private key `FILE` (PEM)")
-	certFile := fs.String("cert", "", "the certificate `FILE` (PEM; a chain after the leaf is kept)")
-	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
+// ImportOptions are import's flags and argument.
+type ImportOptions struct {
+	Addr        string
+	KeyFile     string
+	CertFile    string
+	LockTimeout time.Duration
+}
+
+var cmdImport = &command{
+	name: "import", args: "ADDR", summary: "adopt an existing key and certificate",
+	desc: `Adopts a key and certificate made another way (cfssl and kubectl, say) for the configured
+address ADDR, so a team moves to certform without reissuing: the pair must match, the key be of
+the block's algorithm and size, and the certificate be what the block asks for (the error lists
+every difference). They are written to the block's output paths and recorded as issued. The
+--key and --cert paths are taken from where certform was started, not from --chdir.`,
+	examples: []string{
+		"certform import certificate.web --key server-key.pem --cert server.crt",
+		"certform import 'certificate.web[\"a\"]' --key a-key.pem --cert a.crt",
+	},
+	globals: gAll,
+	new:     func() Options { return &ImportOptions{} },
+}
+
+// AddFlags adds import's flags.
+func (o *ImportOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.KeyFile, "key", "", "the private key `FILE` (PEM)")
+	fs.StringVar(&o.CertFile, "cert", "", "the certificate `FILE` (PEM; a chain after the leaf is kept)")
+	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+}
+
+// Complete takes the address.
+func (o *ImportOptions) Complete(_ *GlobalOptions, args []string) error {
+	if len(args) == 1 {
+		o.Addr = args[0]
 	}
-	if fs.NArg() != 1 || *keyFile == "" || *certFile == "" {
-		return exitError, withHint(errors.New("import takes an address, --key and --cert"), `certform import 'certificate.my-svc' --key server-key.pem --cert server.crt`)
+	return nil
+}
+
+// Validate requires the address and both files.
+func (o *ImportOptions) Validate() error {
+	if o.Addr == "" || o.KeyFile == "" || o.CertFile == "" {
+		return withHint(errors.New("import takes an address, --key and --cert"), `certform import 'certificate.my-svc' --key server-key.pem --cert server.crt`)
 	}
-	addr := fs.Arg(0)
+	return nil
+}
+
+// Run imports import ADDR --key FILE --cert FILE: adopt a key and
+// certificate made another way for a configured address. The pair must
+// match, and the certificate must be what the block asks for; the files
+// are then written to the block's output paths and recorded as issued.
+func (o *ImportOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
+	addr := o.Addr
 	// Read the files before --chdir moves us, so relative paths mean what the user typed.
-	keyPEM, err := limits.ReadFile(*keyFile, limits.SmallFile)
+	keyPEM, err := limits.ReadFile(o.KeyFile, limits.SmallFile)
 	if err != nil {
 		return exitError, fmt.Errorf("reading key: %w", err)
 	}
-	certPEM, err := limits.ReadFile(*certFile, limits.SmallFile)
+	certPEM, err := limits.ReadFile(o.CertFile, limits.SmallFile)
 	if err != nil {
 		return exitError, fmt.Errorf("reading certificate: %w", err)
 	}
@@ -56,7 +93,7 @@ func runImport(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 		return exitError, withHint(fmt.Errorf("%s has no output block: import writes the key and certificate to its files", addr),
 			"add an output block, import, and apply (which writes the Secret from the files); the output block can go afterwards")
 	}
-	if ctx, err = w.lock(ctx, "import", *lockTimeout); err != nil {
+	if ctx, err = w.lock(ctx, "import", o.LockTimeout); err != nil {
 		return exitError, err
 	}
 	defer w.backend.Unlock(context.WithoutCancel(ctx))

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/spf13/pflag"
+
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/limits"
@@ -90,14 +92,39 @@ func (w *workspace) writeBackendRecord(r backendRecord) error {
 	return nil
 }
 
-// init [--migrate-state]: check the backend, and copy the state from the
-// backend last used to a newly configured one.
-func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	fs := newFlagSet("init", g, s)
-	migrate := fs.Bool("migrate-state", false, "copy the state from the previous backend to the configured one")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
-	}
+// InitOptions are init's flags.
+type InitOptions struct {
+	MigrateState bool
+}
+
+var cmdInit = &command{
+	name: "init", summary: "check the state backend; --migrate-state copies state to a new one",
+	desc: `Checks the state backend the configuration names and records it in the data directory. When
+the backend block changed since the state was last used, every other command refuses to run;
+init --migrate-state copies the state from the backend last used to the new one (docs/state.md).
+In a git work tree, it prints the .gitignore lines that keep private keys out of commits.`,
+	examples: []string{
+		"certform init",
+		"certform init --migrate-state   # after moving the state to another backend on purpose",
+	},
+	globals: gAll,
+	new:     func() Options { return &InitOptions{} },
+}
+
+// AddFlags adds init's flags.
+func (o *InitOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.MigrateState, "migrate-state", false, "copy the state from the previous backend to the configured one")
+}
+
+// Complete refuses arguments: init takes none.
+func (o *InitOptions) Complete(_ *GlobalOptions, args []string) error { return noArgs("init", args) }
+
+// Validate has nothing to check.
+func (o *InitOptions) Validate() error { return nil }
+
+// Run checks the backend, and copies the state from the backend last
+// used to a newly configured one.
+func (o *InitOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
 	w, err := loadWorkspaceWith(g, s, openOptions{})
 	if err == nil {
 		err = w.setBackend()
@@ -111,7 +138,7 @@ func runInit(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		w.suggestGitignore(s.Out)
 		return exitOK, nil
 	}
-	if !*migrate {
+	if !o.MigrateState {
 		return exitError, err
 	}
 	from, err := w.backendFor(*old)

@@ -25,7 +25,16 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	certformBin = filepath.Join(dir, "certform")
-	out, err := exec.Command("go", "build", "-o", certformBin, ".").CombinedOutput()
+	build := []string{"build", "-o", certformBin}
+	if cover := os.Getenv(coverDirEnv); cover != "" {
+		// make cover: the binary records what the end-to-end tests run, in
+		// GOCOVERDIR, which every run of it inherits (teams_test's runs as
+		// nobody too).
+		build = append(build, "-cover", "-coverpkg=github.com/certform/certform/...")
+		os.Setenv("GOCOVERDIR", cover)
+		os.Chmod(cover, 0o1777)
+	}
+	out, err := exec.Command("go", append(build, ".")...).CombinedOutput()
 	if err != nil {
 		fmt.Fprintf(os.Stderr, "building certform: %v\n%s", err, out)
 		os.Exit(1)
@@ -33,6 +42,19 @@ func TestMain(m *testing.M) {
 	code := testcluster.Main(m)
 	os.RemoveAll(dir)
 	os.Exit(code)
+}
+
+// coverDirEnv names the directory that make cover collects the end-to-end
+// binary's coverage in.
+const coverDirEnv = "CERTFORM_E2E_COVERDIR"
+
+// coverEnv passes GOCOVERDIR on to a certform run with an environment of
+// its own.
+func coverEnv() []string {
+	if d := os.Getenv("GOCOVERDIR"); d != "" {
+		return []string{"GOCOVERDIR=" + d}
+	}
+	return nil
 }
 
 // result is one finished certform process.

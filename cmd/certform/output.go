@@ -8,29 +8,64 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/spf13/pflag"
+
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/state"
 )
 
-// output [NAME] [--json] [--raw]: the output values recorded by the last
-// apply, for the next CI step. It reads only the kubernetes and backend
-// blocks and state: no variables, no var files, and with the local backend
-// no cluster.
-func runOutput(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	fs := newFlagSet("output", g, s)
-	asJSON := fs.Bool("json", false, "print JSON: every output with its type and sensitivity, or the value of NAME")
-	raw := fs.Bool("raw", false, "print the string, number or bool NAME without quotes, for shell scripts")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
+// OutputOptions are output's flags and argument.
+type OutputOptions struct {
+	JSON bool
+	Raw  bool
+	Name string
+}
+
+var cmdOutput = &command{
+	name: "output", args: "[NAME]", summary: "print the output values recorded by the last apply",
+	desc: `Prints the output values the last apply recorded in state, for the next CI step: every one,
+or the value of NAME. It reads only the kubernetes and backend blocks and the state: no variables,
+no var files, and with the local backend no cluster. Listing all hides sensitive values; naming
+one shows it, and --json shows every value.`,
+	examples: []string{
+		"certform output",
+		"certform output --json",
+		"certform output team_a_cert_file --raw   # the bare string, for $(...)",
+	},
+	globals: gChdir | gDataDir | gCluster,
+	new:     func() Options { return &OutputOptions{} },
+}
+
+// AddFlags adds output's flags.
+func (o *OutputOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.JSON, "json", false, "print JSON: every output with its type and sensitivity, or the value of NAME")
+	fs.BoolVar(&o.Raw, "raw", false, "print the string, number or bool NAME without quotes, for shell scripts")
+}
+
+// Complete takes the output's name, if any.
+func (o *OutputOptions) Complete(_ *GlobalOptions, args []string) error {
+	if len(args) > 1 {
+		return withHint(fmt.Errorf("output takes at most one argument, an output name, got %q", args), "certform output [NAME] [--json] [--raw]")
 	}
-	if fs.NArg() > 1 {
-		return exitError, withHint(fmt.Errorf("output takes at most one argument, an output name, got %q", fs.Args()), "certform output [NAME] [--json] [--raw]")
+	if len(args) == 1 {
+		o.Name = args[0]
 	}
-	name := fs.Arg(0)
-	if *raw && (*asJSON || name == "") {
-		return exitError, withHint(errors.New("--raw prints one output's value"), "certform output NAME --raw, without --json")
+	return nil
+}
+
+// Validate refuses --raw without a name or with --json.
+func (o *OutputOptions) Validate() error {
+	if o.Raw && (o.JSON || o.Name == "") {
+		return withHint(errors.New("--raw prints one output's value"), "certform output NAME --raw, without --json")
 	}
+	return nil
+}
+
+// Run prints output [NAME] [--json] [--raw]: the output values recorded by
+// the last apply.
+func (o *OutputOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
+	name, asJSON, raw := o.Name, &o.JSON, &o.Raw
 	st, err := readOutputState(ctx, g, s)
 	if err != nil {
 		return exitError, err

@@ -72,6 +72,9 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		}
 	}
 	p := plan.Make(w.cfg, prior, world, time.Now(), opts)
+	for _, c := range p.Changes {
+		debugf("plan: %s %s", c.Addr, c.Action)
+	}
 	if err := w.verifyImports(ctx, p, o.Refresh); err != nil {
 		return nil, err
 	}
@@ -86,48 +89,85 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 	return p, nil
 }
 
-func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	var o PlanOptions
-	fs := newFlagSet("plan", g, s)
+// PlanCommandOptions are plan's flags.
+type PlanCommandOptions struct {
+	PlanOptions
+	DetailedExitcode bool
+	JSON             bool
+	Format           string
+	Out              string
+	Lock             bool
+	Policy           string
+}
+
+var cmdPlan = &command{
+	name: "plan", summary: "show what apply would do",
+	desc: `Reads the configuration, the state and (unless --refresh=false) the files and CSR objects
+they name, and shows what apply would do: which certificates it would issue, renew, reissue,
+rewrite or delete, and why. plan writes nothing; --out saves the plan, with the variable values,
+for certform apply PLANFILE to carry out exactly.`,
+	examples: []string{
+		"certform plan",
+		"certform plan --out tls.plan && certform apply tls.plan",
+		"certform plan --detailed-exitcode --format markdown   # exit 2 when there are changes",
+		"certform plan --replace 'certificate.web[\"a\"]' --target certificate.web",
+	},
+	globals: gAll,
+	new:     func() Options { return &PlanCommandOptions{} },
+}
+
+// AddFlags adds plan's flags.
+func (o *PlanCommandOptions) AddFlags(fs *pflag.FlagSet) {
 	o.addFlags(fs)
-	detailed := fs.Bool("detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
-	asJSON := fs.Bool("json", false, "print the plan as JSON (docs/plan-json.md); the same as --format=json")
-	format := fs.String("format", "text", "output `FORMAT`: text, json or markdown (for pull-request comments)")
-	out := fs.String("out", "", "save the plan to `FILE` for certform apply FILE; it carries the variable values, so apply needs none")
+	fs.BoolVar(&o.DetailedExitcode, "detailed-exitcode", false, "exit 2 when there are changes, 0 when there are none")
+	fs.BoolVar(&o.JSON, "json", false, "print the plan as JSON (docs/plan-json.md); the same as --format=json")
+	fs.StringVar(&o.Format, "format", "text", "output `FORMAT`: text, json or markdown (for pull-request comments)")
+	fs.StringVar(&o.Out, "out", "", "save the plan to `FILE` for certform apply FILE; it carries the variable values, so apply needs none")
 	// Plans read state without the lock by default (docs/teams.md): a
 	// plan writes nothing, state is only ever replaced whole, and a saved
 	// plan is refused when the state moved on; waiting instead would hold
 	// a pull request's plan behind an apply that waits for a human.
-	lock := fs.Bool("lock", false, "take the state lock while planning (--lock-timeout: how long to wait for it)")
-	policy := fs.String("policy", "", "predict what certform approve --policy `DIR` would decide on each CSR the plan submits")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
+	fs.BoolVar(&o.Lock, "lock", false, "take the state lock while planning (--lock-timeout: how long to wait for it)")
+	fs.StringVar(&o.Policy, "policy", "", "predict what certform approve --policy `DIR` would decide on each CSR the plan submits")
+}
+
+// Complete refuses arguments: plan takes none.
+func (o *PlanCommandOptions) Complete(_ *GlobalOptions, args []string) error {
+	if len(args) > 0 {
+		return withHint(fmt.Errorf("plan takes no arguments, got %q", args), "pass the directory with --chdir")
 	}
-	if fs.NArg() > 0 {
-		return exitError, withHint(fmt.Errorf("plan takes no arguments, got %q", fs.Args()), "pass the directory with --chdir")
+	if o.JSON {
+		o.Format = "json"
 	}
-	if *asJSON {
-		*format = "json"
+	return nil
+}
+
+// Validate checks --format.
+func (o *PlanCommandOptions) Validate() error {
+	if o.Format != "text" && o.Format != "json" && o.Format != "markdown" {
+		return fmt.Errorf("unknown --format %q: use text, json or markdown", o.Format)
 	}
-	if *format != "text" && *format != "json" && *format != "markdown" {
-		return exitError, fmt.Errorf("unknown --format %q: use text, json or markdown", *format)
-	}
+	return nil
+}
+
+// Run plans and prints the plan.
+func (o *PlanCommandOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
 	chdir := g.Chdir // cleared once entered; the saved-plan hint repeats it
 	open := openOptions{readOnly: true}
-	if *format == "json" {
+	if o.Format == "json" {
 		open.jsonDiags = s.Out // a configuration's errors, in the JSON stream too
 	}
 	w, err := openWorkspaceWith(g, s, open)
 	if err != nil {
 		return exitError, err
 	}
-	if *lock {
+	if o.Lock {
 		if ctx, err = w.lock(ctx, "plan", o.LockTimeout); err != nil {
 			return exitError, err
 		}
 		defer w.backend.Unlock(context.WithoutCancel(ctx))
 	}
-	prior, err := w.loadStateUnlocked(ctx, !*lock)
+	prior, err := w.loadStateUnlocked(ctx, !o.Lock)
 	if err != nil {
 		return exitError, err
 	}
@@ -142,25 +182,25 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		}
 		return exitError, err
 	}
-	if *policy != "" {
-		if err := predictApprovals(ctx, w, p, *policy, s); err != nil {
+	if o.Policy != "" {
+		if err := predictApprovals(ctx, w, p, o.Policy, s); err != nil {
 			return exitError, err
 		}
 	}
-	if *out != "" {
+	if o.Out != "" {
 		data, err := plan.EncodeFile(plan.Saved{Plan: p, ConfigDigest: config.Digest(w.cfg),
 			Variables: w.cfg.Values, Workspace: w.ws, StateDigest: stateDigest})
 		if err != nil {
 			return exitError, err
 		}
-		if err := atomicfile.Write(*out, data, 0o600); err != nil {
+		if err := atomicfile.Write(o.Out, data, 0o600); err != nil {
 			return exitError, err
 		}
 	}
 	if o.Refresh && p.HasChanges() {
 		defer w.warnAccess(ctx, p, s)
 	}
-	switch *format {
+	switch o.Format {
 	case "json":
 		if err := views.WriteJSON(s.Out, views.NewPlanJSON(p)); err != nil {
 			return exitError, err
@@ -169,11 +209,11 @@ func runPlan(ctx context.Context, g *GlobalOptions, args []string, s Streams) (i
 		views.RenderMarkdown(s.Out, p)
 	default:
 		views.RenderPlan(s.Out, p, g.colorizer(s))
-		if *out != "" {
-			fmt.Fprintf(s.Out, "\nSaved the plan to %s. Apply exactly it with: %s\n", *out, applySavedCommand(chdir, *out))
+		if o.Out != "" {
+			fmt.Fprintf(s.Out, "\nSaved the plan to %s. Apply exactly it with: %s\n", o.Out, applySavedCommand(chdir, o.Out))
 		}
 	}
-	if *detailed && p.HasChanges() {
+	if o.DetailedExitcode && p.HasChanges() {
 		return exitChanges, nil
 	}
 	return exitOK, nil

@@ -298,6 +298,7 @@ func TestInClusterConfig(t *testing.T) {
 	cmd := exec.Command("unshare", "--mount", "--propagation", "private", "sh", "-c", script)
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "HOME=" + t.TempDir(), "NO_COLOR=1",
 		"KUBERNETES_SERVICE_HOST=" + u.Hostname(), "KUBERNETES_SERVICE_PORT=" + u.Port()}
+	cmd.Env = append(cmd.Env, coverEnv()...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		t.Fatalf("certform in-cluster: %v\n%s", err, out)

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/state"
@@ -20,28 +22,59 @@ import (
 
 const stateUsage = "certform state list | show ADDR | rm ADDR... | mv FROM TO | pull | push [--force] FILE"
 
-// state list|show|rm|mv: inspect and edit state. rm and mv change only
-// state: files and CSR objects stay as they are.
-func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	fs := newFlagSet("state", g, s)
-	lockTimeout := fs.Duration("lock-timeout", 0, "how long to wait for the state lock")
-	force := fs.Bool("force", false, "push: replace the state even when lineage or serial say it is not newer")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
+// StateOptions are the state commands' flags and arguments.
+type StateOptions struct {
+	LockTimeout time.Duration
+	Force       bool
+	Sub         string   // list, show, rm, mv, pull or push
+	Args        []string // the subcommand's arguments
+}
+
+var cmdState = &command{
+	name: "state", args: "list | show ADDR | rm ADDR... | mv FROM TO | pull | push [--force] FILE", summary: "inspect and edit state: list, show, rm, mv, pull, push",
+	desc: `Inspects and edits the state: list its addresses, show one record, rm records (their files and
+CSR objects stay as they are), mv a record to a new address (every instance of a for_each block
+when neither address has a key), pull the state as JSON, push a state file in its place (only a
+newer state of the same lineage, unless --force). The state commands read only the backend and
+kubernetes blocks. For reviewed refactors, prefer moved, removed and import blocks.`,
+	examples: []string{
+		"certform state list",
+		"certform state show 'certificate.web[\"a\"]'",
+		"certform state mv certificate.old certificate.new",
+		"certform state pull > backup.json && certform state push backup.json",
+	},
+	globals: gAll,
+	new:     func() Options { return &StateOptions{} },
+}
+
+// AddFlags adds the state commands' flags.
+func (o *StateOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
+	fs.BoolVar(&o.Force, "force", false, "push: replace the state even when lineage or serial say it is not newer")
+}
+
+// Complete takes the subcommand and its arguments.
+func (o *StateOptions) Complete(_ *GlobalOptions, args []string) error {
+	if len(args) == 0 {
+		return withHint(errors.New("state needs a subcommand"), stateUsage)
 	}
-	if fs.NArg() == 0 {
-		return exitError, withHint(errors.New("state needs a subcommand"), stateUsage)
-	}
-	sub, rest := fs.Arg(0), fs.Args()[1:]
-	if err := checkStateArgs(sub, rest); err != nil {
-		return exitError, err
-	}
+	o.Sub, o.Args = args[0], args[1:]
+	return nil
+}
+
+// Validate refuses an unknown subcommand or a wrong number of arguments.
+func (o *StateOptions) Validate() error { return checkStateArgs(o.Sub, o.Args) }
+
+// Run runs state list|show|rm|mv|pull|push: inspect and edit state. rm and
+// mv change only state: files and CSR objects stay as they are.
+func (o *StateOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
+	sub, rest := o.Sub, o.Args
 	w, err := openStateOnly(g, s, sub == "list" || sub == "show" || sub == "pull")
 	if err != nil {
 		return exitError, err
 	}
 	if sub == "rm" || sub == "mv" || sub == "push" {
-		if _, err := w.lock(ctx, "state "+sub, *lockTimeout); err != nil {
+		if _, err := w.lock(ctx, "state "+sub, o.LockTimeout); err != nil {
 			return exitError, err
 		}
 		defer w.backend.Unlock(context.WithoutCancel(ctx))
@@ -81,7 +114,7 @@ func runState(ctx context.Context, g *GlobalOptions, args []string, s Streams) (
 		}
 		s.Out.Write(data)
 	case sub == "push" && len(rest) == 1:
-		return push(ctx, w, st, rest[0], *force, s)
+		return push(ctx, w, st, rest[0], o.Force, s)
 	default:
 		return exitError, withHint(fmt.Errorf("unknown state command %q with %d argument(s)", sub, len(rest)), stateUsage)
 	}
@@ -123,33 +156,54 @@ func push(ctx context.Context, w *workspace, current *state.State, path string, 
 	return exitOK, nil
 }
 
-// force-unlock ID: release a lock a crashed run left (the kubernetes
-// backend's Lease); a local flock is never stale, so for it this says who
-// holds it.
-func runForceUnlock(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	fs := newFlagSet("force-unlock", g, s)
-	force := fs.Bool("force", false, "release the lock without asking for confirmation")
-	for i, a := range args {
-		if a == "-force" { // Terraform's spelling
-			args[i] = "--force"
-		}
+// ForceUnlockOptions are force-unlock's flag and argument.
+type ForceUnlockOptions struct {
+	Force bool
+	ID    string
+}
+
+var cmdForceUnlock = &command{
+	name: "force-unlock", args: "ID", summary: "explain or release a stale state lock",
+	desc: `Releases a lock a crashed run left on the kubernetes backend's state (its Lease), after naming
+the holder and asking for "yes" (--force: without asking). The ID is in the error of the run that
+found the state locked. A local backend's lock is never stale (the operating system releases it
+with the process), so for it this says who holds it.`,
+	examples: []string{"certform force-unlock 6f1c2e0a-3b4d-4e5f-8a9b-0c1d2e3f4a5b"},
+	globals:  gAll,
+	new:      func() Options { return &ForceUnlockOptions{} },
+}
+
+// AddFlags adds force-unlock's flag.
+func (o *ForceUnlockOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.Force, "force", false, "release the lock without asking for confirmation")
+}
+
+// Complete takes the lock ID.
+func (o *ForceUnlockOptions) Complete(_ *GlobalOptions, args []string) error {
+	if len(args) != 1 {
+		return withHint(errors.New("force-unlock takes the lock ID"), "the ID is in the error of the run that found the state locked")
 	}
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
-	}
-	if fs.NArg() != 1 {
-		return exitError, withHint(errors.New("force-unlock takes the lock ID"), "the ID is in the error of the run that found the state locked")
-	}
+	o.ID = args[0]
+	return nil
+}
+
+// Validate has nothing to check.
+func (o *ForceUnlockOptions) Validate() error { return nil }
+
+// Run runs force-unlock ID: release a lock a crashed run left (the
+// kubernetes backend's Lease); a local flock is never stale, so for it
+// this says who holds it.
+func (o *ForceUnlockOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
 	w, err := openWorkspace(g, s)
 	if err != nil {
 		return exitError, err
 	}
-	if k, ok := w.backend.(*kubebackend.Backend); ok && !*force {
-		if err := confirmUnlock(ctx, k, fs.Arg(0), s); err != nil {
+	if k, ok := w.backend.(*kubebackend.Backend); ok && !o.Force {
+		if err := confirmUnlock(ctx, k, o.ID, s); err != nil {
 			return exitError, err
 		}
 	}
-	switch err := w.backend.ForceUnlock(ctx, fs.Arg(0)); {
+	switch err := w.backend.ForceUnlock(ctx, o.ID); {
 	case errors.Is(err, backend.ErrNotLocked):
 		fmt.Fprintln(s.Out, "The state is not locked.")
 	case err != nil:
@@ -159,7 +213,7 @@ func runForceUnlock(ctx context.Context, g *GlobalOptions, args []string, s Stre
 		if k, ok := w.backend.(*kubebackend.Backend); ok {
 			where = k.LockName() + " of " + where
 		}
-		fmt.Fprintf(s.Out, "Released the lock %s on %s.\n", fs.Arg(0), where)
+		fmt.Fprintf(s.Out, "Released the lock %s on %s.\n", o.ID, where)
 	}
 	return exitOK, nil
 }

@@ -11,6 +11,8 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/spf13/pflag"
+
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/digest"
@@ -37,14 +39,44 @@ type StatusEntry struct {
 	Due          bool       `json:"due"`   // inside the renewal window or expired
 }
 
-// status: every certificate in state, most urgent first.
-func runStatus(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	fs := newFlagSet("status", g, s)
-	asJSON := fs.Bool("json", false, "print as JSON")
-	check := fs.Bool("check", false, "exit 3 when any certificate is inside its renewal window or expired")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
-	}
+// StatusOptions are status's flags.
+type StatusOptions struct {
+	JSON  bool
+	Check bool
+}
+
+var cmdStatus = &command{
+	name: "status", summary: "every certificate with expiry and renewal date, most urgent first",
+	desc: `Lists every certificate in state, most urgent first: its status (renewal-due and expired are
+coloured on a terminal), NotAfter, the days left, when its renewal window opens, its CSR and the
+health of its files. It reads the backend and kubernetes blocks and the state; without the
+variables the renewal windows assume the default. --check exits 3 when a certificate is inside
+its renewal window or expired, for monitoring jobs.`,
+	examples: []string{
+		"certform status",
+		"certform status --check   # exit 3 when a renewal is due",
+		"certform status --json",
+	},
+	globals: gAll,
+	new:     func() Options { return &StatusOptions{} },
+}
+
+// AddFlags adds status's flags.
+func (o *StatusOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.JSON, "json", false, "print as JSON")
+	fs.BoolVar(&o.Check, "check", false, "exit 3 when any certificate is inside its renewal window or expired")
+}
+
+// Complete refuses arguments: status takes none.
+func (o *StatusOptions) Complete(_ *GlobalOptions, args []string) error {
+	return noArgs("status", args)
+}
+
+// Validate has nothing to check.
+func (o *StatusOptions) Validate() error { return nil }
+
+// Run lists every certificate in state, most urgent first.
+func (o *StatusOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
 	w, err := openStateOnly(g, s, true)
 	if err != nil {
 		return exitError, err
@@ -58,14 +90,14 @@ func runStatus(ctx context.Context, g *GlobalOptions, args []string, s Streams) 
 	if err != nil {
 		return exitError, err
 	}
-	if *asJSON {
+	if o.JSON {
 		if err := views.WriteJSON(s.Out, map[string]any{"format_version": "1.0", "certificates": entries}); err != nil {
 			return exitError, err
 		}
 	} else {
 		renderStatus(s.Out, entries, time.Now(), g.colorizer(s))
 	}
-	if *check && slices.ContainsFunc(entries, func(e StatusEntry) bool { return e.Due }) {
+	if o.Check && slices.ContainsFunc(entries, func(e StatusEntry) bool { return e.Due }) {
 		return exitStatusCheck, nil
 	}
 	return exitOK, nil

@@ -89,7 +89,7 @@ func newNobody(t *testing.T, root, cfg, kubeconfig string) *nobody {
 func (n *nobody) run(env []string, args ...string) result {
 	n.t.Helper()
 	cmd := exec.Command(n.bin, append([]string{"--chdir", n.cfg}, args...)...)
-	cmd.Env = append([]string{"HOME=" + n.home, "PATH=" + os.Getenv("PATH"), "KUBECONFIG=" + n.kubeconfig, "NO_COLOR=1"}, env...)
+	cmd.Env = append(append([]string{"HOME=" + n.home, "PATH=" + os.Getenv("PATH"), "KUBECONFIG=" + n.kubeconfig, "NO_COLOR=1"}, coverEnv()...), env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
 	return run(n.t, cmd)
 }

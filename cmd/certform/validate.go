@@ -6,9 +6,12 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"runtime"
 
 	"github.com/hashicorp/hcl/v2"
+	"github.com/spf13/pflag"
 
+	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/state/statefile"
 )
@@ -24,17 +27,42 @@ type ValidateOptions struct {
 	Policy string
 }
 
-func runValidate(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	var o ValidateOptions
-	fs := newFlagSet("validate", g, s)
+var cmdValidate = &command{
+	name: "validate", summary: "check the configuration without contacting the cluster",
+	desc: `Loads and checks the configuration: syntax, types, references, variables and what each
+certificate asks for. It needs no cluster and no state. With --policy DIR it also predicts, for
+every certificate, what certform approve --policy DIR would decide on its CSR, and exits 1 when
+any would be denied (that needs the cluster: the requester is who the credentials name).`,
+	examples: []string{
+		"certform validate",
+		"certform validate --json   # the diagnostics, for editors and CI",
+		"certform validate --policy policies/",
+	},
+	globals: gAll,
+	new:     func() Options { return &ValidateOptions{} },
+}
+
+// AddFlags adds validate's flags.
+func (o *ValidateOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.JSON, "json", false, "print the result as JSON")
 	fs.StringVar(&o.Policy, "policy", "", "also check that certform approve --policy `DIR` would approve every certificate's CSR (needs the cluster)")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
-	}
+}
+
+// Complete refuses arguments: validate takes none.
+func (o *ValidateOptions) Complete(_ *GlobalOptions, args []string) error {
+	return noArgs("validate", args)
+}
+
+// Validate refuses --json with --policy.
+func (o *ValidateOptions) Validate() error {
 	if o.JSON && o.Policy != "" {
-		return exitError, withHint(fmt.Errorf("validate --json and --policy cannot be combined"), "plan --policy DIR --json has each prediction")
+		return withHint(fmt.Errorf("validate --json and --policy cannot be combined"), "plan --policy DIR --json has each prediction")
 	}
+	return nil
+}
+
+// Run loads the configuration and reports its diagnostics.
+func (o *ValidateOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
 	if !o.JSON {
 		w, err := loadWorkspace(g, s)
 		if err != nil {
@@ -123,7 +151,51 @@ func validateJSON(diags hcl.Diagnostics) ValidateResult {
 	return out
 }
 
-func runVersion(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
+// VersionOptions are version's flags.
+type VersionOptions struct {
+	JSON bool
+}
+
+var cmdVersion = &command{
+	name: "version", summary: "print the version and the state format",
+	desc:     "Prints certform's version and the state format version it writes. --json prints both as a JSON object, for scripts.",
+	examples: []string{"certform version", "certform version --json"},
+	new:      func() Options { return &VersionOptions{} },
+}
+
+// AddFlags adds version's flags.
+func (o *VersionOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.BoolVar(&o.JSON, "json", false, "print the version as JSON")
+}
+
+// Complete refuses arguments: version takes none.
+func (o *VersionOptions) Complete(_ *GlobalOptions, args []string) error {
+	return noArgs("version", args)
+}
+
+// Validate has nothing to check.
+func (o *VersionOptions) Validate() error { return nil }
+
+// VersionJSON is version --json's output.
+type VersionJSON struct {
+	Version     string `json:"version"`
+	StateFormat int    `json:"state_format"`
+	GoVersion   string `json:"go_version"`
+}
+
+// Run prints the version.
+func (o *VersionOptions) Run(_ context.Context, _ *GlobalOptions, s Streams) (int, error) {
+	if o.JSON {
+		return exitOK, views.WriteJSON(s.Out, VersionJSON{Version: version, StateFormat: statefile.FormatVersion, GoVersion: runtime.Version()})
+	}
 	fmt.Fprintf(s.Out, "certform %s (state format %d)\n", version, statefile.FormatVersion)
 	return exitOK, nil
+}
+
+// noArgs refuses arguments to a command that takes none.
+func noArgs(name string, args []string) error {
+	if len(args) > 0 {
+		return withHint(fmt.Errorf("%s takes no arguments, got %q", name, args), "run 'certform "+name+" --help' for its usage")
+	}
+	return nil
 }

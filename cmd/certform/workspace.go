@@ -103,6 +103,7 @@ func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 		}
 		return nil, errReported
 	}
+	debugf("configuration loaded: %d certificate(s), %d CA bundle(s), workspace %s, data directory %s", len(cfg.Certificates), len(cfg.CABundles), ws, g.dataDir())
 	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws, keys: keyStore(g.dataDir(), ws)}
 	w.diags = func(d hcl.Diagnostics) error { return views.RenderDiagnostics(s.Err, files, d, col, 0) }
 	w.kube = g.kubeOptions(cfg)
@@ -145,6 +146,9 @@ func (g *GlobalOptions) enter() (string, error) {
 func (w *workspace) setBackend() error {
 	b, err := w.backendIn(w.ws)
 	w.backend = b
+	if err == nil {
+		debugf("state backend: %s", b.Describe())
+	}
 	return err
 }
 
@@ -200,6 +204,7 @@ func (w *workspace) loadState(ctx context.Context) (*state.State, error) {
 		}
 		return nil, withHint(err, hint)
 	}
+	debugf("state loaded: lineage %s, serial %d, %d certificate record(s)", st.Lineage, st.Serial, len(st.Certificates))
 	return st, nil
 }
 

@@ -14,6 +14,8 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/spf13/pflag"
+
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/state/backend"
@@ -23,26 +25,62 @@ import (
 
 const workspaceUsage = "certform workspace list | show | new NAME | select NAME | delete NAME"
 
-// workspace list|show|new|select|delete: one state per environment (say
-// staging and prod) from one configuration, as Terraform's workspaces.
-// Each has its own state (local: certform.state.d/NAME/; kubernetes: the
-// Secret NAME-ws-WORKSPACE) and its own pending keys; certform.workspace
-// names it in expressions. CERTFORM_WORKSPACE picks one without select.
-func runWorkspace(ctx context.Context, g *GlobalOptions, args []string, s Streams) (int, error) {
-	fs := newFlagSet("workspace", g, s)
-	lockTimeout := fs.Duration("lock-timeout", 0, "delete: how long to wait for the workspace's state lock")
-	if err := fs.Parse(args); err != nil {
-		return exitError, err
-	}
-	sub, rest := fs.Arg(0), fs.Args()
-	if len(rest) > 0 {
-		rest = rest[1:]
+// WorkspaceOptions are the workspace commands' flag and arguments.
+type WorkspaceOptions struct {
+	LockTimeout time.Duration
+	Sub         string // list, show, new, select or delete
+	Name        string // the workspace new, select and delete take
+}
+
+var cmdWorkspace = &command{
+	name: "workspace", args: "list | show | new NAME | select NAME | delete NAME", summary: "list, show, create, select and delete workspaces",
+	desc: `Workspaces keep one state per environment (say staging and prod) from one configuration, as
+Terraform's do. Each has its own state (local backend: certform.state.d/NAME/; kubernetes backend:
+the Secret NAME-ws-WORKSPACE) and its own pending keys; certform.workspace names it in
+expressions. CERTFORM_WORKSPACE selects one without select, and wins over it. delete refuses a
+workspace whose state still manages something.`,
+	examples: []string{
+		"certform workspace new staging",
+		"certform workspace select default",
+		"CERTFORM_WORKSPACE=prod certform plan",
+	},
+	globals: gChdir | gDataDir | gCluster,
+	new:     func() Options { return &WorkspaceOptions{} },
+}
+
+// AddFlags adds the workspace commands' flag.
+func (o *WorkspaceOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "delete: how long to wait for the workspace's state lock")
+}
+
+// Complete takes the subcommand and the workspace name.
+func (o *WorkspaceOptions) Complete(_ *GlobalOptions, args []string) error {
+	var rest []string
+	if len(args) > 0 {
+		o.Sub, rest = args[0], args[1:]
 	}
 	wantArgs := map[string]int{"list": 0, "show": 0, "new": 1, "select": 1, "delete": 1}
-	n, known := wantArgs[sub]
+	n, known := wantArgs[o.Sub]
 	if !known || len(rest) != n {
-		return exitError, withHint(fmt.Errorf("workspace needs a subcommand and its arguments, got %q", fs.Args()), workspaceUsage)
+		return withHint(fmt.Errorf("workspace needs a subcommand and its arguments, got %q", args), workspaceUsage)
 	}
+	if n == 1 {
+		o.Name = rest[0]
+	}
+	return nil
+}
+
+// Validate checks the workspace name.
+func (o *WorkspaceOptions) Validate() error {
+	if o.Name != "" && !workspaceName.MatchString(o.Name) {
+		return withHint(fmt.Errorf("%q is not a workspace name", o.Name), workspaceNameRule)
+	}
+	return nil
+}
+
+// Run runs workspace list|show|new|select|delete.
+func (o *WorkspaceOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
+	sub := o.Sub
 	if sub == "show" {
 		ws, err := g.enter()
 		if err != nil {
@@ -69,10 +107,7 @@ func runWorkspace(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		}
 		return exitOK, nil
 	}
-	name := rest[0]
-	if !workspaceName.MatchString(name) {
-		return exitError, withHint(fmt.Errorf("%q is not a workspace name", name), workspaceNameRule)
-	}
+	name := o.Name
 	exists := slices.Contains(names, name)
 	switch sub {
 	case "new":
@@ -93,7 +128,7 @@ func runWorkspace(ctx context.Context, g *GlobalOptions, args []string, s Stream
 		if !exists {
 			return exitError, fmt.Errorf("workspace %q does not exist", name)
 		}
-		if err := w.deleteWorkspace(ctx, name, *lockTimeout); err != nil {
+		if err := w.deleteWorkspace(ctx, name, o.LockTimeout); err != nil {
 			return exitError, err
 		}
 		fmt.Fprintf(s.Out, "Deleted workspace %q.\n", name)

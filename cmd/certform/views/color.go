@@ -10,18 +10,22 @@ import (
 // Colorizer wraps text in ANSI colours when enabled.
 type Colorizer struct{ Enabled bool }
 
-// ColorFor decides whether output to w is coloured: only on a terminal, and
-// never with --no-color or NO_COLOR set.
+// ColorFor decides whether output to w is coloured: only on a terminal
+// that is not TERM=dumb, and never with --no-color or NO_COLOR set.
 func ColorFor(w io.Writer, noColor bool) Colorizer {
-	if noColor || os.Getenv("NO_COLOR") != "" {
-		return Colorizer{}
-	}
 	f, ok := w.(*os.File)
-	if !ok {
-		return Colorizer{}
-	}
-	return Colorizer{Enabled: term.IsTerminal(int(f.Fd()))}
+	return Colorizer{Enabled: colorEnabled(ok && term.IsTerminal(int(f.Fd())), noColor, os.Getenv)}
 }
+
+// colorEnabled is ColorFor's decision, given whether the output is a
+// terminal and the environment.
+func colorEnabled(terminal, noColor bool, getenv func(string) string) bool {
+	return terminal && !noColor && getenv("NO_COLOR") == "" && getenv("TERM") != "dumb"
+}
+
+// DumbTerminal reports whether TERM says the terminal can do no more than
+// print lines: no colour, no rewriting a line in place.
+func DumbTerminal() bool { return os.Getenv("TERM") == "dumb" }
 
 func (c Colorizer) wrap(code, s string) string {
 	if !c.Enabled || s == "" {

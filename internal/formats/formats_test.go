@@ -1,0 +1,86 @@
+package formats
+
+import (
+	"bytes"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"math/big"
+	"testing"
+	"time"
+)
+
+// testMaterial is a leaf signed by a CA, with the CA as the bundle.
+func testMaterial(t *testing.T, cn string) Material {
+	t.Helper()
+	caKey, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	now := time.Now()
+	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: cn + " CA"}, NotBefore: now, NotAfter: now.Add(time.Hour),
+		IsCA: true, BasicConstraintsValid: true, KeyUsage: x509.KeyUsageCertSign}
+	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, caKey.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ca, _ := x509.ParseCertificate(caDER)
+	key, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	leafTmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: cn}, NotBefore: now, NotAfter: now.Add(time.Hour)}
+	leafDER, err := x509.CreateCertificate(rand.Reader, leafTmpl, ca, key.Public(), caKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _ := x509.ParseCertificate(leafDER)
+	return Material{Key: key, Chain: []*x509.Certificate{leaf, ca}, CAs: []*x509.Certificate{ca}}
+}
+
+func TestHolds(t *testing.T) {
+	m, other := testMaterial(t, "a"), testMaterial(t, "b")
+	for _, kind := range []Kind{KindPKCS12, KindPKCS12Truststore, KindJKS, KindJKSTruststore, KindCombinedPEM, KindDERCert, KindDERKey} {
+		t.Run(string(kind), func(t *testing.T) {
+			first, err := Encode(kind, m, "changeit")
+			if err != nil {
+				t.Fatal(err)
+			}
+			second, err := Encode(kind, m, "changeit")
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !kind.Keystore() && !bytes.Equal(first, second) {
+				t.Error("two encodings of m differ")
+			}
+			if !Holds(kind, first, m, "changeit") || !Holds(kind, second, m, "changeit") {
+				t.Error("an encoding of m does not hold m")
+			}
+			if Holds(kind, first, other, "changeit") {
+				t.Error("an encoding of m holds other material")
+			}
+			if kind.Keystore() {
+				if Holds(kind, first, m, "another") || Opens(kind, first, "another") {
+					t.Error("a keystore opens with the wrong password")
+				}
+				if !Opens(kind, first, "changeit") {
+					t.Error("a keystore does not open with its password")
+				}
+				if _, err := Encode(kind, m, ""); err == nil {
+					t.Error("a keystore was written without a password")
+				}
+			}
+		})
+	}
+}
+
+func TestSecretKeys(t *testing.T) {
+	got := SecretKeys([]string{PKCS12, JKS, CombinedPEM, DER}, false)
+	for _, key := range []string{"keystore.p12", "keystore.jks", "tls-combined.pem", "key.der"} {
+		if _, ok := got[key]; !ok {
+			t.Errorf("SecretKeys lacks %s", key)
+		}
+	}
+	if _, ok := got["truststore.p12"]; ok {
+		t.Error("a truststore without a CA")
+	}
+	if _, ok := SecretKeys([]string{JKS}, true)["truststore.jks"]; !ok {
+		t.Error("no truststore.jks with a CA")
+	}
+}

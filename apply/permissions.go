@@ -53,7 +53,7 @@ func Permissions(p *plan.Plan, cfg *config.Config, noWait bool) []kube.Access {
 		if c != nil && c.Secret != nil && ch.Action != plan.Delete {
 			add(objectAccess(config.TargetSecret, c.Secret.Namespace, "write kubernetes.io/tls Secrets", "create", "patch")...)
 		}
-		if rec != nil && rec.Secret != nil && (c == nil || c.Secret == nil || *c.Secret != (config.SecretOutput{Namespace: rec.Secret.Namespace, Name: rec.Secret.Name})) {
+		if rec != nil && rec.Secret != nil && (c == nil || c.Secret == nil || c.Secret.Namespace != rec.Secret.Namespace || c.Secret.Name != rec.Secret.Name || c.Secret.Adopt) {
 			add(objectAccess(config.TargetSecret, rec.Secret.Namespace, "remove Secrets certform wrote", "get", "delete")...)
 		}
 	}

@@ -16,25 +16,30 @@ import (
 
 // rawCertificate is a certificate block as written, before defaults.
 type rawCertificate struct {
-	CommonName        string      `hcl:"common_name,optional"`
-	Hosts             []string    `hcl:"hosts,optional"`
-	Subject           *rawSubject `hcl:"subject,block"`
-	Key               *rawKey     `hcl:"key,block"`
-	SignerName        string      `hcl:"signer_name"`
-	Usages            []string    `hcl:"usages,optional"`
-	ExpirationSeconds *int64      `hcl:"expiration_seconds,optional"`
-	SelfApprove       bool        `hcl:"self_approve,optional"`
-	RenewBefore       string      `hcl:"renew_before,optional"`
-	RenewBeforePct    *int        `hcl:"renew_before_percentage,optional"`
-	CSRName           string      `hcl:"csr_name,optional"`
-	Output            *rawOutput  `hcl:"output,block"`
-	Secret            *rawSecret  `hcl:"secret,block"`
+	CommonName        string       `hcl:"common_name,optional"`
+	Hosts             []string     `hcl:"hosts,optional"`
+	Subject           *rawSubject  `hcl:"subject,block"`
+	Key               *rawKey      `hcl:"key,block"`
+	SignerName        string       `hcl:"signer_name"`
+	Usages            []string     `hcl:"usages,optional"`
+	ExpirationSeconds *int64       `hcl:"expiration_seconds,optional"`
+	SelfApprove       bool         `hcl:"self_approve,optional"`
+	RenewBefore       string       `hcl:"renew_before,optional"`
+	RenewBeforePct    *int         `hcl:"renew_before_percentage,optional"`
+	CSRName           string       `hcl:"csr_name,optional"`
+	Output            *rawOutput   `hcl:"output,block"`
+	Secret            *rawSecret   `hcl:"secret,block"`
+	Keystore          *rawKeystore `hcl:"keystore,block"`
+	OnChange          *rawOnChange `hcl:"on_change,block"`
 }
 
 type rawSecret struct {
-	Namespace string `hcl:"namespace"`
-	Name      string `hcl:"name"`
-	Adopt     bool   `hcl:"adopt,optional"`
+	Namespace   string            `hcl:"namespace"`
+	Name        string            `hcl:"name"`
+	Adopt       bool              `hcl:"adopt,optional"`
+	Formats     []string          `hcl:"formats,optional"`
+	Labels      map[string]string `hcl:"labels,optional"`
+	Annotations map[string]string `hcl:"annotations,optional"`
 }
 
 type rawSubject struct {
@@ -62,6 +67,13 @@ type rawOutput struct {
 	FileMode              string `hcl:"file_mode,optional"`
 	KeyFileMode           string `hcl:"key_file_mode,optional"`
 	AllowWorldReadableKey bool   `hcl:"allow_world_readable_key,optional"`
+	PKCS12File            string `hcl:"pkcs12_file,optional"`
+	PKCS12TruststoreFile  string `hcl:"pkcs12_truststore_file,optional"`
+	JKSFile               string `hcl:"jks_file,optional"`
+	JKSTruststoreFile     string `hcl:"jks_truststore_file,optional"`
+	CombinedPEMFile       string `hcl:"combined_pem_file,optional"`
+	DERFile               string `hcl:"der_file,optional"`
+	DERKeyFile            string `hcl:"der_key_file,optional"`
 }
 
 // DefaultUsages are the usages of a certificate block that sets none: those
@@ -167,7 +179,7 @@ func (c *Certificate) fill(raw *rawCertificate) hcl.Diagnostics {
 	}
 	if o := raw.Output; o != nil {
 		c.Output = Output{KeyFile: o.KeyFile, CertFile: o.CertFile, CAFile: o.CAFile, CABundle: o.CABundle, CSRFile: o.CSRFile,
-			ChainFile: o.ChainFile, AllowWorldReadableKey: o.AllowWorldReadableKey}
+			ChainFile: o.ChainFile, AllowWorldReadableKey: o.AllowWorldReadableKey, Extra: o.extraFiles()}
 		diags = append(diags, c.fillModes(o)...)
 		for _, f := range [][2]string{{"output.key_file", o.KeyFile}, {"output.cert_file", o.CertFile}} {
 			if attr := f[0]; f[1] == "" {
@@ -183,6 +195,7 @@ func (c *Certificate) fill(raw *rawCertificate) hcl.Diagnostics {
 	if raw.Secret != nil {
 		c.Secret = &SecretOutput{Namespace: raw.Secret.Namespace, Name: raw.Secret.Name, Adopt: raw.Secret.Adopt}
 	}
+	diags = append(diags, c.fillDelivery(raw)...)
 	return diags
 }
 

@@ -86,6 +86,11 @@ type Certificate struct {
 	// is none and the Secret is the only output (see HasFiles).
 	Output Output
 	Secret *SecretOutput // nil: no Secret
+	// Keystore says where keystore passwords come from; nil when no
+	// keystore is written.
+	Keystore *Keystore
+	// OnChange lists what runs after the certificate's content changed.
+	OnChange OnChange
 
 	// DeclRange is where the block is defined, for diagnostics about it.
 	DeclRange hcl.Range
@@ -121,6 +126,10 @@ type Output struct {
 	FileMode              fs.FileMode
 	KeyFileMode           fs.FileMode
 	AllowWorldReadableKey bool
+	// Extra are the files in other formats (keystores, combined PEM,
+	// DER), in the order plans list them. Those that hold the key get
+	// KeyFileMode.
+	Extra []ExtraFile
 }
 
 // HasFiles reports whether c has an output block: files on this machine.
@@ -134,6 +143,12 @@ type SecretOutput struct {
 	// that it did not create. An adopted object is never deleted: when the
 	// block goes, certform only removes its labels from it.
 	Adopt bool
+	// Formats are the extra formats written as further data keys
+	// (formats.Names), sorted.
+	Formats []string
+	// Labels and Annotations are set on the Secret besides certform's
+	// own (cert-manager's secretTemplate); drift on them is repaired.
+	Labels, Annotations map[string]string
 }
 
 // Range returns the range of the named attribute, or the block's when the

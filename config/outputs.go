@@ -20,7 +20,15 @@ var StateFileSuffixes = []string{"", ".backup", ".journal", ".lock"}
 
 // outputAttrs are the output attributes that name files, in the order
 // plan.Outputs lists them.
-var outputAttrs = []string{"key_file", "cert_file", "ca_file", "csr_file", "chain_file"}
+var outputAttrs = append([]string{"key_file", "cert_file", "ca_file", "csr_file", "chain_file"}, extraFileAttrs()...)
+
+func extraFileAttrs() []string {
+	var out []string
+	for _, k := range extraFileKinds {
+		out = append(out, string(k)+"_file")
+	}
+	return out
+}
 
 // OutputPaths returns c's configured output files by attribute name
 // ("output.key_file"), leaving out those not set.
@@ -31,6 +39,9 @@ func (c *Certificate) OutputPaths() map[string]string {
 		if p != "" {
 			paths["output."+outputAttrs[i]] = p
 		}
+	}
+	for _, f := range o.Extra {
+		paths["output."+string(f.Kind)+"_file"] = f.Path
 	}
 	return paths
 }

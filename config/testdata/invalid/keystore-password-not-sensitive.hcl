@@ -1,0 +1,17 @@
+variable "pass" {
+  type    = string
+  default = "changeit"
+}
+
+certificate "a" {
+  common_name = "web.example"
+  signer_name = "example.com/serving"
+  secret {
+    namespace = "default"
+    name      = "a-tls"
+    formats   = ["jks"]
+  }
+  keystore {
+    password = var.pass  # ERROR: Keystore password not sensitive
+  }
+}

@@ -27,6 +27,8 @@ func Digest(cfg *Config) string {
 		CSRName               string
 		Output                Output
 		Secret                *SecretOutput
+		OnChange              OnChange
+		PasswordSecret        *SecretKeyRef // never the password itself
 	}
 	type source struct {
 		Kind, Path, Namespace, Name, Key, SignerName string
@@ -58,7 +60,10 @@ func Digest(cfg *Config) string {
 	}
 	for _, c := range cfg.Certificates {
 		v.Certificates = append(v.Certificates, cert{c.Addr, c.Request, c.Key, c.SignerName, c.Usages, c.ExpirationSeconds,
-			c.SelfApprove, c.RenewBefore, c.RenewBeforePercentage, c.CSRName, c.Output, c.Secret})
+			c.SelfApprove, c.RenewBefore, c.RenewBeforePercentage, c.CSRName, c.Output, c.Secret, c.OnChange, nil})
+		if k := c.Keystore; k != nil {
+			v.Certificates[len(v.Certificates)-1].PasswordSecret = k.PasswordSecret
+		}
 	}
 	for _, b := range cfg.CABundles {
 		out := bundle{Addr: b.Addr, Targets: b.Targets}

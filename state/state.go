@@ -89,6 +89,10 @@ type Certificate struct {
 	// FilesOrigin is where Files were last written (zero: unknown, or no
 	// files). With files only it says where the key is.
 	FilesOrigin Origin
+	// PendingActions are the IDs of after-change actions (config.OnChange)
+	// that failed after the certificate changed: the next run retries
+	// them. Sorted.
+	PendingActions []string
 }
 
 // SecretRecord is a Secret certform wrote: where, and the SHA-256 of its
@@ -97,6 +101,14 @@ type SecretRecord struct {
 	Namespace string
 	Name      string
 	SHA256    string
+	// Keys are the data keys written besides tls.crt, tls.key and ca.crt
+	// (keystore.p12, ...), sorted; CASHA256 the SHA-256 of the CA bundle
+	// its truststores were made of.
+	Keys     []string
+	CASHA256 string
+	// Labels and Annotations are those of the secret block's template as
+	// last applied, so that one removed from the configuration is seen.
+	Labels, Annotations map[string]string
 }
 
 // Request is the request a certificate was issued for, as recorded, so the
@@ -124,13 +136,30 @@ const (
 	RoleCA    = "ca"    // output.ca_file
 	RoleCSR   = "csr"   // output.csr_file
 	RoleChain = "chain" // output.chain_file
+	// The roles of files in other formats are named as the output
+	// attributes without _file (output.pkcs12_file: "pkcs12").
+	RolePKCS12           = "pkcs12"
+	RolePKCS12Truststore = "pkcs12_truststore"
+	RoleJKS              = "jks"
+	RoleJKSTruststore    = "jks_truststore"
+	RoleCombinedPEM      = "combined_pem"
+	RoleDER              = "der"
+	RoleDERKey           = "der_key"
 )
+
+// Roles lists every file role, in the order plans list them.
+var Roles = []string{RoleKey, RoleCert, RoleCA, RoleCSR, RoleChain, RolePKCS12, RolePKCS12Truststore, RoleJKS, RoleJKSTruststore,
+	RoleCombinedPEM, RoleDER, RoleDERKey}
 
 // File is what certform wrote to one output path.
 type File struct {
-	Role   string // RoleKey or RoleCert
+	Role   string // one of Roles
 	SHA256 string
 	Mode   fs.FileMode
+	// SourceSHA256 is, for a truststore, the SHA-256 of the CA bundle it
+	// was made of: a keystore's bytes are salted, so only this tells
+	// whether the bundle changed since.
+	SourceSHA256 string
 }
 
 // InFlight reports whether c's CSR is submitted, or may be, and not yet
@@ -183,8 +212,11 @@ func (c *Certificate) DeepCopy() *Certificate {
 	out := *c
 	out.Request = c.Request.deepCopy()
 	out.Files = maps.Clone(c.Files)
+	out.PendingActions = slices.Clone(c.PendingActions)
 	if c.Secret != nil {
 		sec := *c.Secret
+		sec.Keys = slices.Clone(sec.Keys)
+		sec.Labels, sec.Annotations = maps.Clone(sec.Labels), maps.Clone(sec.Annotations)
 		out.Secret = &sec
 	}
 	return &out

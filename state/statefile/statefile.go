@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"slices"
 	"strconv"
 	"time"
 
@@ -18,7 +19,12 @@ import (
 // version 2 (which adds outputs) only for a state that holds outputs, and
 // version 1 otherwise, so a state without outputs stays readable by a
 // certform from before outputs; Decode reads both.
-const FormatVersion = 2
+const FormatVersion = 3
+
+// formatV2 is the version without the records of delivery (file source
+// digests, Secret keys and templates, pending actions); Encode writes
+// version 3 only for a state that holds them.
+const formatV2 = 2
 
 // formatV1 is the version without outputs.
 const formatV1 = 1
@@ -93,6 +99,8 @@ type certificateV1 struct {
 	Files        map[string]fileRecordV1 `json:"files,omitempty"`
 	Secret       *secretV1               `json:"secret,omitempty"`
 	FilesOrigin  *originV1               `json:"files_written_on,omitempty"`
+	// PendingActions (version 3): after-change actions to retry.
+	PendingActions []string `json:"pending_actions,omitempty"`
 }
 
 // originV1 is where the files were last written (never what they hold).
@@ -105,12 +113,19 @@ type secretV1 struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
 	SHA256    string `json:"sha256"`
+	// Version 3: the extra data keys, the CA digest and the template.
+	Keys        []string          `json:"keys,omitempty"`
+	CASHA256    string            `json:"ca_sha256,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 type fileRecordV1 struct {
 	Role   string `json:"role"`
 	SHA256 string `json:"sha256"`
 	Mode   string `json:"mode"` // octal, e.g. "0600"
+	// SourceSHA256 (version 3): a truststore's CA bundle digest.
+	SourceSHA256 string `json:"source_sha256,omitempty"`
 }
 
 // Encode returns s in the current wire format: indented JSON with sorted
@@ -133,9 +148,12 @@ func Encode(s *state.State) ([]byte, error) {
 		}
 		f.Bundles[addr] = w
 	}
+	if delivers(s) {
+		f.Version = FormatVersion
+	}
 	var wire any = f
 	if len(s.Outputs) > 0 {
-		f.Version = FormatVersion
+		f.Version = max(f.Version, formatV2)
 		v2 := fileV2{fileV1: f, Outputs: map[string]outputV2{}}
 		for name, o := range s.Outputs {
 			v2.Outputs[name] = outputV2{Value: o.Value, Type: o.Type, Sensitive: o.Sensitive}
@@ -161,12 +179,12 @@ func Decode(data []byte) (*state.State, error) {
 	if head.Version == nil {
 		return nil, errors.New("state has no version field; it is not a certform state file")
 	}
-	if *head.Version != formatV1 && *head.Version != FormatVersion {
+	if *head.Version != formatV1 && *head.Version != formatV2 && *head.Version != FormatVersion {
 		return nil, fmt.Errorf("%w %d: this certform reads versions %d to %d; upgrade certform", ErrUnsupportedVersion, *head.Version, formatV1, FormatVersion)
 	}
 	var v2 fileV2
 	var target any = &v2.fileV1 // version 1 has no outputs: the field is unknown there
-	if *head.Version == FormatVersion {
+	if *head.Version >= formatV2 {
 		target = &v2
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -202,6 +220,9 @@ func Decode(data []byte) (*state.State, error) {
 		}
 		s.Certificates[addr] = c
 	}
+	if *head.Version < FormatVersion && delivers(s) {
+		return nil, fmt.Errorf("state is malformed: version %d holds fields of version %d", *head.Version, FormatVersion)
+	}
 	return s, nil
 }
 
@@ -224,15 +245,17 @@ func encodeCertificate(c *state.Certificate) certificateV1 {
 		Status: c.Status, SerialNumber: c.SerialNumber, NotBefore: timePtr(c.NotBefore), NotAfter: timePtr(c.NotAfter),
 	}
 	if c.Secret != nil {
-		w.Secret = &secretV1{Namespace: c.Secret.Namespace, Name: c.Secret.Name, SHA256: c.Secret.SHA256}
+		w.Secret = &secretV1{Namespace: c.Secret.Namespace, Name: c.Secret.Name, SHA256: c.Secret.SHA256,
+			Keys: c.Secret.Keys, CASHA256: c.Secret.CASHA256, Labels: c.Secret.Labels, Annotations: c.Secret.Annotations}
 	}
+	w.PendingActions = c.PendingActions
 	if !c.FilesOrigin.IsZero() {
 		w.FilesOrigin = &originV1{Host: c.FilesOrigin.Host, Dir: c.FilesOrigin.Dir}
 	}
 	if len(c.Files) > 0 {
 		w.Files = map[string]fileRecordV1{}
 		for p, fr := range c.Files {
-			w.Files[p] = fileRecordV1{Role: fr.Role, SHA256: fr.SHA256, Mode: fmt.Sprintf("%04o", uint32(fr.Mode.Perm()))}
+			w.Files[p] = fileRecordV1{Role: fr.Role, SHA256: fr.SHA256, Mode: fmt.Sprintf("%04o", uint32(fr.Mode.Perm())), SourceSHA256: fr.SourceSHA256}
 		}
 	}
 	return w
@@ -249,8 +272,10 @@ func decodeCertificate(addr string, w certificateV1) (*state.Certificate, error)
 		return nil, fmt.Errorf("%s has unknown status %q", addr, c.Status)
 	}
 	if w.Secret != nil {
-		c.Secret = &state.SecretRecord{Namespace: w.Secret.Namespace, Name: w.Secret.Name, SHA256: w.Secret.SHA256}
+		c.Secret = &state.SecretRecord{Namespace: w.Secret.Namespace, Name: w.Secret.Name, SHA256: w.Secret.SHA256,
+			Keys: w.Secret.Keys, CASHA256: w.Secret.CASHA256, Labels: w.Secret.Labels, Annotations: w.Secret.Annotations}
 	}
+	c.PendingActions = w.PendingActions
 	if w.FilesOrigin != nil {
 		c.FilesOrigin = state.Origin{Host: w.FilesOrigin.Host, Dir: w.FilesOrigin.Dir}
 	}
@@ -259,13 +284,13 @@ func decodeCertificate(addr string, w certificateV1) (*state.Certificate, error)
 		if err != nil || mode > 0o777 {
 			return nil, fmt.Errorf("%s: file %s has mode %q", addr, p, fr.Mode)
 		}
-		if fr.Role != state.RoleKey && fr.Role != state.RoleCert && fr.Role != state.RoleCA && fr.Role != state.RoleCSR && fr.Role != state.RoleChain {
+		if !slices.Contains(state.Roles, fr.Role) {
 			return nil, fmt.Errorf("%s: file %s has unknown role %q", addr, p, fr.Role)
 		}
 		if c.Files == nil {
 			c.Files = map[string]state.File{}
 		}
-		c.Files[p] = state.File{Role: fr.Role, SHA256: fr.SHA256, Mode: fs.FileMode(mode)}
+		c.Files[p] = state.File{Role: fr.Role, SHA256: fr.SHA256, Mode: fs.FileMode(mode), SourceSHA256: fr.SourceSHA256}
 	}
 	return c, nil
 }
@@ -280,6 +305,24 @@ func decodeRequest(r requestV1) state.Request {
 	return state.Request{CommonName: r.CommonName, Organization: r.Organization, OrganizationalUnit: r.OrganizationalUnit,
 		Country: r.Country, Province: r.Province, Locality: r.Locality, Hosts: r.Hosts, KeyAlgorithm: r.KeyAlgorithm,
 		KeySize: r.KeySize, KeyEncoding: r.KeyEncoding, SignerName: r.SignerName, Usages: r.Usages, ExpirationSeconds: r.ExpirationSeconds}
+}
+
+// delivers reports whether s records anything only version 3 holds.
+func delivers(s *state.State) bool {
+	for _, c := range s.Certificates {
+		if len(c.PendingActions) > 0 {
+			return true
+		}
+		if sec := c.Secret; sec != nil && (len(sec.Keys) > 0 || sec.CASHA256 != "" || len(sec.Labels) > 0 || len(sec.Annotations) > 0) {
+			return true
+		}
+		for _, f := range c.Files {
+			if f.SourceSHA256 != "" || !slices.Contains(state.Roles[:5], f.Role) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 func timePtr(t time.Time) *time.Time {

@@ -40,7 +40,7 @@ func TestDecodeInvalid(t *testing.T) {
 		"bad-mode.json":             `has mode "0999"`,
 		"bad-role.json":             `unknown role "bundle"`,
 		"empty-lineage.json":        "empty lineage",
-		"newer-version.json":        "unsupported state version 3",
+		"newer-version.json":        "unsupported state version 4",
 		"no-version.json":           "no version field",
 		"outputs-in-version-1.json": `unknown field "outputs"`,
 		"truncated.json":            "not valid JSON",

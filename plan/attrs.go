@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/formats"
 	"github.com/certform/certform/state"
 )
 
@@ -29,6 +30,9 @@ type Attributes struct {
 	CABundle string
 	// Secret is the kubernetes.io/tls Secret, nil when none.
 	Secret *SecretTarget
+	// OnChange lists the after-change actions configured (after side
+	// only): config.Restart IDs and config.CommandID.
+	OnChange []string
 	// Sensitive names the attributes set from a sensitive variable
 	// ("common_name", "secret.name", "key.size", ...): shown as
 	// (sensitive value). Only the planned side has them.
@@ -54,10 +58,19 @@ type SecretTarget struct {
 	Name      string
 	// Adopt: the secret block sets adopt = true (after side only).
 	Adopt bool
+	// Formats are the extra formats written as further data keys;
+	// Labels and Annotations the secret block's template.
+	Formats             []string
+	Labels, Annotations map[string]string
+}
+
+func (s *SecretTarget) equal(o *SecretTarget) bool {
+	return s.Namespace == o.Namespace && s.Name == o.Name && s.Adopt == o.Adopt && slices.Equal(s.Formats, o.Formats) &&
+		maps.Equal(s.Labels, o.Labels) && maps.Equal(s.Annotations, o.Annotations)
 }
 
 // Output roles in the order plans list them.
-var roleOrder = []string{state.RoleKey, state.RoleCert, state.RoleCA, state.RoleCSR, state.RoleChain}
+var roleOrder = state.Roles
 
 // AttributesOf are the planned attributes of a certificate block.
 func AttributesOf(c *config.Certificate) *Attributes {
@@ -70,8 +83,9 @@ func AttributesOf(c *config.Certificate) *Attributes {
 		a.CABundle = c.Output.CABundle
 	}
 	if s := c.Secret; s != nil {
-		a.Secret = &SecretTarget{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt}
+		a.Secret = &SecretTarget{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt, Formats: s.Formats, Labels: s.Labels, Annotations: s.Annotations}
 	}
+	a.OnChange = c.OnChange.IDs()
 	a.Sensitive = slices.Sorted(maps.Keys(c.Sensitive))
 	return a
 }
@@ -93,7 +107,7 @@ func RecordedAttributes(rec *state.Certificate) *Attributes {
 		return strings.Compare(x.Path, y.Path)
 	})
 	if s := rec.Secret; s != nil {
-		a.Secret = &SecretTarget{Namespace: s.Namespace, Name: s.Name}
+		a.Secret = &SecretTarget{Namespace: s.Namespace, Name: s.Name, Formats: formatsOfKeys(s.Keys), Labels: s.Labels, Annotations: s.Annotations}
 	}
 	return a
 }
@@ -120,8 +134,10 @@ type KeyHome struct {
 // Secret's tls.key.
 func (a *Attributes) KeyHomes() []KeyHome {
 	var out []KeyHome
-	if o, ok := a.File(state.RoleKey); ok {
-		out = append(out, KeyHome{Kind: "file", Name: o.Path, Mode: o.Mode})
+	for _, o := range a.Files {
+		if o.Role == state.RoleKey || formats.Kind(o.Role).HoldsKey() {
+			out = append(out, KeyHome{Kind: "file", Name: o.Path, Mode: o.Mode})
+		}
 	}
 	if s := a.Secret; s != nil {
 		out = append(out, KeyHome{Kind: "secret", Name: s.Namespace + "/" + s.Name})

@@ -43,6 +43,7 @@ func decide(in input) *Change {
 	ch.ReuseKey = ch.Action.Issues() && in.desired.Key.Rotation == config.RotateNever &&
 		ch.Before.KeySHA256 != "" && !keyLost(in)
 	ch.Removes = staleRemovals(ch, in.world)
+	ch.AfterChange = afterChange(in, ch)
 	return ch
 }
 
@@ -206,6 +207,8 @@ func checkPaths(in input, ch *Change) bool {
 			reasons = append(reasons, fmt.Sprintf("ca file %s is out of date with %s", path, in.desired.Output.CABundle))
 		case out.Role != state.RoleKey && out.Role != state.RoleCert && in.world.Refreshed && (!obs.Exists || obs.SHA256 != rec.SHA256):
 			reasons = append(reasons, fmt.Sprintf("%s file %s is missing or was modified outside certform", out.Role, path))
+		case fileStale(in, out, rec) != "":
+			reasons = append(reasons, fileStale(in, out, rec))
 		case in.world.Refreshed && obs.Exists && obs.Mode.Perm() != out.Mode:
 			reasons = append(reasons, fmt.Sprintf("%s file %s has mode %04o, want %04o", out.Role, path, uint32(obs.Mode.Perm()), uint32(out.Mode)))
 		case rec.Mode.Perm() != out.Mode:
@@ -216,6 +219,8 @@ func checkPaths(in input, ch *Change) bool {
 		reasons = append(reasons, "the output block was removed: its files are to be deleted")
 	}
 	reasons = append(reasons, secretReasons(in)...)
+	reasons = append(reasons, secretTemplateReasons(in)...)
+	reasons = append(reasons, retryReasons(in)...)
 	if len(reasons) == 0 {
 		return false
 	}
@@ -244,6 +249,13 @@ func Outputs(c *config.Certificate) []Output {
 		if f.path != "" {
 			out = append(out, Output{f.role, filepath.Clean(f.path), o.FileMode})
 		}
+	}
+	for _, f := range o.Extra {
+		mode := o.FileMode
+		if f.Kind.HoldsKey() {
+			mode = o.KeyFileMode // 0600 from creation, like the key file
+		}
+		out = append(out, Output{string(f.Kind), filepath.Clean(f.Path), mode})
 	}
 	return out
 }

@@ -111,5 +111,5 @@ func requestEqual(a, b state.Request) bool { return len(requestDiff(a, b)) == 0 
 func attributesEqual(a, b *Attributes) bool {
 	return requestEqual(a.Request, b.Request) && (a.Settings == nil) == (b.Settings == nil) &&
 		(a.Settings == nil || *a.Settings == *b.Settings) && slices.Equal(a.Files, b.Files) &&
-		a.CABundle == b.CABundle && (a.Secret == nil) == (b.Secret == nil) && (a.Secret == nil || *a.Secret == *b.Secret)
+		a.CABundle == b.CABundle && (a.Secret == nil) == (b.Secret == nil) && (a.Secret == nil || a.Secret.equal(b.Secret)) && slices.Equal(a.OnChange, b.OnChange)
 }

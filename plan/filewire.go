@@ -50,6 +50,14 @@ type changeV1 struct {
 	Removes    []removalV1   `json:"removes,omitempty"`
 	PrevAddr   string        `json:"previous_address,omitempty"`
 	Import     *importV1     `json:"import,omitempty"`
+	// AfterChange: the after-change actions apply runs (absent from
+	// files written before them).
+	AfterChange []afterActionV1 `json:"after_change,omitempty"`
+}
+
+type afterActionV1 struct {
+	ID    string `json:"id"`
+	Retry bool   `json:"retry,omitempty"`
 }
 
 type requestV1 struct {
@@ -75,6 +83,7 @@ type attributesV1 struct {
 	CABundle  string          `json:"ca_bundle,omitempty"`
 	Secret    *secretTargetV1 `json:"secret,omitempty"`
 	Sensitive []string        `json:"sensitive,omitempty"`
+	OnChange  []string        `json:"on_change,omitempty"`
 }
 
 type settingsV1 struct {
@@ -92,9 +101,12 @@ type outputV1 struct {
 }
 
 type secretTargetV1 struct {
-	Namespace string `json:"namespace"`
-	Name      string `json:"name"`
-	Adopt     bool   `json:"adopt,omitempty"`
+	Namespace   string            `json:"namespace"`
+	Name        string            `json:"name"`
+	Adopt       bool              `json:"adopt,omitempty"`
+	Formats     []string          `json:"formats,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 type removalV1 struct {
@@ -177,7 +189,7 @@ func encodeChange(c *Change) *changeV1 {
 		w.After = &r
 	}
 	if a := c.AfterAttrs; a != nil {
-		w.AfterAttrs = &attributesV1{Request: encodeRequest(a.Request), CABundle: a.CABundle, Sensitive: a.Sensitive}
+		w.AfterAttrs = &attributesV1{Request: encodeRequest(a.Request), CABundle: a.CABundle, Sensitive: a.Sensitive, OnChange: a.OnChange}
 		if s := a.Settings; s != nil {
 			w.AfterAttrs.Settings = &settingsV1{SelfApprove: s.SelfApprove, RenewBefore: int64(s.RenewBefore),
 				RenewBeforePercentage: s.RenewBeforePercentage, KeyRotation: s.KeyRotation, CSRName: s.CSRName}
@@ -186,7 +198,7 @@ func encodeChange(c *Change) *changeV1 {
 			w.AfterAttrs.Files = append(w.AfterAttrs.Files, outputV1{Role: f.Role, Path: f.Path, Mode: uint32(f.Mode)})
 		}
 		if s := a.Secret; s != nil {
-			w.AfterAttrs.Secret = &secretTargetV1{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt}
+			w.AfterAttrs.Secret = &secretTargetV1{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt, Formats: s.Formats, Labels: s.Labels, Annotations: s.Annotations}
 		}
 	}
 	for _, r := range c.Removes {
@@ -194,6 +206,9 @@ func encodeChange(c *Change) *changeV1 {
 	}
 	if i := c.Import; i != nil {
 		w.Import = &importV1{KeyFile: i.KeyFile, CertFile: i.CertFile, SecretNamespace: i.SecretNamespace, SecretName: i.SecretName}
+	}
+	for _, a := range c.AfterChange {
+		w.AfterChange = append(w.AfterChange, afterActionV1{ID: a.ID, Retry: a.Retry})
 	}
 	return w
 }
@@ -206,7 +221,7 @@ func decodeChange(w *changeV1) *Change {
 		c.After = &r
 	}
 	if a := w.AfterAttrs; a != nil {
-		c.AfterAttrs = &Attributes{Request: decodeRequest(a.Request), CABundle: a.CABundle, Sensitive: a.Sensitive}
+		c.AfterAttrs = &Attributes{Request: decodeRequest(a.Request), CABundle: a.CABundle, Sensitive: a.Sensitive, OnChange: a.OnChange}
 		if s := a.Settings; s != nil {
 			c.AfterAttrs.Settings = &Settings{SelfApprove: s.SelfApprove, RenewBefore: time.Duration(s.RenewBefore),
 				RenewBeforePercentage: s.RenewBeforePercentage, KeyRotation: s.KeyRotation, CSRName: s.CSRName}
@@ -215,7 +230,7 @@ func decodeChange(w *changeV1) *Change {
 			c.AfterAttrs.Files = append(c.AfterAttrs.Files, Output{Role: f.Role, Path: f.Path, Mode: fs.FileMode(f.Mode)})
 		}
 		if s := a.Secret; s != nil {
-			c.AfterAttrs.Secret = &SecretTarget{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt}
+			c.AfterAttrs.Secret = &SecretTarget{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt, Formats: s.Formats, Labels: s.Labels, Annotations: s.Annotations}
 		}
 	}
 	for _, r := range w.Removes {
@@ -223,6 +238,9 @@ func decodeChange(w *changeV1) *Change {
 	}
 	if i := w.Import; i != nil {
 		c.Import = &ImportSource{KeyFile: i.KeyFile, CertFile: i.CertFile, SecretNamespace: i.SecretNamespace, SecretName: i.SecretName}
+	}
+	for _, a := range w.AfterChange {
+		c.AfterChange = append(c.AfterChange, AfterAction{ID: a.ID, Retry: a.Retry})
 	}
 	return c
 }

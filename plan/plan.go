@@ -71,6 +71,10 @@ type Change struct {
 	PrevAddr string
 	// Import says where an Import change reads the key and certificate.
 	Import *ImportSource
+	// AfterChange lists the after-change actions (config.OnChange IDs)
+	// apply runs once the change succeeds, because the certificate's
+	// content changes or an earlier run failed to run them (delivery.go).
+	AfterChange []AfterAction
 }
 
 // Counts returns how many changes have each action.

@@ -24,6 +24,8 @@ type (
 	ResolvedTarget = observed.ResolvedTarget
 	// Published is a ConfigMap or Secret certform published.
 	Published = observed.Published
+	// ObjectMeta is an object's labels and annotations.
+	ObjectMeta = observed.ObjectMeta
 )
 
 // CSR phases.

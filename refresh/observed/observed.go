@@ -46,6 +46,14 @@ type World struct {
 	// wants a Secret or ConfigMap at that this state did not create (or
 	// adopt): someone else's, or another certform state's.
 	Existing map[string]ExistingObject
+	// Unopened holds the keystores certform wrote that do not open with
+	// the configured password (a password changed since): by file path,
+	// and by UnopenedKey for a Secret's data keys.
+	Unopened map[string]bool
+	// SecretMeta by "namespace/name": the labels and annotations of each
+	// certificate's Secret, to see drift from secret.labels and
+	// secret.annotations.
+	SecretMeta map[string]ObjectMeta
 	// Issuers by certificate address: the fingerprints of the known CAs
 	// each managed certificate chains to (for the trust-removal guard).
 	Issuers map[string][]string
@@ -54,6 +62,17 @@ type World struct {
 // TLSContent is what a kubernetes.io/tls Secret holds, as fingerprints:
 // never the key itself.
 type TLSContent = digest.TLS
+
+// ObjectMeta is an object's labels and annotations, as found.
+type ObjectMeta struct {
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
+}
+
+// UnopenedKey is World.Unopened's key for a keystore in a Secret.
+func UnopenedKey(namespace, name, dataKey string) string {
+	return "secret:" + namespace + "/" + name + "/" + dataKey
+}
 
 // ExistingObject is a Secret or ConfigMap certform did not create, found
 // where the configuration wants to write one.

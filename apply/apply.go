@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	appsv1client "k8s.io/client-go/kubernetes/typed/apps/v1"
 	corev1client "k8s.io/client-go/kubernetes/typed/core/v1"
 
 	"github.com/certform/certform/config"
@@ -33,6 +34,9 @@ type Options struct {
 	// Core writes CA bundle ConfigMaps and TLS Secrets; needed only when
 	// the plan has them.
 	Core corev1client.CoreV1Interface
+	// Apps restarts workloads (on_change.restart); needed only when the
+	// plan has such actions.
+	Apps appsv1client.AppsV1Interface
 	// TrustBundles, when set, is where the CAs a signer publishes are
 	// looked up (ClusterTrustBundles), to check issued certificates' issuer.
 	TrustBundles kube.TrustBundles
@@ -88,6 +92,9 @@ type runner struct {
 	failed     []failedCommit                // commits that failed, with the changes they covered
 	unsaved    map[string]*state.Certificate // changes since the last commit
 	unsynced   map[string]bool               // directories to sync before the next commit
+	// actionErrs are after-change actions that failed (guarded by mu):
+	// reported after everything else, since the certificates are in place.
+	actionErrs []error
 }
 
 // Apply executes p against prior and returns the new state, which holds
@@ -147,6 +154,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	}
 	r.mu.Lock()
 	last := r.changes
+	errs = append(errs, r.actionErrs...)
 	r.mu.Unlock()
 	if err := r.waitDurable(last); err != nil {
 		return r.state.DeepCopy(), errors.Join(append(errs, err)...)
@@ -228,6 +236,13 @@ func (r *runner) work(ctx context.Context, s schedule) []error {
 			err := r.awaitTurn(ctx, s.after[ch.Addr], done, &failed)
 			if err == nil {
 				err = r.change(ctx, ch, idle)
+			}
+			if err == nil && len(ch.AfterChange) > 0 {
+				if aerr := r.afterChange(ctx, ch); aerr != nil {
+					r.mu.Lock()
+					r.actionErrs = append(r.actionErrs, aerr)
+					r.mu.Unlock()
+				}
 			}
 			if err != nil {
 				r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error(), Elapsed: time.Since(start)})

@@ -20,6 +20,7 @@ const (
 	PhaseImported      Phase = "imported"       // an import block's key and certificate adopted
 	PhasePublished     Phase = "published"      // a CA bundle ConfigMap created or updated
 	PhasePending       Phase = "pending"        // left pending (--no-wait)
+	PhaseAfterChange   Phase = "after-change"   // an after-change action ran (Message: which)
 	PhaseFailed        Phase = "failed"
 	PhaseWarning       Phase = "warning"
 )

@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,6 +15,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/digest"
+	"github.com/certform/certform/internal/formats"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/pki"
 	"github.com/certform/certform/plan"
@@ -58,8 +61,13 @@ func (r *runner) writeOutputs(ctx context.Context, c *config.Certificate, m mate
 	var ca []byte
 	var files []atomicfile.File
 	records := map[string]state.File{}
+	d, err := r.newDelivery(ctx, c, m)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	for _, out := range plan.Outputs(c) {
 		f := atomicfile.File{Path: out.Path, Mode: out.Mode}
+		var source string
 		switch out.Role {
 		case state.RoleKey:
 			f.Data, f.From = m.keyPEM, m.keyFrom
@@ -82,9 +90,15 @@ func (r *runner) writeOutputs(ctx context.Context, c *config.Certificate, m mate
 				continue
 			}
 			f.Data = m.requestPEM
+		default:
+			kind := formats.Kind(out.Role)
+			if f.Data, err = d.file(kind, out.Path); err != nil {
+				return nil, nil, nil, err
+			}
+			source = d.sourceSHA256(kind)
 		}
 		files = append(files, f)
-		records[out.Path] = state.File{Role: out.Role, SHA256: digest.SHA256(f.Data), Mode: out.Mode}
+		records[out.Path] = state.File{Role: out.Role, SHA256: digest.SHA256(f.Data), Mode: out.Mode, SourceSHA256: source}
 	}
 	dirs, err := atomicfile.WriteAllUnsynced(files...)
 	if err != nil {
@@ -96,12 +110,12 @@ func (r *runner) writeOutputs(ctx context.Context, c *config.Certificate, m mate
 	if ca == nil && c.Output.CABundle != "" {
 		ca = r.caContent[c.Output.CABundle]
 	}
-	sec, err := r.writeSecret(ctx, c, m.keyPEM, m.certPEM, ca)
+	sec, err := r.writeSecret(ctx, c, m.keyPEM, m.certPEM, ca, d)
 	return records, sec, dirs, err
 }
 
 // writeSecret server-side applies c's kubernetes.io/tls Secret.
-func (r *runner) writeSecret(ctx context.Context, c *config.Certificate, keyPEM, certPEM, ca []byte) (*state.SecretRecord, error) {
+func (r *runner) writeSecret(ctx context.Context, c *config.Certificate, keyPEM, certPEM, ca []byte, d *delivery) (*state.SecretRecord, error) {
 	data := map[string][]byte{"tls.crt": certPEM, "tls.key": keyPEM}
 	if len(ca) > 0 {
 		data["ca.crt"] = ca
@@ -111,9 +125,24 @@ func (r *runner) writeSecret(ctx context.Context, c *config.Certificate, keyPEM,
 	if err != nil {
 		return nil, err
 	}
+	keys, err := d.secretData(c, data, cl.data)
+	if err != nil {
+		return nil, err
+	}
+	// The template's labels and annotations first: certform's own (which
+	// config refuses in a template) win.
+	labels, annotations := maps.Clone(s.Labels), maps.Clone(s.Annotations)
+	if labels == nil {
+		labels = map[string]string{}
+	}
+	if annotations == nil {
+		annotations = map[string]string{}
+	}
+	labels[kube.LabelManagedBy], labels[kube.LabelLineage] = kube.ManagedByValue, r.lineage
+	annotations[kube.AnnotationAddr] = c.Addr
 	sec := corev1ac.Secret(s.Name, s.Namespace).WithType("kubernetes.io/tls").
-		WithLabels(map[string]string{kube.LabelManagedBy: kube.ManagedByValue, kube.LabelLineage: r.lineage}).
-		WithAnnotations(cl.annotate(map[string]string{kube.AnnotationAddr: c.Addr})).
+		WithLabels(labels).
+		WithAnnotations(cl.annotate(annotations)).
 		WithData(data)
 	if cl.exists {
 		sec.WithUID(cl.uid)
@@ -123,7 +152,12 @@ func (r *runner) writeSecret(ctx context.Context, c *config.Certificate, keyPEM,
 	if _, err := r.opts.Core.Secrets(s.Namespace).Apply(ctx, sec, metav1.ApplyOptions{FieldManager: FieldManager, Force: cl.exists}); err != nil {
 		return nil, fmt.Errorf("writing Secret %s/%s: %w", s.Namespace, s.Name, err)
 	}
-	return &state.SecretRecord{Namespace: s.Namespace, Name: s.Name, SHA256: digest.OfSecret(data)}, nil
+	rec := &state.SecretRecord{Namespace: s.Namespace, Name: s.Name, SHA256: digest.OfSecret(data), Keys: keys,
+		Labels: maps.Clone(s.Labels), Annotations: maps.Clone(s.Annotations)}
+	if d != nil && len(d.m.CAs) > 0 && slices.ContainsFunc(keys, func(k string) bool { return formats.SecretKeys(formats.Names, true)[k].Truststore() }) {
+		rec.CASHA256 = digest.SHA256(d.caPEM)
+	}
+	return rec, nil
 }
 
 // deleteSecret removes a Secret certform wrote, if it is still certform's.

@@ -24,6 +24,9 @@ type claim struct {
 	exists  bool
 	uid     types.UID // the object written must still be this one
 	adopted bool      // certform adopted it: keep the mark
+	// data is a Secret's data as found, so that keystores that still hold
+	// what would be written keep their bytes (deliver.go).
+	data map[string][]byte
 }
 
 // claimObject checks that certform may write kind ns/name. secretType is
@@ -31,11 +34,12 @@ type claim struct {
 func (r *runner) claimObject(ctx context.Context, kind, ns, name string, adopt bool, secretType string) (claim, error) {
 	var meta metav1.Object
 	var typ string
+	var data map[string][]byte
 	var err error
 	if kind == config.TargetSecret {
 		s, gerr := r.opts.Core.Secrets(ns).Get(ctx, name, metav1.GetOptions{})
 		if err = gerr; err == nil {
-			meta, typ = s, string(s.Type)
+			meta, typ, data = s, string(s.Type), s.Data
 		}
 	} else {
 		cm, gerr := r.opts.Core.ConfigMaps(ns).Get(ctx, name, metav1.GetOptions{})
@@ -58,7 +62,7 @@ func (r *runner) claimObject(ctx context.Context, kind, ns, name string, adopt b
 	case kind == config.TargetSecret && typ != secretType && !(secretType == "Opaque" && typ == ""):
 		return claim{}, fmt.Errorf("Secret %s/%s has type %s, not %s, and a Secret's type cannot change; left as it is", ns, name, typ, secretType)
 	}
-	return claim{exists: true, uid: meta.GetUID(), adopted: owner.Adopted || !owner.Ours}, nil
+	return claim{exists: true, uid: meta.GetUID(), adopted: owner.Adopted || !owner.Ours, data: data}, nil
 }
 
 // annotate adds the adopted mark to annotations when cl calls for it.

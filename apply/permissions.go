@@ -1,6 +1,8 @@
 package apply
 
 import (
+	"strings"
+
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/plan"
@@ -50,6 +52,7 @@ func Permissions(p *plan.Plan, cfg *config.Config, noWait bool) []kube.Access {
 		if ch.Action == plan.Forget {
 			continue // nothing in the cluster changes
 		}
+		add(deliveryAccess(c, ch)...)
 		if c != nil && c.Secret != nil && ch.Action != plan.Delete {
 			add(objectAccess(config.TargetSecret, c.Secret.Namespace, "write kubernetes.io/tls Secrets", "create", "patch")...)
 		}
@@ -68,6 +71,34 @@ func Permissions(p *plan.Plan, cfg *config.Config, noWait bool) []kube.Access {
 		}
 	}
 	return needs
+}
+
+// deliveryAccess is what c's keystore password and after-change actions
+// take, for a change that writes outputs.
+func deliveryAccess(c *config.Certificate, ch *plan.Change) []kube.Access {
+	if c == nil || ch.Action == plan.NoOp || ch.Action == plan.Delete || ch.Action == plan.Forget {
+		return nil
+	}
+	var out []kube.Access
+	if k := c.Keystore; k != nil && k.PasswordSecret != nil {
+		out = append(out, kube.Access{Verb: "get", Resource: "secrets", Namespace: k.PasswordSecret.Namespace,
+			Name: k.PasswordSecret.Name, Why: "read keystore passwords"})
+	}
+	for _, a := range ch.AfterChange {
+		for _, rs := range c.OnChange.Restarts {
+			if rs.ID() == a.ID {
+				out = append(out, RestartAccess(rs))
+			}
+		}
+	}
+	return out
+}
+
+// RestartAccess is what restarting rs takes: patching it, as kubectl
+// rollout restart does.
+func RestartAccess(rs config.Restart) kube.Access {
+	return kube.Access{Verb: "patch", Group: "apps", Resource: strings.ToLower(rs.Kind) + "s", Namespace: rs.Namespace, Name: rs.Name,
+		Why: "restart workloads after their certificate changed (on_change.restart)"}
 }
 
 // objectAccess is verbs on Secrets or ConfigMaps (kind) in namespace.

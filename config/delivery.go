@@ -67,6 +67,26 @@ type Keystore struct {
 	PasswordSecret *SecretKeyRef
 }
 
+// Resolve returns the keystore password: the configured one, or the one
+// read (by read, which does the I/O) from its Secret key. A nil k writes no
+// keystore and has none.
+func (k *Keystore) Resolve(read func(ref SecretKeyRef) ([]byte, error)) (Password, error) {
+	switch {
+	case k == nil:
+		return Password{}, nil
+	case k.Password != nil:
+		return *k.Password, nil
+	}
+	v, err := read(*k.PasswordSecret)
+	if err != nil {
+		return Password{}, fmt.Errorf("reading the keystore password from Secret %s: %w", k.PasswordSecret, err)
+	}
+	if len(v) == 0 {
+		return Password{}, fmt.Errorf("Secret %s holds no keystore password", k.PasswordSecret)
+	}
+	return Password{string(v)}, nil
+}
+
 // SecretKeyRef names one data key of a Secret.
 type SecretKeyRef struct{ Namespace, Name, Key string }
 

@@ -128,6 +128,9 @@ type KeyHome struct {
 	Kind string      // "file" or "secret"
 	Name string      // the path, or "namespace/name"
 	Mode fs.FileMode // files only
+	// Keys are a Secret's data keys besides tls.key that hold the key
+	// (keystore.p12, ...), sorted.
+	Keys []string
 }
 
 // KeyHomes lists where the private key is written: the key file, then the
@@ -140,7 +143,14 @@ func (a *Attributes) KeyHomes() []KeyHome {
 		}
 	}
 	if s := a.Secret; s != nil {
-		out = append(out, KeyHome{Kind: "secret", Name: s.Namespace + "/" + s.Name})
+		h := KeyHome{Kind: "secret", Name: s.Namespace + "/" + s.Name}
+		for k, kind := range formats.SecretKeys(s.Formats, false) {
+			if kind.HoldsKey() {
+				h.Keys = append(h.Keys, k)
+			}
+		}
+		slices.Sort(h.Keys)
+		out = append(out, h)
 	}
 	return out
 }

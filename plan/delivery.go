@@ -23,10 +23,10 @@ import (
 // AfterAction is one after-change action a change runs.
 type AfterAction struct {
 	// ID is the action: config.Restart.ID() or config.CommandID.
-	ID string `json:"id"`
+	ID string
 	// Retry: an earlier run changed the certificate but this action
 	// failed; it runs again whatever else the change does.
-	Retry bool `json:"retry,omitempty"`
+	Retry bool
 }
 
 // UnopenedKey is World.Unopened's key for a keystore in a Secret.

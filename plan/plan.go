@@ -202,6 +202,10 @@ func (p *Plan) deleted() map[string]bool {
 	return out
 }
 
+// Targeted reports whether addr is within targets (all when empty), as
+// plan --target selects it.
+func Targeted(addr string, targets []string) bool { return targeted(addr, targets) }
+
 func targeted(addr string, targets []string) bool {
 	if len(targets) == 0 {
 		return true

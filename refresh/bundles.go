@@ -67,6 +67,7 @@ func objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 		w.Secrets, w.TLS = map[string]string{}, map[string]observed.TLSContent{}
 	}
 	sel := metav1.ListOptions{LabelSelector: kube.Selector(prior.Lineage)}
+	tlsData := map[string]map[string][]byte{} // certificates' Secrets, for unopened
 	for _, ns := range slices.Sorted(maps.Keys(cmNamespaces)) {
 		cms, err := cs.CoreV1().ConfigMaps(ns).List(ctx, sel)
 		if err != nil {
@@ -88,6 +89,8 @@ func objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 			} else {
 				w.Secrets[s.Namespace+"/"+s.Name] = digest.OfSecret(s.Data)
 				w.TLS[s.Namespace+"/"+s.Name] = digest.OfTLS(s.Data)
+				tlsData[s.Namespace+"/"+s.Name] = s.Data
+				secretMeta(w, &s)
 				if kube.OwnerOf(&s, prior.Lineage).Adopted {
 					if w.AdoptedSecrets == nil {
 						w.AdoptedSecrets = map[string]bool{}
@@ -99,6 +102,9 @@ func objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 	}
 	if w.KnownCAs != nil {
 		w.Issuers = issuers(prior, w.KnownCAs)
+	}
+	if err := unopened(ctx, cs.CoreV1(), cfg, prior, tlsData, w); err != nil {
+		return err
 	}
 	return existing(ctx, cs, cfg, w, prior.Lineage)
 }

@@ -86,3 +86,35 @@ func refreshHint(err error) error {
 	}
 	return withHint(err, "check that the cluster is reachable, or pass --refresh=false to plan from state alone")
 }
+
+// checkRestartAccess refuses, at plan time, a configuration whose
+// on_change.restart names a workload the user may not patch: the restart
+// could never run, and every renewal would leave a stale certificate in the
+// workload's pods. One access review per workload.
+func (w *workspace) checkRestartAccess(ctx context.Context, targets []string) error {
+	var needs []kube.Access
+	for _, c := range w.cfg.Certificates {
+		if !plan.Targeted(c.Addr, targets) {
+			continue
+		}
+		for _, rs := range c.OnChange.Restarts {
+			needs = append(needs, apply.RestartAccess(rs))
+		}
+	}
+	if len(needs) == 0 {
+		return nil
+	}
+	cs, err := w.clientset()
+	if err != nil {
+		return err
+	}
+	missing, err := kube.CheckAccess(ctx, cs.AuthorizationV1().SelfSubjectAccessReviews(), needs)
+	if err != nil {
+		return fmt.Errorf("checking that on_change.restart can patch its workloads: %w", err)
+	}
+	if len(missing) > 0 {
+		e := &kube.AccessError{Missing: missing, For: "to restart the workloads on_change.restart names"}
+		return withHint(e, "grant them, or remove the restart blocks; "+e.Grant())
+	}
+	return nil
+}

@@ -200,7 +200,7 @@ func (o *ApplyOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (in
 	stopTicker := view.Remind(start, reminderInterval(s.Out))
 	var n runCounts
 	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
-		CSRs: csrs, Core: w.cs.CoreV1(), TrustBundles: kube.ServedTrustBundles(w.cs), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
+		CSRs: csrs, Core: w.cs.CoreV1(), Apps: w.cs.AppsV1(), TrustBundles: kube.ServedTrustBundles(w.cs), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
 		Record: func(changes map[string]*state.Certificate) error {
 			return w.backend.Record(context.WithoutCancel(ctx), prior.Lineage, changes)
 		},

@@ -70,6 +70,11 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		if world, err = refresh.Refresh(ctx, w.cfg, moved, cs, w.keys); err != nil {
 			return nil, refreshHint(err)
 		}
+		if !o.Destroy {
+			if err := w.checkRestartAccess(ctx, o.Targets); err != nil {
+				return nil, err
+			}
+		}
 	}
 	p := plan.Make(w.cfg, prior, world, time.Now(), opts)
 	for _, c := range p.Changes {

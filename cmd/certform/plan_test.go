@@ -62,7 +62,7 @@ func TestSavedPlan(t *testing.T) {
 	r := certform(t, dir, c.AdminKubeconfig, "show", "tfplan")
 	mustContain(t, r, "+ certificate.saved", "Plan: 1 to issue")
 	r = certform(t, dir, c.AdminKubeconfig, "show", "--json", "tfplan")
-	mustContain(t, r, `"action": "create"`, `"format_version": "1.1"`, `"private_key_destinations"`, `"path": "saved.key"`)
+	mustContain(t, r, `"action": "create"`, `"format_version": "1.2"`, `"private_key_destinations"`, `"path": "saved.key"`)
 
 	// The saved plan applies without a confirmation question.
 	if r := certform(t, dir, c.AdminKubeconfig, "apply", "tfplan"); r.code != exitOK {

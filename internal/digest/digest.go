@@ -8,7 +8,9 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"slices"
 
+	"github.com/certform/certform/internal/formats"
 	"github.com/certform/certform/internal/pki"
 )
 
@@ -48,15 +50,30 @@ func OfFile(path string) (File, error) {
 }
 
 // OfSecret is the SHA-256 state records for a TLS Secret's data: its
-// tls.crt, tls.key and ca.crt, each length-prefixed, in that order.
+// tls.crt, tls.key and ca.crt, each length-prefixed, in that order, then
+// those of the extra formats' keys it holds (keystore.p12, ...), sorted: a
+// Secret without them digests as before they existed.
 func OfSecret(data map[string][]byte) string {
 	var all []byte
 	for _, k := range []string{"tls.crt", "tls.key", "ca.crt"} {
 		all = append(all, fmt.Sprintf("%s:%d:", k, len(data[k]))...)
 		all = append(all, data[k]...)
 	}
+	for _, k := range extraSecretKeys {
+		if v, ok := data[k]; ok {
+			all = append(all, fmt.Sprintf("%s:%d:", k, len(v))...)
+			all = append(all, v...)
+		}
+	}
 	return SHA256(all)
 }
+
+// extraSecretKeys are the data keys the extra formats add, sorted.
+var extraSecretKeys = func() []string {
+	keys := formats.AllSecretKeys()
+	slices.Sort(keys)
+	return keys
+}()
 
 // TLS is what a kubernetes.io/tls Secret holds, as fingerprints: never the
 // key itself.

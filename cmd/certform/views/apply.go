@@ -131,6 +131,8 @@ func (v *ApplyProgress) Report(ev apply.Event) {
 		fmt.Fprintf(v.W, "%s: %s%s\n", addr, v.Col.Green("published"), spaced(ev.Message))
 	case apply.PhasePending:
 		fmt.Fprintf(v.W, "%s: CSR %s %s\n", addr, ev.CSRName, ev.Message)
+	case apply.PhaseAfterChange:
+		fmt.Fprintf(v.W, "%s: %s\n", addr, ev.Message)
 	case apply.PhaseWarning:
 		fmt.Fprintf(v.W, "%s: %s %s\n", addr, v.Col.Yellow("warning:"), ev.Message)
 	case apply.PhaseFailed:

@@ -122,6 +122,9 @@ func fileAttrs(a *plan.Attributes) []attr {
 			at.value = []string{fmt.Sprintf("%q (mode %s)", o.Path, mode(o.Mode))}
 		}
 		attrs = append(attrs, at)
+		if f.role == state.RoleChain {
+			attrs = append(attrs, extraFileAttrs(a)...)
+		}
 		if f.role == state.RoleCA {
 			bundle := str("output.ca_bundle", a.CABundle)
 			bundle.unrecorded = true
@@ -141,7 +144,7 @@ func secretAttrs(a *plan.Attributes) []attr {
 	if s.Adopt {
 		adopt.value = []string{"true"}
 	}
-	return []attr{str("secret.namespace", s.Namespace), str("secret.name", s.Name), adopt}
+	return append([]attr{str("secret.namespace", s.Namespace), str("secret.name", s.Name), adopt}, secretTemplateAttrs(s, a.OnChange)...)
 }
 
 // mask hides the values of the attributes named sensitive (configuration
@@ -202,6 +205,9 @@ func describeHomes(homes []plan.KeyHome) string {
 			parts = append(parts, fmt.Sprintf("file %s (mode %s)", h.Name, mode(h.Mode)))
 		} else {
 			parts = append(parts, fmt.Sprintf("Secret %s (tls.key)", h.Name))
+		}
+		if h.Kind == "secret" && len(h.Keys) > 0 {
+			parts[len(parts)-1] = fmt.Sprintf("Secret %s (%s)", h.Name, strings.Join(append([]string{"tls.key"}, h.Keys...), ", "))
 		}
 	}
 	return strings.Join(parts, " and ")

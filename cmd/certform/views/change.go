@@ -59,6 +59,9 @@ func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
 		renderDiff(w, before, after, ch.Forces, col)
 		renderRemovals(w, ch.Removes, col)
 	}
+	for _, a := range ch.AfterChange {
+		fmt.Fprintf(w, "      %s after change: %s\n", col.Yellow("!"), describeAfterChange(a))
+	}
 	fmt.Fprintln(w, "    }")
 }
 

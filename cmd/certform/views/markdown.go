@@ -87,6 +87,13 @@ func changeWhy(ch *plan.Change) string {
 	if a := ch.Approval; a != nil {
 		why += " — " + ApprovalWords(a)
 	}
+	var actions []string
+	for _, a := range ch.AfterChange {
+		actions = append(actions, describeAfterChange(a))
+	}
+	if len(actions) > 0 {
+		why += " — after change: " + strings.Join(actions, "; ")
+	}
 	return why
 }
 

@@ -13,7 +13,7 @@ import (
 
 // PlanJSONFormatVersion is the version of the plan --json document. Minor
 // versions add fields; a major version changes or removes them.
-const PlanJSONFormatVersion = "1.1"
+const PlanJSONFormatVersion = "1.2"
 
 // PlanJSON is the machine-readable plan (docs/plan-json.md).
 type PlanJSON struct {
@@ -70,6 +70,15 @@ type ChangeJSON struct {
 	// PredictedApproval: what the approver would decide on the CSR the
 	// change submits, with plan --policy (1.1).
 	PredictedApproval *ApprovalJSON `json:"predicted_approval,omitempty"`
+	// AfterChange: the after-change actions apply runs once the change
+	// succeeds (1.2).
+	AfterChange []AfterActionJSON `json:"after_change,omitempty"`
+}
+
+// AfterActionJSON is one after-change action a change runs (1.2).
+type AfterActionJSON struct {
+	ID    string `json:"id"`
+	Retry bool   `json:"retry,omitempty"`
 }
 
 // ApprovalJSON is a predicted approver verdict.
@@ -95,6 +104,8 @@ type AfterJSON struct {
 	// variable (1.1). Their values are here, as in Terraform's JSON plan,
 	// for policy tools; the text and Markdown plans never show them.
 	SensitiveAttributes []string `json:"sensitive_attributes,omitempty"`
+	// OnChange lists the configured after-change actions (1.2).
+	OnChange []string `json:"on_change,omitempty"`
 }
 
 // Outputs are where an address's key and certificate go, on either side.
@@ -117,6 +128,11 @@ type SecretJSON struct {
 	Namespace string `json:"namespace"`
 	Name      string `json:"name"`
 	Adopt     bool   `json:"adopt,omitempty"`
+	// Formats, Labels and Annotations: the extra formats written as
+	// further data keys and the Secret's template (1.2).
+	Formats     []string          `json:"formats,omitempty"`
+	Labels      map[string]string `json:"labels,omitempty"`
+	Annotations map[string]string `json:"annotations,omitempty"`
 }
 
 // KeyHomeJSON is one place the private key is written: a file (path,
@@ -127,6 +143,9 @@ type KeyHomeJSON struct {
 	Mode      string `json:"mode,omitempty"`
 	Namespace string `json:"namespace,omitempty"`
 	Name      string `json:"name,omitempty"`
+	// Keys: a Secret's data keys besides tls.key that hold the key
+	// (keystore.p12, keystore.jks, tls-combined.pem, key.der) (1.2).
+	Keys []string `json:"keys,omitempty"`
 }
 
 // RequestJSON is the certificate request, on either side.
@@ -199,6 +218,9 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 		if i := c.Import; i != nil {
 			cj.Import = &ImportJSON{KeyFile: i.KeyFile, CertFile: i.CertFile, SecretNamespace: i.SecretNamespace, SecretName: i.SecretName}
 		}
+		for _, a := range c.AfterChange {
+			cj.AfterChange = append(cj.AfterChange, AfterActionJSON{ID: a.ID, Retry: a.Retry})
+		}
 		if cj.Reasons == nil {
 			cj.Reasons = []string{}
 		}
@@ -228,7 +250,7 @@ func afterJSON(c *plan.Change) *AfterJSON {
 	if a == nil {
 		return nil
 	}
-	out := &AfterJSON{RequestJSON: requestJSON(a.Request), Outputs: outputsJSON(a), SensitiveAttributes: a.Sensitive}
+	out := &AfterJSON{RequestJSON: requestJSON(a.Request), Outputs: outputsJSON(a), SensitiveAttributes: a.Sensitive, OnChange: a.OnChange}
 	if s := a.Settings; s != nil {
 		out.SelfApprove, out.KeyRotation, out.CSRName = s.SelfApprove, s.KeyRotation, s.CSRName
 		out.RenewBeforePercentage = s.RenewBeforePercentage
@@ -245,7 +267,7 @@ func outputsJSON(a *plan.Attributes) Outputs {
 		out.Files = append(out.Files, FileJSON{Role: f.Role, Path: f.Path, Mode: mode(f.Mode)})
 	}
 	if s := a.Secret; s != nil {
-		out.Secret = &SecretJSON{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt}
+		out.Secret = &SecretJSON{Namespace: s.Namespace, Name: s.Name, Adopt: s.Adopt, Formats: s.Formats, Labels: s.Labels, Annotations: s.Annotations}
 	}
 	for _, h := range a.KeyHomes() {
 		kh := KeyHomeJSON{Kind: h.Kind}
@@ -253,6 +275,7 @@ func outputsJSON(a *plan.Attributes) Outputs {
 			kh.Path, kh.Mode = h.Name, mode(h.Mode)
 		} else {
 			kh.Namespace, kh.Name, _ = strings.Cut(h.Name, "/")
+			kh.Keys = h.Keys
 		}
 		out.KeyHomes = append(out.KeyHomes, kh)
 	}

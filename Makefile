@@ -8,7 +8,7 @@ BIN         := $(CURDIR)/bin
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X main.version=$(VERSION)
 
-.PHONY: all build test cover unit vet cluster-bin opa-bin cluster-up cluster-down demo fuzz bench clean
+.PHONY: all build test cover unit vet cluster-bin opa-bin keytool cluster-up cluster-down demo fuzz bench clean
 
 all: build
 
@@ -32,11 +32,17 @@ cluster-bin:
 opa-bin:
 	@./hack/build-opa.sh >/dev/null
 
+# Finds Java's keytool for the keystore tests, installing Debian's
+# openjdk-17-jre-headless where it is missing.
+keytool:
+	@./hack/install-keytool.sh >/dev/null
+
 # Everything, including the tests against the real local cluster, the
 # compatibility suite against the oldest supported Kubernetes version
 # (TestCompat*) and the real Open Policy Agent.
-test: vet cluster-bin opa-bin
+test: vet cluster-bin opa-bin keytool
 	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) \
+	CERTFORM_KEYTOOL=$$(./hack/install-keytool.sh) \
 	CERTFORM_CLUSTER_BIN_OLDEST=$$(./hack/build-cluster.sh $(OLDEST_KUBE)) \
 	CERTFORM_OPA=$$(./hack/build-opa.sh) \
 	$(GO) test -race -count=1 ./...
@@ -51,10 +57,11 @@ test: vet cluster-bin opa-bin
 # out of the figures.
 COVERDIR  ?= $(CURDIR)/.cover
 COVERPKGS  = $(shell $(GO) list ./... | grep -Ev '/internal/testcluster|/bench$$|/hack/' | paste -sd, -)
-cover: cluster-bin opa-bin
+cover: cluster-bin opa-bin keytool
 	@rm -rf $(COVERDIR) && mkdir -p $(COVERDIR)/unit $(COVERDIR)/e2e
 	@echo "running the suite with coverage (log: $(COVERDIR)/test.log)"
 	@CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) \
+	CERTFORM_KEYTOOL=$$(./hack/install-keytool.sh) \
 	CERTFORM_CLUSTER_BIN_OLDEST=$$(./hack/build-cluster.sh $(OLDEST_KUBE)) \
 	CERTFORM_OPA=$$(./hack/build-opa.sh) \
 	CERTFORM_E2E_COVERDIR=$(COVERDIR)/e2e \

@@ -103,6 +103,9 @@ type Material struct {
 }
 
 // NewMaterial parses PEM key, chain and CA bundle. caPEM may be empty.
+// The chain is completed from the bundle: a signer that returns only the
+// leaf (as Kubernetes' built-in signers do) still gets keystores whose
+// chain reaches the CA, as Java and .NET servers present it.
 func NewMaterial(keyPEM, certPEM, caPEM []byte) (Material, error) {
 	var m Material
 	key, err := pki.ParsePrivateKeyPEM(keyPEM)
@@ -118,7 +121,28 @@ func NewMaterial(keyPEM, certPEM, caPEM []byte) (Material, error) {
 			return m, fmt.Errorf("the CA bundle does not parse: %w", err)
 		}
 	}
+	m.Chain = completeChain(m.Chain, m.CAs)
 	return m, nil
+}
+
+// completeChain appends to chain, from cas, the issuer of its last
+// certificate (signature checked) until it ends in a self-signed one or
+// no CA issued it.
+func completeChain(chain, cas []*x509.Certificate) []*x509.Certificate {
+	for len(chain) <= len(cas) {
+		last := chain[len(chain)-1]
+		if last.CheckSignatureFrom(last) == nil {
+			break // self-signed: the root
+		}
+		i := slices.IndexFunc(cas, func(ca *x509.Certificate) bool {
+			return !slices.ContainsFunc(chain, ca.Equal) && last.CheckSignatureFrom(ca) == nil
+		})
+		if i < 0 {
+			break
+		}
+		chain = append(chain, cas[i])
+	}
+	return chain
 }
 
 // Encode writes m as kind. Keystores need a password; the others ignore it.

@@ -10,6 +10,8 @@ import (
 	"math/big"
 	"testing"
 	"time"
+
+	"github.com/certform/certform/internal/pki"
 )
 
 // testMaterial is a leaf signed by a CA, with the CA as the bundle.
@@ -82,5 +84,17 @@ func TestSecretKeys(t *testing.T) {
 	}
 	if _, ok := SecretKeys([]string{JKS}, true)["truststore.jks"]; !ok {
 		t.Error("no truststore.jks with a CA")
+	}
+}
+
+func TestNewMaterialCompletesChain(t *testing.T) {
+	m := testMaterial(t, "a")
+	keyPEM, _ := pki.EncodePrivateKey(m.Key, pki.PKCS8)
+	got, err := NewMaterial(keyPEM, pki.EncodeCertificates(m.Chain[0]), pki.EncodeCertificates(testMaterial(t, "b").CAs[0], m.CAs[0]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !sameCerts(got.Chain, m.Chain) {
+		t.Errorf("chain has %d certificates, want the leaf and its CA", len(got.Chain))
 	}
 }

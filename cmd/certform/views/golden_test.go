@@ -65,6 +65,11 @@ type worldJSON struct {
 		Type    string `json:"type"`
 		Lineage string `json:"lineage"`
 	} `json:"existing"`
+	// Unopened: keystores that do not open with the configured password
+	// (paths, or plan.UnopenedKey of a Secret's key).
+	Unopened []string `json:"unopened"`
+	// SecretMeta by "namespace/name": a Secret's labels and annotations.
+	SecretMeta map[string]plan.ObjectMeta `json:"secret_meta"`
 	// AdoptedSecrets: TLS Secrets ("namespace/name") certform adopted.
 	AdoptedSecrets []string `json:"adopted_secrets"`
 	// Bundles by ca_bundle address: the CA files (relative to the
@@ -179,6 +184,13 @@ func planScenario(t *testing.T, dir string) *plan.Plan {
 		}
 		world.AdoptedSecrets[name] = true
 	}
+	for _, k := range wj.Unopened {
+		if world.Unopened == nil {
+			world.Unopened = map[string]bool{}
+		}
+		world.Unopened[k] = true
+	}
+	world.SecretMeta = wj.SecretMeta
 	worldBundles(t, dir, wj, &world)
 	var opts optionsJSON
 	if _, err := os.Stat(filepath.Join(dir, "options.json")); err == nil {

@@ -11,6 +11,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/certform/certform/internal/formats"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -63,7 +64,7 @@ func (w *workspace) unignoredKeyPaths() (root string, lines []string) {
 	}
 	for _, c := range w.cfg.Certificates {
 		for _, out := range plan.Outputs(c) {
-			if out.Role == state.RoleKey {
+			if out.Role == state.RoleKey || formats.Kind(out.Role).HoldsKey() { // keystores hold the key too
 				add(out.Path, false)
 			}
 		}

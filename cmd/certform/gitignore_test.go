@@ -44,3 +44,28 @@ func TestInitSuggestsGitignore(t *testing.T) {
 		t.Errorf("init outside a git work tree\n%s", r)
 	}
 }
+
+// TestInitSuggestsGitignoreForKeystores: keystores and the combined PEM
+// hold the private key, so init names them as it names key files; a
+// truststore holds none.
+func TestInitSuggestsGitignoreForKeystores(t *testing.T) {
+	repo := t.TempDir()
+	if out, err := exec.Command("git", "init", "-q", repo).CombinedOutput(); err != nil {
+		t.Fatalf("git init: %v\n%s", err, out)
+	}
+	dir := filepath.Join(repo, "certs")
+	cfg := strings.Replace(clientCert("web", false), `cert_file = "web.crt"`, `cert_file = "web.crt"
+    jks_file               = "web.jks"
+    jks_truststore_file    = "trust.jks"
+    combined_pem_file      = "web.pem"`, 1)
+	cfg = strings.Replace(cfg, "  expiration_seconds", "  keystore {\n    password = var.pass\n  }\n  expiration_seconds", 1)
+	writeConfigIn(t, dir, "variable \"pass\" {\n  default   = \"changeit\"\n  sensitive = true\n}\n"+cfg)
+	r := certform(t, dir, "", "init")
+	if r.code != exitOK {
+		t.Fatalf("init\n%s", r)
+	}
+	mustContain(t, r, "  /certs/web.key\n  /certs/web.jks\n  /certs/web.pem\n")
+	if strings.Contains(r.stdout, "trust.jks") {
+		t.Errorf("init suggests ignoring a truststore\n%s", r)
+	}
+}

@@ -131,3 +131,46 @@ func TestConfiguredCSRName(t *testing.T) {
 		t.Errorf("the reissue's CSR: %v", err)
 	}
 }
+
+// TestSavedPlanWithBundle: a plan saved with --out that publishes a CA
+// bundle, and writes a certificate's ca_file from it, is shown by show
+// PLANFILE and carried out by apply PLANFILE as planned: the ConfigMap
+// holds the bundle, the ca_file too, and nothing is left to do
+// (docs/teams.md, docs/configuration.md).
+func TestSavedPlanWithBundle(t *testing.T) {
+	c := sharedCluster(t)
+	ensureNamespaces(t, c.AdminKubeconfig, "savedplan-bundle")
+	dir := t.TempDir()
+	ca := mustRead(t, c.SignerCAFile)
+	os.WriteFile(filepath.Join(dir, "signer.crt"), ca, 0o644)
+	cert := strings.Replace(clientCert("savedplan", true), `    cert_file = "savedplan.crt"`,
+		`    cert_file = "savedplan.crt"`+"\n    ca_file   = \"ca.crt\"\n    ca_bundle = ca_bundle.trust", 1)
+	os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(cert+bundleConfig([]string{"signer.crt"}, "savedplan-bundle")), 0o644)
+
+	r := certform(t, dir, c.AdminKubeconfig, "plan", "--out", "tls.plan")
+	if r.code != exitOK {
+		t.Fatalf("plan --out\n%s", r)
+	}
+	mustContain(t, r, "ca_bundle.trust will be published", "+ ConfigMap savedplan-bundle/trust", "Saved the plan to tls.plan")
+	shown := certform(t, dir, c.AdminKubeconfig, "show", "tls.plan")
+	mustContain(t, shown, "ca_bundle.trust will be published", "+ ConfigMap savedplan-bundle/trust", "certificate.savedplan will be issued")
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "tls.plan"); r.code != exitOK {
+		t.Fatalf("apply tls.plan\n%s", r)
+	} else {
+		mustContain(t, r, "ca_bundle.trust: published ConfigMap savedplan-bundle/trust", "Apply complete! 1 issued")
+	}
+	if got, _ := publishedCAs(t, c.AdminKubeconfig, "savedplan-bundle"); len(got) != 1 || got[0] != "certform-test-signer-ca" {
+		t.Errorf("savedplan-bundle/trust holds %v", got)
+	}
+	if got := mustRead(t, filepath.Join(dir, "ca.crt")); string(got) != string(ca) {
+		t.Errorf("ca_file holds\n%s\nwant the bundle\n%s", got, ca)
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--detailed-exitcode"); r.code != exitOK {
+		t.Errorf("plan after applying the saved plan: want no changes\n%s", r)
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "apply", "tls.plan"); r.code != exitError {
+		t.Errorf("applying the saved plan twice: want it refused as stale\n%s", r)
+	} else {
+		mustContain(t, r, "make a new plan with certform plan --out tls.plan")
+	}
+}

@@ -162,12 +162,23 @@ func hclFiles(root string, recursive bool) ([]string, error) {
 	return files, err
 }
 
+// diffLines splits s into lines that each end in a newline, with no
+// empty line after the last one.
+func diffLines(s string) []string {
+	lines := strings.SplitAfter(s, "\n")
+	if lines[len(lines)-1] == "" {
+		return lines[:len(lines)-1]
+	}
+	lines[len(lines)-1] += "\n"
+	return lines
+}
+
 // unifiedDiff renders the line changes from a to b as a unified diff
 // with three lines of context.
 func unifiedDiff(path, a, b string) string {
 	name := strings.TrimPrefix(filepath.ToSlash(path), "/")
 	out, err := difflib.GetUnifiedDiffString(difflib.UnifiedDiff{
-		A: difflib.SplitLines(a), B: difflib.SplitLines(b),
+		A: diffLines(a), B: diffLines(b),
 		FromFile: "a/" + name, ToFile: "b/" + name, Context: 3,
 	})
 	if err != nil {

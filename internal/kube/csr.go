@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	certclient "k8s.io/client-go/kubernetes/typed/certificates/v1"
+	"k8s.io/client-go/util/retry"
 )
 
 // CSRs is the CSR client certform depends on.
@@ -102,17 +103,28 @@ func Submit(ctx context.Context, client CSRs, r SubmitRequest) (*certv1.Certific
 }
 
 // Approve adds the Approved condition through the /approval subresource.
-// csr may be a stale copy: on a conflict it reads the object again.
+// csr may be a stale copy: on a conflict it reads the object again and
+// retries (retry.DefaultRetry).
 func Approve(ctx context.Context, client CSRs, csr *certv1.CertificateSigningRequest) (*certv1.CertificateSigningRequest, error) {
-	for attempt := 0; ; attempt++ {
-		updated, err := approveOnce(ctx, client, csr)
-		if !apierrors.IsConflict(err) || attempt == 2 {
-			return updated, err
+	var updated *certv1.CertificateSigningRequest
+	name, stale := csr.Name, false
+	err := retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		if stale {
+			fresh, err := client.Get(ctx, name, metav1.GetOptions{})
+			if err != nil {
+				return fmt.Errorf("reading CSR %s to approve it: %w", name, explain(err, ruleRead))
+			}
+			csr = fresh
 		}
-		if csr, err = client.Get(ctx, csr.Name, metav1.GetOptions{}); err != nil {
-			return nil, fmt.Errorf("reading CSR %s to approve it: %w", csr.Name, explain(err, ruleRead))
-		}
+		stale = true
+		var err error
+		updated, err = approveOnce(ctx, client, csr)
+		return err
+	})
+	if err != nil {
+		return nil, err
 	}
+	return updated, nil
 }
 
 func approveOnce(ctx context.Context, client CSRs, csr *certv1.CertificateSigningRequest) (*certv1.CertificateSigningRequest, error) {

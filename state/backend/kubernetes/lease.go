@@ -11,6 +11,7 @@ import (
 	coordv1 "k8s.io/api/coordination/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/wait"
 
 	"github.com/certform/certform/state/backend"
 )
@@ -71,25 +72,21 @@ func (k *Backend) Lock(ctx context.Context, info backend.LockInfo, timeout time.
 	deadline := time.Now().Add(timeout)
 	k.observed = observation{}
 	watched := false
-	for {
+	err := wait.PollUntilContextCancel(ctx, 250*time.Millisecond, true, func(ctx context.Context) (bool, error) {
 		holder, stale, err := k.tryLock(ctx, info)
-		if err != nil {
-			return nil, err
-		}
-		if holder == nil {
-			break
+		if err != nil || holder == nil {
+			return err == nil, err
 		}
 		if stale > 0 && !watched { // once: a holder that keeps renewing is alive, whatever its clock says
 			deadline, watched = later(deadline, time.Now().Add(stale+500*time.Millisecond)), true
 		}
 		if !time.Now().Before(deadline) {
-			return nil, &backend.LockedError{Path: k.LockName(), Holder: *holder}
+			return false, &backend.LockedError{Path: k.LockName(), Holder: *holder}
 		}
-		select {
-		case <-ctx.Done():
-			return nil, ctx.Err()
-		case <-time.After(min(250*time.Millisecond, time.Until(deadline)+time.Millisecond)):
-		}
+		return false, nil
+	})
+	if err != nil {
+		return nil, err // a *LockedError, a failed request, or ctx's error
 	}
 	lockCtx, lost := context.WithCancelCause(ctx)
 	renewCtx, stop := context.WithCancel(context.Background())

@@ -191,3 +191,31 @@ func TestLeaseLostWhileAPIServerDown(t *testing.T) {
 	}
 	other.Unlock(t.Context())
 }
+
+// TestLockWaitIsInterruptible: a run waiting for a Lease another run holds
+// stops when its context ends, with the context's error, long before its
+// lock timeout.
+func TestLockWaitIsInterruptible(t *testing.T) {
+	cs := fake.NewClientset()
+	holder := &Backend{Client: cs, Namespace: "ns", Name: "st", LockTTL: time.Hour}
+	if _, err := holder.Lock(t.Context(), backend.NewLockInfo("apply"), 0); err != nil {
+		t.Fatal(err)
+	}
+	defer holder.Unlock(t.Context())
+	// The fake sets no resourceVersion, which the waiter's own clock
+	// follows the Lease by; give it one.
+	lease, err := cs.CoordinationV1().Leases("ns").Get(t.Context(), "st-lock", metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease.ResourceVersion = "7"
+	if err := cs.Tracker().Update(coordv1.SchemeGroupVersion.WithResource("leases"), lease, "ns"); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	waiter := &Backend{Client: cs, Namespace: "ns", Name: "st"}
+	if _, err := waiter.Lock(ctx, backend.NewLockInfo("plan"), time.Hour); !errors.Is(err, context.Canceled) {
+		t.Fatalf("Lock = %v, want context.Canceled", err)
+	}
+}

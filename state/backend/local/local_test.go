@@ -123,3 +123,21 @@ func mustRead(t *testing.T, path string) []byte {
 	}
 	return data
 }
+
+// TestLockWaitIsInterruptible: a run waiting for a held lock stops when
+// its context ends (Ctrl-C), with the context's error rather than a
+// LockedError, long before its lock timeout.
+func TestLockWaitIsInterruptible(t *testing.T) {
+	dir := t.TempDir()
+	a := &Backend{Path: filepath.Join(dir, DefaultPath)}
+	if _, err := a.Lock(t.Context(), backend.NewLockInfo("apply"), 0); err != nil {
+		t.Fatal(err)
+	}
+	defer a.Unlock(t.Context())
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := (&Backend{Path: a.Path}).Lock(ctx, backend.NewLockInfo("plan"), time.Hour)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Lock = %v, want context.Canceled", err)
+	}
+}

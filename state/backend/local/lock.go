@@ -9,6 +9,8 @@ import (
 	"syscall"
 	"time"
 
+	"k8s.io/apimachinery/pkg/util/wait"
+
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/state/backend"
 )
@@ -22,27 +24,25 @@ func (l *Backend) Lock(ctx context.Context, info backend.LockInfo, timeout time.
 	if err != nil {
 		return nil, fmt.Errorf("opening state lock: %w", err)
 	}
-	deadline := time.Now().Add(timeout)
-	for {
-		err = syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
-		if err == nil {
-			break
+	err = wait.PollUntilContextTimeout(ctx, 100*time.Millisecond, timeout, true, func(context.Context) (bool, error) {
+		err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB)
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			return false, nil
 		}
-		if !errors.Is(err, syscall.EWOULDBLOCK) {
-			f.Close()
-			return nil, fmt.Errorf("locking state: %w", err)
-		}
-		if !time.Now().Before(deadline) {
-			holder := readLockInfo(l.Path + ".lock")
-			f.Close()
-			return nil, &backend.LockedError{Path: l.Path, Holder: holder}
-		}
-		select {
-		case <-ctx.Done():
-			f.Close()
-			return nil, ctx.Err()
-		case <-time.After(100 * time.Millisecond):
-		}
+		return err == nil, err
+	})
+	switch {
+	case err == nil:
+	case ctx.Err() != nil:
+		f.Close()
+		return nil, ctx.Err()
+	case wait.Interrupted(err):
+		holder := readLockInfo(l.Path + ".lock")
+		f.Close()
+		return nil, &backend.LockedError{Path: l.Path, Holder: holder}
+	default:
+		f.Close()
+		return nil, fmt.Errorf("locking state: %w", err)
 	}
 	data, _ := json.Marshal(info)
 	if err := f.Truncate(0); err == nil {

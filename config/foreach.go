@@ -70,12 +70,10 @@ func forEachInstances(forEach *hcl.Attribute, ctx *hcl.EvalContext) ([]instance,
 		}
 		key := k.AsString()
 		each := cty.ObjectVal(map[string]cty.Value{"key": cty.StringVal(key), "value": v})
-		vars := make(map[string]cty.Value, len(ctx.Variables)+1)
-		for n, x := range ctx.Variables {
-			vars[n] = x
-		}
-		vars["each"] = each
-		out = append(out, instance{key: key, hasKey: true, ctx: &hcl.EvalContext{Variables: vars, Functions: ctx.Functions}})
+		// A child scope holds each; everything else is found in ctx.
+		inst := ctx.NewChild()
+		inst.Variables = map[string]cty.Value{"each": each}
+		out = append(out, instance{key: key, hasKey: true, ctx: inst})
 	}
 	return out, diags
 }

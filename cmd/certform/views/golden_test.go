@@ -90,6 +90,9 @@ type worldJSON struct {
 		Key  string   `json:"key"`
 		CAs  []string `json:"cas"`
 	} `json:"published"`
+	// Issuers by certificate address: the CA files (relative to the
+	// scenario) its certificate chains to, for the trust-removal guard.
+	Issuers map[string][]string `json:"issuers"`
 }
 
 type optionsJSON struct {
@@ -126,6 +129,11 @@ func TestGoldenPlans(t *testing.T) {
 			golden(t, filepath.Join(dir, "plan.txt"), human.Bytes())
 			golden(t, filepath.Join(dir, "plan.json"), js.Bytes())
 			golden(t, filepath.Join(dir, "plan.md"), md.Bytes())
+			// What the trust-removal guard refuses is no part of the
+			// renderings (apply and plan report it as an error).
+			if _, err := os.Stat(filepath.Join(dir, "blocked.txt")); err == nil || len(p.Blocked) > 0 {
+				golden(t, filepath.Join(dir, "blocked.txt"), []byte(strings.Join(append(p.Blocked, ""), "\n")))
+			}
 		})
 	}
 }
@@ -218,7 +226,7 @@ func planScenario(t *testing.T, dir string) *plan.Plan {
 // scenario's world.
 func worldBundles(t *testing.T, dir string, wj worldJSON, world *plan.World) {
 	t.Helper()
-	if wj.Bundles == nil && wj.Published == nil {
+	if wj.Bundles == nil && wj.Published == nil && wj.Issuers == nil {
 		return
 	}
 	world.Bundles, world.Published, world.KnownCAs = map[string]plan.ResolvedBundle{}, map[string]plan.Published{}, map[string]*x509.Certificate{}
@@ -260,6 +268,12 @@ func worldBundles(t *testing.T, dir string, wj worldJSON, world *plan.World) {
 		ns, name, _ := strings.Cut(nsName, "/")
 		_, fps := load(pub.CAs)
 		world.Published[key] = plan.Published{Kind: kind, Addr: pub.Addr, Namespace: ns, Name: name, Key: pub.Key, Fingerprints: fps}
+	}
+	for addr, files := range wj.Issuers {
+		if world.Issuers == nil {
+			world.Issuers = map[string][]string{}
+		}
+		_, world.Issuers[addr] = load(files)
 	}
 }
 

@@ -53,16 +53,37 @@ func FuzzGlob(f *testing.F) {
 		if got, want := glob(pattern, s, sep), backtrackingGlob(pattern, s, sep); got != want {
 			t.Fatalf("glob(%q, %q, %q) = %v, reference says %v", pattern, s, sep, got, want)
 		}
+		steps := 0
+		globSteps(pattern, s, &steps)
+		if bound := 4 * (len(pattern) + len(s)); steps > bound {
+			t.Fatalf("globSteps(%q, %q) took %d steps, more than %d", pattern, s, steps, bound)
+		}
 	})
 }
 
-// TestGlobLinear: a pattern of many stars against a long string the
-// pattern cannot match finishes; the old matcher took O(n^k) here.
+// TestGlobLinear: patterns and strings chosen to make a backtracking
+// matcher (or a naive substring search) take O(n^k) or O(n*m) steps cost
+// the matcher a small multiple of their length; steps are counted, not
+// timed. The old matcher took O(n^k) on the first.
 func TestGlobLinear(t *testing.T) {
-	pattern := strings.Repeat("*a", 30) + "b"
-	s := strings.Repeat("a", 100_000)
-	if glob(pattern, s, 0) {
-		t.Fatal("matched")
+	a := strings.Repeat("a", 20_000)
+	cases := map[string]struct{ pattern, s string }{
+		"many stars, no match":              {strings.Repeat("*a", 30) + "b", a},
+		"long piece almost everywhere":      {"*" + strings.Repeat("a", 5_000) + "b*", a},
+		"self-overlapping pieces":           {"*" + strings.Repeat("ab", 1_000) + "c*" + "d", strings.Repeat("ab", 10_000)},
+		"stars and a match at the very end": {strings.Repeat("*a", 100) + "*b", a + "b"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			steps := 0
+			globSteps(tc.pattern, tc.s, &steps)
+			if bound := 4 * (len(tc.pattern) + len(tc.s)); steps > bound {
+				t.Errorf("%d steps for a pattern of %d and a string of %d characters, more than %d", steps, len(tc.pattern), len(tc.s), bound)
+			}
+			if got, want := globPart(tc.pattern, tc.s), strings.HasSuffix(name, "end"); got != want {
+				t.Errorf("globPart = %v, want %v", got, want)
+			}
+		})
 	}
 }
 

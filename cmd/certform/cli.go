@@ -124,6 +124,7 @@ func Main(args []string, s Streams) int {
 		// the process at once, as people expect.
 		<-ctx.Done()
 		stop()
+		debugf("interrupted: another interrupt ends certform at once")
 	}()
 	// Not the arguments: a --var may hold a keystore password.
 	debugf("command %s", cmd.name)

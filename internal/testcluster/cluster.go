@@ -12,6 +12,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"k8s.io/apimachinery/pkg/version"
@@ -171,6 +172,18 @@ func (c *Cluster) RestartAPIServer() error {
 // StopAPIServer stops kube-apiserver, for tests of an outage longer than a
 // restart; StartAPIServer brings it back.
 func (c *Cluster) StopAPIServer() { stopProcess(c.proc("kube-apiserver")) }
+
+// PauseAPIServer freezes kube-apiserver (SIGSTOP): it still accepts
+// connections and answers none, as a hung server does. ResumeAPIServer
+// thaws it; pause only a private cluster.
+func (c *Cluster) PauseAPIServer() error {
+	return c.proc("kube-apiserver").cmd.Process.Signal(syscall.SIGSTOP)
+}
+
+// ResumeAPIServer thaws a kube-apiserver PauseAPIServer froze.
+func (c *Cluster) ResumeAPIServer() error {
+	return c.proc("kube-apiserver").cmd.Process.Signal(syscall.SIGCONT)
+}
 
 // StartAPIServer starts a stopped kube-apiserver again on the same port,
 // then waits until it is ready and kube-controller-manager (restarted by

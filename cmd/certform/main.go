@@ -22,12 +22,30 @@ func main() {
 			fmt.Fprintf(os.Stderr, "certform: error: CERTFORM_CPUPROFILE: %v\n", err)
 			os.Exit(exitError)
 		}
-		code := Main(os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+		code := run()
 		pprof.StopCPUProfile()
 		f.Close()
 		os.Exit(code)
 	}
-	os.Exit(Main(os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr}))
+	os.Exit(run())
+}
+
+// run runs the command; CERTFORM_MEMPROFILE=FILE then writes a heap
+// profile of it (what it allocated, and what was live at the end).
+func run() int {
+	code := Main(os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
+	if path := os.Getenv("CERTFORM_MEMPROFILE"); path != "" {
+		f, err := os.Create(path)
+		if err == nil {
+			err = pprof.Lookup("allocs").WriteTo(f, 0)
+			f.Close()
+		}
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "certform: error: CERTFORM_MEMPROFILE: %v\n", err)
+			return exitError
+		}
+	}
+	return code
 }
 
 // tuneGC trades memory for CPU, unless GOGC or GOMEMLIMIT say otherwise: a

@@ -5,6 +5,7 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime"
 	"runtime/debug"
 	"runtime/pprof"
 )
@@ -22,19 +23,20 @@ func main() {
 			fmt.Fprintf(os.Stderr, "certform: error: CERTFORM_CPUPROFILE: %v\n", err)
 			os.Exit(exitError)
 		}
-		code := run()
+		code := runMain()
 		pprof.StopCPUProfile()
 		f.Close()
 		os.Exit(code)
 	}
-	os.Exit(run())
+	os.Exit(runMain())
 }
 
-// run runs the command; CERTFORM_MEMPROFILE=FILE then writes a heap
+// runMain runs the command; CERTFORM_MEMPROFILE=FILE then writes a heap
 // profile of it (what it allocated, and what was live at the end).
-func run() int {
+func runMain() int {
 	code := Main(os.Args[1:], Streams{In: os.Stdin, Out: os.Stdout, Err: os.Stderr})
 	if path := os.Getenv("CERTFORM_MEMPROFILE"); path != "" {
+		runtime.GC() // the profile then counts every allocation of the run
 		f, err := os.Create(path)
 		if err == nil {
 			err = pprof.Lookup("allocs").WriteTo(f, 0)

@@ -41,21 +41,46 @@ func newConfinement(cfg *config.Config, prior *state.State, keysDir string) (*co
 		return nil, fmt.Errorf("finding the configuration directory: %w", err)
 	}
 	cf := &confinement{dir: dir, outputs: map[string][]string{}, holders: map[string][]string{}, outputDirs: map[string]bool{}}
+	// The working directory once, and each directory resolved once: the
+	// outputs of thousands of certificates share a few directories.
+	resolved := map[string]string{}
+	resolve := func(p string) string {
+		abs := absFrom(wd, p)
+		d := filepath.Dir(abs)
+		real, ok := resolved[d]
+		if !ok {
+			real = d // as resolveParent: unresolved when it cannot be
+			if r, err := filepath.EvalSymlinks(d); err == nil {
+				real = r
+			}
+			resolved[d] = real
+		}
+		return filepath.Join(real, filepath.Base(abs))
+	}
 	for _, p := range append(cfg.OwnFiles(), keysDir) {
-		cf.own = append(cf.own, resolveParent(p))
+		cf.own = append(cf.own, resolve(p))
 	}
 	for _, c := range cfg.Certificates {
 		for _, out := range plan.Outputs(c) {
-			cf.outputs[c.Addr] = append(cf.outputs[c.Addr], absPath(out.Path))
-			cf.outputDirs[filepath.Dir(resolveParent(out.Path))] = true
+			cf.outputs[c.Addr] = append(cf.outputs[c.Addr], absFrom(wd, out.Path))
+			cf.outputDirs[filepath.Dir(resolve(out.Path))] = true
 		}
 	}
 	for addr, rec := range prior.Certificates {
 		for p := range rec.Files {
-			cf.holders[absPath(p)] = append(cf.holders[absPath(p)], addr)
+			abs := absFrom(wd, p)
+			cf.holders[abs] = append(cf.holders[abs], addr)
 		}
 	}
 	return cf, nil
+}
+
+// absFrom is absPath(p) with wd as the working directory.
+func absFrom(wd, p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(wd, p)
 }
 
 // check returns why addr may not delete path, or nil.

@@ -2,6 +2,7 @@ package apply
 
 import (
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -40,10 +41,14 @@ type dependency struct {
 // --target), and addresses that exchange paths in a cycle.
 func order(changes []*plan.Change, cfg map[string]*config.Certificate, prior *state.State) schedule {
 	s := schedule{after: map[string][]dependency{}, blocked: map[string]error{}}
+	abs := absPath
+	if wd, err := os.Getwd(); err == nil {
+		abs = func(p string) string { return absFrom(wd, p) } // not a Getwd per path
+	}
 	holder := map[string]string{} // absolute path → address holding it in prior
 	for addr, rec := range prior.Certificates {
 		for p := range rec.Files {
-			holder[absPath(p)] = addr
+			holder[abs(p)] = addr
 		}
 	}
 	active := map[string]bool{}
@@ -56,7 +61,7 @@ func order(changes []*plan.Change, cfg map[string]*config.Certificate, prior *st
 			continue
 		}
 		for _, out := range plan.Outputs(c) {
-			owner, held := holder[absPath(out.Path)]
+			owner, held := holder[abs(out.Path)]
 			switch {
 			case !held || owner == ch.Addr:
 			case active[owner]:

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strings"
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
@@ -40,12 +41,13 @@ func RemoveTemps(cfg *config.Config, prior *state.State, keysDir string) ([]stri
 			}
 		}
 	}
-	bases := map[string][]string{} // directory → the base names of outputs in it
+	bases := map[string]map[string]bool{} // directory → the base names of outputs in it
 	for _, p := range paths {
 		dir, base := filepath.Split(filepath.Clean(p))
-		if !slices.Contains(bases[dir], base) {
-			bases[dir] = append(bases[dir], base)
+		if bases[dir] == nil {
+			bases[dir] = map[string]bool{}
 		}
+		bases[dir][base] = true
 	}
 	var removed []string
 	var errs []error
@@ -62,7 +64,7 @@ func RemoveTemps(cfg *config.Config, prior *state.State, keysDir string) ([]stri
 
 // removeTempsIn removes the regular files of dir named as temporary files
 // of the given base names.
-func removeTempsIn(dir string, bases []string) ([]string, error) {
+func removeTempsIn(dir string, bases map[string]bool) ([]string, error) {
 	if dir == "" {
 		dir = "."
 	}
@@ -76,7 +78,7 @@ func removeTempsIn(dir string, bases []string) ([]string, error) {
 	var removed []string
 	var errs []error
 	for _, e := range entries {
-		if !e.Type().IsRegular() || !slices.ContainsFunc(bases, func(base string) bool { return atomicfile.IsTempOf(e.Name(), base) }) {
+		if !e.Type().IsRegular() || !bases[tempBase(e.Name())] {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
@@ -87,4 +89,18 @@ func removeTempsIn(dir string, bases []string) ([]string, error) {
 		removed = append(removed, p)
 	}
 	return removed, errors.Join(errs...)
+}
+
+// tempBase is the base name whose temporary file name is (see
+// atomicfile.IsTempOf), or "" when it is none's. The digits that end a
+// temporary name hold no ".tmp-", so only its last one can split it.
+func tempBase(name string) string {
+	i := strings.LastIndex(name, ".tmp-")
+	if i < 1 || name[0] != '.' {
+		return ""
+	}
+	if base := name[1:i]; atomicfile.IsTempOf(name, base) {
+		return base
+	}
+	return ""
 }

@@ -90,6 +90,7 @@ func decodeCertificate(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext,
 	instances, d := expand(addrs.Certificate, mod, block, forEach, ctx)
 	diags = append(diags, d...)
 	var certs []*Certificate
+	ranges, sens := attrRanges(body), sensitive.sensitiveAttrs(body, forEach) // the same for every instance
 	for _, in := range instances {
 		var raw rawCertificate
 		d := decodeBody(body, in.ctx, &raw)
@@ -97,8 +98,7 @@ func decodeCertificate(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext,
 		if d.HasErrors() {
 			continue
 		}
-		c := &Certificate{Addr: in.addr, Name: name, DeclRange: block.DefRange, AttrRanges: attrRanges(body),
-			Sensitive: sensitive.sensitiveAttrs(body, forEach)}
+		c := &Certificate{Addr: in.addr, Name: name, DeclRange: block.DefRange, AttrRanges: ranges, Sensitive: sens}
 		diags = append(diags, c.fill(&raw)...)
 		diags = append(diags, validateCertificate(c)...)
 		certs = append(certs, c)

@@ -96,10 +96,12 @@ type Certificate struct {
 	DeclRange hcl.Range
 	// AttrRanges holds the range of each attribute that was set, by its
 	// HCL name ("common_name", "key.size", "output.key_file"), so that later
-	// checks can point at the attribute responsible.
+	// checks can point at the attribute responsible. Every instance of a
+	// block shares one map: read it, never write it.
 	AttrRanges map[string]hcl.Range
 	// Sensitive names the attributes (as AttrRanges does) whose values
-	// come from a sensitive variable: plans never show them.
+	// come from a sensitive variable: plans never show them. Shared like
+	// AttrRanges.
 	Sensitive map[string]bool
 }
 

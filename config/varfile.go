@@ -66,7 +66,7 @@ func suggest(name string, candidates []string) string {
 // failed to evaluate also fails to convert ("value must be known"), and
 // that second diagnostic says nothing new.
 func decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics {
-	diags := gohcl.DecodeBody(body, ctx, target)
+	diags := decodeStruct(body, ctx, target)
 	unknown := func(d *hcl.Diagnostic) bool {
 		return d.Summary == "Unsuitable value type" && strings.Contains(d.Detail, "must be known")
 	}

@@ -4,6 +4,9 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"runtime"
+	"sync"
+	"sync/atomic"
 
 	certv1 "k8s.io/api/certificates/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -33,9 +36,24 @@ func Refresh(ctx context.Context, cfg *config.Config, prior *state.State, cs kub
 	return w, err
 }
 
-// filesKeysAndCSRs observes files, pending keys and CSRs.
+// filesKeysAndCSRs observes files, pending keys and CSRs. The List of CSRs
+// runs while the files are read, so that the API server's work overlaps
+// this process's.
 func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.State, csrs kube.CSRs, keys keystore.Store) (observed.World, error) {
-	w := observed.World{Refreshed: true, Here: state.Here()}
+	w := observed.World{Refreshed: true, Here: state.Here(), CSRs: map[string]observed.CSRObservation{}}
+	type listed struct {
+		csrs map[string]observed.CSRObservation
+		err  error
+	}
+	list := make(chan listed, 1)
+	if len(prior.Certificates) == 0 {
+		list <- listed{csrs: w.CSRs} // nothing of ours can be in the cluster yet
+	} else {
+		go func() {
+			m, err := listCSRs(ctx, csrs, prior.Lineage, submitting(prior))
+			list <- listed{m, err}
+		}()
+	}
 	var err error
 	if w.Files, err = files(outputPaths(cfg, prior)); err != nil {
 		return w, err
@@ -44,12 +62,23 @@ func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.Stat
 		return w, err
 	}
 	movedKeys(cfg, prior, w.PendingKeys)
-	if len(prior.Certificates) == 0 {
-		w.CSRs = map[string]observed.CSRObservation{}
-		return w, nil // nothing of ours can be in the cluster yet
+	l := <-list
+	w.CSRs = l.csrs
+	return w, l.err
+}
+
+// submitting is the CSR names of prior's records being submitted: the only
+// CSRs whose key the planner compares (an interrupted run's CSR is adopted
+// only if it was made with the kept key), so the only requests worth
+// parsing.
+func submitting(prior *state.State) map[string]bool {
+	names := map[string]bool{}
+	for _, rec := range prior.Certificates {
+		if rec.Status == state.StatusSubmitting {
+			names[rec.CSRName] = true
+		}
 	}
-	w.CSRs, err = listCSRs(ctx, csrs, prior.Lineage)
-	return w, err
+	return names
 }
 
 // movedKeys adds the keys of pending records that an interrupted collect
@@ -91,39 +120,65 @@ func outputPaths(cfg *config.Config, prior *state.State) []string {
 }
 
 // files hashes each path. A missing file is an observation, not an error.
+// A few workers share the paths: a plan of thousands of certificates is
+// mostly opening and reading their files.
 func files(paths []string) (map[string]observed.FileObservation, error) {
-	out := make(map[string]observed.FileObservation, len(paths))
+	seen := make(map[string]bool, len(paths))
+	unique := make([]string, 0, len(paths))
 	for _, p := range paths {
-		if _, done := out[p]; done {
-			continue
+		if !seen[p] {
+			seen[p] = true
+			unique = append(unique, p)
 		}
-		obs, err := digest.OfFile(p)
-		if err != nil {
-			return nil, err
+	}
+	obs := make([]observed.FileObservation, len(unique))
+	errs := make([]error, len(unique))
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), 4, len(unique)) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(unique); i = int(next.Add(1) - 1) {
+				obs[i], errs[i] = digest.OfFile(unique[i])
+			}
+		}()
+	}
+	wg.Wait()
+	out := make(map[string]observed.FileObservation, len(unique))
+	for i, p := range unique {
+		if errs[i] != nil {
+			return nil, errs[i]
 		}
-		out[p] = obs
+		out[p] = obs[i]
 	}
 	return out, nil
 }
 
-// listCSRs lists the CSR objects of one state lineage.
-func listCSRs(ctx context.Context, client kube.CSRs, lineage string) (map[string]observed.CSRObservation, error) {
+// listCSRs lists the CSR objects of one state lineage, learning the key of
+// only the named requests (all of them when keyed is nil): parsing
+// thousands of requests was a tenth of a large plan's time.
+func listCSRs(ctx context.Context, client kube.CSRs, lineage string, keyed map[string]bool) (map[string]observed.CSRObservation, error) {
 	list, err := client.List(ctx, metav1.ListOptions{LabelSelector: kube.Selector(lineage)})
 	if err != nil {
 		return nil, fmt.Errorf("listing CSRs: %w", err)
 	}
 	out := make(map[string]observed.CSRObservation, len(list.Items))
 	for i := range list.Items {
-		out[list.Items[i].Name] = csrObservation(&list.Items[i])
+		csr := &list.Items[i]
+		out[csr.Name] = csrObservation(csr, keyed == nil || keyed[csr.Name])
 	}
 	return out, nil
 }
 
-// csrObservation summarises one CSR object for the planner.
-func csrObservation(csr *certv1.CertificateSigningRequest) observed.CSRObservation {
+// csrObservation summarises one CSR object for the planner, with the
+// request's key when withKey.
+func csrObservation(csr *certv1.CertificateSigningRequest, withKey bool) observed.CSRObservation {
 	obs := observed.CSRObservation{Name: csr.Name, UID: string(csr.UID), Phase: observed.CSRPending}
-	if req, err := pki.ParseCSRPEM(csr.Spec.Request); err == nil {
-		obs.KeySHA256, _ = pki.Fingerprint(req.PublicKey)
+	if withKey {
+		if req, err := pki.ParseCSRPEM(csr.Spec.Request); err == nil {
+			obs.KeySHA256, _ = pki.Fingerprint(req.PublicKey)
+		}
 	}
 	if c, refused := kube.Refusal(csr); refused {
 		obs.Phase, obs.Message = observed.CSRDenied, c.Reason+": "+c.Message

@@ -176,9 +176,11 @@ func (o *PlanCommandOptions) Run(ctx context.Context, g *GlobalOptions, s Stream
 	if err != nil {
 		return exitError, err
 	}
-	stateDigest, err := statefile.ContentDigest(prior)
-	if err != nil {
-		return exitError, err
+	var stateDigest string // only a saved plan needs it: digesting a large state costs as much as reading it
+	if o.Out != "" {
+		if stateDigest, err = statefile.ContentDigest(prior); err != nil {
+			return exitError, err
+		}
 	}
 	p, err := o.makePlan(ctx, w, prior)
 	if err != nil {

@@ -104,6 +104,7 @@ func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 		return nil, errReported
 	}
 	debugf("configuration loaded: %d certificate(s), %d CA bundle(s), workspace %s, data directory %s", len(cfg.Certificates), len(cfg.CABundles), ws, g.dataDir())
+	fitMemoryLimit()
 	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws, keys: keyStore(g.dataDir(), ws)}
 	w.diags = func(d hcl.Diagnostics) error { return views.RenderDiagnostics(s.Err, files, d, col, 0) }
 	w.kube = g.kubeOptions(cfg)

@@ -58,7 +58,15 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 	if st.Mode().IsRegular() && st.Size() > limit {
 		return nil, fmt.Errorf("%s is %d bytes, more than the limit of %s: %w", path, st.Size(), human(limit), ErrTooLarge)
 	}
-	data, err := ReadAll(f, limit)
+	var data []byte
+	if st.Mode().IsRegular() && st.Size() > 0 {
+		// One buffer of the size the file has (plus the byte that finds
+		// out it grew), not io.ReadAll's doublings: a state file of
+		// 10,000 certificates is megabytes.
+		data, err = readSized(f, st.Size(), limit)
+	} else {
+		data, err = ReadAll(f, limit)
+	}
 	if errors.Is(err, ErrTooLarge) {
 		return nil, fmt.Errorf("%s: %w", path, err)
 	}
@@ -94,6 +102,27 @@ func ReadAll(r io.Reader, limit int64) ([]byte, error) {
 		return nil, fmt.Errorf("more than the limit of %s: %w", human(limit), ErrTooLarge)
 	}
 	return data, nil
+}
+
+// readSized is ReadAll for a file of about size bytes.
+func readSized(r io.Reader, size, limit int64) ([]byte, error) {
+	buf := make([]byte, 0, min(size, limit)+1)
+	for {
+		n, err := r.Read(buf[len(buf):cap(buf)])
+		buf = buf[:len(buf)+n]
+		if int64(len(buf)) > limit {
+			return nil, fmt.Errorf("more than the limit of %s: %w", human(limit), ErrTooLarge)
+		}
+		if err == io.EOF {
+			return buf, nil
+		}
+		if err != nil {
+			return nil, err
+		}
+		if len(buf) == cap(buf) {
+			buf = append(buf, 0)[:len(buf)] // it grew since the stat: room for more
+		}
+	}
 }
 
 func human(n int64) string {

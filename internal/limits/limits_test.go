@@ -7,6 +7,7 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+	"testing/iotest"
 )
 
 func TestReadFile(t *testing.T) {
@@ -61,5 +62,33 @@ func TestReadAllLimit(t *testing.T) {
 	}
 	if data, err := ReadAll(strings.NewReader("1234"), 4); err != nil || string(data) != "1234" {
 		t.Errorf("4 bytes at limit 4: %q, %v", data, err)
+	}
+}
+
+// TestReadSized reads through readSized with size hints that are right,
+// too small (the file grew after its stat) and too large (it shrank).
+func TestReadSized(t *testing.T) {
+	data := strings.Repeat("0123456789", 1000)
+	cases := map[string]struct {
+		size, limit int64
+		wantErr     error
+	}{
+		"exact size":              {size: 10000, limit: 20000},
+		"grew since the stat":     {size: 10, limit: 20000},
+		"shrank since the stat":   {size: 15000, limit: 20000},
+		"exactly the limit":       {size: 10000, limit: 10000},
+		"grew beyond the limit":   {size: 10, limit: 9999, wantErr: ErrTooLarge},
+		"one byte over the limit": {size: 9999, limit: 9999, wantErr: ErrTooLarge},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			got, err := readSized(iotest.HalfReader(strings.NewReader(data)), tc.size, tc.limit)
+			if !errors.Is(err, tc.wantErr) {
+				t.Fatalf("err = %v, want %v", err, tc.wantErr)
+			}
+			if err == nil && string(got) != data {
+				t.Errorf("read %d bytes, want the %d written", len(got), len(data))
+			}
+		})
 	}
 }

@@ -67,15 +67,19 @@ type output struct {
 // before anything is submitted, since writing one such output would
 // replace another, a key among them.
 func Check(cfg *config.Config, keysDir string) error {
+	loc, err := newLocator()
+	if err != nil {
+		return err
+	}
 	var own []output
 	for _, p := range append(cfg.OwnFiles(), keysDir) {
-		at, err := locate(p)
+		at, err := loc.locate(p)
 		if err != nil {
 			return err
 		}
 		own = append(own, output{path: p, at: at})
 	}
-	var outs []output
+	seen := newPlaces(2 * len(cfg.Certificates))
 	var errs []error
 	for _, c := range cfg.Certificates {
 		paths := c.OutputPaths()
@@ -85,34 +89,32 @@ func Check(cfg *config.Config, keysDir string) error {
 		}
 		sort.Strings(attrs)
 		for _, attr := range attrs {
-			at, err := locate(paths[attr])
+			at, err := loc.locate(paths[attr])
 			if err != nil {
 				return err
 			}
 			o := output{addr: c.Addr, attr: attr, path: paths[attr], at: at}
-			errs = append(errs, o.conflicts(outs, own)...)
-			outs = append(outs, o)
+			errs = append(errs, o.conflicts(seen.same(at), own)...)
+			seen.add(o)
 		}
 	}
 	return errors.Join(errs...)
 }
 
-// conflicts reports o reaching the file of an earlier output or one of
-// certform's own files.
-func (o output) conflicts(earlier, own []output) []error {
+// conflicts reports o reaching the file of an earlier output (same: those
+// that sameFile says are o's file) or one of certform's own files.
+func (o output) conflicts(same, own []output) []error {
 	var errs []error
 	for _, f := range own {
-		inside := strings.HasPrefix(o.at.real, f.at.real+string(filepath.Separator))
+		inside := len(o.at.real) > len(f.at.real) && o.at.real[len(f.at.real)] == filepath.Separator && strings.HasPrefix(o.at.real, f.at.real)
 		if o.at.sameFile(f.at) || inside {
 			errs = append(errs, fmt.Errorf("%s %s %s leads to %s, which is certform's own %s; write it somewhere else",
 				o.addr, o.attr, o.path, o.at.real, f.path))
 		}
 	}
-	for _, e := range earlier {
-		if o.at.sameFile(e.at) {
-			errs = append(errs, fmt.Errorf("%s %s %s and %s %s %s are one file (%s), through a symbolic link, mount or hard link; give each output its own file",
-				o.addr, o.attr, o.path, e.addr, e.attr, e.path, o.at.real))
-		}
+	for _, e := range same {
+		errs = append(errs, fmt.Errorf("%s %s %s and %s %s %s are one file (%s), through a symbolic link, mount or hard link; give each output its own file",
+			o.addr, o.attr, o.path, e.addr, e.attr, e.path, o.at.real))
 	}
 	return errs
 }

@@ -25,6 +25,14 @@ func TestSameFiles(t *testing.T) {
 			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  csr_file = "link/a.key"`,
 			want:    "are one file",
 		},
+		"csr_file in a directory not made yet, through a symlinked directory": {
+			setup:   func(t *testing.T) { mkdir(t, "out"); symlink(t, "out", "link") },
+			outputs: `key_file = "out/new/a.key"  cert_file = "out/new/a.crt"  csr_file = "link/new/a.key"`,
+			want:    "are one file",
+		},
+		"files of the same name in directories not made yet": {
+			outputs: `key_file = "a/x.pem"  cert_file = "b/x.pem"  csr_file = "a/b/x.pem"`,
+		},
 		"chain_file is a symlink to the key file": {
 			setup:   func(t *testing.T) { mkdir(t, "out"); write(t, "out/a.key"); symlink(t, "a.key", "out/chain.pem") },
 			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  chain_file = "out/chain.pem"`,

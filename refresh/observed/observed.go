@@ -107,6 +107,8 @@ type CSRObservation struct {
 	CertSHA256 string
 	// KeySHA256 is the fingerprint of the public key the request was
 	// signed with (as state records keys); empty if it does not parse.
+	// A refresh learns it only for the CSRs of records being submitted,
+	// the only ones whose key the planner compares.
 	KeySHA256 string
 }
 

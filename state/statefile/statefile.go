@@ -167,29 +167,30 @@ func Encode(s *state.State) ([]byte, error) {
 	return append(out, '\n'), nil
 }
 
-// Decode parses a state file. It sniffs the version before anything else
-// and refuses versions it does not know rather than guess.
+// Decode parses a state file. It refuses versions it does not know rather
+// than guess, and says so before any other complaint about the content.
 func Decode(data []byte) (*state.State, error) {
-	var head struct {
-		Version *int `json:"version"`
-	}
-	if err := json.Unmarshal(data, &head); err != nil {
-		return nil, fmt.Errorf("state is not valid JSON: %w", err)
-	}
-	if head.Version == nil {
-		return nil, errors.New("state has no version field; it is not a certform state file")
-	}
-	if *head.Version != formatV1 && *head.Version != formatV2 && *head.Version != FormatVersion {
-		return nil, fmt.Errorf("%w %d: this certform reads versions %d to %d; upgrade certform", ErrUnsupportedVersion, *head.Version, formatV1, FormatVersion)
-	}
+	// One pass for a file of a known version; the version is sniffed on
+	// its own only when that pass fails, so that an unknown version is
+	// still what the error says first. (Sniffing first was a full extra
+	// parse: a third of reading a state of 10,000 certificates.)
 	var v2 fileV2
-	var target any = &v2.fileV1 // version 1 has no outputs: the field is unknown there
-	if *head.Version >= formatV2 {
-		target = &v2
-	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(target); err != nil {
+	err := dec.Decode(&v2)
+	switch {
+	case err != nil:
+	case len(bytes.TrimSpace(data[dec.InputOffset():])) > 0:
+		err = errors.New("data after the state's JSON object")
+	case v2.Version == formatV1 && v2.Outputs != nil:
+		err = errors.New(`json: unknown field "outputs"`) // version 1 has no outputs
+	case v2.Version != formatV1 && v2.Version != formatV2 && v2.Version != FormatVersion:
+		err = fmt.Errorf("version %d", v2.Version)
+	}
+	if err != nil {
+		if verr := sniffVersion(data); verr != nil {
+			return nil, verr
+		}
 		return nil, fmt.Errorf("state is malformed: %w", err)
 	}
 	f := v2.fileV1
@@ -220,8 +221,8 @@ func Decode(data []byte) (*state.State, error) {
 		}
 		s.Certificates[addr] = c
 	}
-	if *head.Version < FormatVersion && delivers(s) {
-		return nil, fmt.Errorf("state is malformed: version %d holds fields of version %d", *head.Version, FormatVersion)
+	if v2.Version < FormatVersion && delivers(s) {
+		return nil, fmt.Errorf("state is malformed: version %d holds fields of version %d", v2.Version, FormatVersion)
 	}
 	return s, nil
 }
@@ -237,6 +238,24 @@ func EncodeCertificate(c *state.Certificate) CertificateRecord { return encodeCe
 // DecodeCertificate checks and converts the wire record of addr.
 func DecodeCertificate(addr string, w CertificateRecord) (*state.Certificate, error) {
 	return decodeCertificate(addr, w)
+}
+
+// sniffVersion reports data that is not JSON, or not a state file of a
+// version this certform reads.
+func sniffVersion(data []byte) error {
+	var head struct {
+		Version *int `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil {
+		return fmt.Errorf("state is not valid JSON: %w", err)
+	}
+	if head.Version == nil {
+		return errors.New("state has no version field; it is not a certform state file")
+	}
+	if *head.Version != formatV1 && *head.Version != formatV2 && *head.Version != FormatVersion {
+		return fmt.Errorf("%w %d: this certform reads versions %d to %d; upgrade certform", ErrUnsupportedVersion, *head.Version, formatV1, FormatVersion)
+	}
+	return nil
 }
 
 func encodeCertificate(c *state.Certificate) certificateV1 {

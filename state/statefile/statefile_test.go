@@ -43,6 +43,7 @@ func TestDecodeInvalid(t *testing.T) {
 		"newer-version.json":        "unsupported state version 4",
 		"no-version.json":           "no version field",
 		"outputs-in-version-1.json": `unknown field "outputs"`,
+		"trailing-data.json":        "not valid JSON",
 		"truncated.json":            "not valid JSON",
 		"unknown-field.json":        `unknown field "private_key"`,
 		"unknown-status.json":       `unknown status "weird"`,

@@ -1,0 +1,110 @@
+package samefile
+
+import (
+	"errors"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"slices"
+	"syscall"
+)
+
+// locator resolves paths as locate does, taking the working directory once
+// and remembering every directory it resolved: the outputs of thousands of
+// certificates mostly share a few directories, so each costs one lstat
+// instead of a walk of its every component.
+type locator struct {
+	cwd  string
+	dirs map[string]place // absolute directory → its place
+}
+
+func newLocator() (*locator, error) {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return nil, err
+	}
+	return &locator{cwd: cwd, dirs: map[string]place{}}, nil
+}
+
+// locate is locate(path) from the remembered directories. What they
+// cannot answer (a symbolic link as the last component, an error) goes to
+// locate itself.
+func (l *locator) locate(path string) (place, error) {
+	abs := path
+	if !filepath.IsAbs(abs) {
+		abs = filepath.Join(l.cwd, abs)
+	}
+	dir, base := filepath.Dir(abs), filepath.Base(abs)
+	if dir == abs {
+		return locate(abs)
+	}
+	at, ok := l.dirs[dir]
+	if !ok {
+		var err error
+		if at, err = locate(dir); err != nil {
+			return place{}, err
+		}
+		l.dirs[dir] = at
+	}
+	if at.rest != "" {
+		// The directory does not exist, so neither does the file: it is
+		// where the directory would be, one step further down.
+		return place{real: filepath.Join(at.real, base), dev: at.dev, ino: at.ino, rest: filepath.Join(at.rest, base)}, nil
+	}
+	fi, err := os.Lstat(abs)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return place{real: filepath.Join(at.real, base), dev: at.dev, ino: at.ino, rest: base}, nil
+	case err != nil || fi.Mode()&fs.ModeSymlink != 0:
+		return locate(abs)
+	}
+	st, ok := fi.Sys().(*syscall.Stat_t)
+	if !ok {
+		return locate(abs)
+	}
+	return place{real: filepath.Join(at.real, base), dev: uint64(st.Dev), ino: st.Ino}, nil
+}
+
+// places indexes outputs by each of the two ways sameFile matches a place,
+// so that finding an output's earlier twins is two lookups, not a scan.
+type places struct {
+	all    []output
+	byReal map[string][]int
+	byNode map[node][]int
+}
+
+// node is a place's file: the device and inode of its deepest existing
+// part, and the rest below.
+type node struct {
+	dev, ino uint64
+	rest     string
+}
+
+// newPlaces makes an index for about n outputs.
+func newPlaces(n int) *places {
+	return &places{all: make([]output, 0, n), byReal: make(map[string][]int, n), byNode: make(map[node][]int, n)}
+}
+
+func (p *places) add(o output) {
+	i := len(p.all)
+	p.all = append(p.all, o)
+	p.byReal[o.at.real] = append(p.byReal[o.at.real], i)
+	n := node{o.at.dev, o.at.ino, o.at.rest}
+	p.byNode[n] = append(p.byNode[n], i)
+}
+
+// same returns the outputs added so far whose place is at's file, in the
+// order they were added.
+func (p *places) same(at place) []output {
+	idx := append(slices.Clone(p.byReal[at.real]), p.byNode[node{at.dev, at.ino, at.rest}]...)
+	if len(idx) == 0 {
+		return nil
+	}
+	slices.Sort(idx)
+	idx = slices.Compact(idx)
+	out := make([]output, len(idx))
+	for i, j := range idx {
+		out[i] = p.all[j]
+	}
+	return out
+}

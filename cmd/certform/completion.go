@@ -149,7 +149,14 @@ func completions(base GlobalOptions, words []string) []string {
 	if len(words) == 0 {
 		words = []string{""}
 	}
-	cur := strings.TrimLeft(words[len(words)-1], `'"`)
+	// bash and zsh pass the words as typed, fish the current one: escapes
+	// and quotes are the shell's, not part of an address or a path.
+	unquoted := make([]string, len(words))
+	for i, w := range words {
+		unquoted[i] = shellUnquote(w)
+	}
+	words = unquoted
+	cur := words[len(words)-1]
 	prev := words[:len(words)-1]
 	// Find the command: the first word that is neither a global flag nor
 	// its value.

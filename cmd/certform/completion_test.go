@@ -82,6 +82,8 @@ func TestCompleteAddressesFromState(t *testing.T) {
 		"state show":         {[]string{"__complete", "state", "show", "mod"}, "module.edge.certificate.tls\n"},
 		"state rm, second":   {[]string{"__complete", "state", "rm", "certificate.api", "certificate.a"}, "certificate.api\n"},
 		"state mv, not TO":   {[]string{"__complete", "state", "mv", "certificate.api", ""}, ""},
+		"escaped as typed":   {[]string{"__complete", "state", "show", `certificate.web\["`}, "certificate.web[\"a\"]\n"},
+		"double-quoted":      {[]string{"__complete", "state", "rm", `"certificate.web[\"a`}, "certificate.web[\"a\"]\n"},
 		"--chdir among them": {[]string{"__complete", "--chdir", dir, "state", "show", "certificate.a"}, "certificate.api\n"},
 	}
 	for name, tc := range cases {
@@ -141,6 +143,10 @@ func TestBashCompletionScript(t *testing.T) {
 	}{
 		"command": {`pla`, "plan\n"},
 		"address": {`--chdir "$DIR" plan --target 'certificate.w'`, `certificate.web\[\"a\"\]` + "\n"},
+		// The word as the shell holds it after inserting the candidates'
+		// common prefix: escaped, not yet dequoted.
+		"after the common prefix": {`--chdir "$DIR" plan --target 'certificate.web\[\"'`, `certificate.web\[\"a\"\]` + "\n"},
+		"quoted directory":        {`--chdir "'$DIR'" state show 'mod'`, "module.edge.certificate.tls\n"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

@@ -73,8 +73,10 @@ cover: cluster-bin opa-bin keytool
 	@exit $$(cat $(COVERDIR)/test.exit)
 
 # Tests that need no cluster binaries are the same command: they simply do
-# not start one. vet also checks formatting.
+# not start one. vet also checks formatting, and that git tracks nothing
+# .gitignore ignores (a built binary committed by mistake).
 vet:
+	@test -z "$$(git ls-files -ci --exclude-standard 2>/dev/null)" || { git ls-files -ci --exclude-standard; echo 'tracked but ignored: git rm --cached them'; exit 1; }
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null || find . -name '*.go'))" || { gofmt -l .; echo 'gofmt needed'; exit 1; }
 	$(GO) vet ./...
 

@@ -157,13 +157,20 @@ func variableValues(vars map[string]*Variable, in Inputs, parse varFileParser) (
 			continue
 		}
 		name, val, ok := strings.Cut(arg.Value, "=")
-		if !ok || name == "" {
+		// Never the value in a message: it may be a password, and CI keeps
+		// stderr.
+		if !ok {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --var argument",
 				Detail: fmt.Sprintf("%q is not NAME=VALUE, e.g. --var namespace=prod.", arg.Value)})
 			continue
 		}
+		if name == "" {
+			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Invalid --var argument",
+				Detail: "--var =VALUE names no variable; give NAME=VALUE, e.g. --var namespace=prod."})
+			continue
+		}
 		if _, declared := vars[name]; !declared {
-			diags = append(diags, undeclared(name, vars, "--var "+arg.Value, nil))
+			diags = append(diags, undeclared(name, vars, "--var "+name, nil))
 			continue
 		}
 		raw[name] = rawValue{text: val, source: "--var " + name}

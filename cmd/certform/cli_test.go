@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 )
@@ -229,5 +230,24 @@ func TestSuggest(t *testing.T) {
 				t.Errorf("suggest(%q) = %q, want %q", tc.name, got, tc.want)
 			}
 		})
+	}
+}
+
+// TestEnvironmentDocumented: every environment variable certform help
+// lists is described in docs/commands.md.
+func TestEnvironmentDocumented(t *testing.T) {
+	doc, err := os.ReadFile("../../docs/commands.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, line := range strings.Split(environmentHelp, "\n") {
+		fields := strings.Fields(line)
+		if len(fields) == 0 {
+			continue
+		}
+		name := strings.TrimSuffix(fields[0], "name") // CERTFORM_VAR_name
+		if !strings.Contains(string(doc), "`"+name) {
+			t.Errorf("docs/commands.md does not describe %s", fields[0])
+		}
 	}
 }

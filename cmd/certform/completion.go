@@ -149,8 +149,24 @@ func completions(base GlobalOptions, words []string) []string {
 	if len(words) == 0 {
 		words = []string{""}
 	}
-	cur := strings.TrimLeft(words[len(words)-1], `'"`)
+	// bash and zsh pass the words as typed, fish the current one: escapes
+	// and quotes are the shell's, not part of an address or a path.
+	unquoted := make([]string, len(words))
+	for i, w := range words {
+		unquoted[i] = shellUnquote(w)
+	}
+	words, split := joinFlagValues(unquoted)
+	cur := words[len(words)-1]
 	prev := words[:len(words)-1]
+	// --flag=VALUE: the candidates are VALUE's, given back whole, except
+	// to bash, which split the word and replaces only what follows "=".
+	valuePrefix := ""
+	if name, val, ok := strings.Cut(cur, "="); ok && strings.HasPrefix(cur, "-") {
+		prev, cur = append(slices.Clip(prev), name), val
+		if !split {
+			valuePrefix = name + "="
+		}
+	}
 	// Find the command: the first word that is neither a global flag nor
 	// its value.
 	g := &GlobalOptions{}
@@ -182,7 +198,11 @@ func completions(base GlobalOptions, words []string) []string {
 	fs := cmd.flagSet(g, o)
 	if len(rest) > 0 {
 		if f := fs.Lookup(strings.TrimLeft(rest[len(rest)-1], "-")); f != nil && strings.HasPrefix(rest[len(rest)-1], "-") && f.NoOptDefVal == "" {
-			return withPrefix(flagValues(f.Name, base, prev), cur)
+			var out []string
+			for _, v := range withPrefix(flagValues(f.Name, base, prev), cur) {
+				out = append(out, valuePrefix+v)
+			}
+			return out
 		}
 	}
 	if strings.HasPrefix(cur, "-") {
@@ -199,6 +219,28 @@ func completions(base GlobalOptions, words []string) []string {
 		args = append(args, rest[i])
 	}
 	return withPrefix(argValues(cmd.name, args, base, prev), cur)
+}
+
+// joinFlagValues joins what bash splits at "=" (COMP_WORDBREAKS):
+// "--target", "=", "certificate.w" becomes "--target=certificate.w". split
+// is whether the last word was joined so.
+func joinFlagValues(words []string) (joined []string, split bool) {
+	for i := 0; i < len(words); i++ {
+		w := words[i]
+		last := len(joined) - 1
+		if w == "=" && last >= 0 && strings.HasPrefix(joined[last], "-") && !strings.Contains(joined[last], "=") {
+			joined[last] += "="
+			if i+1 < len(words) {
+				i++
+				joined[last] += words[i]
+			}
+			split = i == len(words)-1
+			continue
+		}
+		joined = append(joined, w)
+		split = false
+	}
+	return joined, split
 }
 
 // flagValues are the candidates for flag's value.

@@ -15,20 +15,24 @@ func TestCompletions(t *testing.T) {
 		words []string
 		want  []string
 	}{
-		"commands":             {[]string{"st"}, []string{"status", "state"}},
-		"after global flags":   {[]string{"--chdir", "dir", "--no-color", "ap"}, []string{"apply", "approve"}},
-		"global flags":         {[]string{"--k"}, []string{"--kubeconfig"}},
-		"a command's flags":    {[]string{"plan", "--de"}, []string{"--detailed-exitcode"}},
-		"no flag of another":   {[]string{"destroy", "--no"}, []string{"--no-color"}},
-		"state subcommands":    {[]string{"state", "p"}, []string{"pull", "push"}},
-		"workspace":            {[]string{"workspace", ""}, []string{"delete", "list", "new", "select", "show"}},
-		"help":                 {[]string{"help", "fo"}, []string{"force-unlock"}},
-		"completion":           {[]string{"completion", ""}, []string{"bash", "fish", "zsh"}},
-		"format values":        {[]string{"plan", "--format", ""}, []string{"text", "json", "markdown"}},
-		"files for --out":      {[]string{"plan", "--out", ""}, nil},
-		"files for apply":      {[]string{"apply", ""}, nil},
-		"unknown command":      {[]string{"frob", ""}, nil},
-		"no state, no targets": {[]string{"--chdir", "/nonexistent", "plan", "--target", ""}, nil},
+		"commands":              {[]string{"st"}, []string{"status", "state"}},
+		"after global flags":    {[]string{"--chdir", "dir", "--no-color", "ap"}, []string{"apply", "approve"}},
+		"global flags":          {[]string{"--k"}, []string{"--kubeconfig"}},
+		"a command's flags":     {[]string{"plan", "--de"}, []string{"--detailed-exitcode"}},
+		"no flag of another":    {[]string{"destroy", "--no"}, []string{"--no-color"}},
+		"state subcommands":     {[]string{"state", "p"}, []string{"pull", "push"}},
+		"workspace":             {[]string{"workspace", ""}, []string{"delete", "list", "new", "select", "show"}},
+		"help":                  {[]string{"help", "fo"}, []string{"force-unlock"}},
+		"completion":            {[]string{"completion", ""}, []string{"bash", "fish", "zsh"}},
+		"format values":         {[]string{"plan", "--format", ""}, []string{"text", "json", "markdown"}},
+		"files for --out":       {[]string{"plan", "--out", ""}, nil},
+		"--flag=value":          {[]string{"plan", "--format=j"}, []string{"--format=json"}},
+		"bash's --flag = value": {[]string{"plan", "--format", "=", "j"}, []string{"json"}},
+		"bash's --flag =":       {[]string{"plan", "--format", "="}, []string{"text", "json", "markdown"}},
+		"bash's global flag =":  {[]string{"--chdir", "=", "dir", "ap"}, []string{"apply", "approve"}},
+		"files for apply":       {[]string{"apply", ""}, nil},
+		"unknown command":       {[]string{"frob", ""}, nil},
+		"no state, no targets":  {[]string{"--chdir", "/nonexistent", "plan", "--target", ""}, nil},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -82,6 +86,8 @@ func TestCompleteAddressesFromState(t *testing.T) {
 		"state show":         {[]string{"__complete", "state", "show", "mod"}, "module.edge.certificate.tls\n"},
 		"state rm, second":   {[]string{"__complete", "state", "rm", "certificate.api", "certificate.a"}, "certificate.api\n"},
 		"state mv, not TO":   {[]string{"__complete", "state", "mv", "certificate.api", ""}, ""},
+		"escaped as typed":   {[]string{"__complete", "state", "show", `certificate.web\["`}, "certificate.web[\"a\"]\n"},
+		"double-quoted":      {[]string{"__complete", "state", "rm", `"certificate.web[\"a`}, "certificate.web[\"a\"]\n"},
 		"--chdir among them": {[]string{"__complete", "--chdir", dir, "state", "show", "certificate.a"}, "certificate.api\n"},
 	}
 	for name, tc := range cases {
@@ -141,6 +147,12 @@ func TestBashCompletionScript(t *testing.T) {
 	}{
 		"command": {`pla`, "plan\n"},
 		"address": {`--chdir "$DIR" plan --target 'certificate.w'`, `certificate.web\[\"a\"\]` + "\n"},
+		// The word as the shell holds it after inserting the candidates'
+		// common prefix: escaped, not yet dequoted.
+		"after the common prefix": {`--chdir "$DIR" plan --target 'certificate.web\[\"'`, `certificate.web\[\"a\"\]` + "\n"},
+		"quoted directory":        {`--chdir "'$DIR'" state show 'mod'`, "module.edge.certificate.tls\n"},
+		// bash splits --flag=value at "=" (COMP_WORDBREAKS).
+		"--flag=value": {`--chdir = "$DIR" plan --target = 'certificate.w'`, `certificate.web\[\"a\"\]` + "\n"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

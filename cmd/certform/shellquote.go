@@ -20,3 +20,32 @@ func shellQuote(s string) string {
 	}
 	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
 }
+
+// shellUnquote is word as a POSIX shell would pass it on: backslash
+// escapes and single and double quotes removed. A completion script hands
+// certform the words as typed (certificate.web\[\"a, 'certificate.w), and
+// a quote still open is the word being typed, so it simply ends there.
+func shellUnquote(word string) string {
+	var b strings.Builder
+	var quote rune // 0, '\'' or '"'
+	escaped := false
+	for _, r := range word {
+		switch {
+		case escaped:
+			if quote == '"' && !strings.ContainsRune("$`\"\\\n", r) {
+				b.WriteRune('\\') // inside "", a backslash escapes only these
+			}
+			b.WriteRune(r)
+			escaped = false
+		case r == '\\' && quote != '\'':
+			escaped = true
+		case quote == 0 && (r == '\'' || r == '"'):
+			quote = r
+		case r == quote:
+			quote = 0
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}

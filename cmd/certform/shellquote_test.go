@@ -46,3 +46,27 @@ func writeConfigIn(t *testing.T, dir, hcl string) {
 		t.Fatal(err)
 	}
 }
+
+// TestShellUnquote: the words completion scripts pass, as typed, read as
+// the shell would read them.
+func TestShellUnquote(t *testing.T) {
+	cases := map[string]struct{ in, want string }{
+		"plain":              {"certificate.web", "certificate.web"},
+		"escaped":            {`certificate.web\[\"a\"\]`, `certificate.web["a"]`},
+		"single-quoted":      {`'certificate.web["a"]'`, `certificate.web["a"]`},
+		"open single quote":  {`'certificate.w`, `certificate.w`},
+		"double-quoted":      {`"certificate.web[\"a\"]"`, `certificate.web["a"]`},
+		"open double quote":  {`"certificate.web[\"`, `certificate.web["`},
+		"backslash in \"\"":  {`"a\b"`, `a\b`},
+		"backslash in ''":    {`'a\b'`, `a\b`},
+		"trailing backslash": {`a\`, `a`},
+		"space escaped":      {`my\ dir`, `my dir`},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			if got := shellUnquote(tc.in); got != tc.want {
+				t.Errorf("shellUnquote(%s) = %s, want %s", tc.in, got, tc.want)
+			}
+		})
+	}
+}

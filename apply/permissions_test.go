@@ -16,6 +16,9 @@ func TestPermissions(t *testing.T) {
 	self := &config.Certificate{Addr: "certificate.a", SignerName: "example.com/serving", SelfApprove: true,
 		Secret: &config.SecretOutput{Namespace: "team-a", Name: "a-tls"}}
 	plain := &config.Certificate{Addr: "certificate.b", SignerName: "example.com/serving"}
+	delivered := &config.Certificate{Addr: "certificate.c", SignerName: "example.com/serving",
+		Keystore: &config.Keystore{PasswordSecret: &config.SecretKeyRef{Namespace: "vault", Name: "ks", Key: "password"}},
+		OnChange: config.OnChange{Restarts: []config.Restart{{Kind: "StatefulSet", Namespace: "db", Name: "pg"}, {Kind: "Deployment", Namespace: "web", Name: "api"}}}}
 	cases := map[string]struct {
 		changes []*plan.Change
 		bundles []*plan.BundleChange
@@ -52,6 +55,16 @@ func TestPermissions(t *testing.T) {
 				"delete secrets (in namespace old)",
 			},
 		},
+		"update restarting one of two workloads, password from a Secret": {
+			changes: []*plan.Change{{Addr: "certificate.c", Action: plan.Update, AfterChange: []plan.AfterAction{{ID: "restart StatefulSet db/pg", Retry: true}}}},
+			want: []string{
+				"get secrets ks (in namespace vault)",
+				"patch statefulsets.apps pg (in namespace db)",
+			},
+		},
+		"no-op of a delivered certificate": {
+			changes: []*plan.Change{{Addr: "certificate.c", Action: plan.NoOp}},
+		},
 		"bundle published and removed": {
 			bundles: []*plan.BundleChange{{Addr: "ca_bundle.x", Targets: []*plan.TargetChange{
 				{Kind: config.TargetConfigMap, Namespace: "n1", Action: plan.Create},
@@ -64,7 +77,7 @@ func TestPermissions(t *testing.T) {
 			},
 		},
 	}
-	cfg := &config.Config{Certificates: []*config.Certificate{self, plain}}
+	cfg := &config.Config{Certificates: []*config.Certificate{self, plain, delivered}}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
 			var got []string

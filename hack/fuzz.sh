@@ -5,7 +5,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t=${1:-60s}
-for target in ./config:FuzzLoad ./state/statefile:FuzzDecode ./plan:FuzzDecodeFile ./internal/pki:FuzzParsePEM ./approver:FuzzGlob ./approver:FuzzApprovedMeansAllowed; do
+for target in ./config:FuzzLoad ./state/statefile:FuzzDecode ./plan:FuzzDecodeFile ./internal/pki:FuzzParsePEM ./approver:FuzzGlob ./approver:FuzzApprovedMeansAllowed ./internal/formats:FuzzOpens; do
   pkg=${target%%:*} name=${target##*:}
   echo "==> $name in $pkg for $t"
   go test "$pkg" -run '^$' -fuzz "^$name\$" -fuzztime "$t"

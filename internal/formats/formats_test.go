@@ -98,3 +98,39 @@ func TestNewMaterialCompletesChain(t *testing.T) {
 		t.Errorf("chain has %d certificates, want the leaf and its CA", len(got.Chain))
 	}
 }
+
+// TestJKSBounds: a JKS whose lengths reach past its end is refused before
+// the decoder allocates them; every real one passes.
+func TestJKSBounds(t *testing.T) {
+	m := testMaterial(t, "a")
+	for _, kind := range []Kind{KindJKS, KindJKSTruststore} {
+		data, err := Encode(kind, m, "changeit")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !jksBounded(data) {
+			t.Errorf("%s: a real keystore is refused", kind)
+		}
+		huge := bytes.Clone(data)
+		copy(huge[8:12], []byte{0xff, 0xff, 0xff, 0xff}) // entry count
+		if jksBounded(huge) || Opens(kind, huge, "changeit") {
+			t.Errorf("%s: an entry count past the end is accepted", kind)
+		}
+		if jksBounded(data[:len(data)-1]) {
+			t.Errorf("%s: a keystore cut short is accepted", kind)
+		}
+	}
+}
+
+// FuzzOpens: keystores read back from files and Secrets are outside input;
+// no content makes opening them panic.
+func FuzzOpens(f *testing.F) {
+	for _, seed := range [][]byte{nil, {0xfe, 0xed, 0xfe, 0xed, 0, 0, 0, 2, 0, 0, 0, 1}} {
+		f.Add(seed)
+	}
+	f.Fuzz(func(t *testing.T, data []byte) {
+		for _, kind := range []Kind{KindPKCS12, KindPKCS12Truststore, KindJKS, KindJKSTruststore} {
+			Opens(kind, data, "changeit")
+		}
+	})
+}

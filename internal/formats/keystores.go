@@ -3,6 +3,7 @@ package formats
 import (
 	"bytes"
 	"crypto/x509"
+	"errors"
 	"fmt"
 
 	"github.com/pavlo-v-chernykh/keystore-go/v4"
@@ -104,6 +105,9 @@ func storeJKS(ks keystore.KeyStore, password string) ([]byte, error) {
 
 func loadJKS(data []byte, password string) (keystore.KeyStore, error) {
 	ks := keystore.New()
+	if !jksBounded(data) {
+		return ks, errors.New("not a JKS keystore")
+	}
 	err := ks.Load(bytes.NewReader(data), []byte(password))
 	return ks, err
 }

@@ -8,6 +8,9 @@ import (
 	"crypto/x509/pkix"
 	"fmt"
 	"math/big"
+	"os"
+	"path/filepath"
+	"testing"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -182,4 +185,14 @@ func caIssuer(namespace, name, secret string) *unstructured.Unstructured {
 		u.SetNamespace(namespace)
 	}
 	return u
+}
+
+// writeCA writes ca to a file for openssl and returns its path.
+func writeCA(t *testing.T, ca *x509.Certificate) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "ca.crt")
+	if err := os.WriteFile(path, pki.EncodeCertificates(ca), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
 }

@@ -218,14 +218,14 @@ certificate "lost" {
   }
 }
 `)
-	p := startLines(t, certformCmd(dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=30s"))
+	p := startLines(t, certformCmd(dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=15s"))
 	const warning = "IssuerNotFound: Referenced ClusterIssuer /no-such-issuer not found"
 	p.waitFor(t, "approved, waiting for the signer "+signer+"; its Warning events: "+warning)
 	out, err := p.wait()
 	if err == nil {
 		t.Fatalf("apply for a missing issuer: want a failure\n%s", out)
 	}
-	timeout := strings.Index(out, "failed: timed out after 30s")
+	timeout := strings.Index(out, "failed: timed out after 15s")
 	if timeout < 0 || !strings.Contains(out[timeout:], warning) {
 		t.Errorf("the timeout does not quote the signer's Warning event\n%s", out)
 	}

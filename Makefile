@@ -8,7 +8,7 @@ BIN         := $(CURDIR)/bin
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X main.version=$(VERSION)
 
-.PHONY: all build test cover unit vet cluster-bin opa-bin keytool cluster-up cluster-down demo fuzz bench clean
+.PHONY: all build test cover unit vet cluster-bin opa-bin keytool cert-manager-bin cluster-up cluster-down demo fuzz bench clean
 
 all: build
 
@@ -37,14 +37,21 @@ opa-bin:
 keytool:
 	@./hack/install-keytool.sh >/dev/null
 
+# Builds (first time: several minutes) or finds the cached cert-manager CSR
+# signer (hack/cert-manager) that the third-party signer tests run.
+cert-manager-bin:
+	@./hack/build-cert-manager.sh >/dev/null
+
 # Everything, including the tests against the real local cluster, the
 # compatibility suite against the oldest supported Kubernetes version
-# (TestCompat*) and the real Open Policy Agent.
-test: vet cluster-bin opa-bin keytool
+# (TestCompat*), the real Open Policy Agent and cert-manager's CA signer
+# (TestCertManager*).
+test: vet cluster-bin opa-bin keytool cert-manager-bin
 	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) \
 	CERTFORM_KEYTOOL=$$(./hack/install-keytool.sh) \
 	CERTFORM_CLUSTER_BIN_OLDEST=$$(./hack/build-cluster.sh $(OLDEST_KUBE)) \
 	CERTFORM_OPA=$$(./hack/build-opa.sh) \
+	CERTFORM_CERT_MANAGER=$$(./hack/build-cert-manager.sh) \
 	$(GO) test -race -count=1 ./...
 
 # Coverage of the whole suite, unit and end-to-end: the tests run with
@@ -57,13 +64,14 @@ test: vet cluster-bin opa-bin keytool
 # out of the figures.
 COVERDIR  ?= $(CURDIR)/.cover
 COVERPKGS  = $(shell $(GO) list ./... | grep -Ev '/internal/testcluster|/bench$$|/hack/' | paste -sd, -)
-cover: cluster-bin opa-bin keytool
+cover: cluster-bin opa-bin keytool cert-manager-bin
 	@rm -rf $(COVERDIR) && mkdir -p $(COVERDIR)/unit $(COVERDIR)/e2e
 	@echo "running the suite with coverage (log: $(COVERDIR)/test.log)"
 	@CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) \
 	CERTFORM_KEYTOOL=$$(./hack/install-keytool.sh) \
 	CERTFORM_CLUSTER_BIN_OLDEST=$$(./hack/build-cluster.sh $(OLDEST_KUBE)) \
 	CERTFORM_OPA=$$(./hack/build-opa.sh) \
+	CERTFORM_CERT_MANAGER=$$(./hack/build-cert-manager.sh) \
 	CERTFORM_E2E_COVERDIR=$(COVERDIR)/e2e \
 	$(GO) test -count=1 -coverpkg=$(COVERPKGS) ./... -args -test.gocoverdir=$(COVERDIR)/unit >$(COVERDIR)/test.log 2>&1; \
 	echo $$? >$(COVERDIR)/test.exit; grep -E '^(ok|FAIL|--- FAIL)' $(COVERDIR)/test.log | sed 's/coverage: .*//'

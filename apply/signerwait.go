@@ -20,42 +20,113 @@ import (
 // until then apply was asking a person to approve it.
 const signerGrace = 5 * time.Second
 
-// watchSigner reports, once, that the CSR of rec was approved and now waits
-// for its signer, with the CSR's Warning events. It returns when ctx ends
-// or when there is nothing to report (signed, refused, gone).
+// watchSigner reports that the CSR of rec was approved and now waits for
+// its signer, with the Warning events the signer left on it, and reports
+// again whenever a new Warning event appears: a third-party signer (such
+// as cert-manager's, for an issuer that does not exist) says why it does
+// not sign only there. A CSR certform approved itself is reported once
+// signerGrace has passed, or at once when a Warning event appears. It
+// returns when ctx ends or when there is nothing to report (signed,
+// refused, gone).
 func (r *runner) watchSigner(ctx context.Context, c *config.Certificate, rec *state.Certificate) {
 	uid := types.UID(rec.CSRUID)
 	if c == nil || !r.watcher.WaitApproved(ctx, rec.CSRName, uid) {
 		return
 	}
+	var grace <-chan time.Time
 	if c.SelfApprove {
+		t := time.NewTimer(signerGrace)
+		defer t.Stop()
+		grace = t.C
+	}
+	warnings, followErr := r.followWarnings(ctx, rec)
+	if warnings == nil && !c.SelfApprove {
+		grace = closedTime
+	}
+	reported := false
+	report := func(msg string) {
+		if r.approvedUnsigned(rec) {
+			r.report(Event{Addr: c.Addr, Phase: PhaseAwaitSigner, CSRName: rec.CSRName, Message: msg})
+			reported = true
+		}
+	}
+	for {
 		select {
 		case <-ctx.Done():
 			return
-		case <-time.After(signerGrace):
-		}
-		if csr, ok := r.watcher.Get(rec.CSRName); !ok || csr.UID != uid || len(csr.Status.Certificate) > 0 {
-			return
+		case <-grace:
+			grace = nil
+			if !reported {
+				report(r.signerWaitDetail(ctx, rec))
+			}
+		case w := <-warnings:
+			if reported || len(w) > 0 || !c.SelfApprove {
+				grace = nil
+				report(signerWaitMessage(rec, w))
+			}
+		case <-followErr:
+			// Events cannot be followed (no "watch" on events): report
+			// what one list says, as soon as the grace allows.
+			warnings, followErr = nil, nil
+			if !reported && !c.SelfApprove {
+				grace = closedTime
+			}
 		}
 	}
-	r.report(Event{Addr: c.Addr, Phase: PhaseAwaitSigner, CSRName: rec.CSRName, Message: r.signerWaitDetail(ctx, rec)})
+}
+
+// closedTime is a channel that is always ready: no grace at all.
+var closedTime = func() <-chan time.Time {
+	c := make(chan time.Time)
+	close(c)
+	return c
+}()
+
+// followWarnings follows the Warning events of rec's CSR until ctx ends:
+// each summary arrives on the first channel (a new one replacing one not
+// yet read); the second is closed if following stops early. Both are nil
+// when there is no client to read events with.
+func (r *runner) followWarnings(ctx context.Context, rec *state.Certificate) (<-chan []string, <-chan struct{}) {
+	if r.opts.Core == nil {
+		return nil, nil
+	}
+	warnings, stopped := make(chan []string, 1), make(chan struct{})
+	go func() {
+		err := kube.FollowWarnings(ctx, r.opts.Core, rec.CSRName, types.UID(rec.CSRUID), func(w []string) {
+			select {
+			case <-warnings:
+			default:
+			}
+			warnings <- w
+		})
+		if err != nil {
+			close(stopped)
+		}
+	}()
+	return warnings, stopped
+}
+
+// signerWaitMessage says that the CSR is approved and which signer it
+// waits for, with the Warning events given.
+func signerWaitMessage(rec *state.Certificate, warnings []string) string {
+	msg := "approved, waiting for the signer " + rec.Request.SignerName
+	if len(warnings) > 0 {
+		msg += "; its Warning events: " + strings.Join(warnings, "; ")
+	}
+	return msg
 }
 
 // signerWaitDetail says that the CSR is approved and which signer it waits
 // for, with the Warning events a signer left on it.
 func (r *runner) signerWaitDetail(ctx context.Context, rec *state.Certificate) string {
-	msg := "approved, waiting for the signer " + rec.Request.SignerName
 	if r.opts.Core == nil {
-		return msg
+		return signerWaitMessage(rec, nil)
 	}
 	events, err := kube.WarningEvents(ctx, r.opts.Core, rec.CSRName, types.UID(rec.CSRUID))
-	switch {
-	case err != nil && ctx.Err() == nil:
-		msg += fmt.Sprintf(" (its events could not be read: %v)", err)
-	case len(events) > 0:
-		msg += "; its Warning events: " + strings.Join(events, "; ")
+	if err != nil && ctx.Err() == nil {
+		return signerWaitMessage(rec, nil) + fmt.Sprintf(" (its events could not be read: %v)", err)
 	}
-	return msg
+	return signerWaitMessage(rec, events)
 }
 
 // approvedUnsigned reports whether the watcher last saw the CSR of rec

@@ -55,11 +55,19 @@ func validateSigner(c *Certificate) hcl.Diagnostics {
 	}
 	hosts := pki.ClassifyHosts(c.Request.Hosts)
 	var diags hcl.Diagnostics
-	if IsBuiltinSigner(name) && c.Output.CAFile != "" && c.Output.CABundle == "" {
-		diags = append(diags, attrError(c, "output.ca_file", "ca_file needs a ca_bundle",
-			name+" returns the certificate alone, without the CA that signed it, so ca_file would have nothing to hold. "+
-				"Name a bundle that holds the cluster's signing CA with output.ca_bundle, or remove ca_file."))
+	if c.Output.CAFile != "" && c.Output.CABundle == "" {
+		switch {
+		case IsBuiltinSigner(name):
+			diags = append(diags, attrError(c, "output.ca_file", "ca_file needs a ca_bundle",
+				name+" returns the certificate alone, without the CA that signed it, so ca_file would have nothing to hold. "+
+					"Name a bundle that holds the cluster's signing CA with output.ca_bundle, or remove ca_file."))
+		case IsCertManagerSigner(name):
+			diags = append(diags, attrError(c, "output.ca_file", "ca_file needs a ca_bundle",
+				name+" is cert-manager's: it returns the certificate and any intermediate CAs, never the root CA, so ca_file would hold no root to trust. "+
+					`Name a bundle with output.ca_bundle, e.g. one whose source reads the issuer's Secret: source { secret { namespace = "cert-manager" name = "root-ca" key = "ca.crt" } }; or remove ca_file.`))
+		}
 	}
+	diags = append(diags, certManagerSignerName(c)...)
 	switch name {
 	case SignerLegacyUnknown:
 		diags = append(diags, attrError(c, "signer_name", "Signer not allowed",

@@ -40,6 +40,7 @@ func TestMain(m *testing.M) {
 		os.Exit(1)
 	}
 	code := testcluster.Main(m)
+	stopCertManager()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }

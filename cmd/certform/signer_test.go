@@ -327,3 +327,55 @@ certificate "checked" {
 	}
 	mustContain(t, r, "warning: the issuer of certificates from signer kubernetes.io/kube-apiserver-client is not verified: no ClusterTrustBundle publishes its CA")
 }
+
+// TestSignerWarningsFollowed: a Warning event a signer leaves on a CSR
+// after apply said it waits for that signer is shown as it appears, not
+// only when the wait times out.
+func TestSignerWarningsFollowed(t *testing.T) {
+	c := sharedCluster(t)
+	const nobody = "example.com/nobody-signs"
+	dir := writeConfig(t, `
+certificate "late" {
+  common_name  = "late.example"
+  signer_name  = "`+nobody+`"
+  usages       = ["digital signature", "client auth"]
+  self_approve = true
+  output {
+    key_file  = "late.key"
+    cert_file = "late.crt"
+  }
+}
+`)
+	p := startLines(t, certformCmd(dir, c.AdminKubeconfig, "apply", "--auto-approve", "--wait-timeout=90s"))
+	p.waitFor(t, "approved, waiting for the signer "+nobody)
+	cs := clientsetFor(t, c.AdminKubeconfig)
+	ctx := context.Background()
+	list, err := cs.CertificatesV1().CertificateSigningRequests().List(ctx, metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var csr *certv1.CertificateSigningRequest
+	for i := range list.Items {
+		if list.Items[i].Annotations[kube.AnnotationAddr] == "certificate.late" && list.Items[i].Spec.SignerName == nobody {
+			csr = &list.Items[i]
+		}
+	}
+	if csr == nil {
+		t.Fatal("no CSR of certificate.late")
+	}
+	now := metav1.Now()
+	_, err = cs.CoreV1().Events("default").Create(ctx, &corev1.Event{
+		ObjectMeta: metav1.ObjectMeta{Name: csr.Name + ".late", Namespace: "default"},
+		InvolvedObject: corev1.ObjectReference{Kind: "CertificateSigningRequest", APIVersion: "certificates.k8s.io/v1",
+			Name: csr.Name, UID: csr.UID},
+		Type: corev1.EventTypeWarning, Reason: "LateProblem", Message: "the signer found a problem after a while",
+		Count: 1, FirstTimestamp: now, LastTimestamp: now, Source: corev1.EventSource{Component: "test-signer"},
+	}, metav1.CreateOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	line := p.waitFor(t, "its Warning events: LateProblem: the signer found a problem after a while")
+	if !strings.HasPrefix(line, "certificate.late: CSR "+csr.Name+" approved, waiting for the signer") {
+		t.Errorf("the late Warning event is not shown as progress: %s", line)
+	}
+}

@@ -50,15 +50,26 @@ const maxWarnings = 5
 // cannot sign usually says why there. CSRs are cluster-scoped, so their
 // events may be in any namespace ("default" for most recorders).
 func WarningEvents(ctx context.Context, events corev1client.EventsGetter, name string, uid types.UID) ([]string, error) {
+	list, err := events.Events(metav1.NamespaceAll).List(ctx, metav1.ListOptions{FieldSelector: warningSelector(name, uid), Limit: 100})
+	if err != nil {
+		return nil, fmt.Errorf("listing the events of CSR %s: %w", name, explain(err, ruleEvents))
+	}
+	return summarize(list.Items), nil
+}
+
+// warningSelector selects the Warning events of the CSR name with uid.
+func warningSelector(name string, uid types.UID) string {
 	sel := fields.Set{"involvedObject.kind": "CertificateSigningRequest", "involvedObject.name": name, "type": corev1.EventTypeWarning}
 	if uid != "" {
 		sel["involvedObject.uid"] = string(uid)
 	}
-	list, err := events.Events(metav1.NamespaceAll).List(ctx, metav1.ListOptions{FieldSelector: sel.AsSelector().String(), Limit: 100})
-	if err != nil {
-		return nil, fmt.Errorf("listing the events of CSR %s: %w", name, explain(err, ruleEvents))
-	}
-	items := list.Items
+	return sel.AsSelector().String()
+}
+
+// summarize renders at most maxWarnings events, newest first, as
+// "Reason: message (xN)".
+func summarize(items []corev1.Event) []string {
+	items = slices.Clone(items)
 	slices.SortFunc(items, func(a, b corev1.Event) int { return lastSeen(b).Compare(lastSeen(a).Time) })
 	var out []string
 	for _, ev := range items[:min(len(items), maxWarnings)] {
@@ -68,7 +79,7 @@ func WarningEvents(ctx context.Context, events corev1client.EventsGetter, name s
 		}
 		out = append(out, s)
 	}
-	return out, nil
+	return out
 }
 
 func lastSeen(ev corev1.Event) metav1.Time {

@@ -18,10 +18,13 @@ import (
 // CABundle is one instance of a ca_bundle block: trust anchors gathered
 // from sources and published to ConfigMaps.
 type CABundle struct {
-	Addr      string
-	Name      string
-	Sources   []CASource
-	Targets   []*BundleTarget // configmap and secret blocks
+	Addr    string
+	Name    string
+	Sources []CASource
+	Targets []*BundleTarget // configmap and secret blocks
+	// Cluster is where the bundle is published: DefaultCluster unless
+	// cluster = kubernetes.NAME.
+	Cluster   string
 	DeclRange hcl.Range
 }
 
@@ -44,7 +47,11 @@ type CASource struct {
 	Name         string              // configmap, secret
 	Key          string              // configmap, secret
 	SignerName   string              // cluster_trust_bundle
-	Range        hcl.Range
+	// Cluster is where a configmap, secret or cluster_trust_bundle source
+	// is read: the bundle's own cluster unless the source says
+	// cluster = kubernetes.NAME.
+	Cluster string
+	Range   hcl.Range
 }
 
 // Bundle target kinds.
@@ -67,18 +74,20 @@ type BundleTarget struct {
 }
 
 type rawCABundle struct {
-	Sources   []*rawSource `hcl:"source,block"`
-	ConfigMap *rawTarget   `hcl:"configmap,block"`
-	Secret    *rawTarget   `hcl:"secret,block"`
+	Cluster   hcl.Expression `hcl:"cluster,optional"`
+	Sources   []*rawSource   `hcl:"source,block"`
+	ConfigMap *rawTarget     `hcl:"configmap,block"`
+	Secret    *rawTarget     `hcl:"secret,block"`
 }
 
 type rawSource struct {
-	File      *string    `hcl:"file,optional"`
-	PEM       *string    `hcl:"pem,optional"`
-	ConfigMap *rawObjRef `hcl:"configmap,block"`
-	Secret    *rawObjRef `hcl:"secret,block"`
-	CTB       *rawCTBRef `hcl:"cluster_trust_bundle,block"`
-	DefRange  hcl.Range  `hcl:",def_range"`
+	File      *string        `hcl:"file,optional"`
+	PEM       *string        `hcl:"pem,optional"`
+	ConfigMap *rawObjRef     `hcl:"configmap,block"`
+	Secret    *rawObjRef     `hcl:"secret,block"`
+	CTB       *rawCTBRef     `hcl:"cluster_trust_bundle,block"`
+	Cluster   hcl.Expression `hcl:"cluster,optional"`
+	DefRange  hcl.Range      `hcl:",def_range"`
 }
 
 type rawObjRef struct {
@@ -116,6 +125,9 @@ func decodeCABundle(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext, di
 			continue
 		}
 		b := &CABundle{Addr: in.addr, Name: block.Labels[0], DeclRange: block.DefRange}
+		var d2 hcl.Diagnostics
+		b.Cluster, d2 = decodeClusterRef(raw.Cluster, in.ctx)
+		diags = append(diags, d2...)
 		if len(raw.Sources) == 0 {
 			diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "ca_bundle without sources",
 				Detail: `A ca_bundle needs at least one source block, e.g. source { file = "signer-ca.crt" }.`, Subject: block.DefRange.Ptr()})
@@ -123,6 +135,13 @@ func decodeCABundle(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext, di
 		for _, rs := range raw.Sources {
 			src, d := decodeSource(rs, dir)
 			diags = append(diags, d...)
+			src.Cluster = b.Cluster
+			if rs.Cluster != nil {
+				if src.Cluster, d = decodeClusterRef(rs.Cluster, in.ctx); isNullAttr(rs.Cluster, in.ctx) {
+					src.Cluster = b.Cluster
+				}
+				diags = append(diags, d...)
+			}
 			b.Sources = append(b.Sources, src)
 		}
 		for _, rt := range []struct {

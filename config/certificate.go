@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io/fs"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -16,21 +17,23 @@ import (
 
 // rawCertificate is a certificate block as written, before defaults.
 type rawCertificate struct {
-	CommonName        string       `hcl:"common_name,optional"`
-	Hosts             []string     `hcl:"hosts,optional"`
-	Subject           *rawSubject  `hcl:"subject,block"`
-	Key               *rawKey      `hcl:"key,block"`
-	SignerName        string       `hcl:"signer_name"`
-	Usages            []string     `hcl:"usages,optional"`
-	ExpirationSeconds *int64       `hcl:"expiration_seconds,optional"`
-	SelfApprove       bool         `hcl:"self_approve,optional"`
-	RenewBefore       string       `hcl:"renew_before,optional"`
-	RenewBeforePct    *int         `hcl:"renew_before_percentage,optional"`
-	CSRName           string       `hcl:"csr_name,optional"`
-	Output            *rawOutput   `hcl:"output,block"`
-	Secret            *rawSecret   `hcl:"secret,block"`
-	Keystore          *rawKeystore `hcl:"keystore,block"`
-	OnChange          *rawOnChange `hcl:"on_change,block"`
+	CommonName        string         `hcl:"common_name,optional"`
+	Hosts             []string       `hcl:"hosts,optional"`
+	Subject           *rawSubject    `hcl:"subject,block"`
+	Key               *rawKey        `hcl:"key,block"`
+	SignerName        string         `hcl:"signer_name"`
+	Usages            []string       `hcl:"usages,optional"`
+	ExpirationSeconds *int64         `hcl:"expiration_seconds,optional"`
+	SelfApprove       bool           `hcl:"self_approve,optional"`
+	RenewBefore       string         `hcl:"renew_before,optional"`
+	RenewBeforePct    *int           `hcl:"renew_before_percentage,optional"`
+	RenewJitter       string         `hcl:"renew_jitter,optional"`
+	Cluster           hcl.Expression `hcl:"cluster,optional"`
+	CSRName           string         `hcl:"csr_name,optional"`
+	Output            *rawOutput     `hcl:"output,block"`
+	Secret            *rawSecret     `hcl:"secret,block"`
+	Keystore          *rawKeystore   `hcl:"keystore,block"`
+	OnChange          *rawOnChange   `hcl:"on_change,block"`
 }
 
 type rawSecret struct {
@@ -100,6 +103,9 @@ func decodeCertificate(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext,
 		}
 		c := &Certificate{Addr: in.addr, Name: name, DeclRange: block.DefRange, AttrRanges: ranges, Sensitive: sens}
 		diags = append(diags, c.fill(&raw)...)
+		var d2 hcl.Diagnostics
+		c.Cluster, d2 = decodeClusterRef(raw.Cluster, in.ctx)
+		diags = append(diags, d2...)
 		diags = append(diags, validateCertificate(c)...)
 		certs = append(certs, c)
 	}
@@ -246,8 +252,21 @@ func (c *Certificate) fillRenewal(raw *rawCertificate) hcl.Diagnostics {
 		}
 		c.RenewBeforePercentage = *p
 	}
+	if raw.RenewJitter != "" {
+		n, err := strconv.Atoi(strings.TrimSuffix(strings.TrimSpace(raw.RenewJitter), "%"))
+		if err != nil || !strings.HasSuffix(raw.RenewJitter, "%") || n < 0 || n > MaxRenewJitter {
+			diags = append(diags, attrError(c, "renew_jitter", "Invalid renew_jitter",
+				fmt.Sprintf("renew_jitter %q is not a percentage of the lifetime from \"0%%\" to \"%d%%\", e.g. \"10%%\": "+
+					"the renewal point moves earlier by up to that share of the lifetime.", raw.RenewJitter, MaxRenewJitter)))
+		}
+		c.RenewJitter = n
+	}
 	return diags
 }
+
+// MaxRenewJitter bounds renew_jitter: a spread of more than half the
+// lifetime would renew certificates that have barely started.
+const MaxRenewJitter = 50
 
 // fillModes parses the output modes and keeps keys private unless told.
 func (c *Certificate) fillModes(o *rawOutput) hcl.Diagnostics {

@@ -12,9 +12,13 @@ import (
 
 // Config is one evaluated configuration directory.
 type Config struct {
-	// Kubernetes says how to reach the cluster; nil means the defaults
-	// ($KUBECONFIG, ~/.kube/config, else in-cluster).
+	// Kubernetes says how to reach the default cluster (the unnamed
+	// kubernetes block); nil means the defaults ($KUBECONFIG,
+	// ~/.kube/config, else in-cluster).
 	Kubernetes *Kubernetes
+	// Clusters are the named kubernetes "NAME" blocks, by name: the other
+	// clusters of a fleet (clusters.go).
+	Clusters map[string]*Kubernetes
 	// Backend says where state lives; nil means the local default.
 	Backend *Backend
 	// Variables by name, as declared.
@@ -38,11 +42,16 @@ type Config struct {
 	OutputValues []*OutputValue
 }
 
-// Kubernetes is the kubernetes block.
+// Kubernetes is a kubernetes block: how to reach one cluster.
 type Kubernetes struct {
+	// Name is the block's label, DefaultCluster for the unnamed block.
+	Name       string
 	Kubeconfig string
 	Context    string
-	DeclRange  hcl.Range
+	// InCluster uses the service account of the Pod certform runs in,
+	// ignoring kubeconfig files.
+	InCluster bool
+	DeclRange hcl.Range
 }
 
 // Backend is the backend block.
@@ -81,7 +90,15 @@ type Certificate struct {
 	// RenewBeforePercentage, and when that is 0 too, a third of the lifetime.
 	RenewBefore           time.Duration
 	RenewBeforePercentage int
-	CSRName               string // "": derived from the address and key fingerprint
+	// RenewJitter, a percentage of the lifetime (0 to 50), moves the
+	// renewal point earlier by a share of it chosen from the address and
+	// the certificate's serial: a fleet issued at once renews spread out,
+	// and every plan of the same state agrees when (plan.RenewalTime).
+	RenewJitter int
+	// Cluster is the name of the cluster the certificate is issued in and
+	// its Secret written to: DefaultCluster unless cluster = kubernetes.NAME.
+	Cluster string
+	CSRName string // "": derived from the address and key fingerprint
 	// Output is the output block; its zero value (no KeyFile) means there
 	// is none and the Secret is the only output (see HasFiles).
 	Output Output

@@ -29,15 +29,23 @@ func Digest(cfg *Config) string {
 		Secret                *SecretOutput
 		OnChange              OnChange
 		PasswordSecret        *SecretKeyRef // never the password itself
+		RenewJitter           int           `json:",omitempty"`
+		Cluster               string        `json:",omitempty"` // "" for the default cluster
 	}
 	type source struct {
 		Kind, Path, Namespace, Name, Key, SignerName string
 		Fingerprints                                 []string
+		Cluster                                      string `json:",omitempty"`
 	}
 	type bundle struct {
 		Addr    string
 		Sources []source
 		Targets []*BundleTarget
+		Cluster string `json:",omitempty"`
+	}
+	type cluster struct {
+		Name, Kubeconfig, Context string
+		InCluster                 bool
 	}
 	type refactor struct {
 		Block, From, To, KeyFile, CertFile string
@@ -48,6 +56,17 @@ func Digest(cfg *Config) string {
 		Certificates []cert
 		CABundles    []bundle
 		Refactors    []refactor `json:",omitempty"`
+		Clusters     []cluster  `json:",omitempty"` // the named ones
+	}
+	for _, name := range cfg.ClusterNames()[1:] {
+		k := cfg.Clusters[name]
+		v.Clusters = append(v.Clusters, cluster{k.Name, k.Kubeconfig, k.Context, k.InCluster})
+	}
+	nonDefault := func(name string) string {
+		if name == DefaultCluster {
+			return ""
+		}
+		return name
 	}
 	for _, m := range cfg.Moved {
 		v.Refactors = append(v.Refactors, refactor{Block: "moved", From: m.From.Addr, To: m.To.Addr})
@@ -60,15 +79,15 @@ func Digest(cfg *Config) string {
 	}
 	for _, c := range cfg.Certificates {
 		v.Certificates = append(v.Certificates, cert{c.Addr, c.Request, c.Key, c.SignerName, c.Usages, c.ExpirationSeconds,
-			c.SelfApprove, c.RenewBefore, c.RenewBeforePercentage, c.CSRName, c.Output, c.Secret, c.OnChange, nil})
+			c.SelfApprove, c.RenewBefore, c.RenewBeforePercentage, c.CSRName, c.Output, c.Secret, c.OnChange, nil, c.RenewJitter, nonDefault(c.Cluster)})
 		if k := c.Keystore; k != nil {
 			v.Certificates[len(v.Certificates)-1].PasswordSecret = k.PasswordSecret
 		}
 	}
 	for _, b := range cfg.CABundles {
-		out := bundle{Addr: b.Addr, Targets: b.Targets}
+		out := bundle{Addr: b.Addr, Targets: b.Targets, Cluster: nonDefault(b.Cluster)}
 		for _, s := range b.Sources {
-			src := source{Kind: s.Kind, Path: s.Path, Namespace: s.Namespace, Name: s.Name, Key: s.Key, SignerName: s.SignerName}
+			src := source{Kind: s.Kind, Path: s.Path, Namespace: s.Namespace, Name: s.Name, Key: s.Key, SignerName: s.SignerName, Cluster: nonDefault(s.Cluster)}
 			for _, c := range s.Certificates {
 				src.Fingerprints = append(src.Fingerprints, Fingerprint(c))
 			}

@@ -106,7 +106,7 @@ func LoadSettings(dir string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 	if diags.HasErrors() {
 		return nil, parser.Files(), diags
 	}
-	content, _, d := hcl.MergeFiles(files).PartialContent(rootSchema)
+	content, d := rootContent(hcl.MergeFiles(files), true)
 	diags = append(diags, d...)
 	byType := map[string][]*hcl.Block{}
 	for _, b := range content.Blocks {
@@ -153,7 +153,7 @@ func configFiles(dir string) ([]string, error) {
 // configuration, modules included. It stops after the variables when they
 // have errors, since everything after would only repeat them.
 func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*Config, hcl.Diagnostics) {
-	content, diags := body.Content(rootSchema)
+	content, diags := rootContent(body, false)
 	cfg := &Config{Variables: map[string]*Variable{}}
 	byType := map[string][]*hcl.Block{}
 	for _, b := range content.Blocks {
@@ -182,7 +182,8 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	if diags.HasErrors() {
 		return cfg, diags
 	}
-	root := &scope{rootDir: dir, dir: dir, in: in, parse: parseVarFile, count: new(int), sensitive: sensitivity{}}
+	root := &scope{rootDir: dir, dir: dir, in: in, parse: parseVarFile, count: new(int), sensitive: sensitivity{},
+		clusters: clusterNamesOf(byType["kubernetes"])}
 	for name, v := range cfg.Variables {
 		root.sensitive["var."+name] = v.Sensitive
 	}
@@ -224,9 +225,20 @@ func dedupe(diags hcl.Diagnostics) hcl.Diagnostics {
 func decodeSettings(cfg *Config, byType map[string][]*hcl.Block, ctx *hcl.EvalContext) hcl.Diagnostics {
 	var diags hcl.Diagnostics
 	for _, b := range byType["kubernetes"] {
-		k, d := decodeKubernetes(b, ctx, cfg.Kubernetes)
+		if len(b.Labels) == 0 {
+			k, d := decodeKubernetes(b, ctx, cfg.Kubernetes)
+			diags = append(diags, d...)
+			cfg.Kubernetes = k
+			continue
+		}
+		if cfg.Clusters == nil {
+			cfg.Clusters = map[string]*Kubernetes{}
+		}
+		k, d := decodeKubernetes(b, ctx, cfg.Clusters[b.Labels[0]])
 		diags = append(diags, d...)
-		cfg.Kubernetes = k
+		if k != nil {
+			cfg.Clusters[k.Name] = k
+		}
 	}
 	for _, b := range byType["backend"] {
 		// No variables: the backend says where state is before anything

@@ -132,7 +132,7 @@ func readModuleDir(dir string, parse func(string) (*hcl.File, hcl.Diagnostics), 
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	content, d := hcl.MergeFiles(files).Content(rootSchema)
+	content, d := rootContent(hcl.MergeFiles(files), false)
 	diags = append(diags, d...)
 	byType := map[string][]*hcl.Block{}
 	for _, b := range content.Blocks {
@@ -192,7 +192,7 @@ func (sc *scope) evalCall(cfg *Config, call *moduleCall, ctx *hcl.EvalContext) (
 			byKey[in.key] = cty.DynamicVal
 			continue
 		}
-		child := &scope{path: sc.path.Child(addrs.Step{Name: name, Key: in.key, HasKey: in.hasKey}), rootDir: sc.rootDir, dir: call.dir,
+		child := &scope{path: sc.path.Child(addrs.Step{Name: name, Key: in.key, HasKey: in.hasKey}), rootDir: sc.rootDir, dir: call.dir, clusters: sc.clusters,
 			callers: append(sc.callers[:len(sc.callers):len(sc.callers)], absUnder(".", sc.dir)), in: sc.in, parse: sc.parse, count: sc.count,
 			sensitive: sensitivity{}}
 		for vname, v := range vars {

@@ -16,9 +16,12 @@ type scope struct {
 	rootDir string // the configuration directory: relative paths resolve from it
 	dir     string // this module's directory; rootDir for the root
 	callers []string
-	in      Inputs
-	parse   varFileParser
-	count   *int // module instances so far, shared by the whole configuration
+	// clusters are the names kubernetes.NAME may refer to: the root's
+	// kubernetes blocks, seen by every module.
+	clusters []string
+	in       Inputs
+	parse    varFileParser
+	count    *int // module instances so far, shared by the whole configuration
 	// sensitive names the variables (and, once evaluate ran, the locals)
 	// that carry a sensitive value.
 	sensitive sensitivity
@@ -52,7 +55,7 @@ func (sc *scope) evaluate(cfg *Config, byType map[string][]*hcl.Block, values ma
 	ctx := &hcl.EvalContext{
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(values), "ca_bundle": bundleRefs(sc.path, byType["ca_bundle"]),
 			"certform": cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal(workspaceOf(sc.in))}),
-			"path":     sc.pathValue()},
+			"path":     sc.pathValue(), "kubernetes": clusterRefs(sc.clusters)},
 		Functions: Functions(sc.rootDir),
 	}
 	localsFailed, d := sc.evalNodes(cfg, order, calls, ctx)

@@ -25,12 +25,12 @@ func validateSecrets(cfg *Config) hcl.Diagnostics {
 			continue
 		}
 		id := c.Secret.Namespace + "/" + c.Secret.Name
-		if prev, dup := owner[id]; dup {
+		if prev, dup := owner[c.Cluster+":"+id]; dup {
 			diags = append(diags, attrError(c, "secret.name", "Secret used twice",
 				fmt.Sprintf("%s also writes Secret %s (defined at %s); give each certificate its own Secret.", prev.Addr, id, prev.Range("secret.name"))))
 			continue
 		}
-		owner[id] = c
+		owner[c.Cluster+":"+id] = c // one name in two clusters is two Secrets
 	}
 	for _, b := range cfg.CABundles {
 		for _, t := range b.Targets {
@@ -38,7 +38,7 @@ func validateSecrets(cfg *Config) hcl.Diagnostics {
 				continue
 			}
 			for _, ns := range t.Namespaces {
-				if c, dup := owner[ns+"/"+t.Name]; dup {
+				if c, dup := owner[b.Cluster+":"+ns+"/"+t.Name]; dup {
 					diags = append(diags, attrError(c, "secret.name", "Secret used twice",
 						fmt.Sprintf("%s also publishes to Secret %s/%s (defined at %s); give the certificate and the bundle different Secrets.", b.Addr, ns, t.Name, b.DeclRange)))
 				}

@@ -10,15 +10,33 @@ import (
 type rawKubernetes struct {
 	Kubeconfig string `hcl:"kubeconfig,optional"`
 	Context    string `hcl:"context,optional"`
+	InCluster  bool   `hcl:"in_cluster,optional"`
 }
 
 func decodeKubernetes(block *hcl.Block, ctx *hcl.EvalContext, prev *Kubernetes) (*Kubernetes, hcl.Diagnostics) {
 	if prev != nil {
 		return prev, hcl.Diagnostics{duplicateBlock(block, prev.DeclRange)}
 	}
+	name := DefaultCluster
+	if len(block.Labels) == 1 {
+		name = block.Labels[0]
+		if d := checkName("kubernetes", block); d != nil {
+			return nil, hcl.Diagnostics{d}
+		}
+		if name == DefaultCluster {
+			return nil, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Reserved cluster name",
+				Detail:  `kubernetes.default is the unnamed kubernetes block (or kubectl's defaults without one): write kubernetes { ... } without a name, or choose another name.`,
+				Subject: block.LabelRanges[0].Ptr()}}
+		}
+	}
 	var raw rawKubernetes
 	diags := decodeBody(block.Body, ctx, &raw)
-	return &Kubernetes{Kubeconfig: raw.Kubeconfig, Context: raw.Context, DeclRange: block.DefRange}, diags
+	if raw.InCluster && (raw.Kubeconfig != "" || raw.Context != "") {
+		diags = append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Conflicting cluster settings",
+			Detail:  "in_cluster = true uses the Pod's service account and reads no kubeconfig: remove kubeconfig and context, or in_cluster.",
+			Subject: block.DefRange.Ptr()})
+	}
+	return &Kubernetes{Name: name, Kubeconfig: raw.Kubeconfig, Context: raw.Context, InCluster: raw.InCluster, DeclRange: block.DefRange}, diags
 }
 
 type rawLocalBackend struct {

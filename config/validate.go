@@ -141,15 +141,26 @@ func attrError(c *Certificate, attr, summary, detail string) *hcl.Diagnostic {
 
 // validateBundleRefs checks that output.ca_bundle names a declared bundle.
 func validateBundleRefs(cfg *Config) hcl.Diagnostics {
-	known := map[string]bool{}
+	known := map[string]*CABundle{}
 	for _, b := range cfg.CABundles {
-		known[b.Addr] = true
+		known[b.Addr] = b
 	}
 	var diags hcl.Diagnostics
 	for _, c := range cfg.Certificates {
-		if ref := c.Output.CABundle; ref != "" && !known[ref] {
+		ref := c.Output.CABundle
+		b, ok := known[ref]
+		switch {
+		case ref == "":
+		case !ok:
 			diags = append(diags, attrError(c, "output.ca_bundle", "Unknown CA bundle",
 				fmt.Sprintf("%q is not a declared ca_bundle; write ca_bundle = ca_bundle.NAME for a ca_bundle \"NAME\" block.", ref)))
+		case b.Cluster != c.Cluster:
+			// Each cluster is planned and applied on its own (fleets): a
+			// bundle's content is known only where it is published.
+			diags = append(diags, attrError(c, "output.ca_bundle", "CA bundle of another cluster",
+				fmt.Sprintf("%s is published to cluster %q, but %s is issued in cluster %q. Name a ca_bundle of the same cluster: "+
+					"a ca_bundle with cluster = kubernetes.%s can read its sources from any cluster (source { cluster = kubernetes.%s ... }).",
+					ref, b.Cluster, c.Addr, c.Cluster, c.Cluster, b.Cluster)))
 		}
 	}
 	return diags

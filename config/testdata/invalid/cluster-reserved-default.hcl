@@ -1,0 +1,3 @@
+kubernetes "default" {  # ERROR: Reserved cluster name
+  context = "eu"
+}

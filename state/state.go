@@ -54,6 +54,8 @@ type Output struct {
 // published it to, each with the CAs it holds.
 type Bundle struct {
 	Addr string
+	// Cluster is where the bundle is published.
+	Cluster Cluster
 	// Targets by "kind:namespace/name".
 	Targets map[string]BundleTarget
 }
@@ -93,6 +95,9 @@ type Certificate struct {
 	// that failed after the certificate changed: the next run retries
 	// them. Sorted.
 	PendingActions []string
+	// Cluster is the cluster the certificate was issued in and its Secret
+	// written to.
+	Cluster Cluster
 }
 
 // SecretRecord is a Secret certform wrote: where, and the SHA-256 of its
@@ -235,7 +240,7 @@ func (r Request) deepCopy() Request {
 
 // DeepCopy returns a copy that shares nothing with b.
 func (b *Bundle) DeepCopy() *Bundle {
-	out := &Bundle{Addr: b.Addr, Targets: make(map[string]BundleTarget, len(b.Targets))}
+	out := &Bundle{Addr: b.Addr, Cluster: b.Cluster, Targets: make(map[string]BundleTarget, len(b.Targets))}
 	for k, t := range b.Targets {
 		t.Fingerprints = slices.Clone(t.Fingerprints)
 		out.Targets[k] = t

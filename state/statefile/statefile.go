@@ -19,7 +19,14 @@ import (
 // version 2 (which adds outputs) only for a state that holds outputs, and
 // version 1 otherwise, so a state without outputs stays readable by a
 // certform from before outputs; Decode reads both.
-const FormatVersion = 3
+//
+// Version 4 adds each record's cluster (fleets); Encode writes it only for
+// a state that records one, so a state of one cluster whose identity could
+// not be read stays readable by a certform from before fleets.
+const FormatVersion = 4
+
+// formatV3 is the version without clusters.
+const formatV3 = 3
 
 // formatV2 is the version without the records of delivery (file source
 // digests, Secret keys and templates, pending actions); Encode writes
@@ -60,6 +67,52 @@ type outputV2 struct {
 
 type bundleV1 struct {
 	Targets map[string]bundleTargetV1 `json:"targets"`
+	Cluster *clusterV4                `json:"cluster,omitempty"` // version 4
+}
+
+// clusterV4 is the identity of a record's cluster (state.Cluster); Name
+// is omitted for the default cluster.
+type clusterV4 struct {
+	Name   string `json:"name,omitempty"`
+	UID    string `json:"uid,omitempty"`
+	Server string `json:"server,omitempty"`
+}
+
+func encodeCluster(c state.Cluster) *clusterV4 {
+	if c == (state.Cluster{}) || c == (state.Cluster{Name: state.DefaultCluster}) {
+		return nil
+	}
+	w := &clusterV4{Name: c.Name, UID: c.UID, Server: c.Server}
+	if w.Name == state.DefaultCluster {
+		w.Name = ""
+	}
+	return w
+}
+
+func decodeCluster(w *clusterV4) state.Cluster {
+	c := state.Cluster{Name: state.DefaultCluster}
+	if w != nil {
+		c.UID, c.Server = w.UID, w.Server
+		if w.Name != "" {
+			c.Name = w.Name
+		}
+	}
+	return c
+}
+
+// clustered reports whether s records a cluster only version 4 holds.
+func clustered(s *state.State) bool {
+	for _, c := range s.Certificates {
+		if encodeCluster(c.Cluster) != nil {
+			return true
+		}
+	}
+	for _, b := range s.Bundles {
+		if encodeCluster(b.Cluster) != nil {
+			return true
+		}
+	}
+	return false
 }
 
 type bundleTargetV1 struct {
@@ -101,6 +154,8 @@ type certificateV1 struct {
 	FilesOrigin  *originV1               `json:"files_written_on,omitempty"`
 	// PendingActions (version 3): after-change actions to retry.
 	PendingActions []string `json:"pending_actions,omitempty"`
+	// Cluster (version 4): the cluster the certificate lives in.
+	Cluster *clusterV4 `json:"cluster,omitempty"`
 }
 
 // originV1 is where the files were last written (never what they hold).
@@ -142,13 +197,16 @@ func Encode(s *state.State) ([]byte, error) {
 		if f.Bundles == nil {
 			f.Bundles = map[string]bundleV1{}
 		}
-		w := bundleV1{Targets: map[string]bundleTargetV1{}}
+		w := bundleV1{Targets: map[string]bundleTargetV1{}, Cluster: encodeCluster(b.Cluster)}
 		for k, t := range b.Targets {
 			w.Targets[k] = bundleTargetV1{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Fingerprints: t.Fingerprints}
 		}
 		f.Bundles[addr] = w
 	}
 	if delivers(s) {
+		f.Version = formatV3
+	}
+	if clustered(s) {
 		f.Version = FormatVersion
 	}
 	var wire any = f
@@ -184,7 +242,7 @@ func Decode(data []byte) (*state.State, error) {
 		err = errors.New("data after the state's JSON object")
 	case v2.Version == formatV1 && v2.Outputs != nil:
 		err = errors.New(`json: unknown field "outputs"`) // version 1 has no outputs
-	case v2.Version != formatV1 && v2.Version != formatV2 && v2.Version != FormatVersion:
+	case v2.Version < formatV1 || v2.Version > FormatVersion:
 		err = fmt.Errorf("version %d", v2.Version)
 	}
 	if err != nil {
@@ -199,7 +257,7 @@ func Decode(data []byte) (*state.State, error) {
 	}
 	s := &state.State{Lineage: f.Lineage, Serial: f.Serial, Certificates: map[string]*state.Certificate{}, Bundles: map[string]*state.Bundle{}}
 	for addr, w := range f.Bundles {
-		b := &state.Bundle{Addr: addr, Targets: map[string]state.BundleTarget{}}
+		b := &state.Bundle{Addr: addr, Cluster: decodeCluster(w.Cluster), Targets: map[string]state.BundleTarget{}}
 		for k, t := range w.Targets {
 			b.Targets[k] = state.BundleTarget{Kind: t.Kind, Namespace: t.Namespace, Name: t.Name, Key: t.Key, Fingerprints: t.Fingerprints}
 		}
@@ -221,8 +279,11 @@ func Decode(data []byte) (*state.State, error) {
 		}
 		s.Certificates[addr] = c
 	}
-	if v2.Version < FormatVersion && delivers(s) {
-		return nil, fmt.Errorf("state is malformed: version %d holds fields of version %d", v2.Version, FormatVersion)
+	if v2.Version < formatV3 && delivers(s) {
+		return nil, fmt.Errorf("state is malformed: version %d holds fields of version %d", v2.Version, formatV3)
+	}
+	if v2.Version < FormatVersion && clustered(s) {
+		return nil, fmt.Errorf("state is malformed: version %d holds fields of version %d (cluster)", v2.Version, FormatVersion)
 	}
 	return s, nil
 }
@@ -252,7 +313,7 @@ func sniffVersion(data []byte) error {
 	if head.Version == nil {
 		return errors.New("state has no version field; it is not a certform state file")
 	}
-	if *head.Version != formatV1 && *head.Version != formatV2 && *head.Version != FormatVersion {
+	if *head.Version < formatV1 || *head.Version > FormatVersion {
 		return fmt.Errorf("%w %d: this certform reads versions %d to %d; upgrade certform", ErrUnsupportedVersion, *head.Version, formatV1, FormatVersion)
 	}
 	return nil
@@ -268,6 +329,7 @@ func encodeCertificate(c *state.Certificate) certificateV1 {
 			Keys: c.Secret.Keys, CASHA256: c.Secret.CASHA256, Labels: c.Secret.Labels, Annotations: c.Secret.Annotations}
 	}
 	w.PendingActions = c.PendingActions
+	w.Cluster = encodeCluster(c.Cluster)
 	if !c.FilesOrigin.IsZero() {
 		w.FilesOrigin = &originV1{Host: c.FilesOrigin.Host, Dir: c.FilesOrigin.Dir}
 	}
@@ -284,6 +346,7 @@ func decodeCertificate(addr string, w certificateV1) (*state.Certificate, error)
 	c := &state.Certificate{
 		Addr: addr, Request: decodeRequest(w.Request), KeySHA256: w.KeySHA256, CSRName: w.CSRName, CSRUID: w.CSRUID,
 		Status: w.Status, SerialNumber: w.SerialNumber, NotBefore: timeVal(w.NotBefore), NotAfter: timeVal(w.NotAfter),
+		Cluster: decodeCluster(w.Cluster),
 	}
 	switch c.Status {
 	case state.StatusPending, state.StatusIssued, state.StatusTainted, state.StatusSubmitting:

@@ -39,8 +39,9 @@ func TestDecodeInvalid(t *testing.T) {
 	want := map[string]string{
 		"bad-mode.json":             `has mode "0999"`,
 		"bad-role.json":             `unknown role "bundle"`,
+		"cluster-in-version-3.json": "version 3 holds fields of version 4 (cluster)",
 		"empty-lineage.json":        "empty lineage",
-		"newer-version.json":        "unsupported state version 4",
+		"newer-version.json":        "unsupported state version 5",
 		"no-version.json":           "no version field",
 		"outputs-in-version-1.json": `unknown field "outputs"`,
 		"trailing-data.json":        "not valid JSON",

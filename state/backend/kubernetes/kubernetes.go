@@ -39,6 +39,9 @@ type Backend struct {
 	Name      string
 	// LockTTL is how long a lock lives without renewal (default 30s).
 	LockTTL time.Duration
+	// Cluster names the cluster the Secret is in, for messages (e.g.
+	// `cluster "default" at https://10.0.0.1:6443`); "" names none.
+	Cluster string
 
 	rv         string // resourceVersion of the main Secret as last read or written
 	generation string
@@ -61,8 +64,12 @@ const (
 	maxParts = limits.StateFile/partSize + 1
 )
 
-// Describe names the Secret.
+// Describe names the Secret, and its cluster when known: with a fleet,
+// the state of every cluster lives in one of them.
 func (k *Backend) Describe() string {
+	if k.Cluster != "" {
+		return fmt.Sprintf("Secret %s/%s in %s", k.Namespace, k.Name, k.Cluster)
+	}
 	return fmt.Sprintf("Secret %s/%s", k.Namespace, k.Name)
 }
 

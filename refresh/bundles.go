@@ -28,13 +28,14 @@ import (
 // Secrets of this lineage once — bundle targets (annotated with their data
 // key) and certificates' TLS Secrets alike — so the RBAC certform needs
 // stays within those namespaces. It lists nothing when neither has any.
-func objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, prior *state.State, w *observed.World) error {
+// Sources in other clusters than the bundle's are read through others.
+func objects(ctx context.Context, cs kubernetes.Interface, others Clients, cfg *config.Config, prior *state.State, w *observed.World) error {
 	cmNamespaces, secretNamespaces := map[string]bool{}, map[string]bool{}
 	if len(cfg.CABundles) > 0 || len(prior.Bundles) > 0 {
 		w.Bundles, w.Published, w.KnownCAs = map[string]observed.ResolvedBundle{}, map[string]observed.Published{}, map[string]*x509.Certificate{}
 	}
 	for _, b := range cfg.CABundles {
-		rb, err := resolve(ctx, cs, b)
+		rb, err := resolve(ctx, cs, others, b)
 		if err != nil {
 			return fmt.Errorf("%s: %w", b.Addr, err)
 		}
@@ -110,11 +111,17 @@ func objects(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, p
 }
 
 // resolve reads a bundle's sources and the namespaces it targets.
-func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (observed.ResolvedBundle, error) {
+func resolve(ctx context.Context, own kubernetes.Interface, others Clients, b *config.CABundle) (observed.ResolvedBundle, error) {
 	var rb observed.ResolvedBundle
 	seen := map[string]bool{}
 	for _, src := range b.Sources {
 		certs := src.Certificates
+		cs := own
+		if src.Cluster != b.Cluster && src.Kind != config.SourceFile && src.Kind != config.SourcePEM {
+			if cs = others[src.Cluster]; cs == nil {
+				return rb, fmt.Errorf("a source reads cluster %q, which cannot be reached in this run", src.Cluster)
+			}
+		}
 		switch src.Kind {
 		case config.SourceConfigMap:
 			cm, err := cs.CoreV1().ConfigMaps(src.Namespace).Get(ctx, src.Name, metav1.GetOptions{})
@@ -149,7 +156,7 @@ func resolve(ctx context.Context, cs kubernetes.Interface, b *config.CABundle) (
 	for _, t := range b.Targets {
 		rt := observed.ResolvedTarget{Kind: t.Kind, Name: t.Name, Key: t.Key, Namespaces: slices.Clone(t.Namespaces), Adopt: t.Adopt}
 		if t.NamespaceSelector != "" {
-			nss, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: t.NamespaceSelector})
+			nss, err := own.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: t.NamespaceSelector})
 			if err != nil {
 				return rb, fmt.Errorf("listing namespaces %q: %w", t.NamespaceSelector, err)
 			}

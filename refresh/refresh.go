@@ -28,11 +28,23 @@ import (
 // config and plan; prior is the state as the plan will see it (moved
 // blocks applied).
 func Refresh(ctx context.Context, cfg *config.Config, prior *state.State, cs kubernetes.Interface, keys keystore.Store) (observed.World, error) {
+	return RefreshIn(ctx, cfg, prior, cs, nil, keys)
+}
+
+// Clients are the clients of a fleet's other clusters by name, for bundle
+// sources read from another cluster than the one the bundle is published
+// to (source { cluster = kubernetes.NAME }).
+type Clients map[string]kubernetes.Interface
+
+// RefreshIn is Refresh for one cluster of a fleet: cfg and prior are that
+// cluster's share (plan.Split), cs its client, and bundle sources in
+// other clusters are read through others.
+func RefreshIn(ctx context.Context, cfg *config.Config, prior *state.State, cs kubernetes.Interface, others Clients, keys keystore.Store) (observed.World, error) {
 	w, err := filesKeysAndCSRs(ctx, cfg, prior, cs.CertificatesV1().CertificateSigningRequests(), keys)
 	if err != nil {
 		return w, err
 	}
-	err = objects(ctx, cs, cfg, prior, &w)
+	err = objects(ctx, cs, others, cfg, prior, &w)
 	return w, err
 }
 

@@ -117,7 +117,7 @@ func statusEntries(w *workspace, st *state.State, now time.Time) ([]StatusEntry,
 			na, left := rec.NotAfter, rec.NotAfter.Sub(now).Hours()/24
 			e.NotAfter, e.DaysLeft = &na, &left
 			if i, ok := cfgs[addr]; ok {
-				at := plan.RenewalTime(w.cfg.Certificates[i], rec.NotBefore, rec.NotAfter)
+				at := plan.RenewalTime(w.cfg.Certificates[i], rec.SerialNumber, rec.NotBefore, rec.NotAfter)
 				e.RenewAt = &at
 				e.Due = !now.Before(at)
 			}

@@ -55,6 +55,11 @@ type Options struct {
 	Report func(Event)
 	// Now is the clock used to verify certificates; nil means time.Now.
 	Now func() time.Time
+	// SharedKeys says other Apply calls use Keys at the same time (one per
+	// cluster of a fleet): Apply then leaves removing unused pending keys
+	// to the caller, who calls CleanKeys once with the joined state, since
+	// a key this call does not know may be another's CSR in flight.
+	SharedKeys bool
 }
 
 // runner is one Apply call's shared context.
@@ -166,8 +171,10 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	}
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if err := r.cleanKeys(); err != nil {
-		errs = append(errs, err)
+	if !opts.SharedKeys {
+		if err := CleanKeys(opts.Keys, r.state); err != nil {
+			errs = append(errs, err)
+		}
 	}
 	return r.state, errors.Join(errs...)
 }
@@ -325,22 +332,24 @@ func (r *runner) report(ev Event) {
 	}
 }
 
-// cleanKeys removes pending keys that no pending or submitting record
-// refers to: keys of certificates that were issued, of submissions that
+// CleanKeys removes pending keys that no pending or submitting record of
+// st refers to: keys of certificates that were issued, of submissions that
 // were refused or superseded, or of runs that died before recording a
 // submission (and so before creating its CSR).
-func (r *runner) cleanKeys() error {
-	have, err := r.opts.Keys.Fingerprints()
+func CleanKeys(keys keystore.Store, st *state.State) error {
+	have, err := keys.Fingerprints()
 	if err != nil {
 		return err
 	}
-	for fp := range have {
-		used := false
-		for _, c := range r.state.Certificates {
-			used = used || (c.InFlight() && c.KeySHA256 == fp)
+	inFlight := map[string]bool{}
+	for _, c := range st.Certificates {
+		if c.InFlight() {
+			inFlight[c.KeySHA256] = true
 		}
-		if !used {
-			if err := r.opts.Keys.Delete(fp); err != nil {
+	}
+	for fp := range have {
+		if !inFlight[fp] {
+			if err := keys.Delete(fp); err != nil {
 				return err
 			}
 		}

@@ -18,7 +18,6 @@ import (
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/fault"
-	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
@@ -150,7 +149,10 @@ func (o *ApplyOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (in
 		}
 		view.Plan(p)
 		if p.HasChanges() {
-			if err := w.requireAccess(ctx, p, o.NoWait, s); err != nil {
+			if w.fleet, err = w.openFleet(ctx, prior, o.Rebind, true); err != nil {
+				return exitError, err
+			}
+			if err := w.requireFleetAccess(ctx, p, o.NoWait, s); err != nil {
 				return exitError, err
 			}
 		}
@@ -162,8 +164,13 @@ func (o *ApplyOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (in
 			return exitError, err
 		}
 		view.Plan(p)
+		if p.HasChanges() && w.fleet == nil { // --refresh=false: the clusters are reached only now
+			if w.fleet, err = w.openFleet(ctx, prior, o.Rebind, false); err != nil {
+				return exitError, err
+			}
+		}
 		if p.HasChanges() {
-			if err := w.requireAccess(ctx, p, o.NoWait, s); err != nil {
+			if err := w.requireFleetAccess(ctx, p, o.NoWait, s); err != nil {
 				return exitError, err
 			}
 			if err := confirm(name, o.AutoApprove, s); err != nil {
@@ -174,6 +181,12 @@ func (o *ApplyOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (in
 	// Write the state as loaded: this fixes a new state's lineage (which
 	// labels every CSR) before anything can be submitted, and makes a
 	// journal left by a killed run part of the state file.
+	w.fleet.warnUnverified(s)
+	fleetErr := w.fleet.err(map[bool]string{false: "applied", true: "destroyed"}[destroy])
+	if fleetErr != nil {
+		fmt.Fprintf(s.Err, "certform: error: %v\n", fleetErr)
+	}
+	w.fleet.bind(prior) // records from before fleets adopt their cluster's identity
 	outputsPending, oerr := w.outputsFor(prior, destroy, s)
 	if err := w.backend.Persist(ctx, prior); err != nil {
 		return exitError, err
@@ -184,14 +197,13 @@ func (o *ApplyOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (in
 		fmt.Fprintf(s.Err, "certform: warning: %v\n", err)
 	}
 	if !p.HasChanges() {
+		if fleetErr != nil {
+			return exitError, errReported
+		}
 		if oerr == nil {
 			printOutputs(s, prior, outputsPending, o.JSON)
 		}
 		return exitOK, nil
-	}
-	csrs, err := w.csrClient()
-	if err != nil {
-		return exitError, err
 	}
 	if !o.JSON {
 		fmt.Fprintln(s.Out)
@@ -199,8 +211,8 @@ func (o *ApplyOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (in
 	start := time.Now()
 	stopTicker := view.Remind(start, reminderInterval(s.Out))
 	var n runCounts
-	final, err := apply.Apply(ctx, p, w.cfg, prior, apply.Options{
-		CSRs: csrs, Core: w.cs.CoreV1(), Apps: w.cs.AppsV1(), TrustBundles: kube.ServedTrustBundles(w.cs), Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
+	final, err := w.applyFleet(ctx, p, prior, apply.Options{
+		Keys: w.keys, Parallelism: o.Parallelism, WaitTimeout: o.WaitTimeout, NoWait: o.NoWait,
 		Record: func(changes map[string]*state.Certificate) error {
 			return w.backend.Record(context.WithoutCancel(ctx), prior.Lineage, changes)
 		},
@@ -216,6 +228,9 @@ func (o *ApplyOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (in
 	if errors.As(context.Cause(ctx), &lost) {
 		view.Result("failed", issued, pending, elapsed)
 		return exitError, withHint(lost, "another run may hold the state now; what finished is in state: run certform "+name+" again once the cluster answers")
+	}
+	if fleetErr != nil {
+		err = errors.Join(err, errors.New("left out of this run: "+w.fleet.failedNames()))
 	}
 	code, err := applyResult(name, ctx.Err() != nil, err, perr, view, issued, pending, elapsed)
 	if code == exitOK && oerr == nil {

@@ -13,7 +13,7 @@ import (
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/samefile"
 	"github.com/certform/certform/plan"
-	"github.com/certform/certform/refresh"
+	"github.com/certform/certform/refresh/observed"
 	"github.com/certform/certform/state"
 	"github.com/certform/certform/state/statefile"
 )
@@ -26,6 +26,9 @@ type PlanOptions struct {
 	Targets           []string
 	Replace           []string
 	LockTimeout       time.Duration
+	// Rebind names the clusters whose identity changed on purpose: their
+	// records take the identity of the cluster reached now (fleets).
+	Rebind []string
 }
 
 func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
@@ -34,6 +37,12 @@ func (o *PlanOptions) addFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.Replace, "replace", nil, "force reissue of `ADDR` (repeatable)")
 	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
 	fs.BoolVar(&o.AllowTrustRemoval, "allow-trust-removal", false, "let a CA bundle drop a CA that managed certificates still chain only to")
+	o.addRebindFlag(fs)
+}
+
+// addRebindFlag adds --rebind-cluster, which plan, apply and destroy take.
+func (o *PlanOptions) addRebindFlag(fs *pflag.FlagSet) {
+	fs.StringArrayVar(&o.Rebind, "rebind-cluster", nil, "take the cluster `NAME` now reaches as the one its records were applied to (it was rebuilt or replaced on purpose; docs/fleets.md)")
 }
 
 // addDestroyFlags adds the plan flags that mean something to destroy,
@@ -44,6 +53,7 @@ func (o *PlanOptions) addDestroyFlags(fs *pflag.FlagSet) {
 	fs.StringArrayVar(&o.Targets, "target", nil, "limit the destruction to `ADDR` (repeatable)")
 	fs.DurationVar(&o.LockTimeout, "lock-timeout", 0, "how long to wait for the state lock")
 	fs.BoolVar(&o.AllowTrustRemoval, "allow-trust-removal", false, "let a CA bundle drop a CA that certificates left in place still chain only to")
+	o.addRebindFlag(fs)
 }
 
 // makePlan observes the world and plans; the caller holds the state lock.
@@ -60,23 +70,24 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 			return nil, withHint(err, "each output needs a file of its own, apart from certform's state and .certform directory")
 		}
 	}
-	world := plan.World{}
+	var p *plan.Plan
 	if o.Refresh {
-		cs, err := w.clientset()
+		f, err := w.openFleet(ctx, prior, o.Rebind, true)
 		if err != nil {
 			return nil, err
 		}
-		moved := plan.Moved(w.cfg, prior)
-		if world, err = refresh.Refresh(ctx, w.cfg, moved, cs, w.keys); err != nil {
-			return nil, refreshHint(err)
+		w.fleet = f
+		if p, err = w.planFleet(ctx, f, prior, opts, time.Now()); err != nil {
+			return nil, err
 		}
 		if !o.Destroy {
 			if err := w.checkRestartAccess(ctx, o.Targets); err != nil {
 				return nil, err
 			}
 		}
+	} else {
+		p = plan.Make(w.cfg, prior, observed.World{}, time.Now(), opts)
 	}
-	p := plan.Make(w.cfg, prior, world, time.Now(), opts)
 	for _, c := range p.Changes {
 		debugf("plan: %s %s", c.Addr, c.Action)
 	}
@@ -183,6 +194,9 @@ func (o *PlanCommandOptions) Run(ctx context.Context, g *GlobalOptions, s Stream
 		}
 	}
 	p, err := o.makePlan(ctx, w, prior)
+	if err == nil && w.fleet != nil {
+		err = w.fleet.err("planned") // the plan shows the clusters that could be planned
+	}
 	if err != nil {
 		if p != nil {
 			views.RenderPlan(s.Out, p, g.colorizer(s))

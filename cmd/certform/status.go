@@ -27,6 +27,7 @@ const exitStatusCheck = 3
 // StatusEntry is one certificate in certform status, also its JSON form.
 type StatusEntry struct {
 	Address      string     `json:"address"`
+	Cluster      string     `json:"cluster"` // the kubernetes block's name, "default" for the unnamed one
 	Status       string     `json:"status"` // state status, or "expired" / "renewal-due"
 	CommonName   string     `json:"common_name"`
 	Hosts        []string   `json:"hosts"` // [] when none, never null
@@ -111,12 +112,15 @@ func statusEntries(w *workspace, st *state.State, now time.Time) ([]StatusEntry,
 	var entries []StatusEntry
 	for _, addr := range st.Addrs() {
 		rec := st.Certificates[addr]
-		e := StatusEntry{Address: addr, Status: rec.Status, CommonName: rec.Request.CommonName, Hosts: append([]string{}, rec.Request.Hosts...),
+		e := StatusEntry{Address: addr, Cluster: rec.Cluster.ClusterName(), Status: rec.Status, CommonName: rec.Request.CommonName, Hosts: append([]string{}, rec.Request.Hosts...),
 			SerialNumber: rec.SerialNumber, CSR: rec.CSRName, Files: fileHealth(rec)}
 		if !rec.NotAfter.IsZero() {
 			na, left := rec.NotAfter, rec.NotAfter.Sub(now).Hours()/24
 			e.NotAfter, e.DaysLeft = &na, &left
 			if i, ok := cfgs[addr]; ok {
+				if name := w.cfg.Certificates[i].Cluster; name != "" {
+					e.Cluster = name // where the next apply puts it
+				}
 				at := plan.RenewalTime(w.cfg.Certificates[i], rec.SerialNumber, rec.NotBefore, rec.NotAfter)
 				e.RenewAt = &at
 				e.Due = !now.Before(at)
@@ -200,10 +204,21 @@ func renderStatus(w io.Writer, entries []StatusEntry, now time.Time, col views.C
 	}
 	// The table is aligned without colour, which tabwriter would count as
 	// width, and the status cells coloured afterwards.
+	// A fleet's status names each certificate's cluster; with one cluster
+	// the column would only repeat "default".
+	fleet := slices.ContainsFunc(entries, func(e StatusEntry) bool { return e.Cluster != config.DefaultCluster })
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ADDRESS\tSTATUS\tNOT AFTER\tDAYS LEFT\tRENEW AT\tCSR\tFILES")
+	header := "ADDRESS\tSTATUS\tNOT AFTER\tDAYS LEFT\tRENEW AT\tCSR\tFILES"
+	if fleet {
+		header = "ADDRESS\tCLUSTER\tSTATUS\tNOT AFTER\tDAYS LEFT\tRENEW AT\tCSR\tFILES"
+	}
+	fmt.Fprintln(tw, header)
 	for _, e := range entries {
+		addr := e.Address
+		if fleet {
+			addr += "\t" + e.Cluster
+		}
 		notAfter, left, renew := "-", "-", "-"
 		if e.NotAfter != nil {
 			notAfter, left = e.NotAfter.UTC().Format(time.RFC3339), views.DaysLeft(e.NotAfter.Sub(now))
@@ -211,7 +226,7 @@ func renderStatus(w io.Writer, entries []StatusEntry, now time.Time, col views.C
 		if e.RenewAt != nil {
 			renew = e.RenewAt.UTC().Format(time.RFC3339)
 		}
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", e.Address, e.Status, notAfter, left, renew, e.CSR, e.Files)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\n", addr, e.Status, notAfter, left, renew, e.CSR, e.Files)
 	}
 	tw.Flush()
 	lines := strings.SplitAfter(buf.String(), "\n")
@@ -220,7 +235,11 @@ func renderStatus(w io.Writer, entries []StatusEntry, now time.Time, col views.C
 			e := entries[i-1]
 			paint := map[string]func(string) string{"expired": col.Red, "renewal-due": col.Yellow}[e.Status]
 			if paint != nil {
-				at := len(e.Address) + strings.Index(line[len(e.Address):], e.Status)
+				skip := len(e.Address)
+				if fleet {
+					skip += strings.Index(line[skip:], e.Cluster) + len(e.Cluster)
+				}
+				at := skip + strings.Index(line[skip:], e.Status)
 				line = line[:at] + paint(e.Status) + line[at+len(e.Status):]
 			}
 		}

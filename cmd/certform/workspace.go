@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/hashicorp/hcl/v2"
@@ -34,6 +35,11 @@ type workspace struct {
 	keys    keystore.Store
 	kube    kube.Options
 	cs      kubernetes.Interface // created on first use
+	// conns are the clusters of a fleet reached in this run, by name
+	// (fleet.go); fleet is the run's split by cluster once made.
+	conns  map[string]*clusterConn
+	connMu sync.Mutex
+	fleet  *fleet
 	dataDir string               // relative to the configuration directory, or absolute
 	ws      string               // the selected workspace
 	// diags prints diagnostics found after loading (refactor.go).

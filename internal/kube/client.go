@@ -21,6 +21,9 @@ const (
 type Options struct {
 	Kubeconfig string
 	Context    string
+	// InCluster uses the service account of the Pod certform runs in and
+	// reads no kubeconfig (kubernetes "NAME" { in_cluster = true }).
+	InCluster bool
 	// WrapTransport, when set, wraps every request's transport (used to
 	// count API requests in benchmarks).
 	WrapTransport func(http.RoundTripper) http.RoundTripper
@@ -28,12 +31,20 @@ type Options struct {
 
 // RESTConfig resolves opts to a client configuration.
 func RESTConfig(opts Options) (*rest.Config, error) {
-	rules := clientcmd.NewDefaultClientConfigLoadingRules()
-	rules.ExplicitPath = opts.Kubeconfig
-	overrides := &clientcmd.ConfigOverrides{CurrentContext: opts.Context}
-	cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
-	if err != nil {
-		return nil, explainKubeconfig(rules, opts, err)
+	var cfg *rest.Config
+	var err error
+	if opts.InCluster {
+		if cfg, err = rest.InClusterConfig(); err != nil {
+			return nil, fmt.Errorf("in_cluster: %w", err)
+		}
+	} else {
+		rules := clientcmd.NewDefaultClientConfigLoadingRules()
+		rules.ExplicitPath = opts.Kubeconfig
+		overrides := &clientcmd.ConfigOverrides{CurrentContext: opts.Context}
+		cfg, err = clientcmd.NewNonInteractiveDeferredLoadingClientConfig(rules, overrides).ClientConfig()
+		if err != nil {
+			return nil, explainKubeconfig(rules, opts, err)
+		}
 	}
 	cfg.QPS, cfg.Burst = QPS, Burst
 	cfg.UserAgent = "certform"

@@ -208,3 +208,51 @@ func TestComponentExitsAreWatched(t *testing.T) {
 		t.Errorf("Check after etcd died: %v", err)
 	}
 }
+
+// TestFleet: two clusters run at once, each its own: directory, API
+// server, kube-system namespace (identity) and signer CA, and a
+// kubeconfig can name both.
+func TestFleet(t *testing.T) {
+	ctx := context.Background()
+	fleet := StartFleet(t, 2)
+	a, b := fleet[0], fleet[1]
+	if a.Dir == b.Dir || a.APIServerURL() == b.APIServerURL() {
+		t.Fatalf("the clusters share a directory or an API server: %s %s, %s %s", a.Dir, a.APIServerURL(), b.Dir, b.APIServerURL())
+	}
+	if a.SignerCA.Equal(b.SignerCA) {
+		t.Error("the clusters share a signer CA")
+	}
+	uidA, err := a.UID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uidB, err := b.UID(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if uidA == uidB {
+		t.Errorf("both kube-system namespaces have UID %s", uidA)
+	}
+	kc := t.TempDir() + "/fleet.kubeconfig"
+	if err := WriteFleetKubeconfig(kc, []string{"a", "b"}, map[string]*Cluster{"a": a, "b": b}); err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]string{"a": uidA, "b": uidB} {
+		cfg, err := clientcmd.NewNonInteractiveDeferredLoadingClientConfig(&clientcmd.ClientConfigLoadingRules{ExplicitPath: kc},
+			&clientcmd.ConfigOverrides{CurrentContext: name}).ClientConfig()
+		if err != nil {
+			t.Fatal(err)
+		}
+		cs, err := kubernetes.NewForConfig(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ns, err := cs.CoreV1().Namespaces().Get(ctx, "kube-system", metav1.GetOptions{})
+		if err != nil {
+			t.Fatalf("context %s: %v", name, err)
+		}
+		if string(ns.UID) != want {
+			t.Errorf("context %s reaches kube-system %s, want %s", name, ns.UID, want)
+		}
+	}
+}

@@ -219,3 +219,38 @@ func (p *Plan) Only(part Part) *Plan {
 	}
 	return &out
 }
+
+// Without returns p without the given addresses: neither configured nor
+// recorded, so the plan neither acts on them nor deletes them, and apply
+// leaves their records as they are (a bundle whose source is in a
+// cluster that cannot be reached now).
+func (p Part) Without(addrs map[string]bool) Part {
+	if len(addrs) == 0 {
+		return p
+	}
+	sub := *p.Config
+	sub.Certificates, sub.CABundles = nil, nil
+	for _, c := range p.Config.Certificates {
+		if !addrs[c.Addr] {
+			sub.Certificates = append(sub.Certificates, c)
+		}
+	}
+	for _, b := range p.Config.CABundles {
+		if !addrs[b.Addr] {
+			sub.CABundles = append(sub.CABundles, b)
+		}
+	}
+	prior := &state.State{Lineage: p.Prior.Lineage, Serial: p.Prior.Serial, Outputs: p.Prior.Outputs,
+		Certificates: map[string]*state.Certificate{}, Bundles: map[string]*state.Bundle{}}
+	for addr, rec := range p.Prior.Certificates {
+		if !addrs[addr] {
+			prior.Certificates[addr] = rec
+		}
+	}
+	for addr, b := range p.Prior.Bundles {
+		if !addrs[addr] {
+			prior.Bundles[addr] = b
+		}
+	}
+	return Part{Cluster: p.Cluster, Config: &sub, Prior: prior}
+}

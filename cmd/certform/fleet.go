@@ -2,7 +2,9 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 	"slices"
 	"strings"
 	"sync"
@@ -125,6 +127,17 @@ type fleet struct {
 	conns map[string]*clusterConn
 	// failed says, by cluster, why its addresses are left out of the run.
 	failed map[string]error
+	// withheld says, by address, why an address of a live cluster is
+	// left out (a bundle source in a cluster that failed).
+	withheld map[string]error
+}
+
+// withhold leaves one address out of the run for err.
+func (f *fleet) withhold(addr string, err error) {
+	if f.withheld == nil {
+		f.withheld = map[string]error{}
+	}
+	f.withheld[addr] = err
 }
 
 // openFleet splits the configuration and prior by cluster, connects to
@@ -218,17 +231,30 @@ func (f *fleet) bind(st *state.State) {
 // err is the error naming every cluster left out, and why, and what
 // happened to the others (done: "planned", "applied"); nil when none.
 func (f *fleet) err(done string) error {
-	if f == nil || len(f.failed) == 0 {
+	if f == nil || len(f.failed)+len(f.withheld) == 0 {
 		return nil
 	}
 	var lines []string
 	for _, part := range f.parts {
-		if err := f.failed[part.Cluster]; err != nil {
-			lines = append(lines, fmt.Sprintf("cluster %q%s: %v; left out: %s", part.Cluster, f.server(part.Cluster), err, strings.Join(part.Addrs(), ", ")))
+		err := f.failed[part.Cluster]
+		if err == nil {
+			continue
 		}
+		line := fmt.Sprintf("cluster %q%s: %v; left out: %s", part.Cluster, f.server(part.Cluster), err, strings.Join(part.Addrs(), ", "))
+		var ue *userError
+		if errors.As(err, &ue) && ue.hint != "" {
+			line += "\n    hint: " + ue.hint
+		}
+		lines = append(lines, line)
 	}
-	noun := map[bool]string{true: "cluster", false: "clusters"}[len(lines) == 1]
-	return withHint(fmt.Errorf("%d %s failed, the others were %s:\n  %s", len(lines), noun, done, strings.Join(lines, "\n  ")),
+	for _, addr := range slices.Sorted(maps.Keys(f.withheld)) {
+		lines = append(lines, fmt.Sprintf("%s: left out: %v", addr, f.withheld[addr]))
+	}
+	what := fmt.Sprintf("%d %s failed", len(f.failed), map[bool]string{true: "cluster", false: "clusters"}[len(f.failed) == 1])
+	if len(f.failed) == 0 {
+		what = fmt.Sprintf("%d %s left out", len(f.withheld), map[bool]string{true: "address was", false: "addresses were"}[len(f.withheld) == 1])
+	}
+	return withHint(fmt.Errorf("%s, the rest was %s:\n  %s", what, done, strings.Join(lines, "\n  ")),
 		"fix what each line says and run again: the other clusters do not wait for it")
 }
 
@@ -271,6 +297,9 @@ func (f *fleet) failedNames() string {
 		if f.failed[part.Cluster] != nil {
 			names = append(names, fmt.Sprintf("cluster %q%s (see above)", part.Cluster, f.server(part.Cluster)))
 		}
+	}
+	if len(f.withheld) > 0 {
+		names = append(names, strings.Join(slices.Sorted(maps.Keys(f.withheld)), ", "))
 	}
 	return strings.Join(names, ", ")
 }

@@ -44,8 +44,8 @@ certificate "web" {
 }
 
 ca_bundle "signers" {
-  for_each = kubernetes
-  cluster  = each.value
+  for_each = toset(["eu", "us"])
+  cluster  = kubernetes[each.key]
   source {
     cluster = kubernetes.eu
     configmap {
@@ -174,7 +174,8 @@ func TestFleet(t *testing.T) {
 		if r.code != exitError {
 			t.Fatalf("apply with a cluster down: want exit 1\n%s", r)
 		}
-		mustContain(t, r, `cluster "us" (`+us.APIServerURL()+`)`, "connection refused", `certificate.web["eu"]: issued`)
+		mustContain(t, r, `cluster "us" (`+us.APIServerURL()+`)`, "connection refused", `certificate.web["eu"]: issued`,
+			`ca_bundle.signers["eu"]: left out: its source in cluster "us" cannot be read`)
 		st := readState(t, dir)
 		if got := st.Certificates[`certificate.web["eu"]`]; got == nil || got.SerialNumber == "" {
 			t.Fatalf("certificate.web[\"eu\"] not reissued: %+v", got)

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"sync"
 	"time"
 
@@ -17,10 +18,11 @@ import (
 // the plans. A part whose observation fails is left out (f.failed says
 // why), unless it is the only one: then its error is the plan's.
 func (w *workspace) planFleet(ctx context.Context, f *fleet, prior *state.State, opts plan.Options, now time.Time) (*plan.Plan, error) {
+	others := f.clients(ctx, w)
+	f.withholdUnreachableSources(w)
 	parts := f.live()
 	plans := make([]*plan.Plan, len(parts))
 	errs := make([]error, len(parts))
-	others := f.clients(ctx, w)
 	var wg sync.WaitGroup
 	for i, part := range parts {
 		wg.Add(1)
@@ -69,11 +71,35 @@ func (f *fleet) clients(ctx context.Context, w *workspace) refresh.Clients {
 		}
 	}
 	for name, c := range f.conns {
-		if c.connect(ctx, w) == nil {
+		if c.identify(ctx, w) == nil {
 			out[name] = c.cs
 		}
 	}
 	return out
+}
+
+// withholdUnreachableSources leaves out of their parts the bundles that
+// read a source in a cluster that cannot be reached, and the certificates
+// whose ca_file is such a bundle: the rest of their cluster goes on.
+func (f *fleet) withholdUnreachableSources(w *workspace) {
+	for i, part := range f.parts {
+		out := map[string]bool{}
+		for _, b := range part.Config.CABundles {
+			for _, src := range b.Sources {
+				if c := f.conns[src.Cluster]; src.Cluster != b.Cluster && c != nil && c.err != nil && out[b.Addr] == false {
+					out[b.Addr] = true
+					f.withhold(b.Addr, fmt.Errorf("its source in cluster %q cannot be read: that cluster cannot be reached", src.Cluster))
+				}
+			}
+		}
+		for _, c := range part.Config.Certificates {
+			if out[c.Output.CABundle] {
+				out[c.Addr] = true
+				f.withhold(c.Addr, fmt.Errorf("its ca_file is %s, left out", c.Output.CABundle))
+			}
+		}
+		f.parts[i] = part.Without(out)
+	}
 }
 
 // requireFleetAccess checks, cluster by cluster, the permissions applying

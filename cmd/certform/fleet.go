@@ -29,7 +29,7 @@ type clusterConn struct {
 	name   string
 	once   sync.Once // connect
 	idOnce sync.Once // identify
-	cs   kubernetes.Interface
+	cs     kubernetes.Interface
 	// id is the identity reached: UID "" when kube-system could not be
 	// read (idErr says why), and then nothing is checked or recorded.
 	id    state.Cluster

@@ -28,7 +28,7 @@ const exitStatusCheck = 3
 type StatusEntry struct {
 	Address      string     `json:"address"`
 	Cluster      string     `json:"cluster"` // the kubernetes block's name, "default" for the unnamed one
-	Status       string     `json:"status"` // state status, or "expired" / "renewal-due"
+	Status       string     `json:"status"`  // state status, or "expired" / "renewal-due"
 	CommonName   string     `json:"common_name"`
 	Hosts        []string   `json:"hosts"` // [] when none, never null
 	SerialNumber string     `json:"serial_number,omitempty"`

@@ -37,11 +37,11 @@ type workspace struct {
 	cs      kubernetes.Interface // created on first use
 	// conns are the clusters of a fleet reached in this run, by name
 	// (fleet.go); fleet is the run's split by cluster once made.
-	conns  map[string]*clusterConn
-	connMu sync.Mutex
-	fleet  *fleet
-	dataDir string               // relative to the configuration directory, or absolute
-	ws      string               // the selected workspace
+	conns   map[string]*clusterConn
+	connMu  sync.Mutex
+	fleet   *fleet
+	dataDir string // relative to the configuration directory, or absolute
+	ws      string // the selected workspace
 	// diags prints diagnostics found after loading (refactor.go).
 	diags func(hcl.Diagnostics) error
 }

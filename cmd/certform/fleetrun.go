@@ -9,7 +9,7 @@ import (
 
 	"github.com/certform/certform/apply"
 	"github.com/certform/certform/internal/kube"
-		"github.com/certform/certform/plan"
+	"github.com/certform/certform/plan"
 	"github.com/certform/certform/refresh"
 	"github.com/certform/certform/state"
 )

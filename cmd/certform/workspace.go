@@ -169,7 +169,7 @@ func (w *workspace) backendIn(ws string) (backend.Backend, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &kubebackend.Backend{Client: cs, Namespace: b.Namespace, Name: secretName(b.Name, ws), LockTTL: b.LockTTL}, nil
+	return &kubebackend.Backend{Client: cs, Namespace: b.Namespace, Name: secretName(b.Name, ws), LockTTL: b.LockTTL, Cluster: w.backendCluster()}, nil
 }
 
 func expandHome(p string) string {
@@ -259,4 +259,14 @@ func (w *workspace) certificate(addr string) *config.Certificate {
 		}
 	}
 	return nil
+}
+
+// backendCluster names the cluster the kubernetes backend keeps state in:
+// the default cluster, whatever clusters the certificates are in.
+func (w *workspace) backendCluster() string {
+	rc, err := kube.RESTConfig(w.kube)
+	if err != nil {
+		return ""
+	}
+	return fmt.Sprintf("cluster %q at %s", config.DefaultCluster, rc.Host)
 }

@@ -39,7 +39,7 @@ func BenchmarkPlanFleet(b *testing.B) {
 	bin := buildCertform(b)
 	kc := filepath.Join(b.TempDir(), "fleet.kubeconfig")
 	names := []string{"c0", "c1", "c2"}
-	must(b, testcluster.WriteFleetKubeconfig(kc, names, map[string]*testcluster.Cluster{"c0": clusters[0], "c1": clusters[1], "c2": clusters[2]}))
+	must(b, testcluster.WriteFleetKubeconfig(kc, names, map[string]string{"c0": clusters[0].AdminKubeconfig, "c1": clusters[1].AdminKubeconfig, "c2": clusters[2].AdminKubeconfig}))
 	single := fleetDir(b, clusters[:1], []string{config.DefaultCluster})
 	fleet := fleetDir(b, clusters, names)
 

@@ -54,6 +54,20 @@ func (w *workspace) requireAccess(ctx context.Context, p *plan.Plan, noWait bool
 
 // warnAccess prints, after a plan, the permissions applying it would lack.
 func (w *workspace) warnAccess(ctx context.Context, p *plan.Plan, s Streams) {
+	if f := w.fleet; f != nil && len(f.parts) > 1 {
+		for _, part := range f.live() {
+			sub := p.Only(part)
+			if !sub.HasChanges() {
+				continue
+			}
+			missing, err := kube.CheckAccess(ctx, f.conns[part.Cluster].cs.AuthorizationV1().SelfSubjectAccessReviews(), apply.Permissions(sub, part.Config, false))
+			if err == nil && len(missing) > 0 {
+				access := &kube.AccessError{Missing: missing, For: fmt.Sprintf("to apply the changes in cluster %q", part.Cluster)}
+				fmt.Fprintf(s.Err, "certform: warning: %v\ncertform: hint: %s\n", access, access.Grant())
+			}
+		}
+		return
+	}
 	missing, err := w.missingAccess(ctx, p, false)
 	if err != nil {
 		fmt.Fprintf(s.Err, "certform: warning: could not check the permissions applying this plan takes: %v\n", err)

@@ -240,7 +240,7 @@ func (f *fleet) err(done string) error {
 		if err == nil {
 			continue
 		}
-		line := fmt.Sprintf("cluster %q%s: %v; left out: %s", part.Cluster, f.server(part.Cluster), err, strings.Join(part.Addrs(), ", "))
+		line := fmt.Sprintf("cluster %q%s, left out: %s\n    %v", part.Cluster, f.server(part.Cluster), strings.Join(part.Addrs(), ", "), err)
 		var ue *userError
 		if errors.As(err, &ue) && ue.hint != "" {
 			line += "\n    hint: " + ue.hint

@@ -81,13 +81,13 @@ func TestFleet(t *testing.T) {
 	}
 	dir := writeConfig(t, fleetConfig)
 	kc := filepath.Join(t.TempDir(), "fleet.kubeconfig")
-	point := func(order []string, to map[string]*testcluster.Cluster) {
+	point := func(eu, us string) {
 		t.Helper()
-		if err := testcluster.WriteFleetKubeconfig(kc, order, to); err != nil {
+		if err := testcluster.WriteFleetKubeconfig(kc, []string{"eu", "us"}, map[string]string{"eu": eu, "us": us}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	point([]string{"eu", "us"}, map[string]*testcluster.Cluster{"eu": eu, "us": us})
+	point(eu.AdminKubeconfig, us.AdminKubeconfig)
 
 	r := certform(t, dir, kc, "apply", "--auto-approve")
 	if r.code != exitOK {
@@ -154,8 +154,8 @@ func TestFleet(t *testing.T) {
 		}
 	})
 	t.Run("a context re-pointed at the other cluster is refused", func(t *testing.T) {
-		point([]string{"eu", "us"}, map[string]*testcluster.Cluster{"eu": us, "us": eu})
-		defer point([]string{"eu", "us"}, map[string]*testcluster.Cluster{"eu": eu, "us": us})
+		point(us.AdminKubeconfig, eu.AdminKubeconfig)
+		defer point(eu.AdminKubeconfig, us.AdminKubeconfig)
 		before := readState(t, dir)
 		for _, args := range [][]string{{"plan"}, {"apply", "--auto-approve"}} {
 			r := certform(t, dir, kc, args...)
@@ -168,13 +168,39 @@ func TestFleet(t *testing.T) {
 			t.Errorf("state moved from serial %d to %d although every cluster was refused", before.Serial, after.Serial)
 		}
 	})
+	t.Run("a cluster whose user lacks permissions is left out, the other applies", func(t *testing.T) {
+		// The restricted user may create and watch CSRs, not approve them
+		// (self_approve) nor read kube-system (the identity).
+		dir := writeConfig(t, `
+kubernetes "eu" {
+  context = "eu"
+}
+
+kubernetes "us" {
+  context = "us"
+}
+`+strings.ReplaceAll(strings.ReplaceAll(clientCert("api", true), `certificate "api" {`,
+			"certificate \"api\" {\n  for_each = toset([\"eu\", \"us\"])\n  cluster  = kubernetes[each.key]"), `"api.`, `"api-${each.key}.`))
+		point(eu.AdminKubeconfig, us.RestrictedKubeconfig)
+		defer point(eu.AdminKubeconfig, us.AdminKubeconfig)
+		r := certform(t, dir, kc, "apply", "--auto-approve")
+		if r.code != exitError {
+			t.Fatalf("apply with a cluster lacking permissions: want exit 1\n%s", r)
+		}
+		mustContain(t, r, `cluster "us" (`+us.APIServerURL()+`), left out: certificate.api["us"]`, "certificatesigningrequests/approval",
+			`certificate.api["eu"]: issued`)
+		st := readState(t, dir)
+		if st.Certificates[`certificate.api["us"]`] != nil {
+			t.Errorf("certificate.api[\"us\"] is in state although its cluster was left out")
+		}
+	})
 	t.Run("one cluster stopped, the other's certificates still apply", func(t *testing.T) {
 		us.Stop()
 		r := certform(t, dir, kc, "apply", "--auto-approve", "--replace", `certificate.web["eu"]`, "--replace", `certificate.web["us"]`)
 		if r.code != exitError {
 			t.Fatalf("apply with a cluster down: want exit 1\n%s", r)
 		}
-		mustContain(t, r, `cluster "us" (`+us.APIServerURL()+`)`, "connection refused", `certificate.web["eu"]: issued`,
+		mustContain(t, r, `cluster "us" (`+us.APIServerURL()+`), left out: ca_bundle.signers["us"], certificate.web["us"]`, "connection refused", `certificate.web["eu"]: issued`,
 			`ca_bundle.signers["eu"]: left out: its source in cluster "us" cannot be read`)
 		st := readState(t, dir)
 		if got := st.Certificates[`certificate.web["eu"]`]; got == nil || got.SerialNumber == "" {

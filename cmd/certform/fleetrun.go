@@ -116,7 +116,7 @@ func (w *workspace) requireFleetAccess(ctx context.Context, p *plan.Plan, noWait
 			continue
 		}
 		missing, err := kube.CheckAccess(ctx, f.conns[part.Cluster].cs.AuthorizationV1().SelfSubjectAccessReviews(), apply.Permissions(sub, part.Config, noWait))
-		if err == nil && missing != nil {
+		if err == nil && len(missing) > 0 {
 			access := &kube.AccessError{Missing: missing, For: "to apply this cluster's changes; nothing was submitted to it"}
 			f.fail(part, withHint(access, access.Grant()))
 		}

@@ -206,7 +206,7 @@ func renderStatus(w io.Writer, entries []StatusEntry, now time.Time, col views.C
 	// width, and the status cells coloured afterwards.
 	// A fleet's status names each certificate's cluster; with one cluster
 	// the column would only repeat "default".
-	fleet := slices.ContainsFunc(entries, func(e StatusEntry) bool { return e.Cluster != config.DefaultCluster })
+	fleet := slices.ContainsFunc(entries, func(e StatusEntry) bool { return e.Cluster != "" && e.Cluster != config.DefaultCluster })
 	var buf bytes.Buffer
 	tw := tabwriter.NewWriter(&buf, 0, 4, 2, ' ', 0)
 	header := "ADDRESS\tSTATUS\tNOT AFTER\tDAYS LEFT\tRENEW AT\tCSR\tFILES"

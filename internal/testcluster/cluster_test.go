@@ -234,7 +234,7 @@ func TestFleet(t *testing.T) {
 		t.Errorf("both kube-system namespaces have UID %s", uidA)
 	}
 	kc := t.TempDir() + "/fleet.kubeconfig"
-	if err := WriteFleetKubeconfig(kc, []string{"a", "b"}, map[string]*Cluster{"a": a, "b": b}); err != nil {
+	if err := WriteFleetKubeconfig(kc, []string{"a", "b"}, map[string]string{"a": a.AdminKubeconfig, "b": b.AdminKubeconfig}); err != nil {
 		t.Fatal(err)
 	}
 	for name, want := range map[string]string{"a": uidA, "b": uidB} {

@@ -67,26 +67,27 @@ func (c *Cluster) UID(ctx context.Context) (string, error) {
 }
 
 // WriteFleetKubeconfig writes one kubeconfig with a context per entry of
-// contexts, each reaching its cluster as system:masters; the first name
-// in order is the current context. Pointing a context name at another
+// kubeconfigs, each the current context of that kubeconfig file (a
+// cluster's AdminKubeconfig or RestrictedKubeconfig); the first name in
+// order is the current context. Pointing a context name at another
 // cluster is how a test re-points a context.
-func WriteFleetKubeconfig(path string, order []string, contexts map[string]*Cluster) error {
+func WriteFleetKubeconfig(path string, order []string, kubeconfigs map[string]string) error {
 	out := clientcmdapi.NewConfig()
 	for _, name := range order {
-		c := contexts[name]
-		if c == nil {
-			return fmt.Errorf("context %q names no cluster", name)
+		from, ok := kubeconfigs[name]
+		if !ok {
+			return fmt.Errorf("context %q names no kubeconfig", name)
 		}
-		admin, err := clientcmd.LoadFromFile(c.AdminKubeconfig)
+		in, err := clientcmd.LoadFromFile(from)
 		if err != nil {
 			return err
 		}
-		ctx := admin.Contexts[admin.CurrentContext]
+		ctx := in.Contexts[in.CurrentContext]
 		if ctx == nil {
-			return fmt.Errorf("%s has no current context", c.AdminKubeconfig)
+			return fmt.Errorf("%s has no current context", from)
 		}
-		out.Clusters[name] = admin.Clusters[ctx.Cluster]
-		out.AuthInfos[name] = admin.AuthInfos[ctx.AuthInfo]
+		out.Clusters[name] = in.Clusters[ctx.Cluster]
+		out.AuthInfos[name] = in.AuthInfos[ctx.AuthInfo]
 		out.Contexts[name] = &clientcmdapi.Context{Cluster: name, AuthInfo: name}
 	}
 	if len(order) > 0 {

@@ -167,7 +167,11 @@ func friendlyType(v cty.Value) string {
 	if v.Type() == cty.String && v.IsKnown() {
 		return fmt.Sprintf("the string %q", v.AsString())
 	}
-	return "a " + v.Type().FriendlyName()
+	name := v.Type().FriendlyName()
+	if strings.ContainsRune("aeiou", rune(name[0])) {
+		return "an " + name
+	}
+	return "a " + name
 }
 
 func quoted(names []string) []string {

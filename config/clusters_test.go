@@ -2,7 +2,10 @@ package config
 
 import (
 	"os"
+	"strings"
 	"testing"
+
+	"github.com/hashicorp/hcl/v2"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -52,5 +55,44 @@ func TestFleetClusters(t *testing.T) {
 		if c.Name == "web" && c.RenewJitter != 10 {
 			t.Errorf("%s: renew_jitter = %d, want 10", c.Addr, c.RenewJitter)
 		}
+	}
+}
+
+// TestClusterRefDiagnostics: a misspelt cluster is an error at the name,
+// with the closest declared one; a string is refused with the spelling
+// to use.
+func TestClusterRefDiagnostics(t *testing.T) {
+	const head = "kubernetes \"eu\" {\n  context = \"eu\"\n}\n\ncertificate \"a\" {\n  signer_name = \"example.com/s\"\n  secret {\n    namespace = \"default\"\n    name = \"a\"\n  }\n"
+	cases := map[string]struct {
+		cluster string
+		detail  string
+		col     int // where the subject starts on the cluster line
+	}{
+		"attribute typo":  {"kubernetes.ue", "Did you mean kubernetes.eu?", 27},
+		"index typo":      {`kubernetes["ue"]`, "Did you mean kubernetes.eu?", 27},
+		"unknown, far":    {"kubernetes.production", `Declare it in the root configuration: kubernetes "production"`, 27},
+		"a string":        {`"eu"`, "not the string \"eu\"", 17},
+		"a map of string": {`{ name = "eu" }`, "cluster takes a reference to a kubernetes block, such as kubernetes.eu", 17},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			src := head + "  cluster     = " + c.cluster + "\n}\n"
+			_, diags := LoadSource([]byte(src), "main.hcl", ".", Inputs{})
+			var d *hcl.Diagnostic
+			for _, x := range diags {
+				if x.Subject != nil && x.Subject.Start.Line == 11 {
+					d = x
+				}
+			}
+			if d == nil {
+				t.Fatalf("no diagnostic on the cluster line: %v", diags)
+			}
+			if !strings.Contains(d.Detail, c.detail) {
+				t.Errorf("detail %q lacks %q", d.Detail, c.detail)
+			}
+			if d.Subject == nil || d.Subject.Start.Line != 11 || d.Subject.Start.Column != c.col {
+				t.Errorf("subject %v, want line 11 column %d", d.Subject, c.col)
+			}
+		})
 	}
 }

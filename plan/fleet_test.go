@@ -8,6 +8,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/refresh/observed"
 	"github.com/certform/certform/state"
 )
 
@@ -157,4 +158,20 @@ func maxTime(a, b time.Time) time.Time {
 		return a
 	}
 	return b
+}
+
+// TestChangeCluster: each change names its cluster, "" for the default;
+// a record no longer configured keeps the one it records.
+func TestChangeCluster(t *testing.T) {
+	prior := stateWith("certificate.gone")
+	prior.Certificates["certificate.gone"].Cluster = state.Cluster{Name: "eu", UID: "u"}
+	p := Make(loadFleet(t, ""), prior, observed.World{}, time.Unix(0, 0), Options{})
+	got := map[string]string{}
+	for _, ch := range p.Changes {
+		got[ch.Addr] = ch.Cluster
+	}
+	want := map[string]string{`certificate.web["default"]`: "", `certificate.web["eu"]`: "eu", "certificate.gone": "eu"}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("clusters (-want +got):\n%s", diff)
+	}
 }

@@ -75,6 +75,9 @@ type Change struct {
 	// apply runs once the change succeeds, because the certificate's
 	// content changes or an earlier run failed to run them (delivery.go).
 	AfterChange []AfterAction
+	// Cluster names the cluster of a fleet the address lives in (its
+	// kubernetes "NAME" block); "" for the default cluster.
+	Cluster string
 }
 
 // Counts returns how many changes have each action.
@@ -178,6 +181,19 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 			ch.Reasons = []string{"removed block with lifecycle { destroy = true }"}
 		}
 		p.Changes = append(p.Changes, ch)
+	}
+	clusterOf := map[string]string{}
+	for _, c := range configured.Certificates {
+		clusterOf[c.Addr] = c.Cluster
+	}
+	for _, ch := range p.Changes {
+		name, ok := clusterOf[ch.Addr]
+		if !ok && ch.Before != nil {
+			name = ch.Before.Cluster.ClusterName()
+		}
+		if name != config.DefaultCluster {
+			ch.Cluster = name
+		}
 	}
 	slices.SortFunc(p.Changes, func(a, b *Change) int { return strings.Compare(a.Addr, b.Addr) })
 	if len(opts.Targets) == 0 {

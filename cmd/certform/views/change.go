@@ -21,6 +21,9 @@ func renderChange(w io.Writer, ch *plan.Change, col Colorizer) {
 	default:
 		fmt.Fprintf(w, "  %s %s\n", col.Bold("# "+ch.Addr), headlines[ch.Action])
 	}
+	if ch.Cluster != "" {
+		fmt.Fprintf(w, "  %s\n", col.Dim(fmt.Sprintf("# (in cluster %q)", ch.Cluster)))
+	}
 	for _, r := range ch.Reasons {
 		fmt.Fprintf(w, "  %s\n", col.Dim("# ("+r+")"))
 	}

@@ -61,6 +61,9 @@ type ChangeJSON struct {
 	// PreviousAddress: a moved block renames the record from this
 	// address (1.1).
 	PreviousAddress string `json:"previous_address,omitempty"`
+	// Cluster is the kubernetes "NAME" block the address lives in;
+	// absent for the default cluster.
+	Cluster string `json:"cluster,omitempty"`
 	// Import: where an import reads the key and certificate (1.1).
 	Import *ImportJSON `json:"import,omitempty"`
 	Before *BeforeJSON `json:"before"`
@@ -214,7 +217,7 @@ func NewPlanJSON(p *plan.Plan) PlanJSON {
 	}
 	for _, c := range p.Changes {
 		cj := ChangeJSON{Address: c.Addr, ModuleAddress: moduleOf(c.Addr), Action: string(c.Action), Reasons: c.Reasons, Forces: c.Forces, ReuseKey: c.ReuseKey, After: afterJSON(c),
-			PreviousAddress: c.PrevAddr}
+			PreviousAddress: c.PrevAddr, Cluster: c.Cluster}
 		if i := c.Import; i != nil {
 			cj.Import = &ImportJSON{KeyFile: i.KeyFile, CertFile: i.CertFile, SecretNamespace: i.SecretNamespace, SecretName: i.SecretName}
 		}

@@ -40,8 +40,11 @@ func BenchmarkPlanFleet(b *testing.B) {
 	kc := filepath.Join(b.TempDir(), "fleet.kubeconfig")
 	names := []string{"c0", "c1", "c2"}
 	must(b, testcluster.WriteFleetKubeconfig(kc, names, map[string]string{"c0": clusters[0].AdminKubeconfig, "c1": clusters[1].AdminKubeconfig, "c2": clusters[2].AdminKubeconfig}))
-	single := fleetDir(b, clusters[:1], []string{config.DefaultCluster})
-	fleet := fleetDir(b, clusters, names)
+	single := fleetDir(b, clusters[:1], []string{config.DefaultCluster}, fleetSize)
+	fleet := fleetDir(b, clusters, names, fleetSize)
+	// One cluster of as many certificates as the fleet: what the fleet
+	// costs beyond its certificates' own work.
+	same := fleetDir(b, clusters[:1], []string{config.DefaultCluster}, 3*fleetSize)
 
 	clients := map[string]kubernetes.Interface{}
 	for _, name := range names {
@@ -51,16 +54,19 @@ func BenchmarkPlanFleet(b *testing.B) {
 	}
 	clients[config.DefaultCluster] = clients["c0"]
 
-	var singleTime, fleetTime time.Duration
+	var singleTime, fleetTime, sameTime time.Duration
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		singleTime += timed(b, single, clients)
 		fleetTime += timed(b, fleet, clients)
+		sameTime += timed(b, same, clients)
 	}
 	b.StopTimer()
 	b.ReportMetric(singleTime.Seconds()/float64(b.N), "single-s/op")
 	b.ReportMetric(fleetTime.Seconds()/float64(b.N), "fleet-s/op")
+	b.ReportMetric(sameTime.Seconds()/float64(b.N), "one-cluster-of-3000-s/op")
 	b.ReportMetric(float64(fleetTime)/float64(singleTime), "fleet/single")
+	b.ReportMetric(float64(fleetTime)/float64(sameTime), "fleet/one-cluster-of-3000")
 	for label, dir := range map[string]string{"single": single, "fleet": fleet} {
 		cmd := exec.Command(bin, "plan", "--detailed-exitcode", "--no-color")
 		cmd.Dir = dir
@@ -116,11 +122,11 @@ func timed(b *testing.B, dir string, clients map[string]kubernetes.Interface) ti
 	return elapsed
 }
 
-// fleetDir writes a configuration of fleetSize certificates in each of
+// fleetDir writes a configuration of perCluster certificates in each of
 // the named clusters (config.DefaultCluster: the unnamed one), a state in
 // which all are issued and bound to their cluster's identity, their files,
 // and their CSR objects in each cluster.
-func fleetDir(b *testing.B, clusters []*testcluster.Cluster, names []string) string {
+func fleetDir(b *testing.B, clusters []*testcluster.Cluster, names []string, perCluster int) string {
 	b.Helper()
 	dir := b.TempDir()
 	var hcl strings.Builder
@@ -155,7 +161,7 @@ func fleetDir(b *testing.B, clusters []*testcluster.Cluster, names []string) str
 		must(b, err)
 		id := state.Cluster{Name: name, UID: uid, Server: clusters[ci].APIServerURL()}
 		byCluster[ci] = &state.State{Lineage: st.Lineage, Certificates: map[string]*state.Certificate{}}
-		for i := 0; i < fleetSize; i++ {
+		for i := 0; i < perCluster; i++ {
 			key := fmt.Sprintf("%s-s%05d", name, i)
 			keys[key] = name
 			rec := issuedRecord(b, dir, key)

@@ -139,7 +139,11 @@ func checkClusterName(expr hcl.Expression, ctx *hcl.EvalContext, known []string)
 
 // clusterNamesIn lists the clusters kubernetes holds in ctx.
 func clusterNamesIn(ctx *hcl.EvalContext) []string {
-	v, ok := ctx.Variables["kubernetes"]
+	var v cty.Value
+	ok := false
+	for c := ctx; c != nil && !ok; c = c.Parent() { // for_each instances evaluate in a child context
+		v, ok = c.Variables["kubernetes"]
+	}
 	if !ok || !v.Type().IsObjectType() {
 		return []string{DefaultCluster}
 	}

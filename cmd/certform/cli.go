@@ -119,12 +119,17 @@ func Main(args []string, s Streams) int {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
+	finished := make(chan struct{})
+	defer close(finished)
 	go func() {
 		// After the first signal, stop catching them: a second Ctrl-C ends
 		// the process at once, as people expect.
-		<-ctx.Done()
-		stop()
-		debugf("interrupted: another interrupt ends certform at once")
+		select {
+		case <-ctx.Done():
+			stop()
+			debugf("interrupted: another interrupt ends certform at once")
+		case <-finished:
+		}
 	}()
 	// Not the arguments: a --var may hold a keystore password.
 	debugf("command %s", cmd.name)

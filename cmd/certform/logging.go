@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	"k8s.io/klog/v2"
 )
@@ -25,7 +26,11 @@ const LogEnv = "CERTFORM_LOG"
 const LogPathEnv = "CERTFORM_LOG_PATH"
 
 // logger is certform's own debug log; it discards unless LogEnv is debug.
-var logger = slog.New(discardHandler{})
+// Atomic: a run's signal goroutine may still log while the next in-process
+// run (the tests) sets it up.
+var logger atomic.Pointer[slog.Logger]
+
+func init() { logger.Store(slog.New(discardHandler{})) }
 
 // setupLogging routes the log (client-go's and certform's own) to stderr
 // or the LogPathEnv file, and returns what closes that file.
@@ -40,10 +45,11 @@ func setupLogging(stderr io.Writer) (func(), error) {
 	}
 	out := &lockedWriter{w: w}
 	routeKlogTo(out)
-	logger = slog.New(discardHandler{})
+	l := slog.New(discardHandler{})
 	if logLevel() < slog.LevelInfo {
-		logger = slog.New(&klogHandler{out: out, level: slog.LevelDebug, prefix: "certform: "})
+		l = slog.New(&klogHandler{out: out, level: slog.LevelDebug, prefix: "certform: "})
 	}
+	logger.Store(l)
 	return closeLog, nil
 }
 
@@ -51,8 +57,8 @@ func setupLogging(stderr io.Writer) (func(), error) {
 // it key material: a PEM private key is redacted on the way out, but raw
 // key bytes cannot be told from other data.
 func debugf(format string, args ...any) {
-	if logger.Enabled(context.Background(), slog.LevelDebug) {
-		logger.Debug(fmt.Sprintf(format, args...))
+	if l := logger.Load(); l.Enabled(context.Background(), slog.LevelDebug) {
+		l.Debug(fmt.Sprintf(format, args...))
 	}
 }
 

@@ -54,7 +54,7 @@ func RenderOutputRaw(w io.Writer, o Output) error {
 		_, err := fmt.Fprint(w, v.True())
 		return err
 	}
-	return fmt.Errorf("output %q is a %s; --raw prints only strings, numbers and bools: use --json", o.Name, v.Type().FriendlyName())
+	return fmt.Errorf("output %q has type %s; --raw prints only strings, numbers and bools: use --json", o.Name, v.Type().FriendlyName())
 }
 
 // outputJSON is one output in output --json, as terraform output -json has it.

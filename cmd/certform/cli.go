@@ -99,10 +99,15 @@ func Main(args []string, s Streams) int {
 	root.Usage = func() {}
 	g.addFlags(root)
 	help := root.BoolP("help", "h", false, "")
+	// As terraform -version and kubectl --version: the version command.
+	showVersion := root.Bool("version", false, "")
 	if err := root.Parse(singleDash(args, root, false)); err != nil {
 		return report(s.Err, flagError(err, root, ""))
 	}
 	rest := root.Args()
+	if *showVersion && !*help {
+		rest = append([]string{"version"}, rest...)
+	}
 	switch {
 	case *help:
 		fmt.Fprint(s.Out, usageText())

@@ -99,6 +99,8 @@ func TestExitCodes(t *testing.T) {
 		"plan -help":           {[]string{"plan", "-help"}, exitOK, "usage: certform [global flags] plan [flags]", ""},
 		"version":              {[]string{"version"}, exitOK, "certform dev (state format ", ""},
 		"single-dash global":   {[]string{"-no-color", "version"}, exitOK, "certform dev", ""},
+		"--version":            {[]string{"--version"}, exitOK, "certform dev (state format ", ""},
+		"-version":             {[]string{"-version"}, exitOK, "certform dev (state format ", ""},
 		"completion bash":      {[]string{"completion", "bash"}, exitOK, "complete -o default -F _certform certform", ""},
 		"completion zsh":       {[]string{"completion", "zsh"}, exitOK, "#compdef certform", ""},
 		"completion fish":      {[]string{"completion", "fish"}, exitOK, "complete -c certform", ""},

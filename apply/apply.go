@@ -68,6 +68,8 @@ type runner struct {
 	cfg     map[string]*config.Certificate
 	lineage string
 	watcher *kube.Watcher
+	// secretKeys reads keystore password Secrets, each once per run.
+	secretKeys *kube.SecretKeys
 	// confined says which files state names that may be deleted.
 	confined *confinement
 
@@ -128,6 +130,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 		return prior.DeepCopy(), err
 	}
 	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy(), confined: confined, here: state.Here()}
+	r.secretKeys = kube.NewSecretKeys(r.opts.Core)
 	r.committed.L = &r.mu
 	r.caContent, r.caPools = p.CAContent, map[string]*x509.CertPool{}
 	for name, content := range p.CAContent {

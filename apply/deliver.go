@@ -9,7 +9,6 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/internal/formats"
-	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/limits"
 )
 
@@ -41,7 +40,7 @@ func (r *runner) newDelivery(ctx context.Context, c *config.Certificate, m mater
 		return nil, fmt.Errorf("encoding keystores: %w", err)
 	}
 	d.password, err = c.Keystore.Resolve(func(ref config.SecretKeyRef) ([]byte, error) {
-		return kube.SecretKey(ctx, r.opts.Core, ref.Namespace, ref.Name, ref.Key)
+		return r.secretKeys.Get(ctx, ref.Namespace, ref.Name, ref.Key)
 	})
 	if err != nil {
 		return nil, err

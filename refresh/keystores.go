@@ -35,13 +35,14 @@ func secretMeta(w *observed.World, s *corev1.Secret) {
 // checks.
 func unopened(ctx context.Context, secrets corev1client.SecretsGetter, cfg *config.Config, prior *state.State,
 	data map[string]map[string][]byte, w *observed.World) error {
+	keys := kube.NewSecretKeys(secrets)
 	for _, c := range cfg.Certificates {
 		rec := prior.Certificates[c.Addr]
 		if c.Keystore == nil || rec == nil {
 			continue
 		}
 		password, err := c.Keystore.Resolve(func(ref config.SecretKeyRef) ([]byte, error) {
-			return kube.SecretKey(ctx, secrets, ref.Namespace, ref.Name, ref.Key)
+			return keys.Get(ctx, ref.Namespace, ref.Name, ref.Key)
 		})
 		if err != nil {
 			return fmt.Errorf("%s: %w", c.Addr, err)

@@ -8,7 +8,7 @@ BIN         := $(CURDIR)/bin
 VERSION     ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 LDFLAGS     := -X main.version=$(VERSION)
 
-.PHONY: all build test cover unit vet cluster-bin opa-bin keytool cert-manager-bin cluster-up cluster-down demo fuzz bench clean
+.PHONY: all build test cover unit vet cluster-bin opa-bin keytool shells cert-manager-bin cluster-up cluster-down demo fuzz bench clean
 
 all: build
 
@@ -37,6 +37,11 @@ opa-bin:
 keytool:
 	@./hack/install-keytool.sh >/dev/null
 
+# Finds bash, zsh and fish for the shell completion tests, installing
+# Debian's packages where they are missing.
+shells:
+	@for s in bash zsh fish; do ./hack/install-shells.sh $$s >/dev/null || exit 1; done
+
 # Builds (first time: several minutes) or finds the cached cert-manager CSR
 # signer (hack/cert-manager) that the third-party signer tests run.
 cert-manager-bin:
@@ -46,9 +51,12 @@ cert-manager-bin:
 # compatibility suite against the oldest supported Kubernetes version
 # (TestCompat*), the real Open Policy Agent and cert-manager's CA signer
 # (TestCertManager*).
-test: vet cluster-bin opa-bin keytool cert-manager-bin
+test: vet cluster-bin opa-bin keytool shells cert-manager-bin
 	CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) \
 	CERTFORM_KEYTOOL=$$(./hack/install-keytool.sh) \
+	CERTFORM_BASH=$$(./hack/install-shells.sh bash) \
+	CERTFORM_ZSH=$$(./hack/install-shells.sh zsh) \
+	CERTFORM_FISH=$$(./hack/install-shells.sh fish) \
 	CERTFORM_CLUSTER_BIN_OLDEST=$$(./hack/build-cluster.sh $(OLDEST_KUBE)) \
 	CERTFORM_OPA=$$(./hack/build-opa.sh) \
 	CERTFORM_CERT_MANAGER=$$(./hack/build-cert-manager.sh) \
@@ -64,11 +72,14 @@ test: vet cluster-bin opa-bin keytool cert-manager-bin
 # out of the figures.
 COVERDIR  ?= $(CURDIR)/.cover
 COVERPKGS  = $(shell $(GO) list ./... | grep -Ev '/internal/testcluster|/bench$$|/hack/' | paste -sd, -)
-cover: cluster-bin opa-bin keytool cert-manager-bin
+cover: cluster-bin opa-bin keytool shells cert-manager-bin
 	@rm -rf $(COVERDIR) && mkdir -p $(COVERDIR)/unit $(COVERDIR)/e2e
 	@echo "running the suite with coverage (log: $(COVERDIR)/test.log)"
 	@CERTFORM_CLUSTER_BIN=$$(./hack/build-cluster.sh) \
 	CERTFORM_KEYTOOL=$$(./hack/install-keytool.sh) \
+	CERTFORM_BASH=$$(./hack/install-shells.sh bash) \
+	CERTFORM_ZSH=$$(./hack/install-shells.sh zsh) \
+	CERTFORM_FISH=$$(./hack/install-shells.sh fish) \
 	CERTFORM_CLUSTER_BIN_OLDEST=$$(./hack/build-cluster.sh $(OLDEST_KUBE)) \
 	CERTFORM_OPA=$$(./hack/build-opa.sh) \
 	CERTFORM_CERT_MANAGER=$$(./hack/build-cert-manager.sh) \

@@ -135,10 +135,7 @@ func certformIn(t *testing.T, wd string, args ...string) result {
 // prints, completes a command and an address from state, quoted for the
 // shell.
 func TestBashCompletionScript(t *testing.T) {
-	bash, err := exec.LookPath("bash")
-	if err != nil {
-		t.Fatalf("bash is needed to test the bash completion script: %v", err)
-	}
+	bash := shellBinary(t, "bash")
 	dir := completionDir(t)
 	script := inProcess("completion", "bash").stdout
 	cases := map[string]struct {
@@ -146,6 +143,7 @@ func TestBashCompletionScript(t *testing.T) {
 		want  string
 	}{
 		"command": {`pla`, "plan\n"},
+		"flag":    {`plan --de`, "--detailed-exitcode\n"},
 		"address": {`--chdir "$DIR" plan --target 'certificate.w'`, `certificate.web\[\"a\"\]` + "\n"},
 		// The word as the shell holds it after inserting the candidates'
 		// common prefix: escaped, not yet dequoted.

@@ -57,11 +57,17 @@ func (e *env) render(w observed.World) string {
 	section("csrs", lines)
 	lines = nil
 	for addr, rb := range w.Bundles {
-		var cas []string
+		var fps []string
 		for _, c := range rb.CAs {
-			cas = append(cas, e.name(config.Fingerprint(c)))
+			fps = append(fps, config.Fingerprint(c))
 		}
-		lines = append(lines, fmt.Sprintf("%s: CAs %v", addr, cas))
+		// Sorted by fingerprint and de-duplicated, whose order is random in
+		// each run: the golden lists names, the order is checked here.
+		order := "sorted"
+		if !slices.IsSorted(fps) || len(slices.Compact(slices.Clone(fps))) != len(fps) {
+			order = "NOT SORTED AND UNIQUE"
+		}
+		lines = append(lines, fmt.Sprintf("%s: CAs %v, %s", addr, e.nameAll(fps), order))
 		for _, t := range rb.Targets {
 			lines = append(lines, fmt.Sprintf("%s: %s %s key %s in %v adopt=%v", addr, t.Kind, t.Name, t.Key, t.Namespaces, t.Adopt))
 		}

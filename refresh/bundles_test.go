@@ -52,7 +52,9 @@ EOT
 // "cm", "secret" and "inline", and returns the configuration.
 func (e *env) bundleEnv() string {
 	e.t.Helper()
-	ca := func(name string) *x509.Certificate { return e.cert(name, e.key(name), nil, nil, time.Now().Add(time.Hour)) }
+	ca := func(name string) *x509.Certificate {
+		return e.cert(name, e.key(name), nil, nil, time.Now().Add(time.Hour))
+	}
 	cm, sec, inline := ca("cm"), ca("secret"), ca("inline")
 	e.configMap("source-cm", nil, nil, map[string]string{"ca.crt": string(pemOf(cm))})
 	e.object("source-secret", "source", corev1.SecretTypeOpaque, nil, nil, map[string][]byte{"ca.pem": pemOf(sec, cm)})

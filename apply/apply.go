@@ -254,6 +254,10 @@ func (r *runner) work(ctx context.Context, s schedule) []error {
 					r.mu.Unlock()
 				}
 			}
+			if errors.Is(err, errLeftPending) {
+				failed.Store(ch.Addr, true) // not done: what waits for it must not run
+				return
+			}
 			if err != nil {
 				r.report(Event{Addr: ch.Addr, Phase: PhaseFailed, Message: err.Error(), Elapsed: time.Since(start)})
 				fail(ch.Addr, &AddrError{Addr: ch.Addr, Err: err})

@@ -16,6 +16,12 @@ type AddrError struct {
 func (e *AddrError) Error() string { return fmt.Sprintf("%s: %v", e.Addr, e.Err) }
 func (e *AddrError) Unwrap() error { return e.Err }
 
+// errLeftPending ends an address whose wait for its signer was
+// interrupted: its record is durable and its key kept, so it is reported
+// pending (PhasePending) rather than failed, and nothing that waits for it
+// runs.
+var errLeftPending = errors.New("left pending")
+
 // RejectedError is an issued certificate that failed verification: a new
 // CSR (apply --replace ADDR) is the way on once the signer or the CA bundle
 // is fixed, since collecting the same CSR again gets the same certificate.

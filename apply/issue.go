@@ -125,6 +125,13 @@ func (r *runner) await(ctx context.Context, c *config.Certificate, rec *state.Ce
 	}
 	idle()
 	issued, waited, err := r.wait(ctx, rec, csr)
+	if err != nil && ctx.Err() != nil {
+		// The record is durable and the key kept: the CSR is not lost,
+		// only no longer waited for.
+		r.report(Event{Addr: c.Addr, Phase: PhasePending, CSRName: rec.CSRName,
+			Message: "interrupted while waiting; it stays pending with its key kept, and the next apply collects it"})
+		return errLeftPending
+	}
 	if err != nil || issued == nil {
 		if err == nil {
 			r.report(Event{Addr: c.Addr, Phase: PhasePending, CSRName: rec.CSRName,

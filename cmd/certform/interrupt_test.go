@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"os/exec"
+	"regexp"
 	"strings"
 	"syscall"
 	"testing"
@@ -68,5 +69,68 @@ backend "kubernetes" {
 	case <-time.After(waitLimit):
 		cmd.Process.Kill()
 		t.Fatalf("apply still runs %s after the second interrupt\n%s", waitLimit, outs.String(0))
+	}
+}
+
+// TestInterruptWhileWaitingKeepsPending: a Ctrl-C while apply waits for a
+// signer leaves each submitted CSR pending with its key kept, and apply
+// says so: the addresses are pending, not failed, the summary counts them,
+// and the next apply collects them (here with --no-wait, as the signer
+// never signs).
+func TestInterruptWhileWaitingKeepsPending(t *testing.T) {
+	c := sharedCluster(t)
+	var hcl string
+	for _, name := range []string{"hold-a", "hold-b"} {
+		hcl += strings.Replace(clientCert(name, true), "kubernetes.io/kube-apiserver-client", "example.com/never-signs", 1)
+	}
+	dir := writeConfig(t, hcl)
+	outs := newOutputs(1)
+	cmd := certformCmd(dir, c.AdminKubeconfig, "apply", "--auto-approve", "--no-color", "--wait-timeout=10m")
+	cmd.Stdout, cmd.Stderr = outs.writer(0), outs.writer(0)
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	exited := make(chan error, 1)
+	go func() { exited <- cmd.Wait() }()
+	outs.waitFor(t, "both CSRs approved and waiting for their signer", func(o []string) bool {
+		return strings.Count(o[0], "waiting for the signer example.com/never-signs") == 2
+	})
+	cmd.Process.Signal(syscall.SIGINT)
+	select {
+	case <-exited:
+	case <-time.After(waitLimit):
+		cmd.Process.Kill()
+		t.Fatalf("apply still runs %s after the interrupt\n%s", waitLimit, outs.String(0))
+	}
+	out := outs.String(0)
+	if code := cmd.ProcessState.ExitCode(); code != exitError {
+		t.Errorf("interrupted apply exited %d, want %d\n%s", code, exitError, out)
+	}
+	for _, want := range []string{
+		"Apply interrupted. 0 issued, 2 pending",
+		"run certform apply again: it collects the CSRs left pending",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("interrupted apply does not say %q\n%s", want, out)
+		}
+	}
+	for _, name := range []string{"hold-a", "hold-b"} {
+		kept := regexp.MustCompile(`certificate\.` + name + `: CSR ` + name + `-\S+ interrupted while waiting; it stays pending with its key kept`)
+		if !kept.MatchString(out) {
+			t.Errorf("interrupted apply does not say certificate.%s stays pending\n%s", name, out)
+		}
+	}
+	if strings.Contains(out, "failed") {
+		t.Errorf("interrupted apply calls a kept CSR failed\n%s", out)
+	}
+	r := certform(t, dir, c.AdminKubeconfig, "status", "--no-color")
+	for _, addr := range []string{"certificate.hold-a", "certificate.hold-b"} {
+		if !regexp.MustCompile(`(?m)^` + regexp.QuoteMeta(addr) + `\s+pending\s`).MatchString(r.stdout) {
+			t.Errorf("status after the interrupt does not show %s pending\n%s", addr, r.stdout)
+		}
+	}
+	r = certform(t, dir, c.AdminKubeconfig, "apply", "--auto-approve", "--no-color", "--no-wait")
+	if r.code != exitOK || !strings.Contains(r.stdout, "0 issued, 2 pending") {
+		t.Errorf("apply after the interrupt: exit %d, want it to find both CSRs still pending\n%s%s", r.code, r.stdout, r.stderr)
 	}
 }

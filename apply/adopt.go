@@ -150,7 +150,7 @@ func (r *runner) heldKey(c *config.Certificate, fp string) crypto.Signer {
 	if key, err := r.opts.Keys.Get(fp); err == nil {
 		return key
 	}
-	data, err := os.ReadFile(c.Output.KeyFile)
+	data, err := os.ReadFile(r.dir.Path(c.Output.KeyFile))
 	if err != nil {
 		return nil
 	}

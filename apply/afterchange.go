@@ -17,6 +17,7 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -78,7 +79,7 @@ func (r *runner) afterChange(ctx context.Context, ch *plan.Change) error {
 // runAction runs the action id of c and says what it did.
 func (r *runner) runAction(ctx context.Context, c *config.Certificate, id string, changed []string) (string, error) {
 	if id == config.CommandID {
-		return "ran on_change.command", runCommand(ctx, c, changed)
+		return "ran on_change.command", runCommand(ctx, c, changed, r.dir)
 	}
 	for _, rs := range c.OnChange.Restarts {
 		if rs.ID() == id {
@@ -133,11 +134,12 @@ func changedFiles(before, after *state.Certificate) []string {
 // runCommand runs c's on_change.command without a shell, in the
 // configuration directory, with certbot's deploy-hook variables and
 // certform's own in its environment (docs/configuration.md).
-func runCommand(ctx context.Context, c *config.Certificate, changed []string) error {
+func runCommand(ctx context.Context, c *config.Certificate, changed []string, dir workdir.Dir) error {
 	ctx, cancel := context.WithTimeout(ctx, CommandTimeout)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, c.OnChange.Command[0], c.OnChange.Command[1:]...)
-	cmd.Env = append(os.Environ(), commandEnv(c, changed)...)
+	cmd.Dir = string(dir) // "": certform's own working directory
+	cmd.Env = append(os.Environ(), commandEnv(c, changed, dir)...)
 	var out bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &out
 	if err := cmd.Run(); err != nil {
@@ -154,13 +156,8 @@ func runCommand(ctx context.Context, c *config.Certificate, changed []string) er
 }
 
 // commandEnv is what a command learns about the change.
-func commandEnv(c *config.Certificate, changed []string) []string {
-	abs := func(p string) string {
-		if a, err := filepath.Abs(p); err == nil {
-			return a
-		}
-		return p
-	}
+func commandEnv(c *config.Certificate, changed []string, dir workdir.Dir) []string {
+	abs := dir.Abs
 	var absChanged, domains []string
 	for _, p := range changed {
 		absChanged = append(absChanged, abs(p))

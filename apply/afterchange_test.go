@@ -8,16 +8,19 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/state"
 )
 
 // TestCommandEnv: a deploy hook learns what certbot's would, plus
-// certform's own variables, with absolute paths.
+// certform's own variables, with absolute paths: relative ones are in the
+// configuration directory, not the working directory.
 func TestCommandEnv(t *testing.T) {
 	c := &config.Certificate{Addr: "certificate.web", Request: pki.Request{Hosts: []string{"web.example", "192.0.2.1", "www.example"}},
 		Output: config.Output{KeyFile: "out/web.key", CertFile: "out/web.crt"}}
-	abs := func(p string) string { a, _ := filepath.Abs(p); return a }
-	got := commandEnv(c, []string{"out/web.crt", "out/web.p12"})
+	dir := t.TempDir()
+	abs := func(p string) string { return filepath.Join(dir, p) }
+	got := commandEnv(c, []string{"out/web.crt", "out/web.p12"}, workdir.Dir(dir))
 	want := []string{
 		"RENEWED_LINEAGE=" + abs("out"),
 		"RENEWED_DOMAINS=web.example www.example",

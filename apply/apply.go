@@ -16,6 +16,7 @@ import (
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/samefile"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -72,6 +73,9 @@ type runner struct {
 	secretKeys *kube.SecretKeys
 	// confined says which files state names that may be deleted.
 	confined *confinement
+	// dir is the configuration directory (config.Config.Dir): paths are
+	// recorded and reported as written, and placed on disk with dir.Path.
+	dir workdir.Dir
 
 	here      state.Origin              // where this run writes files, recorded with them
 	listed    clusterCSRs               // this lineage's CSRs, listed once when there is no watcher
@@ -129,7 +133,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	if err != nil {
 		return prior.DeepCopy(), err
 	}
-	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy(), confined: confined, here: state.Here()}
+	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy(), confined: confined, dir: cfg.Dir, here: state.Here(cfg.Dir)}
 	r.secretKeys = kube.NewSecretKeys(r.opts.Core)
 	r.committed.L = &r.mu
 	r.caContent, r.caPools = p.CAContent, map[string]*x509.CertPool{}
@@ -153,7 +157,7 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	r.mu.Lock()
 	moved := r.state.DeepCopy() // who holds which path, after the moves
 	r.mu.Unlock()
-	errs := r.work(ctx, order(p.Changes, r.cfg, moved))
+	errs := r.work(ctx, order(p.Changes, r.cfg, moved, cfg.Dir))
 	switch {
 	case ctx.Err() == nil && len(errs) == 0:
 		errs = append(errs, r.bundles(ctx, p.Bundles)...)

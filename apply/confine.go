@@ -22,6 +22,7 @@ import (
 // own files, the configuration files, and a path that another address's
 // record also claims are left alone.
 type confinement struct {
+	wd      string              // the configuration directory, absolute: relative paths are in it
 	dir     string              // the configuration directory, symbolic links resolved
 	own     []string            // certform's own files and directories, resolved
 	outputs map[string][]string // address → its configured outputs, absolute
@@ -32,15 +33,12 @@ type confinement struct {
 }
 
 func newConfinement(cfg *config.Config, prior *state.State, keysDir string) (*confinement, error) {
-	wd, err := os.Getwd()
-	if err != nil {
-		return nil, fmt.Errorf("finding the configuration directory: %w", err)
-	}
+	wd := cfg.Dir.Abs(".")
 	dir, err := filepath.EvalSymlinks(wd)
 	if err != nil {
 		return nil, fmt.Errorf("finding the configuration directory: %w", err)
 	}
-	cf := &confinement{dir: dir, outputs: map[string][]string{}, holders: map[string][]string{}, outputDirs: map[string]bool{}}
+	cf := &confinement{wd: wd, dir: dir, outputs: map[string][]string{}, holders: map[string][]string{}, outputDirs: map[string]bool{}}
 	// The working directory once, and each directory resolved once: the
 	// outputs of thousands of certificates share a few directories.
 	resolved := map[string]string{}
@@ -75,7 +73,8 @@ func newConfinement(cfg *config.Config, prior *state.State, keysDir string) (*co
 	return cf, nil
 }
 
-// absFrom is absPath(p) with wd as the working directory.
+// absFrom is p, relative to wd, as a cleaned absolute path, so that two
+// spellings of one path compare equal.
 func absFrom(wd, p string) string {
 	if filepath.IsAbs(p) {
 		return filepath.Clean(p)
@@ -85,7 +84,7 @@ func absFrom(wd, p string) string {
 
 // check returns why addr may not delete path, or nil.
 func (cf *confinement) check(addr, path string) error {
-	abs, real := absPath(path), resolveParent(path)
+	abs, real := absFrom(cf.wd, path), cf.resolveParent(path)
 	for _, other := range cf.holders[abs] {
 		if other != addr {
 			return fmt.Errorf("left %s in place: state records it for %s too", path, other)
@@ -116,8 +115,8 @@ func (cf *confinement) check(addr, path string) error {
 // resolveParent is path as an absolute path whose directory has its
 // symbolic links resolved; the last element is kept, since removing a
 // link removes the link, not its target.
-func resolveParent(path string) string {
-	abs := absPath(path)
+func (cf *confinement) resolveParent(path string) string {
+	abs := absFrom(cf.wd, path)
 	dir, err := filepath.EvalSymlinks(filepath.Dir(abs))
 	if err != nil {
 		return abs
@@ -131,14 +130,14 @@ func (r *runner) removeIfUnchanged(addr, path string, f state.File) error {
 	if err := r.confined.check(addr, path); err != nil {
 		return err
 	}
-	obs, err := digest.OfFile(path)
+	obs, err := digest.OfFile(r.dir.Path(path))
 	if err != nil || !obs.Exists {
 		return err
 	}
 	if obs.SHA256 != f.SHA256 {
 		return fmt.Errorf("left %s in place: it was modified outside certform", path)
 	}
-	if err := atomicfile.Remove(path); err != nil {
+	if err := atomicfile.Remove(r.dir.Path(path)); err != nil {
 		return err
 	}
 	r.confined.pruneEmptyDirs(path)
@@ -151,7 +150,7 @@ func (r *runner) removeIfUnchanged(addr, path string, f state.File) error {
 // go (os.Remove refuses any other), never certform's own, and apply
 // creates them again when it writes there.
 func (cf *confinement) pruneEmptyDirs(path string) {
-	for d := filepath.Dir(resolveParent(path)); strings.HasPrefix(d, cf.dir+string(filepath.Separator)); d = filepath.Dir(d) {
+	for d := filepath.Dir(cf.resolveParent(path)); strings.HasPrefix(d, cf.dir+string(filepath.Separator)); d = filepath.Dir(d) {
 		for _, own := range cf.own {
 			if d == own || strings.HasPrefix(own, d+string(filepath.Separator)) {
 				return

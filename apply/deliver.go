@@ -10,6 +10,7 @@ import (
 	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/internal/formats"
 	"github.com/certform/certform/internal/limits"
+	"github.com/certform/certform/internal/workdir"
 )
 
 // Other formats are made from the same material as the PEM outputs: the
@@ -57,9 +58,10 @@ func (d *delivery) encode(kind formats.Kind, old []byte) ([]byte, error) {
 	return formats.Encode(kind, d.m, d.password.Reveal())
 }
 
-// file encodes one extra file, reusing what path holds when it is current.
-func (d *delivery) file(kind formats.Kind, path string) ([]byte, error) {
-	old, _ := limits.ReadFile(path, limits.SmallFile) // missing or unreadable: written anew
+// file encodes one extra file, reusing what path (relative ones in dir)
+// holds when it is current.
+func (d *delivery) file(kind formats.Kind, path string, dir workdir.Dir) ([]byte, error) {
+	old, _ := limits.ReadFile(dir.Path(path), limits.SmallFile) // missing or unreadable: written anew
 	data, err := d.encode(kind, old)
 	if err != nil {
 		return nil, fmt.Errorf("writing %s: %w", path, err)

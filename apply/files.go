@@ -121,7 +121,7 @@ func (r *runner) update(ctx context.Context, ch *plan.Change) error {
 	if m.keyPEM, m.certPEM, err = r.keyAndCert(ctx, rec, rewritten); err != nil {
 		return err
 	}
-	if m.requestPEM = recordedFile(rec, state.RoleCSR); csr != nil {
+	if m.requestPEM = r.recordedFile(rec, state.RoleCSR); csr != nil {
 		m.requestPEM = csr.Spec.Request
 	}
 	files, secret, dirs, err := r.writeOutputs(ctx, c, m)

@@ -14,6 +14,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/plan"
 )
 
@@ -38,14 +39,14 @@ func (e *ImportError) Error() string { return e.Err.Error() }
 func (e *ImportError) Unwrap() error { return e.Err }
 
 // ReadImportSource reads the key and certificate of src: files relative to
-// the working directory (the configuration directory), or the tls.key and
-// tls.crt of a Secret. Both are bounded (limits.SmallFile).
-func ReadImportSource(ctx context.Context, secrets corev1client.SecretsGetter, src plan.ImportSource) (keyPEM, certPEM []byte, err error) {
+// dir (the configuration directory), or the tls.key and tls.crt of a
+// Secret. Both are bounded (limits.SmallFile).
+func ReadImportSource(ctx context.Context, secrets corev1client.SecretsGetter, src plan.ImportSource, dir workdir.Dir) (keyPEM, certPEM []byte, err error) {
 	if src.SecretName == "" {
-		if keyPEM, err = limits.ReadFile(src.KeyFile, limits.SmallFile); err != nil {
+		if keyPEM, err = limits.ReadFile(dir.Path(src.KeyFile), limits.SmallFile); err != nil {
 			return nil, nil, fmt.Errorf("reading key to import: %w", err)
 		}
-		if certPEM, err = limits.ReadFile(src.CertFile, limits.SmallFile); err != nil {
+		if certPEM, err = limits.ReadFile(dir.Path(src.CertFile), limits.SmallFile); err != nil {
 			return nil, nil, fmt.Errorf("reading certificate to import: %w", err)
 		}
 		return keyPEM, certPEM, nil

@@ -231,7 +231,7 @@ func (r *runner) keyFor(ctx context.Context, c *config.Certificate, ch *plan.Cha
 		return pki.GenerateKey(c.Key.KeySpec)
 	}
 	from, _, _ := ch.Before.FileWithRole(state.RoleKey)
-	data := recordedFile(ch.Before, state.RoleKey)
+	data := r.recordedFile(ch.Before, state.RoleKey)
 	if data == nil && ch.Before.Secret != nil {
 		var err error
 		if data, _, err = r.fromHome(ctx, ch.Before); err != nil {

@@ -19,12 +19,12 @@ import (
 
 // recordedFile returns what the file of role holds when it still holds
 // what certform recorded, else nil.
-func recordedFile(rec *state.Certificate, role string) []byte {
+func (r *runner) recordedFile(rec *state.Certificate, role string) []byte {
 	path, f, ok := rec.FileWithRole(role)
 	if !ok {
 		return nil
 	}
-	data, err := os.ReadFile(path)
+	data, err := os.ReadFile(r.dir.Path(path))
 	if err != nil || digest.SHA256(data) != f.SHA256 {
 		return nil
 	}
@@ -57,9 +57,9 @@ func (r *runner) fromHome(ctx context.Context, rec *state.Certificate) (keyPEM, 
 // files that still hold what certform wrote (the certificate from
 // rewritten instead, when given), and what they lack from the Secret.
 func (r *runner) keyAndCert(ctx context.Context, rec *state.Certificate, rewritten []byte) (keyPEM, certPEM []byte, err error) {
-	keyPEM, certPEM = recordedFile(rec, state.RoleKey), rewritten
+	keyPEM, certPEM = r.recordedFile(rec, state.RoleKey), rewritten
 	if certPEM == nil {
-		certPEM = recordedFile(rec, state.RoleCert)
+		certPEM = r.recordedFile(rec, state.RoleCert)
 	}
 	if keyPEM != nil && certPEM != nil {
 		return keyPEM, certPEM, nil

@@ -2,12 +2,11 @@ package apply
 
 import (
 	"fmt"
-	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -38,14 +37,13 @@ type dependency struct {
 // after that address's change, which reads the file and moves it away or
 // deletes it. It refuses, address by address, what cannot be ordered: a
 // path held by an address with no change in this plan (say, left out by
-// --target), and addresses that exchange paths in a cycle.
-func order(changes []*plan.Change, cfg map[string]*config.Certificate, prior *state.State) schedule {
+// --target), and addresses that exchange paths in a cycle. Relative paths
+// are in dir, the configuration directory.
+func order(changes []*plan.Change, cfg map[string]*config.Certificate, prior *state.State, dir workdir.Dir) schedule {
 	s := schedule{after: map[string][]dependency{}, blocked: map[string]error{}}
-	abs := absPath
-	if wd, err := os.Getwd(); err == nil {
-		abs = func(p string) string { return absFrom(wd, p) } // not a Getwd per path
-	}
-	holder := map[string]string{} // absolute path → address holding it in prior
+	wd := dir.Abs(".")
+	abs := func(p string) string { return absFrom(wd, p) } // not a Getwd per path
+	holder := map[string]string{}                          // absolute path → address holding it in prior
 	for addr, rec := range prior.Certificates {
 		for p := range rec.Files {
 			holder[abs(p)] = addr
@@ -114,14 +112,4 @@ func (s *schedule) sort(changes []*plan.Change) []*plan.Change {
 		visit(ch.Addr, nil)
 	}
 	return out
-}
-
-// absPath is p, relative to the configuration directory (the working
-// directory), as a cleaned absolute path, so that two spellings of one
-// path compare equal.
-func absPath(p string) string {
-	if abs, err := filepath.Abs(p); err == nil {
-		return abs
-	}
-	return filepath.Clean(p)
 }

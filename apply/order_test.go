@@ -73,7 +73,7 @@ func TestOrder(t *testing.T) {
 					changes = append(changes, ch)
 				}
 			}
-			s := order(changes, cfg, prior)
+			s := order(changes, cfg, prior, "")
 			var got, blocked []string
 			for _, ch := range s.changes {
 				got = append(got, ch.Addr)

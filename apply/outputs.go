@@ -66,7 +66,7 @@ func (r *runner) writeOutputs(ctx context.Context, c *config.Certificate, m mate
 		return nil, nil, nil, err
 	}
 	for _, out := range plan.Outputs(c) {
-		f := atomicfile.File{Path: out.Path, Mode: out.Mode}
+		f := atomicfile.File{Path: r.dir.Path(out.Path), Mode: out.Mode}
 		var source string
 		switch out.Role {
 		case state.RoleKey:
@@ -92,7 +92,7 @@ func (r *runner) writeOutputs(ctx context.Context, c *config.Certificate, m mate
 			f.Data = m.requestPEM
 		default:
 			kind := formats.Kind(out.Role)
-			if f.Data, err = d.file(kind, out.Path); err != nil {
+			if f.Data, err = d.file(kind, out.Path, r.dir); err != nil {
 				return nil, nil, nil, err
 			}
 			source = d.sourceSHA256(kind)

@@ -144,7 +144,7 @@ func (r *runner) importPair(ctx context.Context, ch *plan.Change) error {
 	if c == nil || ch.Import == nil {
 		return fmt.Errorf("%s is not a configured certificate with an import block; make a new plan", ch.Addr)
 	}
-	keyPEM, certPEM, err := ReadImportSource(ctx, r.opts.Core, *ch.Import)
+	keyPEM, certPEM, err := ReadImportSource(ctx, r.opts.Core, *ch.Import, r.dir)
 	if err != nil {
 		return err
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -52,7 +53,7 @@ func RemoveTemps(cfg *config.Config, prior *state.State, keysDir string) ([]stri
 	var removed []string
 	var errs []error
 	for dir, names := range bases {
-		r, err := removeTempsIn(dir, names)
+		r, err := removeTempsIn(cfg.Dir, dir, names)
 		removed = append(removed, r...)
 		if err != nil {
 			errs = append(errs, err)
@@ -62,13 +63,13 @@ func RemoveTemps(cfg *config.Config, prior *state.State, keysDir string) ([]stri
 	return removed, errors.Join(errs...)
 }
 
-// removeTempsIn removes the regular files of dir named as temporary files
-// of the given base names.
-func removeTempsIn(dir string, bases map[string]bool) ([]string, error) {
+// removeTempsIn removes the regular files of dir (relative: in base) named
+// as temporary files of the given base names, and names them as in dir.
+func removeTempsIn(base workdir.Dir, dir string, bases map[string]bool) ([]string, error) {
 	if dir == "" {
 		dir = "."
 	}
-	entries, err := os.ReadDir(dir)
+	entries, err := os.ReadDir(base.Path(dir))
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
 	}
@@ -82,7 +83,7 @@ func removeTempsIn(dir string, bases map[string]bool) ([]string, error) {
 			continue
 		}
 		p := filepath.Join(dir, e.Name())
-		if err := os.Remove(p); err != nil && !errors.Is(err, os.ErrNotExist) {
+		if err := os.Remove(base.Path(p)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, fmt.Errorf("removing temporary file of an interrupted run: %w", err))
 			continue
 		}

@@ -3,12 +3,14 @@ package config
 import (
 	"errors"
 	"fmt"
+	"io/fs"
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclparse"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
 
 	"github.com/certform/certform/internal/limits"
+	"github.com/certform/certform/internal/workdir"
 )
 
 // MaxNesting is how deeply expressions may nest: brackets, parentheses,
@@ -22,9 +24,19 @@ const MaxNesting = 128
 // devices and files over limits.ConfigFile. The error diagnostic names the
 // file in its subject.
 func ReadSource(path string) ([]byte, hcl.Diagnostics) {
-	src, err := limits.ReadFile(path, limits.ConfigFile)
+	return readSourceIn("", path)
+}
+
+// readSourceIn is ReadSource with a relative path read from dir; the
+// diagnostic names the file as written.
+func readSourceIn(dir workdir.Dir, path string) ([]byte, hcl.Diagnostics) {
+	src, err := limits.ReadFile(dir.Path(path), limits.ConfigFile)
 	if err == nil {
 		return src, nil
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		pe.Path = path
 	}
 	detail := fmt.Sprintf("%s.", err)
 	if errors.Is(err, limits.ErrTooLarge) {
@@ -117,11 +129,15 @@ func CheckNesting(src []byte, filename string) hcl.Diagnostics {
 
 // sourceParser parses configuration and variable files with their size and
 // nesting bounded, keeping every file it parsed for rendering diagnostics.
-type sourceParser struct{ *hclparse.Parser }
+// A relative path is read from dir, and the file keeps the name path.
+type sourceParser struct {
+	*hclparse.Parser
+	dir workdir.Dir
+}
 
 // ParseHCLFile reads, checks and parses the file at path.
 func (p sourceParser) ParseHCLFile(path string) (*hcl.File, hcl.Diagnostics) {
-	src, diags := ReadSource(path)
+	src, diags := readSourceIn(p.dir, path)
 	if diags.HasErrors() {
 		return nil, diags
 	}

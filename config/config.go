@@ -8,10 +8,16 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/internal/workdir"
 )
 
 // Config is one evaluated configuration directory.
 type Config struct {
+	// Dir is the directory the configuration's relative paths are taken
+	// from when a file is touched (Inputs.Dir): apply and refresh place
+	// output paths with Dir.Path and keep showing and recording them as
+	// written. Empty: the process's working directory.
+	Dir workdir.Dir
 	// Kubernetes says how to reach the default cluster (the unnamed
 	// kubernetes block); nil means the defaults ($KUBECONFIG,
 	// ~/.kube/config, else in-cluster).

@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty"
 
 	"github.com/certform/certform/internal/addrs"
+	"github.com/certform/certform/internal/workdir"
 )
 
 // FileSuffix is the suffix of configuration files.
@@ -39,8 +40,8 @@ var rootSchema = &hcl.BodySchema{
 // evaluation impossible; callers must check diags.HasErrors() before using
 // it. The files map holds every parsed file, for rendering diagnostics.
 func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
-	parser := sourceParser{hclparse.NewParser()}
-	names, err := configFiles(dir)
+	parser := sourceParser{hclparse.NewParser(), in.Dir}
+	names, err := configFiles(in.Dir.Path(dir))
 	if err != nil {
 		return nil, parser.Files(), hcl.Diagnostics{{
 			Severity: hcl.DiagError,
@@ -52,10 +53,10 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 		return nil, parser.Files(), hcl.Diagnostics{{
 			Severity: hcl.DiagError,
 			Summary:  "No configuration files",
-			Detail:   fmt.Sprintf("The directory %s holds no *%s files. Run certform in a configuration directory, or pass --chdir DIR.", absPath(dir), FileSuffix),
+			Detail:   fmt.Sprintf("The directory %s holds no *%s files. Run certform in a configuration directory, or pass --chdir DIR.", in.Dir.Abs(dir), FileSuffix),
 		}}
 	}
-	skip, diags := varFilesInConfig(dir, names, in.Args)
+	skip, diags := varFilesInConfig(in.Dir, dir, names, in.Args)
 	var files []*hcl.File
 	for _, name := range names {
 		if skip[name] {
@@ -77,7 +78,7 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 		return nil, parser.Files(), diags
 	}
 	if in.Values == nil {
-		in.Args = append(autoVarFiles(dir), in.Args...)
+		in.Args = append(autoVarFiles(in.Dir, dir), in.Args...)
 	}
 	cfg, d := decode(hcl.MergeFiles(files), dir, in, parser.ParseHCLFile)
 	explainUndeclared(d)
@@ -87,10 +88,11 @@ func Load(dir string, in Inputs) (*Config, map[string]*hcl.File, hcl.Diagnostics
 
 // LoadSettings reads only the kubernetes and backend blocks of dir's
 // configuration, which may not refer to variables: commands that manage
-// where state is (workspace) need no variable values.
-func LoadSettings(dir string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
-	parser := sourceParser{hclparse.NewParser()} // bounded: state and status read it too
-	names, err := configFiles(dir)
+// where state is (workspace) need no variable values. A relative dir, and
+// the configuration's relative paths, are taken from base (Inputs.Dir).
+func LoadSettings(dir string, base workdir.Dir) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
+	parser := sourceParser{hclparse.NewParser(), base} // bounded: state and status read it too
+	names, err := configFiles(base.Path(dir))
 	if err != nil {
 		return nil, parser.Files(), hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Cannot read configuration directory", Detail: err.Error() + "."}}
 	}
@@ -112,8 +114,8 @@ func LoadSettings(dir string) (*Config, map[string]*hcl.File, hcl.Diagnostics) {
 	for _, b := range content.Blocks {
 		byType[b.Type] = append(byType[b.Type], b)
 	}
-	cfg := &Config{}
-	diags = append(diags, decodeSettings(cfg, byType, &hcl.EvalContext{Functions: Functions(dir)})...)
+	cfg := &Config{Dir: base}
+	diags = append(diags, decodeSettings(cfg, byType, &hcl.EvalContext{Functions: Functions(base.Path(dir))})...)
 	return cfg, parser.Files(), diags
 }
 
@@ -127,7 +129,7 @@ func LoadSource(src []byte, filename, dir string, in Inputs) (*Config, hcl.Diagn
 	if diags.HasErrors() {
 		return nil, diags
 	}
-	parser := sourceParser{hclparse.NewParser()}
+	parser := sourceParser{hclparse.NewParser(), in.Dir}
 	cfg, d := decode(f.Body, dir, in, parser.ParseHCLFile)
 	explainUndeclared(d)
 	return cfg, append(diags, d...)
@@ -154,7 +156,7 @@ func configFiles(dir string) ([]string, error) {
 // have errors, since everything after would only repeat them.
 func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*Config, hcl.Diagnostics) {
 	content, diags := rootContent(body, false)
-	cfg := &Config{Variables: map[string]*Variable{}}
+	cfg := &Config{Variables: map[string]*Variable{}, Dir: in.Dir}
 	byType := map[string][]*hcl.Block{}
 	for _, b := range content.Blocks {
 		byType[b.Type] = append(byType[b.Type], b)
@@ -177,7 +179,7 @@ func decode(body hcl.Body, dir string, in Inputs, parseVarFile varFileParser) (*
 	diags = append(diags, d...)
 	cfg.Values, cfg.Workspace = values, workspaceOf(in)
 	if !d.HasErrors() {
-		diags = append(diags, checkValidations(cfg.Variables, values, Functions(dir))...)
+		diags = append(diags, checkValidations(cfg.Variables, values, Functions(in.Dir.Path(dir)))...)
 	}
 	if diags.HasErrors() {
 		return cfg, diags
@@ -274,12 +276,4 @@ func duplicateBlock(block *hcl.Block, prev hcl.Range) *hcl.Diagnostic {
 		Detail:   fmt.Sprintf("A %s block was already defined at %s. Give each block a unique name, or merge them.", name, prev),
 		Subject:  block.DefRange.Ptr(),
 	}
-}
-
-// absPath is dir made absolute for a message: "." names no directory.
-func absPath(dir string) string {
-	if abs, err := filepath.Abs(dir); err == nil {
-		return abs
-	}
-	return dir
 }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/certform/certform/internal/addrs"
 	"github.com/certform/certform/internal/limits"
+	"github.com/certform/certform/internal/workdir"
 )
 
 // moduleSchema is the part of a module block certform reads itself; every
@@ -73,7 +74,7 @@ func (sc *scope) readCall(b *hcl.Block) (*moduleCall, hcl.Diagnostics) {
 	if diag != nil {
 		return nil, append(diags, diag)
 	}
-	abs, chain := absUnder(".", dir), append(sc.callers[:len(sc.callers):len(sc.callers)], absUnder(".", sc.dir))
+	abs, chain := sc.in.Dir.Abs(dir), append(sc.callers[:len(sc.callers):len(sc.callers)], sc.in.Dir.Abs(sc.dir))
 	switch {
 	case slices.Contains(chain, abs):
 		return nil, append(diags, &hcl.Diagnostic{Severity: hcl.DiagError, Summary: "Module calls itself",
@@ -84,7 +85,7 @@ func (sc *scope) readCall(b *hcl.Block) (*moduleCall, hcl.Diagnostics) {
 			Detail:  fmt.Sprintf("This module call is %d levels deep; certform allows %d. Flatten the modules.", sc.path.Depth()+1, limits.ModuleDepth),
 			Subject: b.DefRange.Ptr()})
 	}
-	byType, d := readModuleDir(dir, sc.parse, srcAttr.Expr.Range())
+	byType, d := readModuleDir(sc.in.Dir, dir, sc.parse, srcAttr.Expr.Range())
 	diags = append(diags, d...)
 	if byType == nil {
 		return nil, diags
@@ -110,8 +111,8 @@ func resolveSource(source, callerDir string, rng hcl.Range) (string, *hcl.Diagno
 
 // readModuleDir parses every configuration file of a module directory and
 // sorts its blocks by type.
-func readModuleDir(dir string, parse func(string) (*hcl.File, hcl.Diagnostics), rng hcl.Range) (map[string][]*hcl.Block, hcl.Diagnostics) {
-	names, err := configFiles(dir)
+func readModuleDir(base workdir.Dir, dir string, parse func(string) (*hcl.File, hcl.Diagnostics), rng hcl.Range) (map[string][]*hcl.Block, hcl.Diagnostics) {
+	names, err := configFiles(base.Path(dir))
 	if err != nil || len(names) == 0 {
 		why := fmt.Sprintf("%s holds no *%s files", dir, FileSuffix)
 		if err != nil {
@@ -193,13 +194,13 @@ func (sc *scope) evalCall(cfg *Config, call *moduleCall, ctx *hcl.EvalContext) (
 			continue
 		}
 		child := &scope{path: sc.path.Child(addrs.Step{Name: name, Key: in.key, HasKey: in.hasKey}), rootDir: sc.rootDir, dir: call.dir, clusters: sc.clusters,
-			callers: append(sc.callers[:len(sc.callers):len(sc.callers)], absUnder(".", sc.dir)), in: sc.in, parse: sc.parse, count: sc.count,
+			callers: append(sc.callers[:len(sc.callers):len(sc.callers)], sc.in.Dir.Abs(sc.dir)), in: sc.in, parse: sc.parse, count: sc.count,
 			sensitive: sensitivity{}}
 		for vname, v := range vars {
 			arg := call.args[vname]
 			child.sensitive["var."+vname] = v.Sensitive || arg != nil && (sc.sensitive.refers(arg.Expr) || sc.sensitive.refersAttr(call.forEach) && refersToEach(arg.Expr))
 		}
-		diags = append(diags, checkValidations(vars, values, Functions(sc.rootDir))...)
+		diags = append(diags, checkValidations(vars, values, Functions(sc.in.Dir.Path(sc.rootDir)))...)
 		out, d := child.evaluate(cfg, call.byType, values)
 		diags = append(diags, d...)
 		byKey[in.key] = out

@@ -74,7 +74,7 @@ func validateOutputs(cfg *Config, dir string) hcl.Diagnostics {
 		attr string
 	}
 	var diags hcl.Diagnostics
-	dir = absUnder(".", dir)   // once: each absUnder of a relative path asks for the working directory
+	dir = cfg.Dir.Abs(dir)     // once: each absUnder of a relative path asks for the working directory
 	own := map[string]string{} // absolute path → own file, as named
 	for _, p := range cfg.OwnFiles() {
 		own[absUnder(dir, p)] = p

@@ -56,7 +56,7 @@ func (sc *scope) evaluate(cfg *Config, byType map[string][]*hcl.Block, values ma
 		Variables: map[string]cty.Value{"var": cty.ObjectVal(values), "ca_bundle": bundleRefs(sc.path, byType["ca_bundle"]),
 			"certform": cty.ObjectVal(map[string]cty.Value{"workspace": cty.StringVal(workspaceOf(sc.in))}),
 			"path":     sc.pathValue(), "kubernetes": clusterRefs(sc.clusters)},
-		Functions: Functions(sc.rootDir),
+		Functions: Functions(sc.in.Dir.Path(sc.rootDir)),
 	}
 	localsFailed, d := sc.evalNodes(cfg, order, calls, ctx)
 	diags = append(diags, d...)
@@ -115,7 +115,7 @@ func (sc *scope) decodeResources(cfg *Config, byType map[string][]*hcl.Block, ct
 			continue
 		}
 		seen[b.Labels[0]] = b.DefRange
-		bundles, d := decodeCABundle(b, sc.path, ctx, sc.rootDir)
+		bundles, d := decodeCABundle(b, sc.path, ctx, sc.in.Dir.Path(sc.rootDir))
 		diags = append(diags, d...)
 		cfg.CABundles = append(cfg.CABundles, bundles...)
 	}

@@ -9,6 +9,8 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/hclsyntax"
+
+	"github.com/certform/certform/internal/workdir"
 )
 
 // Variable files are HCL with the extension .tfvars, as in Terraform, so
@@ -26,8 +28,8 @@ const (
 
 // autoVarFiles returns the variable files of dir that are loaded without
 // being named: certform.tfvars, then *.auto.tfvars in lexical order.
-func autoVarFiles(dir string) []VarArg {
-	entries, err := os.ReadDir(dir)
+func autoVarFiles(base workdir.Dir, dir string) []VarArg {
+	entries, err := os.ReadDir(base.Path(dir))
 	if err != nil {
 		return nil // Load reports the directory
 	}
@@ -49,19 +51,16 @@ func autoVarFiles(dir string) []VarArg {
 // files of dir, and returns an error for each with the names to leave out
 // of the configuration: parsed as configuration, a variable file fails with
 // "Unsupported argument", which does not say why.
-func varFilesInConfig(dir string, names []string, args []VarArg) (map[string]bool, hcl.Diagnostics) {
+func varFilesInConfig(base workdir.Dir, dir string, names []string, args []VarArg) (map[string]bool, hcl.Diagnostics) {
 	var diags hcl.Diagnostics
 	skip := map[string]bool{}
-	absDir, err := filepath.Abs(dir)
-	if err != nil {
-		return skip, nil
-	}
+	absDir := base.Abs(dir)
 	for _, a := range args {
 		if !a.File {
 			continue
 		}
-		abs, err := filepath.Abs(a.Value)
-		if err != nil || filepath.Dir(abs) != absDir || !slices.Contains(names, filepath.Base(abs)) {
+		abs := base.Abs(a.Value)
+		if filepath.Dir(abs) != absDir || !slices.Contains(names, filepath.Base(abs)) {
 			continue
 		}
 		name := filepath.Base(abs)

@@ -13,6 +13,7 @@ import (
 	"github.com/zclconf/go-cty/cty/convert"
 	"github.com/zclconf/go-cty/cty/function"
 
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/state"
 )
 
@@ -49,6 +50,12 @@ type Inputs struct {
 	// of outputs after apply sets it: without it those attributes are
 	// unknown, so nothing but outputs can depend on them.
 	State *state.State
+	// Dir is the directory the configuration's relative paths are taken
+	// from (its files, modules, file(), ca_bundle files, variable files,
+	// outputs): the configuration directory, absolute. Empty: the
+	// process's working directory. Paths are shown and recorded as
+	// written; Dir only places them on disk (internal/workdir).
+	Dir workdir.Dir
 }
 
 // Variable is a variable block.

@@ -18,6 +18,7 @@ import (
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/refresh/observed"
 	"github.com/certform/certform/state"
 )
@@ -102,7 +103,7 @@ func objects(ctx context.Context, cs kubernetes.Interface, others Clients, cfg *
 		}
 	}
 	if w.KnownCAs != nil {
-		w.Issuers = issuers(prior, w.KnownCAs)
+		w.Issuers = issuers(cfg.Dir, prior, w.KnownCAs)
 	}
 	if err := unopened(ctx, cs.CoreV1(), cfg, prior, tlsData, w); err != nil {
 		return err
@@ -214,15 +215,16 @@ func clusterTrustBundle(ctx context.Context, cs kubernetes.Interface, signer str
 }
 
 // issuers finds, for each issued certificate in state, the known CAs its
-// certificate file chains to (signature checked, not just names).
-func issuers(prior *state.State, known map[string]*x509.Certificate) map[string][]string {
+// certificate file (relative: in dir) chains to (signature checked, not
+// just names).
+func issuers(dir workdir.Dir, prior *state.State, known map[string]*x509.Certificate) map[string][]string {
 	out := map[string][]string{}
 	for addr, rec := range prior.Certificates {
 		path, _, ok := rec.FileWithRole(state.RoleCert)
 		if !ok {
 			continue
 		}
-		data, err := limits.ReadFile(path, limits.SmallFile)
+		data, err := limits.ReadFile(dir.Path(path), limits.SmallFile)
 		if err != nil {
 			continue
 		}

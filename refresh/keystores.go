@@ -60,7 +60,7 @@ func unopened(ctx context.Context, secrets corev1client.SecretsGetter, cfg *conf
 			if !kind.Keystore() || w.Files[path].SHA256 != f.SHA256 {
 				continue
 			}
-			if content, err := limits.ReadFile(path, limits.SmallFile); err == nil {
+			if content, err := limits.ReadFile(cfg.Dir.Path(path), limits.SmallFile); err == nil {
 				check(path, kind, content)
 			}
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/refresh/observed"
 	"github.com/certform/certform/state"
 )
@@ -52,7 +53,7 @@ func RefreshIn(ctx context.Context, cfg *config.Config, prior *state.State, cs k
 // runs while the files are read, so that the API server's work overlaps
 // this process's.
 func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.State, csrs kube.CSRs, keys keystore.Store) (observed.World, error) {
-	w := observed.World{Refreshed: true, Here: state.Here(), CSRs: map[string]observed.CSRObservation{}}
+	w := observed.World{Refreshed: true, Here: state.Here(cfg.Dir), CSRs: map[string]observed.CSRObservation{}}
 	type listed struct {
 		csrs map[string]observed.CSRObservation
 		err  error
@@ -67,7 +68,7 @@ func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.Stat
 		}()
 	}
 	var err error
-	if w.Files, err = files(outputPaths(cfg, prior)); err != nil {
+	if w.Files, err = files(cfg.Dir, outputPaths(cfg, prior)); err != nil {
 		return w, err
 	}
 	if w.PendingKeys, err = keys.Fingerprints(); err != nil {
@@ -101,7 +102,7 @@ func movedKeys(cfg *config.Config, prior *state.State, held map[string]bool) {
 		if rec == nil || !rec.InFlight() || held[rec.KeySHA256] {
 			continue
 		}
-		data, err := limits.ReadFile(c.Output.KeyFile, limits.SmallFile)
+		data, err := limits.ReadFile(cfg.Dir.Path(c.Output.KeyFile), limits.SmallFile)
 		if err != nil {
 			continue
 		}
@@ -131,10 +132,11 @@ func outputPaths(cfg *config.Config, prior *state.State) []string {
 	return paths
 }
 
-// files hashes each path. A missing file is an observation, not an error.
+// files hashes each path, relative ones in dir, and keys the observations
+// by path as given. A missing file is an observation, not an error.
 // A few workers share the paths: a plan of thousands of certificates is
 // mostly opening and reading their files.
-func files(paths []string) (map[string]observed.FileObservation, error) {
+func files(dir workdir.Dir, paths []string) (map[string]observed.FileObservation, error) {
 	seen := make(map[string]bool, len(paths))
 	unique := make([]string, 0, len(paths))
 	for _, p := range paths {
@@ -152,7 +154,7 @@ func files(paths []string) (map[string]observed.FileObservation, error) {
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(unique); i = int(next.Add(1) - 1) {
-				obs[i], errs[i] = digest.OfFile(unique[i])
+				obs[i], errs[i] = digest.OfFile(dir.Path(unique[i]))
 			}
 		}()
 	}

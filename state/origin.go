@@ -1,6 +1,10 @@
 package state
 
-import "os"
+import (
+	"os"
+
+	"github.com/certform/certform/internal/workdir"
+)
 
 // Origin is where a certificate's files were last written: the machine
 // (its host name) and the directory the run worked in. With files only,
@@ -12,12 +16,11 @@ type Origin struct {
 	Dir  string
 }
 
-// Here is the Origin of a run in the current working directory: the host
-// name and the absolute working directory, each "" when unknown.
-func Here() Origin {
+// Here is the Origin of a run whose configuration directory is dir: the
+// host name ("" when unknown) and dir as an absolute path.
+func Here(dir workdir.Dir) Origin {
 	host, _ := os.Hostname()
-	dir, _ := os.Getwd()
-	return Origin{Host: host, Dir: dir}
+	return Origin{Host: host, Dir: dir.Abs(".")}
 }
 
 // IsZero reports whether o records nothing.

@@ -19,6 +19,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/fault"
 	"github.com/certform/certform/internal/limits"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 	"github.com/certform/certform/state/backend"
@@ -443,23 +444,23 @@ func confirm(name string, auto bool, s Streams) error {
 // device: /dev/null is one too).
 func isTerminal(f *os.File) bool { return term.IsTerminal(int(f.Fd())) }
 
-// enterAndReadPlan changes to the configuration directory, where a
-// relative plan path is, and reads the plan: its variable values and
-// workspace are needed to load the configuration.
+// enterAndReadPlan finds the configuration directory, where a relative
+// plan path is (as Terraform's -chdir), and reads the plan: its variable
+// values and workspace are needed to load the configuration.
 func enterAndReadPlan(g *GlobalOptions, path string) (*plan.Saved, error) {
 	if _, err := g.enter(); err != nil {
 		return nil, err
 	}
-	saved, err := readPlanFile(path)
+	saved, err := readPlanFile(g.base, path)
 	if err != nil {
 		return nil, err
 	}
 	return &saved, nil
 }
 
-// readPlanFile reads a plan --out file.
-func readPlanFile(path string) (plan.Saved, error) {
-	data, err := limits.ReadFile(path, limits.StateFile)
+// readPlanFile reads a plan --out file, a relative path from dir.
+func readPlanFile(dir workdir.Dir, path string) (plan.Saved, error) {
+	data, err := limits.ReadFile(dir.Path(path), limits.StateFile)
 	if err != nil {
 		return plan.Saved{}, fmt.Errorf("reading saved plan: %w", err)
 	}

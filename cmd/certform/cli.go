@@ -13,6 +13,7 @@ import (
 
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/workdir"
 )
 
 // Exit codes.
@@ -30,13 +31,18 @@ type Streams struct {
 
 // GlobalOptions are accepted by every command.
 type GlobalOptions struct {
+	// Chdir is the configuration directory; certform never changes to it
+	// (see enter).
 	Chdir      string
-	DataDir    string // --data-dir; made absolute before the change to Chdir
+	DataDir    string // --data-dir; made absolute, from the working directory, by enter
 	Kubeconfig string
 	Context    string
 	NoColor    bool
 	// Vars are --var and --var-file in command-line order.
 	Vars []config.VarArg
+	// base is Chdir made absolute, once enter found it: the directory the
+	// run's relative paths are taken from.
+	base workdir.Dir
 }
 
 // varFlag appends to GlobalOptions.Vars, so --var and --var-file keep

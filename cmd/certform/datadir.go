@@ -38,9 +38,9 @@ const (
 // Secret name and of a directory name.
 var workspaceName = regexp.MustCompile(`^[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?$`)
 
-// resolveDataDir fixes the data directory before certform changes to the
-// configuration directory: a relative --data-dir or CERTFORM_DATA_DIR is
-// relative to where certform was started, as any other path argument.
+// resolveDataDir fixes the data directory: a relative --data-dir or
+// CERTFORM_DATA_DIR is relative to where certform was started, not to the
+// configuration directory, since it is usually somewhere else.
 func (g *GlobalOptions) resolveDataDir() error {
 	dir := g.DataDir
 	if dir == "" {
@@ -58,11 +58,10 @@ func (g *GlobalOptions) resolveDataDir() error {
 	return nil
 }
 
-// dataDir is the data directory, for use after the change to the
-// configuration directory.
+// dataDir is the data directory, absolute, once enter fixed it.
 func (g *GlobalOptions) dataDir() string {
 	if g.DataDir == "" {
-		return defaultDataDir
+		return g.base.Abs(defaultDataDir)
 	}
 	return g.DataDir
 }

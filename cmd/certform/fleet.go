@@ -113,7 +113,7 @@ func (w *workspace) clusterOptions(name string) (kube.Options, error) {
 		return kube.Options{}, withHint(fmt.Errorf("state records addresses in cluster %q, which the configuration no longer declares", name),
 			fmt.Sprintf("keep the kubernetes %q block until its addresses are destroyed or moved, or forget them with certform state rm ADDR", name))
 	}
-	o := kube.Options{Kubeconfig: expandHome(k.Kubeconfig), Context: k.Context, InCluster: k.InCluster, WrapTransport: w.kube.WrapTransport}
+	o := kube.Options{Kubeconfig: w.cfg.Dir.Path(expandHome(k.Kubeconfig)), Context: k.Context, InCluster: k.InCluster, WrapTransport: w.kube.WrapTransport}
 	if o.Kubeconfig == "" && !o.InCluster {
 		o.Kubeconfig = w.kube.Kubeconfig
 	}

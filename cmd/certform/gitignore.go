@@ -16,13 +16,10 @@ import (
 	"github.com/certform/certform/state"
 )
 
-// gitRoot returns the root of the git work tree holding dir, or "".
+// gitRoot returns the root of the git work tree holding dir (absolute),
+// or "".
 func gitRoot(dir string) string {
-	abs, err := filepath.Abs(dir)
-	if err != nil {
-		return ""
-	}
-	for d := abs; ; d = filepath.Dir(d) {
+	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, ".git")); err == nil {
 			return d
 		}
@@ -37,18 +34,14 @@ func gitRoot(dir string) string {
 // tree that git does not ignore: the key files and the data directory
 // (pending keys). root is "" when the directory is not in a work tree.
 func (w *workspace) unignoredKeyPaths() (root string, lines []string) {
-	root = gitRoot(".")
+	root = gitRoot(w.cfg.Dir.Abs("."))
 	if root == "" {
 		return "", nil
 	}
 	type candidate struct{ probe, line string } // a path git is asked about, and the line that ignores it
 	var cands []candidate
 	add := func(path string, dir bool) {
-		abs, err := filepath.Abs(path)
-		if err != nil {
-			return
-		}
-		rel, err := filepath.Rel(root, abs)
+		rel, err := filepath.Rel(root, w.cfg.Dir.Abs(path))
 		if err != nil || rel == "." || strings.HasPrefix(rel, ".."+string(filepath.Separator)) || rel == ".." {
 			return // outside the work tree: not git's business
 		}

@@ -16,6 +16,7 @@ import (
 	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/internal/limits"
 	"github.com/certform/certform/internal/pki"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -72,7 +73,8 @@ func (o *ImportOptions) Validate() error {
 // are then written to the block's output paths and recorded as issued.
 func (o *ImportOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
 	addr := o.Addr
-	// Read the files before --chdir moves us, so relative paths mean what the user typed.
+	// --key and --cert are taken from where certform was started, not from
+	// --chdir: they name files the user has at hand.
 	keyPEM, err := limits.ReadFile(o.KeyFile, limits.SmallFile)
 	if err != nil {
 		return exitError, fmt.Errorf("reading key: %w", err)
@@ -113,7 +115,7 @@ func (o *ImportOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (i
 		return exitError, err
 	}
 	chain := imp.Chain
-	rec, err := writeImported(c, imp.Key, certPEM)
+	rec, err := writeImported(w.cfg.Dir, c, imp.Key, certPEM)
 	if err != nil {
 		return exitError, err
 	}
@@ -129,8 +131,9 @@ func (o *ImportOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (i
 }
 
 // writeImported writes the key (in the configured encoding) and the
-// certificate to their output paths and returns the record of the files.
-func writeImported(c *config.Certificate, key crypto.Signer, certPEM []byte) (*state.Certificate, error) {
+// certificate to their output paths (relative ones in dir) and returns the
+// record of the files.
+func writeImported(dir workdir.Dir, c *config.Certificate, key crypto.Signer, certPEM []byte) (*state.Certificate, error) {
 	keyOut, err := pki.EncodePrivateKey(key, c.Key.Encoding)
 	if err != nil {
 		return nil, err
@@ -138,12 +141,12 @@ func writeImported(c *config.Certificate, key crypto.Signer, certPEM []byte) (*s
 	keyPath, certPath := filepath.Clean(c.Output.KeyFile), filepath.Clean(c.Output.CertFile)
 	keyMode, certMode := c.Output.KeyFileMode, c.Output.FileMode
 	err = atomicfile.WriteAll(
-		atomicfile.File{Path: keyPath, Data: keyOut, Mode: keyMode},
-		atomicfile.File{Path: certPath, Data: certPEM, Mode: certMode})
+		atomicfile.File{Path: dir.Path(keyPath), Data: keyOut, Mode: keyMode},
+		atomicfile.File{Path: dir.Path(certPath), Data: certPEM, Mode: certMode})
 	if err != nil {
 		return nil, err
 	}
-	return &state.Certificate{FilesOrigin: state.Here(), Files: map[string]state.File{
+	return &state.Certificate{FilesOrigin: state.Here(dir), Files: map[string]state.File{
 		keyPath:  {Role: state.RoleKey, SHA256: digest.SHA256(keyOut), Mode: keyMode},
 		certPath: {Role: state.RoleCert, SHA256: digest.SHA256(certPEM), Mode: certMode},
 	}}, nil

@@ -181,7 +181,7 @@ func (o *InitOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int
 // workspace of the new backend, never to another.
 func (w *workspace) backendFor(r backendRecord) (backend.Backend, error) {
 	if r.Type == "local" {
-		return &local.Backend{Path: localStatePath(&config.Backend{Type: "local", Path: r.Path}, w.ws)}, nil
+		return &local.Backend{Path: localStatePath(&config.Backend{Type: "local", Path: r.Path}, w.ws), Dir: w.cfg.Dir}, nil
 	}
 	cs, err := w.clientset()
 	if err != nil {

@@ -145,7 +145,7 @@ func outputViews(recorded map[string]state.Output) ([]views.Output, error) {
 func (w *workspace) recordOutputs(st *state.State) (pending []string, err error) {
 	// The values the configuration was loaded with, not the arguments
 	// again: a --var-file <(...) pipe cannot be read twice.
-	in := config.Inputs{Workspace: w.ws, Values: w.cfg.Values, State: st}
+	in := config.Inputs{Workspace: w.ws, Values: w.cfg.Values, State: st, Dir: w.cfg.Dir}
 	cfg, _, diags := config.Load(".", in)
 	if diags.HasErrors() {
 		return nil, fmt.Errorf("evaluating outputs: %s", diags.Error())

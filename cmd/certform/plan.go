@@ -168,7 +168,7 @@ func (o *PlanCommandOptions) Validate() error {
 
 // Run plans and prints the plan.
 func (o *PlanCommandOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (int, error) {
-	chdir := g.Chdir // cleared once entered; the saved-plan hint repeats it
+	chdir := g.Chdir // the saved-plan hint repeats it
 	open := openOptions{readOnly: true}
 	if o.Format == "json" {
 		open.jsonDiags = s.Out // a configuration's errors, in the JSON stream too
@@ -214,7 +214,7 @@ func (o *PlanCommandOptions) Run(ctx context.Context, g *GlobalOptions, s Stream
 		if err != nil {
 			return exitError, err
 		}
-		if err := atomicfile.Write(o.Out, data, 0o600); err != nil {
+		if err := atomicfile.Write(w.cfg.Dir.Path(o.Out), data, 0o600); err != nil { // as Terraform's -out after -chdir
 			return exitError, err
 		}
 	}

@@ -14,7 +14,7 @@ import (
 // requester the credentials in use authenticate as (docs/approver.md).
 // Policies with context rules read the cluster as the approver does.
 func predictApprovals(ctx context.Context, w *workspace, p *plan.Plan, dir string, s Streams) error {
-	policies, files, diags := approver.Load(dir)
+	policies, files, diags := approver.Load(w.cfg.Dir.Path(dir)) // a relative --policy is in the configuration directory
 	if err := views.RenderDiagnostics(s.Err, files, diags, views.Colorizer{}, 0); err != nil {
 		return err
 	}

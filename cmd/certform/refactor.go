@@ -61,13 +61,13 @@ func (w *workspace) readImport(ctx context.Context, ch *plan.Change) (*apply.Imp
 	var keyPEM, certPEM []byte
 	var err error
 	if ch.Import.SecretName == "" {
-		keyPEM, certPEM, err = apply.ReadImportSource(ctx, nil, *ch.Import)
+		keyPEM, certPEM, err = apply.ReadImportSource(ctx, nil, *ch.Import, w.cfg.Dir)
 	} else {
 		cs, cerr := w.clientset()
 		if cerr != nil {
 			return nil, cerr
 		}
-		keyPEM, certPEM, err = apply.ReadImportSource(ctx, cs.CoreV1(), *ch.Import)
+		keyPEM, certPEM, err = apply.ReadImportSource(ctx, cs.CoreV1(), *ch.Import, w.cfg.Dir)
 	}
 	if err != nil {
 		return nil, err

@@ -128,7 +128,7 @@ func noRecord(addr string, st *state.State) error {
 // push replaces the state with a file, as terraform state push does: only
 // a state of the same lineage and a higher serial, unless --force.
 func push(ctx context.Context, w *workspace, current *state.State, path string, force bool, s Streams) (int, error) {
-	data, err := limits.ReadFile(path, limits.StateFile)
+	data, err := limits.ReadFile(w.cfg.Dir.Path(path), limits.StateFile) // as terraform state push after -chdir
 	if err != nil {
 		return exitError, err
 	}

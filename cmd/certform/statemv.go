@@ -33,7 +33,7 @@ func openStateOnly(g *GlobalOptions, s Streams, readOnly bool) (*workspace, erro
 // printing its diagnostics: nil, with the first error, when it does not
 // load, e.g. for want of a variable's value.
 func (w *workspace) fullConfig(g *GlobalOptions) (*config.Config, string) {
-	cfg, _, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ(), Workspace: w.ws})
+	cfg, _, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ(), Workspace: w.ws, Dir: g.base})
 	for _, d := range diags {
 		if d.Severity == hcl.DiagError {
 			return nil, d.Summary

@@ -16,6 +16,7 @@ import (
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/digest"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -113,7 +114,7 @@ func statusEntries(w *workspace, st *state.State, now time.Time) ([]StatusEntry,
 	for _, addr := range st.Addrs() {
 		rec := st.Certificates[addr]
 		e := StatusEntry{Address: addr, Cluster: rec.Cluster.ClusterName(), Status: rec.Status, CommonName: rec.Request.CommonName, Hosts: append([]string{}, rec.Request.Hosts...),
-			SerialNumber: rec.SerialNumber, CSR: rec.CSRName, Files: fileHealth(rec)}
+			SerialNumber: rec.SerialNumber, CSR: rec.CSRName, Files: fileHealth(w.cfg.Dir, rec)}
 		if !rec.NotAfter.IsZero() {
 			na, left := rec.NotAfter, rec.NotAfter.Sub(now).Hours()/24
 			e.NotAfter, e.DaysLeft = &na, &left
@@ -166,8 +167,9 @@ func urgency(e StatusEntry) time.Time {
 	return time.Time{}
 }
 
-// fileHealth compares the files on disk with what state recorded.
-func fileHealth(rec *state.Certificate) string {
+// fileHealth compares the files on disk (relative paths in dir) with what
+// state recorded.
+func fileHealth(dir workdir.Dir, rec *state.Certificate) string {
 	if len(rec.Files) == 0 {
 		if rec.InFlight() {
 			return "none yet" // written when the certificate is collected
@@ -177,7 +179,7 @@ func fileHealth(rec *state.Certificate) string {
 	var problems []string
 	for _, path := range slices.Sorted(maps.Keys(rec.Files)) {
 		f := rec.Files[path]
-		obs, err := digest.OfFile(path)
+		obs, err := digest.OfFile(dir.Path(path))
 		switch {
 		case err != nil:
 			problems = append(problems, path+" unreadable")

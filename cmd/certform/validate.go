@@ -78,7 +78,7 @@ func (o *ValidateOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) 
 	if err != nil {
 		return exitError, err
 	}
-	_, _, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ(), Workspace: ws})
+	_, _, diags := config.Load(".", config.Inputs{Args: g.Vars, Env: os.Environ(), Workspace: ws, Dir: g.base})
 	if err := writeJSONDiagnostics(s.Out, diags); err != nil {
 		return exitError, err
 	}

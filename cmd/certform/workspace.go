@@ -18,6 +18,7 @@ import (
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 	"github.com/certform/certform/state/backend"
@@ -40,7 +41,7 @@ type workspace struct {
 	conns   map[string]*clusterConn
 	connMu  sync.Mutex
 	fleet   *fleet
-	dataDir string // relative to the configuration directory, or absolute
+	dataDir string // absolute
 	ws      string // the selected workspace
 	// diags prints diagnostics found after loading (refactor.go).
 	diags func(hcl.Diagnostics) error
@@ -59,7 +60,7 @@ type openOptions struct {
 	jsonDiags io.Writer
 }
 
-// openWorkspace changes to the configuration directory and loads it,
+// openWorkspace loads the configuration directory,
 // printing diagnostics; a configuration with errors is errReported. It
 // refuses a backend that changed since the state was last used.
 func openWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
@@ -77,7 +78,7 @@ func openWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 	return w, err
 }
 
-// loadWorkspace changes to the configuration directory and loads it, with
+// loadWorkspace loads the configuration directory, with
 // no backend yet: validate needs neither a cluster nor state.
 func loadWorkspace(g *GlobalOptions, s Streams) (*workspace, error) {
 	return loadWorkspaceWith(g, s, openOptions{readOnly: true})
@@ -88,7 +89,7 @@ func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 	if err != nil {
 		return nil, err
 	}
-	in := config.Inputs{Args: g.Vars, Env: os.Environ(), Workspace: ws}
+	in := config.Inputs{Args: g.Vars, Env: os.Environ(), Workspace: ws, Dir: g.base}
 	if o.saved != nil {
 		if o.saved.Workspace != ws {
 			return nil, withHint(fmt.Errorf("the saved plan was made in workspace %q, but workspace %q is selected", o.saved.Workspace, ws),
@@ -118,14 +119,15 @@ func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 }
 
 // kubeOptions says how to reach the cluster: the flags over the
-// configuration's kubernetes block.
+// configuration's kubernetes block. A relative kubeconfig, in the block or
+// --kubeconfig, is in the configuration directory.
 func (g *GlobalOptions) kubeOptions(cfg *config.Config) kube.Options {
 	var o kube.Options
 	if k := cfg.Kubernetes; k != nil {
-		o = kube.Options{Kubeconfig: expandHome(k.Kubeconfig), Context: k.Context}
+		o = kube.Options{Kubeconfig: cfg.Dir.Path(expandHome(k.Kubeconfig)), Context: k.Context}
 	}
 	if g.Kubeconfig != "" {
-		o.Kubeconfig = g.Kubeconfig
+		o.Kubeconfig = cfg.Dir.Path(g.Kubeconfig)
 	}
 	if g.Context != "" {
 		o.Context = g.Context
@@ -133,17 +135,19 @@ func (g *GlobalOptions) kubeOptions(cfg *config.Config) kube.Options {
 	return o
 }
 
-// enter fixes the data directory, changes to the configuration directory
-// and returns the selected workspace.
+// enter fixes the data directory and the configuration directory (g.base,
+// which every relative path of the run is taken from: certform never
+// changes its working directory) and returns the selected workspace.
 func (g *GlobalOptions) enter() (string, error) {
-	if err := g.resolveDataDir(); err != nil {
-		return "", err
-	}
-	if g.Chdir != "" {
-		if err := os.Chdir(g.Chdir); err != nil {
-			return "", withHint(fmt.Errorf("changing to configuration directory: %w", err), "check the --chdir path")
+	if g.base == "" {
+		if err := g.resolveDataDir(); err != nil {
+			return "", err
 		}
-		g.Chdir = "" // entered: a second call stays here
+		base, err := workdir.At(g.Chdir)
+		if err != nil {
+			return "", withHint(err, "check the --chdir path")
+		}
+		g.base = base
 	}
 	return selectedWorkspace(g.dataDir())
 }
@@ -163,7 +167,7 @@ func (w *workspace) setBackend() error {
 func (w *workspace) backendIn(ws string) (backend.Backend, error) {
 	b := w.cfg.Backend
 	if b == nil || b.Type == "local" {
-		return &local.Backend{Path: localStatePath(b, ws)}, nil
+		return &local.Backend{Path: localStatePath(b, ws), Dir: w.cfg.Dir}, nil
 	}
 	cs, err := w.clientset()
 	if err != nil {
@@ -205,7 +209,7 @@ func (w *workspace) loadState(ctx context.Context) (*state.State, error) {
 	if err != nil {
 		hint := "the state was left untouched"
 		if l, ok := w.backend.(*local.Backend); ok {
-			if _, serr := os.Stat(l.Path + ".backup"); serr == nil {
+			if _, serr := os.Stat(l.Dir.Path(l.Path + ".backup")); serr == nil {
 				hint += "; restore it from " + l.Path + ".backup if it is damaged"
 			}
 		}

@@ -143,7 +143,7 @@ func loadSettings(g *GlobalOptions, s Streams) (*workspace, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, files, diags := config.LoadSettings(".")
+	cfg, files, diags := config.LoadSettings(".", g.base)
 	if err := views.RenderDiagnostics(s.Err, files, diags, g.colorizer(Streams{Out: s.Err}), 0); err != nil {
 		return nil, err
 	}
@@ -173,7 +173,7 @@ func (w *workspace) workspaces(ctx context.Context) ([]string, error) {
 	b := w.cfg.Backend
 	if b == nil || b.Type == "local" {
 		dir := filepath.Join(filepath.Dir(localStatePath(b, defaultWorkspace)), localWorkspacesDir)
-		entries, err := os.ReadDir(dir)
+		entries, err := os.ReadDir(w.cfg.Dir.Path(dir))
 		if err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("listing workspaces: %w", err)
 		}
@@ -213,7 +213,7 @@ func (w *workspace) newWorkspace(ctx context.Context, name string) error {
 		return err
 	}
 	if l, ok := b.(*local.Backend); ok {
-		if err := os.MkdirAll(filepath.Dir(l.Path), 0o755); err != nil {
+		if err := os.MkdirAll(filepath.Dir(l.File("")), 0o755); err != nil {
 			return fmt.Errorf("creating workspace %q: %w", name, err)
 		}
 	}
@@ -256,15 +256,15 @@ func (w *workspace) deleteWorkspace(ctx context.Context, name string, timeout ti
 	}
 	switch b := b.(type) {
 	case *local.Backend:
-		for _, p := range []string{b.Path, b.Path + ".backup", b.Path + ".journal"} {
+		for _, p := range []string{b.File(""), b.File(".backup"), b.File(".journal")} {
 			if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 				return fmt.Errorf("deleting workspace %q: %w", name, err)
 			}
 		}
 		b.Unlock(ctx)
-		os.Remove(b.Path + ".lock")
-		os.Remove(filepath.Dir(b.Path))               // only if empty
-		os.Remove(filepath.Dir(filepath.Dir(b.Path))) // certform.state.d, if it was the last
+		os.Remove(b.File(".lock"))
+		os.Remove(filepath.Dir(b.File("")))               // only if empty
+		os.Remove(filepath.Dir(filepath.Dir(b.File("")))) // certform.state.d, if it was the last
 	case *kubebackend.Backend:
 		if err := deleteStateSecrets(ctx, w, b); err != nil {
 			return err

@@ -7,23 +7,21 @@ import (
 	"path/filepath"
 	"slices"
 	"syscall"
+
+	"github.com/certform/certform/internal/workdir"
 )
 
-// locator resolves paths as locate does, taking the working directory once
-// and remembering every directory it resolved: the outputs of thousands of
+// locator resolves paths as locate does, relative ones from the
+// configuration directory, and remembers every directory it resolved: the outputs of thousands of
 // certificates mostly share a few directories, so each costs one lstat
 // instead of a walk of its every component.
 type locator struct {
-	cwd  string
+	cwd  string           // the configuration directory, absolute
 	dirs map[string]place // absolute directory → its place
 }
 
-func newLocator() (*locator, error) {
-	cwd, err := os.Getwd()
-	if err != nil {
-		return nil, err
-	}
-	return &locator{cwd: cwd, dirs: map[string]place{}}, nil
+func newLocator(dir workdir.Dir) *locator {
+	return &locator{cwd: dir.Abs("."), dirs: map[string]place{}}
 }
 
 // locate is locate(path) from the remembered directories. What they

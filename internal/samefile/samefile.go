@@ -66,11 +66,9 @@ type output struct {
 // equal paths are configuration errors already (config.Load). It runs
 // before anything is submitted, since writing one such output would
 // replace another, a key among them.
+// Relative paths are taken from cfg.Dir, the configuration directory.
 func Check(cfg *config.Config, keysDir string) error {
-	loc, err := newLocator()
-	if err != nil {
-		return err
-	}
+	loc := newLocator(cfg.Dir)
 	var own []output
 	for _, p := range append(cfg.OwnFiles(), keysDir) {
 		at, err := loc.locate(p)

@@ -45,7 +45,9 @@ type journalEntry struct {
 	Record  *statefile.CertificateRecord `json:"record"` // null: the address was removed
 }
 
+// journalPath names the journal in messages; journalFile places it.
 func (l *Backend) journalPath() string { return l.Path + ".journal" }
+func (l *Backend) journalFile() string { return l.File(".journal") }
 
 // Record appends changes (address → record, nil for removal) to the
 // journal of the state with lineage, and syncs it once for all of them.
@@ -54,7 +56,7 @@ func (l *Backend) Record(ctx context.Context, lineage string, changes map[string
 		return l.journalErr
 	}
 	if l.journal == nil {
-		f, err := os.OpenFile(l.journalPath(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+		f, err := os.OpenFile(l.journalFile(), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
 		if err != nil {
 			return fmt.Errorf("opening state journal: %w", err)
 		}
@@ -113,7 +115,7 @@ var journalWrite = (*os.File).Write
 // replayJournal applies a journal left by an interrupted run to s and
 // reports whether there was one. s has no file behind it when fresh.
 func (l *Backend) replayJournal(s *state.State, fresh bool) (bool, error) {
-	data, err := limits.ReadFile(l.journalPath(), limits.StateFile)
+	data, err := limits.ReadFile(l.journalFile(), limits.StateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}
@@ -183,7 +185,7 @@ func (l *Backend) dropJournal() error {
 		l.journal.Close()
 		l.journal, l.journalSize, l.journalErr = nil, 0, nil
 	}
-	if err := os.Remove(l.journalPath()); err != nil && !errors.Is(err, fs.ErrNotExist) {
+	if err := os.Remove(l.journalFile()); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return fmt.Errorf("removing state journal: %w", err)
 	}
 	return nil

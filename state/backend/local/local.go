@@ -10,6 +10,7 @@ import (
 
 	"github.com/certform/certform/internal/atomicfile"
 	"github.com/certform/certform/internal/limits"
+	"github.com/certform/certform/internal/workdir"
 	"github.com/certform/certform/state"
 	"github.com/certform/certform/state/backend"
 	"github.com/certform/certform/state/statefile"
@@ -21,7 +22,11 @@ const DefaultPath = "certform.state.json"
 // Backend keeps state in a file, with a .backup of the previous version and a
 // .lock file beside it.
 type Backend struct {
+	// Path is the state file as configured: what messages name.
 	Path string
+	// Dir is the directory a relative Path is taken from (the
+	// configuration directory); empty: the working directory.
+	Dir workdir.Dir
 
 	lock    *os.File
 	journal *os.File // open while apply records changes
@@ -59,7 +64,7 @@ func (l *Backend) Load(ctx context.Context) (*state.State, error) {
 
 func (l *Backend) load() (*state.State, error) {
 	l.persisted, l.loaded, l.serial, l.backedUp = nil, nil, 0, false
-	data, err := limits.ReadFile(l.Path, limits.StateFile)
+	data, err := limits.ReadFile(l.File(""), limits.StateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return state.New(), nil
 	}
@@ -106,14 +111,14 @@ func (l *Backend) Persist(ctx context.Context, s *state.State) error {
 		return fmt.Errorf("encoding state: %w", err)
 	}
 	if !l.backedUp {
-		if old, err := os.ReadFile(l.Path); err == nil {
-			if err := atomicfile.Write(l.Path+".backup", old, 0o600); err != nil {
+		if old, err := os.ReadFile(l.File("")); err == nil {
+			if err := atomicfile.Write(l.File(".backup"), old, 0o600); err != nil {
 				return fmt.Errorf("writing state backup: %w", err)
 			}
 		}
 		l.backedUp = true
 	}
-	if err := atomicfile.Write(l.Path, data, 0o600); err != nil {
+	if err := atomicfile.Write(l.File(""), data, 0o600); err != nil {
 		return fmt.Errorf("writing state: %w", err)
 	}
 	l.persisted, l.serial = content, s.Serial
@@ -122,6 +127,10 @@ func (l *Backend) Persist(ctx context.Context, s *state.State) error {
 
 // Describe names the state file.
 func (l *Backend) Describe() string { return l.Path }
+
+// File is where the state file, or the file beside it with suffix
+// (".lock", ".journal", ".backup"), is on disk.
+func (l *Backend) File(suffix string) string { return l.Dir.Path(l.Path + suffix) }
 
 // ForceUnlock cannot break a local lock: a flock is released by the kernel
 // when its holder exits, however it exits, so it is never stale. It says

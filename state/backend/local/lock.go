@@ -20,7 +20,7 @@ import (
 // crashed run never leaves a stale lock behind; nor can the lock be lost
 // while its holder lives, so the context returned is ctx.
 func (l *Backend) Lock(ctx context.Context, info backend.LockInfo, timeout time.Duration) (context.Context, error) {
-	f, err := os.OpenFile(l.Path+".lock", os.O_RDWR|os.O_CREATE, 0o600)
+	f, err := os.OpenFile(l.File(".lock"), os.O_RDWR|os.O_CREATE, 0o600)
 	if err != nil {
 		return nil, fmt.Errorf("opening state lock: %w", err)
 	}
@@ -37,7 +37,7 @@ func (l *Backend) Lock(ctx context.Context, info backend.LockInfo, timeout time.
 		f.Close()
 		return nil, ctx.Err()
 	case wait.Interrupted(err):
-		holder := readLockInfo(l.Path + ".lock")
+		holder := readLockInfo(l.File(".lock"))
 		f.Close()
 		return nil, &backend.LockedError{Path: l.Path, Holder: holder}
 	default:

@@ -1,0 +1,65 @@
+package workdir
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+)
+
+// Dir is the directory relative paths are taken from: an absolute, clean
+// path, or "" for the process's working directory (what a caller that
+// sets no Dir gets, as before Dir existed).
+type Dir string
+
+// At is the Dir of path dir, taken from the process's working directory
+// when relative: certform's --chdir. An empty dir is the working
+// directory itself. It fails when dir is not a directory, saying so.
+func At(dir string) (Dir, error) {
+	if dir == "" {
+		dir = "."
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("finding the configuration directory %s: %w", dir, err)
+	}
+	st, err := os.Stat(abs)
+	if err != nil {
+		return "", fmt.Errorf("opening the configuration directory: %w", err)
+	}
+	if !st.IsDir() {
+		return "", fmt.Errorf("opening the configuration directory: %s is not a directory", dir)
+	}
+	return Dir(abs), nil
+}
+
+// Path is p taken from d: p itself when it is absolute, empty (no path),
+// or when d is the working directory; else d joined with p. Use it where
+// a file is touched, and keep showing and recording p.
+func (d Dir) Path(p string) string {
+	if d == "" || p == "" || filepath.IsAbs(p) {
+		return p
+	}
+	return filepath.Join(string(d), p)
+}
+
+// Abs is p taken from d as a clean absolute path, so that two spellings of
+// one file compare equal. It asks for the working directory only when d is
+// the working directory and p is relative. The empty path is d itself.
+func (d Dir) Abs(p string) string {
+	if p == "" {
+		p = "."
+	}
+	p = d.Path(p)
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	if abs, err := filepath.Abs(p); err == nil {
+		return abs
+	}
+	return filepath.Clean(p)
+}
+
+// Real is d itself, made absolute and with symbolic links resolved.
+func (d Dir) Real() (string, error) {
+	return filepath.EvalSymlinks(d.Abs("."))
+}

@@ -127,7 +127,7 @@ func TestRefreshSecrets(t *testing.T) {
 			e.tlsSecret(e.ours(), nil, "changeit")
 		}, config: webConfig},
 		"nothing there yet": {setup: func(e *env) { e.password("changeit") }, config: secretConfig},
-		"keystore files that open, do not open, or were changed": {setup: func(e *env) {
+		"keystore files that open or not or were changed": {setup: func(e *env) {
 			e.password("changeit")
 			k, ca := e.key("web"), e.key("ca")
 			caCert := e.cert("ca", ca, nil, nil, time.Now().Add(time.Hour))

@@ -258,12 +258,10 @@ func (v *Variable) value(raw map[string]rawValue) (cty.Value, hcl.Diagnostics) {
 	}
 	conv, err := convert.Convert(val, v.Type)
 	if err != nil {
-		shown := ""
-		if !v.Sensitive {
-			shown = " " + r.source
-		}
+		// The source names where the value came from, never the value: it
+		// is shown for sensitive variables too.
 		return cty.DynamicVal, hcl.Diagnostics{{Severity: hcl.DiagError, Summary: "Invalid value for variable",
-			Detail: fmt.Sprintf("The value of %q from%s does not fit its type %s: %s.", v.Name, shown, typeexpr.TypeString(v.Type), err), Subject: subject}}
+			Detail: fmt.Sprintf("The value of %q from %s does not fit its type %s: %s.", v.Name, r.source, typeexpr.TypeString(v.Type), err), Subject: subject}}
 	}
 	return conv, nil
 }

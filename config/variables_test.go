@@ -65,6 +65,9 @@ func TestVariablePrecedence(t *testing.T) {
 		"not a number":           {in: Inputs{Args: []VarArg{{Value: "replicas=many"}}}, wantDiag: "Variables not allowed"},
 		"malformed --var":        {in: Inputs{Args: []VarArg{{Value: "ns"}}}, wantDiag: `Invalid --var argument; "ns" is not NAME=VALUE`},
 		"sensitive value hidden": {in: Inputs{Args: []VarArg{{Value: `secret="hunter2"`}}}, wantDiag: "Invalid value for variable"},
+		// Found by FuzzVarFile: the source was hidden with the value, and
+		// the detail read "from does not fit".
+		"sensitive value hidden, source named": {in: Inputs{Args: []VarArg{{Value: `secret="hunter2"`}}}, wantDiag: `The value of "secret" from --var secret does not fit its type`},
 	}
 	for name, tc := range tests {
 		t.Run(name, func(t *testing.T) {

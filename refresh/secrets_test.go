@@ -127,6 +127,25 @@ func TestRefreshSecrets(t *testing.T) {
 			e.tlsSecret(e.ours(), nil, "changeit")
 		}, config: webConfig},
 		"nothing there yet": {setup: func(e *env) { e.password("changeit") }, config: secretConfig},
+		"keystore files that open or not or were changed": {setup: func(e *env) {
+			e.password("changeit")
+			k, ca := e.key("web"), e.key("ca")
+			caCert := e.cert("ca", ca, nil, nil, time.Now().Add(time.Hour))
+			m, err := formats.NewMaterial(e.keyPEM(k), pemOf(e.cert("web", k, caCert, ca, time.Now().Add(time.Hour)), caCert), pemOf(caCert))
+			if err != nil {
+				e.t.Fatal(err)
+			}
+			files := map[string]string{}
+			for _, f := range []struct{ name, password string }{{"opens.p12", "changeit"}, {"old.p12", "old-password"}, {"changed.p12", "old-password"}} {
+				data, err := formats.Encode(formats.KindPKCS12, m, f.password)
+				if err != nil {
+					e.t.Fatal(err)
+				}
+				files[e.write(f.name, f.name, data, 0o600)] = state.RolePKCS12
+			}
+			e.record("certificate.web", state.Certificate{Status: state.StatusIssued}, files)
+			e.write("changed.p12", "changed", []byte("not a keystore"), 0o600)
+		}, config: secretConfig},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

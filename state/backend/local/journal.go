@@ -132,7 +132,10 @@ func (l *Backend) replayJournal(s *state.State, fresh bool) (bool, error) {
 		return false, nil
 	}
 	var head journalHeader
-	if err := json.Unmarshal(lines[0], &head); err != nil || head.Journal != journalVersion {
+	// A header without a lineage is not one Record writes; on a fresh
+	// state its lineage would become the state's, which the next Persist
+	// writes and every Load after refuses.
+	if err := json.Unmarshal(lines[0], &head); err != nil || head.Journal != journalVersion || head.Lineage == "" {
 		return false, fmt.Errorf("state journal %s is not one this certform writes", l.journalPath())
 	}
 	if fresh {

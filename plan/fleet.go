@@ -151,13 +151,14 @@ func describe(c state.Cluster) string {
 // the one its records were bound to. Records bound to another identity
 // make an IdentityError, unless rebind says the cluster was replaced on
 // purpose; unbound records (a state from before fleets) are adopted.
+// Records bound under another cluster's name are CheckHome's.
 func (p Part) CheckIdentity(observed state.Cluster, rebind bool) *IdentityError {
 	if rebind || !observed.Bound() {
 		return nil
 	}
 	var e *IdentityError
 	check := func(addr string, rec state.Cluster) {
-		if !rec.Bound() || rec.UID == observed.UID {
+		if !rec.Bound() || rec.UID == observed.UID || rec.ClusterName() != p.Cluster { // another name: CheckHome's
 			return
 		}
 		if e == nil {

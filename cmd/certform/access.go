@@ -4,77 +4,122 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/client-go/kubernetes"
 
 	"github.com/certform/certform/apply"
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/plan"
 	kubebackend "github.com/certform/certform/state/backend/kubernetes"
 )
 
-// missingAccess asks the cluster, before anything is submitted, whether
-// the user may do everything executing p takes (and what the state backend
-// does), and returns an error listing every missing permission with the
-// RBAC rules that grant them, or nil.
-func (w *workspace) missingAccess(ctx context.Context, p *plan.Plan, noWait bool) (*kube.AccessError, error) {
-	needs := apply.Permissions(p, w.cfg, noWait)
-	if k, ok := w.backend.(*kubebackend.Backend); ok {
-		needs = append(needs, k.Permissions()...)
-	}
-	if len(needs) == 0 {
-		return nil, nil
-	}
-	cs, err := w.clientset()
-	if err != nil {
-		return nil, err
-	}
-	missing, err := kube.CheckAccess(ctx, cs.AuthorizationV1().SelfSubjectAccessReviews(), needs)
-	if err != nil || len(missing) == 0 {
-		return nil, err
-	}
-	return &kube.AccessError{Missing: missing, For: "to apply this plan"}, nil
+// accessCheck is what applying a plan takes in one cluster, and what the
+// user lacks there.
+type accessCheck struct {
+	cluster string
+	// part is the part whose changes need these permissions; nil for the
+	// state backend's alone, whose lack fails the whole run.
+	part    *plan.Part
+	needs   []kube.Access
+	missing []kube.Access
+	err     error // the check could not be made
 }
 
-// requireAccess fails with every missing permission; when the check
-// itself cannot be made, it warns and lets the run go on (each call still
-// names the rule it lacks).
-func (w *workspace) requireAccess(ctx context.Context, p *plan.Plan, noWait bool, s Streams) error {
-	missing, err := w.missingAccess(ctx, p, noWait)
-	if err != nil {
-		fmt.Fprintf(s.Err, "certform: warning: could not check permissions before applying: %v\n", err)
-		return nil
+// checkAccess asks, cluster by cluster and before anything is submitted,
+// whether the user may do everything applying p takes: each live part's
+// changes in its own cluster, and what the kubernetes state backend does
+// (its Secrets and Lease) in the default cluster, where it keeps the
+// state. With one part, in the default cluster, both are one check of one
+// user. The backend's check comes first.
+func (w *workspace) checkAccess(ctx context.Context, p *plan.Plan, noWait bool) []*accessCheck {
+	f := w.fleet
+	var checks []*accessCheck
+	if k, ok := w.backend.(*kubebackend.Backend); ok {
+		checks = append(checks, &accessCheck{cluster: config.DefaultCluster, needs: k.Permissions()})
 	}
-	if missing != nil {
-		missing.For += "; nothing was submitted"
-		return withHint(missing, "grant them, then run again; "+missing.Grant())
+	for _, part := range f.live() {
+		sub := p
+		if len(f.parts) > 1 {
+			sub = p.Only(part)
+		}
+		if !sub.HasChanges() {
+			continue
+		}
+		needs := apply.Permissions(sub, part.Config, noWait)
+		if len(f.parts) == 1 && part.Cluster == config.DefaultCluster && len(checks) == 1 {
+			checks[0].part, checks[0].needs = &part, append(needs, checks[0].needs...)
+			continue
+		}
+		checks = append(checks, &accessCheck{cluster: part.Cluster, part: &part, needs: needs})
+	}
+	var wg sync.WaitGroup
+	for _, c := range checks {
+		if len(c.needs) == 0 {
+			continue
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			conn := w.conn(c.cluster)
+			if c.err = conn.connect(ctx, w); c.err == nil {
+				c.missing, c.err = kube.CheckAccess(ctx, conn.cs.AuthorizationV1().SelfSubjectAccessReviews(), c.needs)
+			}
+		}()
+	}
+	wg.Wait()
+	return checks
+}
+
+// accessFor says what a check's permissions are for, after "missing N
+// permission(s)".
+func (w *workspace) accessFor(c *accessCheck) string {
+	switch {
+	case c.part == nil:
+		return "to keep the state in " + w.backend.(*kubebackend.Backend).Describe()
+	case len(w.fleet.parts) == 1 && c.cluster == config.DefaultCluster:
+		return "to apply this plan"
+	case len(w.fleet.parts) == 1:
+		return fmt.Sprintf("to apply this plan in cluster %q", c.cluster)
+	}
+	return fmt.Sprintf("to apply the changes in cluster %q", c.cluster)
+}
+
+// requireFleetAccess checks the permissions applying p takes, cluster by
+// cluster. A cluster of a fleet that lacks some is left out of the run;
+// the only cluster, or the state backend's, lacking some fails the run
+// before anything is submitted anywhere (state that cannot be written
+// would lose what the others did). A check that cannot be made warns and
+// lets the run go on: each call still names the rule it lacks.
+func (w *workspace) requireFleetAccess(ctx context.Context, p *plan.Plan, noWait bool, s Streams) error {
+	for _, c := range w.checkAccess(ctx, p, noWait) {
+		switch {
+		case c.err != nil:
+			fmt.Fprintf(s.Err, "certform: warning: could not check the permissions %s before applying: %v\n", w.accessFor(c), c.err)
+		case len(c.missing) == 0:
+		case c.part == nil || len(w.fleet.parts) == 1:
+			e := &kube.AccessError{Missing: c.missing, For: w.accessFor(c) + "; nothing was submitted"}
+			return withHint(e, "grant them, then run again; "+e.Grant())
+		default:
+			e := &kube.AccessError{Missing: c.missing, For: "to apply this cluster's changes; nothing was submitted to it"}
+			w.fleet.fail(*c.part, withHint(e, e.Grant()))
+		}
 	}
 	return nil
 }
 
 // warnAccess prints, after a plan, the permissions applying it would lack.
 func (w *workspace) warnAccess(ctx context.Context, p *plan.Plan, s Streams) {
-	if f := w.fleet; f != nil && len(f.parts) > 1 {
-		for _, part := range f.live() {
-			sub := p.Only(part)
-			if !sub.HasChanges() {
-				continue
-			}
-			missing, err := kube.CheckAccess(ctx, f.conns[part.Cluster].cs.AuthorizationV1().SelfSubjectAccessReviews(), apply.Permissions(sub, part.Config, false))
-			if err == nil && len(missing) > 0 {
-				access := &kube.AccessError{Missing: missing, For: fmt.Sprintf("to apply the changes in cluster %q", part.Cluster)}
-				fmt.Fprintf(s.Err, "certform: warning: %v\ncertform: hint: %s\n", access, access.Grant())
-			}
+	for _, c := range w.checkAccess(ctx, p, false) {
+		switch {
+		case c.err != nil:
+			fmt.Fprintf(s.Err, "certform: warning: could not check the permissions %s: %v\n", w.accessFor(c), c.err)
+		case len(c.missing) > 0:
+			e := &kube.AccessError{Missing: c.missing, For: w.accessFor(c)}
+			fmt.Fprintf(s.Err, "certform: warning: %v\ncertform: hint: %s\n", e, e.Grant())
 		}
-		return
-	}
-	missing, err := w.missingAccess(ctx, p, false)
-	if err != nil {
-		fmt.Fprintf(s.Err, "certform: warning: could not check the permissions applying this plan takes: %v\n", err)
-		return
-	}
-	if missing != nil {
-		fmt.Fprintf(s.Err, "certform: warning: %v\ncertform: hint: %s\n", missing, missing.Grant())
 	}
 }
 
@@ -104,10 +149,13 @@ func refreshHint(err error) error {
 // checkRestartAccess refuses, at plan time, a configuration whose
 // on_change.restart names a workload the user may not patch: the restart
 // could never run, and every renewal would leave a stale certificate in the
-// workload's pods. One access review per workload.
-func (w *workspace) checkRestartAccess(ctx context.Context, targets []string) error {
+// workload's pods. cfg is one cluster's share of the configuration and cs
+// that cluster's client: a workload is restarted, and so its permission
+// checked, in the cluster of its certificate. One access review per
+// workload.
+func checkRestartAccess(ctx context.Context, cs kubernetes.Interface, cfg *config.Config, targets []string) error {
 	var needs []kube.Access
-	for _, c := range w.cfg.Certificates {
+	for _, c := range cfg.Certificates {
 		if !plan.Targeted(c.Addr, targets) {
 			continue
 		}
@@ -117,10 +165,6 @@ func (w *workspace) checkRestartAccess(ctx context.Context, targets []string) er
 	}
 	if len(needs) == 0 {
 		return nil
-	}
-	cs, err := w.clientset()
-	if err != nil {
-		return err
 	}
 	missing, err := kube.CheckAccess(ctx, cs.AuthorizationV1().SelfSubjectAccessReviews(), needs)
 	if err != nil {

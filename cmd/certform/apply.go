@@ -174,19 +174,23 @@ func (o *ApplyOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (in
 			if err := w.requireFleetAccess(ctx, p, o.NoWait, s); err != nil {
 				return exitError, err
 			}
-			if err := confirm(name, o.AutoApprove, s); err != nil {
-				return exitError, err
-			}
 		}
 	}
-	// Write the state as loaded: this fixes a new state's lineage (which
-	// labels every CSR) before anything can be submitted, and makes a
-	// journal left by a killed run part of the state file.
+	// The clusters left out are named before the question, so that "yes"
+	// is said knowing what will not be applied.
 	w.fleet.warnUnverified(s)
 	fleetErr := w.fleet.err(map[bool]string{false: "applied", true: "destroyed"}[destroy])
 	if fleetErr != nil {
 		fmt.Fprintf(s.Err, "certform: error: %v\n", fleetErr)
 	}
+	if planFile == "" && w.fleet.hasChanges(p) {
+		if err := confirm(name, o.AutoApprove, s); err != nil {
+			return exitError, err
+		}
+	}
+	// Write the state as loaded: this fixes a new state's lineage (which
+	// labels every CSR) before anything can be submitted, and makes a
+	// journal left by a killed run part of the state file.
 	w.fleet.bind(prior) // records from before fleets adopt their cluster's identity
 	outputsPending, oerr := w.outputsFor(prior, destroy, s)
 	if err := w.backend.Persist(ctx, prior); err != nil {

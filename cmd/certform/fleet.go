@@ -172,6 +172,10 @@ func (w *workspace) openFleet(ctx context.Context, prior *state.State, rebind []
 			if errs[i] = c.identify(ctx, w); errs[i] != nil {
 				return
 			}
+			if e := part.CheckHome(c.id); e != nil {
+				errs[i] = withHint(e, clusterMoveHint(e))
+				return
+			}
 			if e := part.CheckIdentity(c.id, slices.Contains(rebind, part.Cluster)); e != nil {
 				errs[i] = withHint(e, fmt.Sprintf("if the kubeconfig context is wrong, point kubernetes %q back at the cluster state records; "+
 					"if that cluster was replaced on purpose, take the new one over with certform apply --rebind-cluster %s (docs/fleets.md)",
@@ -192,6 +196,21 @@ func (w *workspace) openFleet(ctx context.Context, prior *state.State, rebind []
 	return f, nil
 }
 
+// clusterMoveHint says how to move a certificate between clusters on
+// purpose: a delete in one and a create in the other.
+func clusterMoveHint(e *plan.ClusterMoveError) string {
+	m := e.Moves[0]
+	from := m.From.ClusterName()
+	if m.To != "" {
+		return fmt.Sprintf("to issue %s in cluster %q instead, remove the moved block: certform apply --target '%s' then deletes %s from cluster %q, "+
+			"and the next apply creates %s in %q; --rebind-cluster is for a replaced cluster, not for a move (docs/fleets.md)",
+			m.To, e.Cluster, m.Addr, m.Addr, from, m.To, e.Cluster)
+	}
+	return fmt.Sprintf("put %s back in cluster %q (its cluster argument, or certform state mv) and delete it there with certform destroy --target '%s' before moving it; "+
+		"or forget it with certform state rm '%s', which leaves its CSR, Secret and files as they are; --rebind-cluster is for a replaced cluster, not for a move (docs/fleets.md)",
+		m.Addr, from, m.Addr, m.Addr)
+}
+
 // live returns the parts whose clusters take part in the run.
 func (f *fleet) live() []plan.Part {
 	var out []plan.Part
@@ -201,6 +220,15 @@ func (f *fleet) live() []plan.Part {
 		}
 	}
 	return out
+}
+
+// hasChanges reports whether p changes anything in the clusters that take
+// part in the run (f nil: whether it changes anything).
+func (f *fleet) hasChanges(p *plan.Plan) bool {
+	if f == nil || len(f.parts) == 1 {
+		return p.HasChanges()
+	}
+	return slices.ContainsFunc(f.live(), func(part plan.Part) bool { return p.Only(part).HasChanges() })
 }
 
 // fail leaves part's cluster out of the run for err.

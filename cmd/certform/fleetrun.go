@@ -49,8 +49,14 @@ func (w *workspace) planFleet(ctx context.Context, f *fleet, prior *state.State,
 	return plan.Merge(prior, now, done), nil
 }
 
-// planPart observes one cluster's share of the world and plans it.
+// planPart observes one cluster's share of the world and plans it, once
+// its on_change.restart workloads are known to be patchable there.
 func (w *workspace) planPart(ctx context.Context, part plan.Part, c *clusterConn, others refresh.Clients, opts plan.Options, now time.Time) (*plan.Plan, error) {
+	if !opts.Destroy {
+		if err := checkRestartAccess(ctx, c.cs, part.Config, opts.Targets); err != nil {
+			return nil, err
+		}
+	}
 	moved := plan.Moved(part.Config, part.Prior)
 	world, err := refresh.RefreshIn(ctx, part.Config, moved, c.cs, others, w.keys)
 	if err != nil {
@@ -100,28 +106,6 @@ func (f *fleet) withholdUnreachableSources(w *workspace) {
 		}
 		f.parts[i] = part.Without(out)
 	}
-}
-
-// requireFleetAccess checks, cluster by cluster, the permissions applying
-// p takes. A cluster that lacks some is left out of the run, unless it is
-// the only one: then nothing is submitted anywhere.
-func (w *workspace) requireFleetAccess(ctx context.Context, p *plan.Plan, noWait bool, s Streams) error {
-	f := w.fleet
-	if len(f.parts) == 1 {
-		return w.requireAccess(ctx, p, noWait, s)
-	}
-	for _, part := range f.live() {
-		sub := p.Only(part)
-		if !sub.HasChanges() {
-			continue
-		}
-		missing, err := kube.CheckAccess(ctx, f.conns[part.Cluster].cs.AuthorizationV1().SelfSubjectAccessReviews(), apply.Permissions(sub, part.Config, noWait))
-		if err == nil && len(missing) > 0 {
-			access := &kube.AccessError{Missing: missing, For: "to apply this cluster's changes; nothing was submitted to it"}
-			f.fail(part, withHint(access, access.Grant()))
-		}
-	}
-	return nil
 }
 
 // applyFleet applies p: with one cluster as it is, with several each

@@ -120,6 +120,9 @@ func (o *ImportOptions) Run(ctx context.Context, g *GlobalOptions, s Streams) (i
 		return exitError, err
 	}
 	rec.Addr, rec.Request, rec.KeySHA256, rec.Status = addr, plan.RequestOf(c), imp.KeySHA256, state.StatusIssued
+	// The block's cluster, by name: its identity is recorded by the next
+	// apply, which reaches it (import reads files, not the cluster).
+	rec.Cluster = state.Cluster{Name: c.Cluster}
 	rec.SerialNumber, rec.NotBefore, rec.NotAfter = chain[0].SerialNumber.Text(16), chain[0].NotBefore.UTC(), chain[0].NotAfter.UTC()
 	st.Certificates[addr] = rec
 	if err := w.backend.Persist(ctx, st); err != nil {

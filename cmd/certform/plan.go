@@ -80,11 +80,6 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 		if p, err = w.planFleet(ctx, f, prior, opts, time.Now()); err != nil {
 			return nil, err
 		}
-		if !o.Destroy {
-			if err := w.checkRestartAccess(ctx, o.Targets); err != nil {
-				return nil, err
-			}
-		}
 	} else {
 		p = plan.Make(w.cfg, prior, observed.World{}, time.Now(), opts)
 	}

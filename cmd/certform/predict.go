@@ -3,16 +3,22 @@ package main
 import (
 	"context"
 	"fmt"
+	"maps"
+	"slices"
 
 	"github.com/certform/certform/approver"
 	"github.com/certform/certform/cmd/certform/views"
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/plan"
 )
 
 // predictApprovals sets on each change of p that submits a CSR the
 // verdict the approver would give it under the policies in dir, with the
 // requester the credentials in use authenticate as (docs/approver.md).
-// Policies with context rules read the cluster as the approver does.
+// Policies with context rules read the cluster as the approver does. In a
+// fleet each certificate is predicted in its own cluster: the requester is
+// who that cluster's credentials authenticate as, and context rules read
+// that cluster's Services, Pods and Nodes.
 func predictApprovals(ctx context.Context, w *workspace, p *plan.Plan, dir string, s Streams) error {
 	policies, files, diags := approver.Load(w.cfg.Dir.Path(dir)) // a relative --policy is in the configuration directory
 	if err := views.RenderDiagnostics(s.Err, files, diags, views.Colorizer{}, 0); err != nil {
@@ -21,22 +27,42 @@ func predictApprovals(ctx context.Context, w *workspace, p *plan.Plan, dir strin
 	if diags.HasErrors() {
 		return errReported
 	}
-	issues := false
+	byCluster := map[string]*plan.Plan{}
 	for _, ch := range p.Changes {
-		issues = issues || ch.Action.Issues()
+		c := w.certificate(ch.Addr)
+		if !ch.Action.Issues() || c == nil {
+			continue
+		}
+		if byCluster[c.Cluster] == nil {
+			byCluster[c.Cluster] = &plan.Plan{}
+		}
+		byCluster[c.Cluster].Changes = append(byCluster[c.Cluster].Changes, ch)
 	}
-	if !issues {
-		return nil
+	for _, name := range slices.Sorted(maps.Keys(byCluster)) {
+		err := w.predictIn(ctx, name, byCluster[name], policies)
+		if err != nil && (len(byCluster) > 1 || name != config.DefaultCluster) {
+			err = fmt.Errorf("predicting the approvals of cluster %q: %w", name, err)
+		}
+		if err != nil {
+			return err
+		}
 	}
-	cs, err := w.clientset()
-	if err != nil {
+	return nil
+}
+
+// predictIn predicts the changes of p, all of certificates of the named
+// cluster, with that cluster's requester and objects. The changes share
+// their pointers with the caller's plan.
+func (w *workspace) predictIn(ctx context.Context, name string, p *plan.Plan, policies []*approver.Policy) error {
+	c := w.conn(name)
+	if err := c.connect(ctx, w); err != nil {
 		return err
 	}
-	who, err := approver.WhoAmI(ctx, cs)
+	who, err := approver.WhoAmI(ctx, c.cs)
 	if err != nil {
 		return withHint(err, "plan --policy predicts with the requester the apiserver sees; it needs a reachable cluster")
 	}
-	view := approver.NewCluster(cs, policies)
+	view := approver.NewCluster(c.cs, policies)
 	if err := view.Start(ctx); err != nil {
 		return withHint(err, "context rules read Services, Pods and Nodes; predicting them needs the rights the approver has")
 	}

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/certform/certform/apply"
+	"github.com/certform/certform/config"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/state"
 )
@@ -63,11 +64,16 @@ func (w *workspace) readImport(ctx context.Context, ch *plan.Change) (*apply.Imp
 	if ch.Import.SecretName == "" {
 		keyPEM, certPEM, err = apply.ReadImportSource(ctx, nil, *ch.Import, w.cfg.Dir)
 	} else {
-		cs, cerr := w.clientset()
-		if cerr != nil {
+		// The Secret is read in the cluster of the certificate it is
+		// imported into, where apply reads it again and writes its outputs.
+		c := w.conn(config.DefaultCluster)
+		if cert := w.certificate(ch.Addr); cert != nil {
+			c = w.conn(cert.Cluster)
+		}
+		if cerr := c.connect(ctx, w); cerr != nil {
 			return nil, cerr
 		}
-		keyPEM, certPEM, err = apply.ReadImportSource(ctx, cs.CoreV1(), *ch.Import, w.cfg.Dir)
+		keyPEM, certPEM, err = apply.ReadImportSource(ctx, c.cs.CoreV1(), *ch.Import, w.cfg.Dir)
 	}
 	if err != nil {
 		return nil, err

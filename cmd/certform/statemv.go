@@ -96,13 +96,15 @@ func stateMove(ctx context.Context, g *GlobalOptions, w *workspace, st *state.St
 	for _, addr := range slices.Sorted(maps.Keys(moves)) {
 		fmt.Fprintf(s.Out, "Moved %s to %s.\n", addr, moves[addr])
 	}
-	warnUnconfigured(g, w, slices.Collect(maps.Values(moves)), s)
+	warnUnconfigured(g, w, st, slices.Collect(maps.Values(moves)), s)
 	return exitOK, nil
 }
 
 // warnUnconfigured warns about addresses the configuration does not
-// declare, or that it could not check them.
-func warnUnconfigured(g *GlobalOptions, w *workspace, addrs []string, s Streams) {
+// declare, or declares in another cluster than the one their record is
+// bound to (the next plan refuses those, docs/fleets.md), or that it
+// could not check them.
+func warnUnconfigured(g *GlobalOptions, w *workspace, st *state.State, addrs []string, s Streams) {
 	cfg, problem := w.fullConfig(g)
 	if cfg == nil {
 		fmt.Fprintf(s.Err, "certform: warning: the configuration did not load (%s), so the new addresses were not checked against it\n", problem)
@@ -110,8 +112,14 @@ func warnUnconfigured(g *GlobalOptions, w *workspace, addrs []string, s Streams)
 	}
 	slices.Sort(addrs)
 	for _, addr := range addrs {
-		if !slices.ContainsFunc(cfg.Certificates, func(c *config.Certificate) bool { return c.Addr == addr }) {
+		i := slices.IndexFunc(cfg.Certificates, func(c *config.Certificate) bool { return c.Addr == addr })
+		if i < 0 {
 			fmt.Fprintf(s.Err, "certform: warning: %s is not in the configuration: the next plan deletes its files, Secret and CSR unless a block declares it\n", addr)
+			continue
+		}
+		if rec := st.Certificates[addr]; rec.Cluster.Bound() && rec.Cluster.ClusterName() != cfg.Certificates[i].Cluster {
+			fmt.Fprintf(s.Err, "certform: warning: %s is declared in cluster %q, but it lives in %s: the next plan refuses it unless both names reach the same cluster; "+
+				"a move does not carry a certificate to another cluster (docs/fleets.md)\n", addr, cfg.Certificates[i].Cluster, rec.Cluster)
 		}
 	}
 }

@@ -115,13 +115,13 @@ func statusEntries(w *workspace, st *state.State, now time.Time) ([]StatusEntry,
 		rec := st.Certificates[addr]
 		e := StatusEntry{Address: addr, Cluster: rec.Cluster.ClusterName(), Status: rec.Status, CommonName: rec.Request.CommonName, Hosts: append([]string{}, rec.Request.Hosts...),
 			SerialNumber: rec.SerialNumber, CSR: rec.CSRName, Files: fileHealth(w.cfg.Dir, rec)}
+		if i, ok := cfgs[addr]; ok && w.cfg.Certificates[i].Cluster != "" {
+			e.Cluster = w.cfg.Certificates[i].Cluster // where the next apply puts it, pending or issued
+		}
 		if !rec.NotAfter.IsZero() {
 			na, left := rec.NotAfter, rec.NotAfter.Sub(now).Hours()/24
 			e.NotAfter, e.DaysLeft = &na, &left
 			if i, ok := cfgs[addr]; ok {
-				if name := w.cfg.Certificates[i].Cluster; name != "" {
-					e.Cluster = name // where the next apply puts it
-				}
 				at := plan.RenewalTime(w.cfg.Certificates[i], rec.SerialNumber, rec.NotBefore, rec.NotAfter)
 				e.RenewAt = &at
 				e.Due = !now.Before(at)

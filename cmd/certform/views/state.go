@@ -11,20 +11,33 @@ import (
 	"github.com/certform/certform/state"
 )
 
-// RenderState lists the certificates in state, one line each.
+// RenderState lists the certificates in state, one line each; a CLUSTER
+// column names each one's cluster when state records a named one (a
+// fleet), as status does.
 func RenderState(w io.Writer, st *state.State, now time.Time) {
 	if len(st.Certificates) == 0 {
 		fmt.Fprintln(w, "The state is empty.")
 		return
 	}
+	fleet := false
+	for _, c := range st.Certificates {
+		fleet = fleet || c.Cluster.ClusterName() != state.DefaultCluster
+	}
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(tw, "ADDRESS\tSTATUS\tCSR\tNOT AFTER\tDAYS LEFT")
+	if fleet {
+		fmt.Fprintln(tw, "ADDRESS\tCLUSTER\tSTATUS\tCSR\tNOT AFTER\tDAYS LEFT")
+	} else {
+		fmt.Fprintln(tw, "ADDRESS\tSTATUS\tCSR\tNOT AFTER\tDAYS LEFT")
+	}
 	for _, addr := range st.Addrs() {
 		c := st.Certificates[addr]
 		notAfter, left := "-", "-"
 		if !c.NotAfter.IsZero() {
 			notAfter = c.NotAfter.UTC().Format(time.RFC3339)
 			left = DaysLeft(c.NotAfter.Sub(now))
+		}
+		if fleet {
+			addr += "\t" + c.Cluster.ClusterName()
 		}
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", addr, c.Status, c.CSRName, notAfter, left)
 	}
@@ -52,6 +65,9 @@ func RenderRecord(w io.Writer, c *state.Certificate) {
 	line := func(k string, v any) { fmt.Fprintf(w, "  %-20s = %v\n", k, v) }
 	fmt.Fprintf(w, "# %s\n", c.Addr)
 	line("status", c.Status)
+	if c.Cluster != (state.Cluster{}) && c.Cluster != (state.Cluster{Name: state.DefaultCluster}) {
+		line("cluster", c.Cluster) // name, API server and kube-system UID
+	}
 	line("common_name", fmt.Sprintf("%q", r.CommonName))
 	line("hosts", quoted(r.Hosts))
 	if len(r.Organization) > 0 {

@@ -117,6 +117,7 @@ certificate "web" {
 			t.Fatalf("plan --policy\n%s", r)
 		}
 		mustContain(t, r, `# (in cluster "us")`, `# the approver would approve this CSR (policy "fleetscope")`)
+		mustContain(t, certform(t, dir, kc, "plan", "--policy", policies, "--json"), `"cluster": "us"`, `"verdict": "approve"`)
 		r = certform(t, dir, kc, "validate", "--policy", policies)
 		if r.code != exitOK {
 			t.Fatalf("validate --policy\n%s", r)

@@ -229,6 +229,14 @@ import {
 			t.Fatalf("plan whose restart us's user may not patch: want exit 1\n%s", r)
 		}
 		mustContain(t, r, "missing 1 permission(s) to restart the workloads on_change.restart names", "cannot patch deployments.apps fleetscope-app (in namespace default)")
+		// With a certificate in eu too, only us is left out.
+		os.WriteFile(filepath.Join(dir, "eu.hcl"), []byte(inCluster(clientCert("fleetscope-restart-eu", true), "eu")), 0o644)
+		r = certform(t, dir, kc, "plan")
+		if r.code != exitError {
+			t.Fatalf("plan of a fleet whose restart us's user may not patch: want exit 1\n%s", r)
+		}
+		mustContain(t, r, `cluster "us" (`+us.APIServerURL()+`), left out: certificate.fleetscope-restart`,
+			"missing 1 permission(s) to restart the workloads", "# certificate.fleetscope-restart-eu will be issued")
 	})
 
 	t.Run("apply checks the state backend's permissions in its cluster", func(t *testing.T) {

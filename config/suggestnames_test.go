@@ -3,6 +3,8 @@ package config
 import (
 	"strings"
 	"testing"
+
+	"github.com/certform/certform/internal/workdir"
 )
 
 // TestSuggestions: the spellings a newcomer brings from other tools get
@@ -57,11 +59,11 @@ certificate "web" {
 }
 
 // TestNoFilesNamesTheDirectory: "the directory ." names no directory; the
-// message gives the absolute path.
+// message gives the absolute path, the configuration directory's.
 func TestNoFilesNamesTheDirectory(t *testing.T) {
+	t.Parallel()
 	dir := t.TempDir()
-	t.Chdir(dir)
-	_, _, diags := Load(".", Inputs{})
+	_, _, diags := Load(".", Inputs{Dir: workdir.Dir(dir)})
 	if len(diags) != 1 || !strings.Contains(diags[0].Detail, "The directory "+dir+" holds no *.hcl files") {
 		t.Errorf("want the absolute directory %s in the detail, got %s", dir, diags)
 	}

@@ -12,13 +12,21 @@ import (
 type Dir string
 
 // At is the Dir of path dir, taken from the process's working directory
-// when relative: certform's --chdir. An empty dir is the working
-// directory itself. It fails when dir is not a directory, saying so.
+// when relative: certform's --chdir. It is dir's real path, symbolic links
+// resolved, as the working directory was after a change to dir (state
+// records it, in FilesOrigin). An empty dir, or ".", is the working
+// directory itself, as the process knows it. It fails when dir is not a
+// directory, saying so.
 func At(dir string) (Dir, error) {
-	if dir == "" {
-		dir = "."
+	var abs string
+	var err error
+	if dir == "" || filepath.Clean(dir) == "." {
+		abs, err = os.Getwd()
+	} else if abs, err = filepath.Abs(dir); err == nil {
+		if real, rerr := filepath.EvalSymlinks(abs); rerr == nil {
+			abs = real
+		}
 	}
-	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("finding the configuration directory %s: %w", dir, err)
 	}

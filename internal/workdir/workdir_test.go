@@ -55,6 +55,9 @@ func TestAt(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, "main.hcl"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
+	if err := os.Symlink(root, filepath.Join(root, "link")); err != nil {
+		t.Fatal(err)
+	}
 	t.Chdir(root)
 	cases := map[string]struct {
 		chdir   string
@@ -64,6 +67,7 @@ func TestAt(t *testing.T) {
 		"none":          {"", Dir(root), ""},
 		"relative":      {".", Dir(root), ""},
 		"absolute":      {root, Dir(root), ""},
+		"through link":  {"link", Dir(root), ""},
 		"missing":       {"nope", "", "no such file or directory"},
 		"not directory": {"main.hcl", "", "main.hcl is not a directory"},
 	}

@@ -7,13 +7,14 @@ import (
 	"testing"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/workdir"
 )
 
 // TestSameFiles builds a configuration directory with symbolic links and
 // hard links and checks which outputs are found to be one file.
 func TestSameFiles(t *testing.T) {
 	cases := map[string]struct {
-		setup   func(t *testing.T)
+		setup   func(t *testing.T, d workdir.Dir)
 		outputs string
 		want    string // a part of the error; "" for none
 	}{
@@ -21,12 +22,12 @@ func TestSameFiles(t *testing.T) {
 			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  csr_file = "other/a.key"`,
 		},
 		"csr_file through a symlinked directory": {
-			setup:   func(t *testing.T) { mkdir(t, "out"); symlink(t, "out", "link") },
+			setup:   func(t *testing.T, d workdir.Dir) { mkdir(t, d, "out"); symlink(t, d, "out", "link") },
 			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  csr_file = "link/a.key"`,
 			want:    "are one file",
 		},
 		"csr_file in a directory not made yet, through a symlinked directory": {
-			setup:   func(t *testing.T) { mkdir(t, "out"); symlink(t, "out", "link") },
+			setup:   func(t *testing.T, d workdir.Dir) { mkdir(t, d, "out"); symlink(t, d, "out", "link") },
 			outputs: `key_file = "out/new/a.key"  cert_file = "out/new/a.crt"  csr_file = "link/new/a.key"`,
 			want:    "are one file",
 		},
@@ -34,15 +35,19 @@ func TestSameFiles(t *testing.T) {
 			outputs: `key_file = "a/x.pem"  cert_file = "b/x.pem"  csr_file = "a/b/x.pem"`,
 		},
 		"chain_file is a symlink to the key file": {
-			setup:   func(t *testing.T) { mkdir(t, "out"); write(t, "out/a.key"); symlink(t, "a.key", "out/chain.pem") },
+			setup: func(t *testing.T, d workdir.Dir) {
+				mkdir(t, d, "out")
+				write(t, d, "out/a.key")
+				symlink(t, d, "a.key", "out/chain.pem")
+			},
 			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  chain_file = "out/chain.pem"`,
 			want:    "are one file",
 		},
 		"hard links": {
-			setup: func(t *testing.T) {
-				mkdir(t, "out")
-				write(t, "out/a.key")
-				if err := os.Link("out/a.key", "out/a.crt"); err != nil {
+			setup: func(t *testing.T, d workdir.Dir) {
+				mkdir(t, d, "out")
+				write(t, d, "out/a.key")
+				if err := os.Link(d.Path("out/a.key"), d.Path("out/a.crt")); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -50,25 +55,29 @@ func TestSameFiles(t *testing.T) {
 			want:    "are one file",
 		},
 		"ca_file is the state file through a symlinked directory": {
-			setup:   func(t *testing.T) { symlink(t, ".", "here") },
+			setup:   func(t *testing.T, d workdir.Dir) { symlink(t, d, ".", "here") },
 			outputs: `key_file = "out/a.key"  cert_file = "out/a.crt"  ca_file = "here/certform.state.json"`,
 			want:    "certform's own certform.state.json",
 		},
 		"key_file in the pending keys through a symlink": {
-			setup:   func(t *testing.T) { mkdir(t, ".certform/pending-keys"); symlink(t, ".certform/pending-keys", "keys") },
+			setup: func(t *testing.T, d workdir.Dir) {
+				mkdir(t, d, ".certform/pending-keys")
+				symlink(t, d, ".certform/pending-keys", "keys")
+			},
 			outputs: `key_file = "keys/a.pem"  cert_file = "out/a.crt"`,
 			want:    "certform's own .certform",
 		},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
-			t.Chdir(t.TempDir())
+			t.Parallel()
+			d := workdir.Dir(t.TempDir()) // not the working directory: Check places paths in the configuration's
 			if tc.setup != nil {
-				tc.setup(t)
+				tc.setup(t, d)
 			}
 			src := "certificate \"a\" {\n  common_name = \"a\"\n  signer_name = \"example.com/x\"\n  output {\n" +
 				strings.ReplaceAll(tc.outputs, "  ", "\n") + "\n  }\n}\n"
-			cfg, diags := config.LoadSource([]byte(src), "main.hcl", ".", config.Inputs{})
+			cfg, diags := config.LoadSource([]byte(src), "main.hcl", ".", config.Inputs{Dir: d})
 			if diags.HasErrors() {
 				t.Fatal(diags)
 			}
@@ -83,24 +92,24 @@ func TestSameFiles(t *testing.T) {
 	}
 }
 
-func mkdir(t *testing.T, dir string) {
+func mkdir(t *testing.T, d workdir.Dir, dir string) {
 	t.Helper()
-	if err := os.MkdirAll(dir, 0o755); err != nil {
+	if err := os.MkdirAll(d.Path(dir), 0o755); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func write(t *testing.T, path string) {
+func write(t *testing.T, d workdir.Dir, path string) {
 	t.Helper()
-	if err := os.WriteFile(path, []byte("x"), 0o600); err != nil {
+	if err := os.WriteFile(d.Path(path), []byte("x"), 0o600); err != nil {
 		t.Fatal(err)
 	}
 }
 
-func symlink(t *testing.T, target, link string) {
+func symlink(t *testing.T, d workdir.Dir, target, link string) {
 	t.Helper()
-	mkdir(t, filepath.Dir(link))
-	if err := os.Symlink(target, link); err != nil {
+	mkdir(t, d, filepath.Dir(link))
+	if err := os.Symlink(target, d.Path(link)); err != nil {
 		t.Fatal(err)
 	}
 }

@@ -67,7 +67,7 @@ func (f varFlag) Set(v string) error {
 func (g *GlobalOptions) addFlags(fs *pflag.FlagSet) {
 	// Defaults are the current values, so flags given before the command
 	// survive the command's own flag set.
-	fs.StringVar(&g.Chdir, "chdir", g.Chdir, "run in `DIR`: the configuration directory (default: the current one)")
+	fs.StringVar(&g.Chdir, "chdir", g.Chdir, "the configuration `DIR`: relative paths are taken from it (default: the current directory)")
 	fs.StringVar(&g.DataDir, "data-dir", g.DataDir, "keep certform's own files (selected workspace, pending keys, backend record) in `DIR` (default: $"+DataDirEnv+", else .certform in the configuration directory)")
 	fs.StringVar(&g.Kubeconfig, "kubeconfig", g.Kubeconfig, "kubeconfig `FILE` (default: the kubernetes block, $KUBECONFIG, ~/.kube/config, else in-cluster)")
 	fs.StringVar(&g.Context, "context", g.Context, "kubeconfig `CONTEXT` to use")

@@ -66,8 +66,3 @@ func (d Dir) Abs(p string) string {
 	}
 	return filepath.Clean(p)
 }
-
-// Real is d itself, made absolute and with symbolic links resolved.
-func (d Dir) Real() (string, error) {
-	return filepath.EvalSymlinks(d.Abs("."))
-}

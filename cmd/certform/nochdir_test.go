@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/certform/certform/state/statefile"
 )
 
 // chdirConfig is a configuration whose every relative path is in its own
@@ -190,6 +192,15 @@ func TestChdirKeepsWorkingDirectory(t *testing.T) {
 	}
 	if pwd := strings.TrimSpace(string(mustRead(t, filepath.Join(cfg, "hook.pwd")))); pwd != cfg {
 		t.Errorf("on_change.command ran in %s, want the configuration directory %s", pwd, cfg)
+	}
+	st, err := statefile.Decode(mustRead(t, filepath.Join(cfg, "certform.state.json")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if rec := st.Certificates["certificate.web"]; rec == nil {
+		t.Errorf("no state record of certificate.web")
+	} else if rec.FilesOrigin.Dir != cfg || rec.Files["out/web.key"].Role != "key" {
+		t.Errorf("state records the files as %+v, written in %+v; want out/web.key as written, in %s", rec.Files, rec.FilesOrigin, cfg)
 	}
 
 	// destroy deletes the outputs (confinement places them in the

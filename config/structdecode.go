@@ -9,6 +9,7 @@ import (
 
 	"github.com/hashicorp/hcl/v2"
 	"github.com/hashicorp/hcl/v2/gohcl"
+	"github.com/zclconf/go-cty/cty"
 )
 
 // decodeStruct is gohcl.DecodeBody for the struct types of this package,
@@ -17,7 +18,9 @@ import (
 // for_each of 10,000 instances decodes one body 10,000 times, and that
 // reflection was most of a large configuration's load. Types with field
 // tags it does not know (label, remain, body, attribute ranges) or fields
-// holding expressions go to gohcl.
+// holding a *hcl.Attribute go to gohcl; a field holding an hcl.Expression
+// gets the attribute's expression, or a null one when it is absent, as
+// gohcl gives it.
 func decodeStruct(body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics {
 	v := reflect.ValueOf(target)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
@@ -31,6 +34,7 @@ type structShape struct {
 	ok        bool // every tag is one decodeInto handles
 	schema    *hcl.BodySchema
 	attrs     []fieldOf // sorted by name
+	exprs     []fieldOf // hcl.Expression fields, sorted by name
 	blocks    []blockField
 	defRange  int // field index, or -1
 	typeRange int
@@ -73,7 +77,9 @@ func shapeOf(t reflect.Type) *structShape {
 			kind = "attr"
 		}
 		switch {
-		case (kind == "attr" || kind == "optional") && f.Type != exprType && f.Type != attrType:
+		case (kind == "attr" || kind == "optional") && f.Type == exprType:
+			s.exprs = append(s.exprs, fieldOf{name, i})
+		case (kind == "attr" || kind == "optional") && f.Type != attrType:
 			s.attrs = append(s.attrs, fieldOf{name, i})
 		case kind == "block":
 			s.blocks = append(s.blocks, newBlockField(name, i, f.Type))
@@ -86,6 +92,7 @@ func shapeOf(t reflect.Type) *structShape {
 		}
 	}
 	sort.Slice(s.attrs, func(i, j int) bool { return s.attrs[i].name < s.attrs[j].name })
+	sort.Slice(s.exprs, func(i, j int) bool { return s.exprs[i].name < s.exprs[j].name })
 	for _, b := range s.blocks {
 		if !shapeOf(b.elem).ok {
 			s.ok = false
@@ -126,6 +133,16 @@ func decodeInto(body hcl.Body, ctx *hcl.EvalContext, val reflect.Value) hcl.Diag
 		if attr := content.Attributes[a.name]; attr != nil {
 			diags = append(diags, gohcl.DecodeExpression(attr.Expr, ctx, val.Field(a.index).Addr().Interface())...)
 		}
+	}
+	for _, e := range s.exprs {
+		var expr hcl.Expression
+		if attr := content.Attributes[e.name]; attr != nil {
+			expr = attr.Expr
+		} else {
+			// what gohcl gives an absent expression: a null to deal with in cty
+			expr = hcl.StaticExpr(cty.NullVal(cty.DynamicPseudoType), body.MissingItemRange())
+		}
+		val.Field(e.index).Set(reflect.ValueOf(&expr).Elem())
 	}
 	byType := content.Blocks.ByType()
 	for _, bf := range s.blocks {

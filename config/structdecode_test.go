@@ -44,6 +44,7 @@ secret {
 }
 `},
 		"certificate, no blocks":    {func() any { return &rawCertificate{} }, `signer_name = "x"`},
+		"cluster reference":         {func() any { return &rawCertificate{} }, "signer_name = \"x\"\ncluster = kubernetes.east"},
 		"missing required argument": {func() any { return &rawCertificate{} }, `common_name = "a"`},
 		"unsupported argument":      {func() any { return &rawCertificate{} }, `signer_name = "x"` + "\n" + `colour = "blue"`},
 		"duplicate block":           {func() any { return &rawCertificate{} }, "signer_name = \"x\"\nkey {}\nkey {}"},
@@ -94,6 +95,22 @@ configmap {
 				t.Errorf("diagnostics (-gohcl +decodeStruct):\n%s", diff)
 			}
 		})
+	}
+}
+
+// TestShapesDecodeWithoutGohcl wants the types decoded once per instance
+// of a for_each decoded by decodeStruct itself, not handed to gohcl: a
+// field of a kind it did not know (an hcl.Expression, once) sent every
+// certificate back to gohcl's reflection, two thirds of a large
+// configuration's load.
+func TestShapesDecodeWithoutGohcl(t *testing.T) {
+	for name, v := range map[string]any{
+		"certificate": rawCertificate{}, "ca_bundle": rawCABundle{},
+		"kubernetes": rawKubernetes{}, "lifecycle": rawLifecycle{},
+	} {
+		if !shapeOf(reflect.TypeOf(v)).ok {
+			t.Errorf("%s (%T) is decoded by gohcl", name, v)
+		}
 	}
 }
 

@@ -232,14 +232,9 @@ func Decode(data []byte) (*state.State, error) {
 	// its own only when that pass fails, so that an unknown version is
 	// still what the error says first. (Sniffing first was a full extra
 	// parse: a third of reading a state of 10,000 certificates.)
-	var v2 fileV2
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.DisallowUnknownFields()
-	err := dec.Decode(&v2)
+	v2, err := decodeWire(data)
 	switch {
 	case err != nil:
-	case len(bytes.TrimSpace(data[dec.InputOffset():])) > 0:
-		err = errors.New("data after the state's JSON object")
 	case v2.Version == formatV1 && v2.Outputs != nil:
 		err = errors.New(`json: unknown field "outputs"`) // version 1 has no outputs
 	case v2.Version < formatV1 || v2.Version > FormatVersion:
@@ -286,6 +281,30 @@ func Decode(data []byte) (*state.State, error) {
 		return nil, fmt.Errorf("state is malformed: version %d holds fields of version %d (cluster)", v2.Version, FormatVersion)
 	}
 	return s, nil
+}
+
+// decodeWire reads data into the wire types, refusing unknown fields: by
+// decodeFast when it can, and otherwise, to the same values or an error
+// saying what is wrong, by encoding/json.
+func decodeWire(data []byte) (fileV2, error) {
+	if v2, ok := decodeFast(data); ok {
+		return v2, nil
+	}
+	return decodeJSON(data)
+}
+
+// decodeJSON is decodeWire by encoding/json alone.
+func decodeJSON(data []byte) (fileV2, error) {
+	var v2 fileV2
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(&v2); err != nil {
+		return v2, err
+	}
+	if len(bytes.TrimSpace(data[dec.InputOffset():])) > 0 {
+		return v2, errors.New("data after the state's JSON object")
+	}
+	return v2, nil
 }
 
 // CertificateRecord is one certificate's record as the wire format holds

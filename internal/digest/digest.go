@@ -48,7 +48,7 @@ func OfFile(path string) (File, error) {
 	}
 	h := sha256.New()
 	var buf [8 << 10]byte
-	for {
+	for read := int64(0); ; {
 		var n int
 		err := retry(func() (err error) { n, err = syscall.Read(fd, buf[:]); return err })
 		if err != nil {
@@ -58,6 +58,12 @@ func OfFile(path string) (File, error) {
 			break
 		}
 		h.Write(buf[:n])
+		// A regular file read to the size fstat gave, in a read that did
+		// not fill the buffer, is read: a further read would only say so
+		// (a fifth of the system calls of hashing thousands of small files).
+		if read += int64(n); st.Mode&syscall.S_IFMT == syscall.S_IFREG && n < len(buf) && read == st.Size {
+			break
+		}
 	}
 	var sum [sha256.Size]byte
 	return File{Exists: true, SHA256: hex.EncodeToString(h.Sum(sum[:0])), Mode: fs.FileMode(st.Mode) & fs.ModePerm}, nil

@@ -92,22 +92,31 @@ func decodeCertificate(block *hcl.Block, mod addrs.Module, ctx *hcl.EvalContext,
 	forEach, body, diags := splitForEach(block.Body)
 	instances, d := expand(addrs.Certificate, mod, block, forEach, ctx)
 	diags = append(diags, d...)
-	var certs []*Certificate
 	ranges, sens := attrRanges(body), sensitive.sensitiveAttrs(body, forEach) // the same for every instance
-	for _, in := range instances {
+	var cc contentCache
+	decoded := make([]*Certificate, len(instances))
+	instDiags := make([]hcl.Diagnostics, len(instances))
+	eachInstance(len(instances), func(i int) {
+		in := instances[i]
 		var raw rawCertificate
-		d := decodeBody(body, in.ctx, &raw)
-		diags = append(diags, d...)
+		d := decodeBodyIn(&cc, body, in.ctx, &raw)
 		if d.HasErrors() {
-			continue
+			instDiags[i] = d
+			return
 		}
 		c := &Certificate{Addr: in.addr, Name: name, DeclRange: block.DefRange, AttrRanges: ranges, Sensitive: sens}
-		diags = append(diags, c.fill(&raw)...)
+		d = append(d, c.fill(&raw)...)
 		var d2 hcl.Diagnostics
 		c.Cluster, d2 = decodeClusterRef(raw.Cluster, in.ctx)
-		diags = append(diags, d2...)
-		diags = append(diags, validateCertificate(c)...)
-		certs = append(certs, c)
+		d = append(d, d2...)
+		instDiags[i], decoded[i] = append(d, validateCertificate(c)...), c
+	})
+	var certs []*Certificate
+	for i, c := range decoded {
+		diags = append(diags, instDiags[i]...)
+		if c != nil {
+			certs = append(certs, c)
+		}
 	}
 	return certs, diags
 }

@@ -22,11 +22,17 @@ import (
 // gets the attribute's expression, or a null one when it is absent, as
 // gohcl gives it.
 func decodeStruct(body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics {
+	return decodeStructIn(nil, body, ctx, target)
+}
+
+// decodeStructIn is decodeStruct taking bodies' content from cc (nil:
+// working it out on every call).
+func decodeStructIn(cc *contentCache, body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics {
 	v := reflect.ValueOf(target)
 	if v.Kind() != reflect.Pointer || v.Elem().Kind() != reflect.Struct {
 		return gohcl.DecodeBody(body, ctx, target)
 	}
-	return decodeInto(body, ctx, v.Elem())
+	return decodeInto(cc, body, ctx, v.Elem())
 }
 
 // structShape is what decoding a struct type needs to know about it.
@@ -120,12 +126,12 @@ func newBlockField(name string, index int, t reflect.Type) blockField {
 }
 
 // decodeInto decodes body into the struct val as gohcl.DecodeBody does.
-func decodeInto(body hcl.Body, ctx *hcl.EvalContext, val reflect.Value) hcl.Diagnostics {
+func decodeInto(cc *contentCache, body hcl.Body, ctx *hcl.EvalContext, val reflect.Value) hcl.Diagnostics {
 	s := shapeOf(val.Type())
 	if !s.ok {
 		return gohcl.DecodeBody(body, ctx, val.Addr().Interface())
 	}
-	content, diags := body.Content(s.schema)
+	content, byType, diags := cc.content(body, s)
 	if content == nil {
 		return diags
 	}
@@ -144,15 +150,14 @@ func decodeInto(body hcl.Body, ctx *hcl.EvalContext, val reflect.Value) hcl.Diag
 		}
 		val.Field(e.index).Set(reflect.ValueOf(&expr).Elem())
 	}
-	byType := content.Blocks.ByType()
 	for _, bf := range s.blocks {
-		diags = append(diags, bf.decode(byType[bf.name], body, ctx, val.Field(bf.index))...)
+		diags = append(diags, bf.decode(cc, byType[bf.name], body, ctx, val.Field(bf.index))...)
 	}
 	return diags
 }
 
 // decode decodes the blocks of bf's type into the field fv.
-func (bf blockField) decode(blocks hcl.Blocks, body hcl.Body, ctx *hcl.EvalContext, fv reflect.Value) hcl.Diagnostics {
+func (bf blockField) decode(cc *contentCache, blocks hcl.Blocks, body hcl.Body, ctx *hcl.EvalContext, fv reflect.Value) hcl.Diagnostics {
 	switch {
 	case len(blocks) > 1 && !bf.slice:
 		return hcl.Diagnostics{{
@@ -182,7 +187,7 @@ func (bf blockField) decode(blocks hcl.Blocks, body hcl.Body, ctx *hcl.EvalConte
 				elem.Set(reflect.New(bf.elem))
 				elem = elem.Elem()
 			}
-			diags = append(diags, decodeBlock(blk, ctx, elem)...)
+			diags = append(diags, decodeBlock(cc, blk, ctx, elem)...)
 		}
 		fv.Set(sli)
 		return diags
@@ -190,15 +195,15 @@ func (bf blockField) decode(blocks hcl.Blocks, body hcl.Body, ctx *hcl.EvalConte
 		if fv.IsNil() {
 			fv.Set(reflect.New(bf.elem))
 		}
-		return decodeBlock(blocks[0], ctx, fv.Elem())
+		return decodeBlock(cc, blocks[0], ctx, fv.Elem())
 	default:
-		return decodeBlock(blocks[0], ctx, fv)
+		return decodeBlock(cc, blocks[0], ctx, fv)
 	}
 }
 
 // decodeBlock decodes one block into the struct v, with its ranges.
-func decodeBlock(block *hcl.Block, ctx *hcl.EvalContext, v reflect.Value) hcl.Diagnostics {
-	diags := decodeInto(block.Body, ctx, v)
+func decodeBlock(cc *contentCache, block *hcl.Block, ctx *hcl.EvalContext, v reflect.Value) hcl.Diagnostics {
+	diags := decodeInto(cc, block.Body, ctx, v)
 	s := shapeOf(v.Type()) // ok: a type holding blocks of another type is only ok if that one is
 	if s.typeRange >= 0 {
 		v.Field(s.typeRange).Set(reflect.ValueOf(block.TypeRange))

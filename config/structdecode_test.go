@@ -94,6 +94,19 @@ configmap {
 			if diff := cmp.Diff(diagSet(wantDiags), diagSet(gotDiags)); diff != "" {
 				t.Errorf("diagnostics (-gohcl +decodeStruct):\n%s", diff)
 			}
+			// as one instance after another of a for_each: the body's
+			// content from the cache from the second on
+			var cc contentCache
+			for i := range 3 {
+				got := tc.target()
+				gotDiags := decodeStructIn(&cc, file.Body, ctx, got)
+				if diff := cmp.Diff(want, got, cmpopts.EquateEmpty(), cmp.Exporter(func(reflect.Type) bool { return true })); diff != "" {
+					t.Errorf("instance %d: value (-gohcl +decodeStructIn):\n%s", i, diff)
+				}
+				if diff := cmp.Diff(diagSet(wantDiags), diagSet(gotDiags)); diff != "" {
+					t.Errorf("instance %d: diagnostics (-gohcl +decodeStructIn):\n%s", i, diff)
+				}
+			}
 		})
 	}
 }

@@ -66,7 +66,12 @@ func suggest(name string, candidates []string) string {
 // failed to evaluate also fails to convert ("value must be known"), and
 // that second diagnostic says nothing new.
 func decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics {
-	diags := decodeStruct(body, ctx, target)
+	return decodeBodyIn(nil, body, ctx, target)
+}
+
+// decodeBodyIn is decodeBody taking bodies' content from cc.
+func decodeBodyIn(cc *contentCache, body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics {
+	diags := decodeStructIn(cc, body, ctx, target)
 	unknown := func(d *hcl.Diagnostic) bool {
 		return d.Summary == "Unsuitable value type" && strings.Contains(d.Detail, "must be known")
 	}

@@ -6,6 +6,8 @@ import (
 	"crypto/x509/pkix"
 	"math/big"
 	"net"
+	"net/mail"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -29,6 +31,28 @@ func TestClassifyHost(t *testing.T) {
 			}
 		})
 	}
+}
+
+// FuzzClassifyHost wants ClassifyHost, which skips the address and URI
+// parsers for a name with neither @ nor a colon, to classify every host as
+// asking every parser does.
+func FuzzClassifyHost(f *testing.F) {
+	for _, h := range []string{"192.0.2.24", "2001:db8::1", "ops@example.com", "spiffe://a/b", "a.example", "Ops <ops@example.com>", "a:b", "@", "x:"} {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, host string) {
+		want := HostDNS
+		if net.ParseIP(host) != nil {
+			want = HostIP
+		} else if a, err := mail.ParseAddress(host); err == nil && a.Address == host {
+			want = HostEmail
+		} else if u, err := url.ParseRequestURI(host); err == nil && u.Scheme != "" {
+			want = HostURI
+		}
+		if got := ClassifyHost(host); got != want {
+			t.Errorf("ClassifyHost(%q) = %s, want %s", host, got, want)
+		}
+	})
 }
 
 func TestKeyRoundTrip(t *testing.T) {

@@ -12,6 +12,7 @@ import (
 	"net/mail"
 	"net/url"
 	"slices"
+	"strings"
 )
 
 // Hosts are subject alternative names, split by kind.
@@ -36,6 +37,12 @@ const (
 func ClassifyHost(host string) string {
 	if net.ParseIP(host) != nil {
 		return HostIP
+	}
+	// An address is local@domain and a scheme ends in a colon: the
+	// parsers, costly at thousands of hosts, need not see a name with
+	// neither.
+	if !strings.ContainsAny(host, "@:") {
+		return HostDNS
 	}
 	if a, err := mail.ParseAddress(host); err == nil && a.Address == host {
 		return HostEmail

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sync"
 	"syscall"
@@ -125,9 +124,9 @@ certificate "client" {
   }
 }
 `), 0o644))
-	cmd := exec.Command(bin, "apply", "--auto-approve", "--no-color", fmt.Sprintf("--parallelism=%d", issueWorkers))
+	cmd, used := measured(b, bin, "apply", "--auto-approve", "--no-color", fmt.Sprintf("--parallelism=%d", issueWorkers))
 	cmd.Dir = dir
-	cmd.Env = append(os.Environ(), "KUBECONFIG="+kubeconfig)
+	cmd.Env = append(cmd.Env, "KUBECONFIG="+kubeconfig)
 	b.StartTimer()
 	start := time.Now()
 	out, err := cmd.CombinedOutput()
@@ -136,8 +135,8 @@ certificate "client" {
 	if err != nil {
 		b.Fatalf("certform apply: %v\n%s", err, out)
 	}
-	rss := float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss) / 1024
-	return took, cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime(), rss
+	u := used()
+	return took, u.CPU, u.PeakRSSMiB
 }
 
 // outputParent is where the runs write their files:

@@ -5,11 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"sync"
-	"syscall"
 	"testing"
 	"time"
 
@@ -68,15 +66,15 @@ func BenchmarkPlanFleet(b *testing.B) {
 	b.ReportMetric(float64(fleetTime)/float64(singleTime), "fleet/single")
 	b.ReportMetric(float64(fleetTime)/float64(sameTime), "fleet/one-cluster-of-3000")
 	for label, dir := range map[string]string{"single": single, "fleet": fleet} {
-		cmd := exec.Command(bin, "plan", "--detailed-exitcode", "--no-color")
+		cmd, used := measured(b, bin, "plan", "--detailed-exitcode", "--no-color")
 		cmd.Dir = dir
-		cmd.Env = append(os.Environ(), "KUBECONFIG="+kc)
+		cmd.Env = append(cmd.Env, "KUBECONFIG="+kc)
 		start := time.Now()
 		if out, err := cmd.CombinedOutput(); err != nil {
 			b.Fatalf("certform plan (%s): %v\n%s", label, err, out)
 		}
 		b.ReportMetric(time.Since(start).Seconds(), label+"-cli-seconds")
-		b.ReportMetric(float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)/1024, label+"-cli-peak-RSS-MB")
+		b.ReportMetric(used().PeakRSSMiB, label+"-cli-peak-RSS-MB")
 	}
 }
 

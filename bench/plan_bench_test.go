@@ -5,9 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"os/exec"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -63,8 +61,8 @@ func BenchmarkPlanUpToDate(b *testing.B) {
 			var walls []float64
 			var rss float64
 			for range cliRuns {
-				cmd := exec.Command(bin, "plan", "--detailed-exitcode", "--no-color")
-				cmd.Env = append(os.Environ(), "KUBECONFIG="+c.AdminKubeconfig)
+				cmd, used := measured(b, bin, "plan", "--detailed-exitcode", "--no-color")
+				cmd.Env = append(cmd.Env, "KUBECONFIG="+c.AdminKubeconfig)
 				start := time.Now()
 				out, err := cmd.CombinedOutput()
 				if err != nil {
@@ -75,7 +73,7 @@ func BenchmarkPlanUpToDate(b *testing.B) {
 					// e.g. with GODEBUG=gctrace=1, to see the heap the run needed
 					must(b, os.WriteFile(log, out, 0o644))
 				}
-				rss = max(rss, float64(cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss)/1024)
+				rss = max(rss, used().PeakRSSMiB)
 			}
 			slices.Sort(walls)
 			b.ReportMetric(walls[len(walls)/2], "cli-seconds")

@@ -26,6 +26,9 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	if file := os.Getenv(envMeasure); file != "" {
+		os.Exit(launch(file, os.Args[1:]))
+	}
 	code := testcluster.Main(m)
 	if outputs.dir != "" {
 		os.RemoveAll(outputs.dir)

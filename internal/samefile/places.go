@@ -5,7 +5,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"slices"
+	"sync"
+	"sync/atomic"
 	"syscall"
 
 	"github.com/certform/certform/internal/workdir"
@@ -16,7 +19,8 @@ import (
 // certificates mostly share a few directories, so each costs one lstat
 // instead of a walk of its every component.
 type locator struct {
-	cwd  string           // the configuration directory, absolute
+	cwd  string // the configuration directory, absolute
+	mu   sync.Mutex
 	dirs map[string]place // absolute directory → its place
 }
 
@@ -36,13 +40,17 @@ func (l *locator) locate(path string) (place, error) {
 	if dir == abs {
 		return locate(abs)
 	}
+	l.mu.Lock()
 	at, ok := l.dirs[dir]
+	l.mu.Unlock()
 	if !ok {
 		var err error
 		if at, err = locate(dir); err != nil {
 			return place{}, err
 		}
+		l.mu.Lock()
 		l.dirs[dir] = at
+		l.mu.Unlock()
 	}
 	if at.rest != "" {
 		// The directory does not exist, so neither does the file: it is
@@ -61,6 +69,32 @@ func (l *locator) locate(path string) (place, error) {
 		return locate(abs)
 	}
 	return place{real: filepath.Join(at.real, base), dev: uint64(st.Dev), ino: st.Ino}, nil
+}
+
+// parallelFrom is the number of paths from which locateAll uses several
+// goroutines (a variable for tests).
+var parallelFrom = 256
+
+// locateAll locates each path, on a few goroutines when there are many:
+// each is an lstat, a system call of some microseconds, and a plan of
+// 10,000 certificates has 20,000 outputs.
+func (l *locator) locateAll(paths []string) ([]place, []error) {
+	ats, errs := make([]place, len(paths)), make([]error, len(paths))
+	workers := min(runtime.GOMAXPROCS(0), 4)
+	if len(paths) < parallelFrom {
+		workers = 1
+	}
+	var next atomic.Int64
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Go(func() {
+			for i := int(next.Add(1) - 1); i < len(paths); i = int(next.Add(1) - 1) {
+				ats[i], errs[i] = l.locate(paths[i])
+			}
+		})
+	}
+	wg.Wait()
+	return ats, errs
 }
 
 // places indexes outputs by each of the two ways sameFile matches a place,

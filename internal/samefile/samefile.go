@@ -77,24 +77,30 @@ func Check(cfg *config.Config, keysDir string) error {
 		}
 		own = append(own, output{path: p, at: at})
 	}
-	seen := newPlaces(2 * len(cfg.Certificates))
-	var errs []error
+	var outs []output
+	var paths []string
 	for _, c := range cfg.Certificates {
-		paths := c.OutputPaths()
-		attrs := make([]string, 0, len(paths))
-		for attr := range paths {
+		byAttr := c.OutputPaths()
+		attrs := make([]string, 0, len(byAttr))
+		for attr := range byAttr {
 			attrs = append(attrs, attr)
 		}
 		sort.Strings(attrs)
 		for _, attr := range attrs {
-			at, err := loc.locate(paths[attr])
-			if err != nil {
-				return err
-			}
-			o := output{addr: c.Addr, attr: attr, path: paths[attr], at: at}
-			errs = append(errs, o.conflicts(seen.same(at), own)...)
-			seen.add(o)
+			outs = append(outs, output{addr: c.Addr, attr: attr, path: byAttr[attr]})
+			paths = append(paths, byAttr[attr])
 		}
+	}
+	ats, locErrs := loc.locateAll(paths)
+	seen := newPlaces(len(outs))
+	var errs []error
+	for i, o := range outs {
+		if locErrs[i] != nil {
+			return locErrs[i] // the first in order, as when they were located one by one
+		}
+		o.at = ats[i]
+		errs = append(errs, o.conflicts(seen.same(o.at), own)...)
+		seen.add(o)
 	}
 	return errors.Join(errs...)
 }

@@ -1,6 +1,7 @@
 package samefile
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -111,5 +112,48 @@ func symlink(t *testing.T, d workdir.Dir, target, link string) {
 	mkdir(t, d, filepath.Dir(link))
 	if err := os.Symlink(target, d.Path(link)); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestManyOutputs checks outputs enough to be located on several
+// goroutines, many of them one file through a symbolic link and some
+// existing, and wants the error of locating them one by one, in order.
+func TestManyOutputs(t *testing.T) {
+	t.Chdir(t.TempDir())
+	mkdir(t, "out")
+	symlink(t, "out", "link")
+	n := parallelFrom
+	keys := make([]string, 0, n)
+	for i := range n {
+		k := fmt.Sprintf("k%03d", i)
+		keys = append(keys, fmt.Sprintf("%s = %d", k, i))
+		if i%3 == 0 {
+			write(t, filepath.Join("out", k+".crt"))
+		}
+	}
+	src := `certificate "a" {
+  for_each    = {` + strings.Join(keys, ", ") + `}
+  common_name = "a"
+  signer_name = "example.com/x"
+  output {
+    key_file  = "out/${each.key}.key"
+    cert_file = "out/${each.key}.crt"
+    csr_file  = each.value % 7 == 0 ? "link/${each.key}.crt" : "out/${each.key}.csr"
+  }
+}
+`
+	cfg, diags := config.LoadSource([]byte(src), "main.hcl", ".", config.Inputs{})
+	if diags.HasErrors() {
+		t.Fatal(diags)
+	}
+	parallel := Check(cfg, ".certform/pending-keys")
+	defer func(n int) { parallelFrom = n }(parallelFrom)
+	parallelFrom = 1 << 30
+	oneByOne := Check(cfg, ".certform/pending-keys")
+	if oneByOne == nil || strings.Count(oneByOne.Error(), "are one file") < n/7 {
+		t.Fatalf("one by one: %v, want an error for every seventh certificate", oneByOne)
+	}
+	if parallel == nil || parallel.Error() != oneByOne.Error() {
+		t.Errorf("on several goroutines:\n%v\nwant, as one by one:\n%v", parallel, oneByOne)
 	}
 }

@@ -11,7 +11,7 @@ cd "$(dirname "$0")/.."
 t=${1:-60s}
 for target in ./config:FuzzLoad ./config:FuzzVarFile ./state/statefile:FuzzDecode ./plan:FuzzDecodeFile ./internal/pki:FuzzParsePEM \
   ./internal/addrs:FuzzParse ./approver:FuzzGlob ./approver:FuzzApprovedMeansAllowed ./approver:FuzzLoadPolicy ./internal/formats:FuzzOpens \
-  ./cmd/certform:FuzzConvertCfssl ./cmd/certform:FuzzShellQuote ./state/backend/local:FuzzJournal; do
+  ./cmd/certform:FuzzConvertCfssl ./cmd/certform:FuzzShellQuote ./state/backend/local:FuzzJournal ./state/statefile:FuzzDecodeFast ./internal/pki:FuzzClassifyHost; do
   pkg=${target%%:*} name=${target##*:}
   echo "==> $name in $pkg for $t"
   go test "$pkg" -run '^$' -fuzz "^$name\$" -fuzztime "$t" -fuzzminimizetime 6s

@@ -20,7 +20,7 @@ import (
 // instead of a walk of its every component.
 type locator struct {
 	cwd  string // the configuration directory, absolute
-	mu   sync.Mutex
+	mu   sync.RWMutex
 	dirs map[string]place // absolute directory → its place
 }
 
@@ -40,9 +40,9 @@ func (l *locator) locate(path string) (place, error) {
 	if dir == abs {
 		return locate(abs)
 	}
-	l.mu.Lock()
+	l.mu.RLock()
 	at, ok := l.dirs[dir]
-	l.mu.Unlock()
+	l.mu.RUnlock()
 	if !ok {
 		var err error
 		if at, err = locate(dir); err != nil {

@@ -77,8 +77,8 @@ func Check(cfg *config.Config, keysDir string) error {
 		}
 		own = append(own, output{path: p, at: at})
 	}
-	var outs []output
-	var paths []string
+	outs := make([]output, 0, 2*len(cfg.Certificates))
+	paths := make([]string, 0, 2*len(cfg.Certificates))
 	for _, c := range cfg.Certificates {
 		byAttr := c.OutputPaths()
 		attrs := make([]string, 0, len(byAttr))

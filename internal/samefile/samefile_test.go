@@ -119,16 +119,16 @@ func symlink(t *testing.T, d workdir.Dir, target, link string) {
 // goroutines, many of them one file through a symbolic link and some
 // existing, and wants the error of locating them one by one, in order.
 func TestManyOutputs(t *testing.T) {
-	t.Chdir(t.TempDir())
-	mkdir(t, "out")
-	symlink(t, "out", "link")
+	d := workdir.Dir(t.TempDir())
+	mkdir(t, d, "out")
+	symlink(t, d, "out", "link")
 	n := parallelFrom
 	keys := make([]string, 0, n)
 	for i := range n {
 		k := fmt.Sprintf("k%03d", i)
 		keys = append(keys, fmt.Sprintf("%s = %d", k, i))
 		if i%3 == 0 {
-			write(t, filepath.Join("out", k+".crt"))
+			write(t, d, filepath.Join("out", k+".crt"))
 		}
 	}
 	src := `certificate "a" {
@@ -142,7 +142,7 @@ func TestManyOutputs(t *testing.T) {
   }
 }
 `
-	cfg, diags := config.LoadSource([]byte(src), "main.hcl", ".", config.Inputs{})
+	cfg, diags := config.LoadSource([]byte(src), "main.hcl", ".", config.Inputs{Dir: d})
 	if diags.HasErrors() {
 		t.Fatal(diags)
 	}

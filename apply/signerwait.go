@@ -19,7 +19,7 @@ import (
 // so (or asking the API server for events) for each of them would be noise.
 // A CSR someone else approved is reported as soon as it is seen approved,
 // since until then apply was asking a person to approve it. (A variable
-// for tests.)
+// for tests; each run reads it once, into runner.signerGrace.)
 var signerGrace = 5 * time.Second
 
 // watchSigner reports that the CSR of rec was approved and now waits for
@@ -40,7 +40,7 @@ func (r *runner) watchSigner(ctx context.Context, c *config.Certificate, rec *st
 		return
 	}
 	if c.SelfApprove {
-		t := time.NewTimer(signerGrace)
+		t := time.NewTimer(r.signerGrace)
 		defer t.Stop()
 		select {
 		case <-ctx.Done():

@@ -86,6 +86,8 @@ type runner struct {
 	signers    map[string]*signerTrust
 	unverified map[string]bool
 
+	signerGrace time.Duration // signerGrace as the run began
+
 	api   chan struct{} // slots for stages that call the API server
 	local chan struct{} // slots for stages that generate keys or write files
 
@@ -133,7 +135,8 @@ func Apply(ctx context.Context, p *plan.Plan, cfg *config.Config, prior *state.S
 	if err != nil {
 		return prior.DeepCopy(), err
 	}
-	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy(), confined: confined, dir: cfg.Dir, here: state.Here(cfg.Dir)}
+	r := &runner{opts: opts, cfg: map[string]*config.Certificate{}, lineage: prior.Lineage, state: prior.DeepCopy(), confined: confined, dir: cfg.Dir, here: state.Here(cfg.Dir),
+		signerGrace: signerGrace}
 	r.secretKeys = kube.NewSecretKeys(r.opts.Core)
 	r.committed.L = &r.mu
 	r.caContent, r.caPools = p.CAContent, map[string]*x509.CertPool{}

@@ -74,17 +74,38 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error 
 		return err
 	}
 	fault.Point(fault.Submitting)
-	var csr *certv1.CertificateSigningRequest
+	var (
+		csr     *certv1.CertificateSigningRequest
+		rec     *state.Certificate
+		durable func() error
+	)
+	// The create and the approval go out back to back in one API slot, as
+	// a client-go loop sends them: the approval does not wait for the
+	// pending record to be durable, since the submitting record and the
+	// kept key already are, and they are all a run interrupted after the
+	// approval needs to adopt the CSR (adopt.go). The pending record is
+	// durable before the wait for the signer begins.
 	err = r.stage(ctx, r.api, func() (err error) {
 		csr, err = kube.Submit(ctx, r.opts.CSRs, kube.SubmitRequest{
 			Name: sub.CSRName, Addr: c.Addr, Lineage: r.lineage, Request: req,
 			SignerName: c.SignerName, Usages: c.Usages, ExpirationSeconds: c.ExpirationSeconds,
 			Matches: func(existing []byte) error { return pki.RequestMatches(existing, key.Public(), c.Request) },
 		})
+		if err != nil {
+			return err
+		}
+		fault.Point(fault.AfterCreate)
+		rec = sub.DeepCopy()
+		rec.CSRName, rec.CSRUID, rec.Status = csr.Name, string(csr.UID), state.StatusPending
+		// made durable by a commit shared with the other addresses
+		// submitted meanwhile, while the approval goes out
+		durable = r.recordAsync(c.Addr, rec)
+		r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name})
+		csr, err = r.approve(ctx, c, rec, csr)
 		return err
 	})
 	if err != nil {
-		if ctx.Err() == nil && notCreated(err) {
+		if rec == nil && ctx.Err() == nil && notCreated(err) {
 			// Refused: nothing was created, and the record goes back to
 			// what it was (the key is cleaned at the end of the run).
 			var before *state.Certificate
@@ -95,22 +116,15 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error 
 		}
 		return err
 	}
-	fault.Point(fault.AfterCreate)
-	rec := sub.DeepCopy()
-	rec.CSRName, rec.CSRUID, rec.Status = csr.Name, string(csr.UID), state.StatusPending
-	// The record is made durable by a commit shared with the other
-	// addresses submitted meanwhile; the CSR is approved only after it.
-	durable := r.recordAsync(c.Addr, rec)
-	r.report(Event{Addr: c.Addr, Phase: PhaseSubmitted, CSRName: csr.Name})
-	return r.await(ctx, c, rec, key, csr, durable, idle)
+	if err := durable(); err != nil {
+		return err
+	}
+	return r.collectWhenIssued(ctx, c, rec, key, csr, idle)
 }
 
 // await waits until the pending record is durable, approves (when
-// configured) in an API slot, then waits for the certificate holding no
-// slot at all: the shared watch costs the API server nothing per CSR, so a
-// slow signer or a human approver does not keep other addresses from being
-// submitted. idle is called as the wait begins. The certificate is then
-// collected in a local slot.
+// configured) in an API slot, then waits for the certificate and collects
+// it (collectWhenIssued).
 func (r *runner) await(ctx context.Context, c *config.Certificate, rec *state.Certificate, key crypto.Signer,
 	csr *certv1.CertificateSigningRequest, durable func() error, idle func()) error {
 	if err := durable(); err != nil {
@@ -123,6 +137,16 @@ func (r *runner) await(ctx context.Context, c *config.Certificate, rec *state.Ce
 	if err != nil {
 		return err
 	}
+	return r.collectWhenIssued(ctx, c, rec, key, csr, idle)
+}
+
+// collectWhenIssued waits for the certificate of an approved (or
+// awaiting approval) CSR holding no slot at all: the shared watch costs
+// the API server nothing per CSR, so a slow signer or a human approver
+// does not keep other addresses from being submitted. idle is called as
+// the wait begins. The certificate is then collected in a local slot.
+func (r *runner) collectWhenIssued(ctx context.Context, c *config.Certificate, rec *state.Certificate, key crypto.Signer,
+	csr *certv1.CertificateSigningRequest, idle func()) error {
 	idle()
 	issued, waited, err := r.wait(ctx, rec, csr)
 	if err != nil && ctx.Err() != nil {

@@ -14,18 +14,24 @@ import (
 )
 
 // signerGrace is how long a CSR certform approved itself may stay unsigned
-// before apply says it is waiting for the signer: the built-in signers sign
-// within milliseconds, and saying so for each of them would be noise. A CSR
-// someone else approved is reported as soon as it is seen approved, since
-// until then apply was asking a person to approve it.
-const signerGrace = 5 * time.Second
+// before apply says it is waiting for the signer and follows the CSR's
+// Warning events: the built-in signers sign within milliseconds, and saying
+// so (or asking the API server for events) for each of them would be noise.
+// A CSR someone else approved is reported as soon as it is seen approved,
+// since until then apply was asking a person to approve it. (A variable
+// for tests; each run reads it once, into runner.signerGrace.)
+var signerGrace = 5 * time.Second
 
 // watchSigner reports that the CSR of rec was approved and now waits for
 // its signer, with the Warning events the signer left on it, and reports
 // again whenever a new Warning event appears: a third-party signer (such
 // as cert-manager's, for an issuer that does not exist) says why it does
-// not sign only there. A CSR certform approved itself is reported once
-// signerGrace has passed, or at once when a Warning event appears. It
+// not sign only there. A CSR someone else approved is reported as soon as
+// it is seen approved. A CSR certform approved itself is left alone for
+// signerGrace: the built-in signers sign within milliseconds, and
+// following the events of each of thousands of CSRs would cost the API
+// server a list and a watch per certificate for nothing; one still
+// unsigned then is reported, with its Warning events, and followed. It
 // returns when ctx ends or when there is nothing to report (signed,
 // refused, gone).
 func (r *runner) watchSigner(ctx context.Context, c *config.Certificate, rec *state.Certificate) {
@@ -33,15 +39,24 @@ func (r *runner) watchSigner(ctx context.Context, c *config.Certificate, rec *st
 	if c == nil || !r.watcher.WaitApproved(ctx, rec.CSRName, uid) {
 		return
 	}
-	var grace <-chan time.Time
 	if c.SelfApprove {
-		t := time.NewTimer(signerGrace)
+		t := time.NewTimer(r.signerGrace)
 		defer t.Stop()
-		grace = t.C
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if !r.approvedUnsigned(rec) {
+			return
+		}
 	}
 	warnings, followErr := r.followWarnings(ctx, rec)
-	if warnings == nil && !c.SelfApprove {
-		grace = closedTime
+	// Without a client to follow events with, or once following fails,
+	// report at once what one list says (signerWaitDetail).
+	var now <-chan time.Time
+	if warnings == nil {
+		now = closedTime
 	}
 	reported := false
 	report := func(msg string) {
@@ -54,22 +69,19 @@ func (r *runner) watchSigner(ctx context.Context, c *config.Certificate, rec *st
 		select {
 		case <-ctx.Done():
 			return
-		case <-grace:
-			grace = nil
+		case <-now:
+			now = nil
 			if !reported {
 				report(r.signerWaitDetail(ctx, rec))
 			}
 		case w := <-warnings:
-			if reported || len(w) > 0 || !c.SelfApprove {
-				grace = nil
-				report(signerWaitMessage(rec, w))
-			}
+			now = nil
+			report(signerWaitMessage(rec, w))
 		case <-followErr:
-			// Events cannot be followed (no "watch" on events): report
-			// what one list says, as soon as the grace allows.
+			// Events cannot be followed (no "watch" on events).
 			warnings, followErr = nil, nil
-			if !reported && !c.SelfApprove {
-				grace = closedTime
+			if !reported {
+				now = closedTime
 			}
 		}
 	}

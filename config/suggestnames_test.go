@@ -27,14 +27,17 @@ certificate "web" {
 		attr, value          string
 		wantSummary, wantHas string
 	}{
-		"upper-case host":       {"hosts", `["A.Example"]`, "Invalid host", `Did you mean "a.example"?`},
-		"camelCase usage":       {"usages", `["digital signature", "clientAuth"]`, "Unknown usage", `Did you mean "client auth"?`},
-		"dashed usage":          {"usages", `["digital-signature"]`, "Unknown usage", `Did you mean "digital signature"?`},
-		"misspelt usage":        {"usages", `["server auht"]`, "Unknown usage", `Did you mean "server auth"?`},
-		"signer without domain": {"signer_name", `"kubelet-serving"`, "Invalid signer name", `Did you mean "kubernetes.io/kubelet-serving"?`},
-		"undeclared variable":   {"common_name", `var.nope`, "Reference to undeclared input variable", `No input variable "nope" is declared. Declare it with a variable "nope" {} block`},
-		"misspelt variable":     {"common_name", `var.namespce`, "Reference to undeclared input variable", `Did you mean var.namespace?`},
-		"misspelt local":        {"common_name", `local.svcc`, "Reference to undeclared local value", `Did you mean local.svc?`},
+		"upper-case host":             {"hosts", `["A.Example"]`, "Invalid host", `Did you mean "a.example"?`},
+		"camelCase usage":             {"usages", `["digital signature", "clientAuth"]`, "Unknown usage", `Did you mean "client auth"?`},
+		"dashed usage":                {"usages", `["digital-signature"]`, "Unknown usage", `Did you mean "digital signature"?`},
+		"misspelt usage":              {"usages", `["server auht"]`, "Unknown usage", `Did you mean "server auth"?`},
+		"signer without domain":       {"signer_name", `"kubelet-serving"`, "Invalid signer name", `Did you mean "kubernetes.io/kubelet-serving"?`},
+		"undeclared variable":         {"common_name", `var.nope`, "Reference to undeclared input variable", `No input variable "nope" is declared. Declare it with a variable "nope" {} block`},
+		"misspelt variable":           {"common_name", `var.namespce`, "Reference to undeclared input variable", `Did you mean var.namespace?`},
+		"misspelt local":              {"common_name", `local.svcc`, "Reference to undeclared local value", `Did you mean local.svc?`},
+		"key_file beside output":      {"key_file", `"web.key"`, "Unsupported argument", `key_file belongs in a nested output block: output { key_file = ... }`},
+		"organization beside subject": {"organization", `["team-a"]`, "Unsupported argument", `organization belongs in a nested subject block`},
+		"algorithm beside key":        {"algorithm", `"rsa"`, "Unsupported argument", `algorithm belongs in a nested key block`},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -45,6 +48,9 @@ certificate "web" {
 					v = tc.value
 				}
 				src += "  " + a + " = " + v + "\n"
+			}
+			if _, ok := base[tc.attr]; !ok {
+				src += "  " + tc.attr + " = " + tc.value + "\n"
 			}
 			src += "}\n"
 			_, diags := LoadSource([]byte(src), "main.hcl", t.TempDir(), Inputs{})

@@ -72,6 +72,7 @@ func decodeBody(body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics
 // decodeBodyIn is decodeBody taking bodies' content from cc.
 func decodeBodyIn(cc *contentCache, body hcl.Body, ctx *hcl.EvalContext, target any) hcl.Diagnostics {
 	diags := decodeStructIn(cc, body, ctx, target)
+	hintNestedArguments(body, target, diags)
 	unknown := func(d *hcl.Diagnostic) bool {
 		return d.Summary == "Unsuitable value type" && strings.Contains(d.Detail, "must be known")
 	}

@@ -270,7 +270,12 @@ func (r *reader) value(depth int) []byte {
 	case r.data[r.i] == '[':
 		r.array(func() { r.value(depth + 1) })
 	case r.data[r.i] == '"':
-		r.scan()
+		// Kept raw, but its escapes must be ones encoding/json reads
+		// (unescape fails on any other), or the state could not be
+		// written back.
+		if raw, escaped := r.scan(); escaped && r.ok {
+			r.unescape(nil, raw)
+		}
 	case r.literal("null") || r.literal("true") || r.literal("false"):
 	default:
 		r.number()

@@ -15,20 +15,29 @@ type Dir string
 // when relative: certform's --chdir. It is dir's real path, symbolic links
 // resolved, as the working directory was after a change to dir (state
 // records it, in FilesOrigin). An empty dir, or ".", is the working
-// directory itself, as the process knows it. It fails when dir is not a
-// directory, saying so.
+// directory's real path. Both are resolved from the real working
+// directory, not $PWD's spelling of it, so that a .. in dir or in a path
+// later joined to the Dir goes where the kernel takes it. It fails when
+// dir is not a directory, saying so.
 func At(dir string) (Dir, error) {
-	var abs string
-	var err error
-	if dir == "" || filepath.Clean(dir) == "." {
-		abs, err = os.Getwd()
-	} else if abs, err = filepath.Abs(dir); err == nil {
-		if real, rerr := filepath.EvalSymlinks(abs); rerr == nil {
-			abs = real
-		}
-	}
+	wd, err := os.Getwd()
 	if err != nil {
 		return "", fmt.Errorf("finding the configuration directory %s: %w", dir, err)
+	}
+	if real, rerr := filepath.EvalSymlinks(wd); rerr == nil {
+		wd = real
+	}
+	abs := wd
+	if dir != "" {
+		p := dir
+		if !filepath.IsAbs(p) {
+			// not filepath.Join, which would take dir's .. lexically
+			p = wd + string(filepath.Separator) + dir
+		}
+		abs = filepath.Clean(p)
+		if real, rerr := filepath.EvalSymlinks(p); rerr == nil {
+			abs = real
+		}
 	}
 	st, err := os.Stat(abs)
 	if err != nil {

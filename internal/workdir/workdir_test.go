@@ -165,3 +165,43 @@ func chdirCalls(t *testing.T, file string) []string {
 	})
 	return at
 }
+
+// TestAtSymlinkedWorkingDirectory: started in a directory reached through
+// a symbolic link ($PWD holds the link), a relative path with .. goes
+// where the kernel would take it from the real directory, as it did when
+// certform changed to the configuration directory, and so does a
+// relative --chdir.
+func TestAtSymlinkedWorkingDirectory(t *testing.T) {
+	root, err := filepath.EvalSymlinks(t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, d := range []string{"real/cfg", "real/other"} {
+		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	link := filepath.Join(root, "link")
+	if err := os.Symlink(filepath.Join(root, "real", "cfg"), link); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(link)
+	cases := map[string]struct {
+		chdir, path, want string
+	}{
+		"no --chdir, ../x":          {"", "../x", filepath.Join(root, "real", "x")},
+		"--chdir ., ../x":           {".", "../x", filepath.Join(root, "real", "x")},
+		"--chdir ../other, key.pem": {"../other", "key.pem", filepath.Join(root, "real", "other", "key.pem")},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			d, err := At(tc.chdir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := d.Path(tc.path); got != tc.want {
+				t.Errorf("At(%q).Path(%q) = %s, want %s (where the kernel takes it)", tc.chdir, tc.path, got, tc.want)
+			}
+		})
+	}
+}

@@ -42,7 +42,7 @@ func (e *ClusterMoveError) Error() string {
 	}
 	why := "a certificate's CSR and Secret, and a bundle's objects, stay in the cluster they were applied to"
 	if !e.Observed.Bound() {
-		why = fmt.Sprintf("cluster %q's kube-system cannot be read, so it cannot be the same cluster under a new name; %s", e.Cluster, why)
+		why = fmt.Sprintf("cluster %q's identity is not known (its kube-system cannot be read, or --refresh=false did not read it), so it cannot be the same cluster under a new name; %s", e.Cluster, why)
 	}
 	return fmt.Sprintf("%d address(es) would move into cluster %q from another cluster:\n      %s\n    certform refuses to act on them: %s",
 		len(e.Moves), e.Cluster, strings.Join(lines, "\n      "), why)

@@ -166,7 +166,14 @@ func (w *workspace) openFleet(ctx context.Context, prior *state.State, rebind []
 		go func() {
 			defer wg.Done()
 			if !verify {
-				errs[i] = c.connect(ctx, w)
+				// No identity is read, but records bound under another
+				// cluster's name are still refused: nothing confirms that
+				// the cluster reached is theirs.
+				if errs[i] = c.connect(ctx, w); errs[i] == nil {
+					if e := part.CheckHome(state.Cluster{}); e != nil {
+						errs[i] = withHint(e, clusterMoveHint(e))
+					}
+				}
 				return
 			}
 			if errs[i] = c.identify(ctx, w); errs[i] != nil {

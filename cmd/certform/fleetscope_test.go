@@ -328,7 +328,7 @@ kubernetes "gone" {
 		}
 
 		write(b + "\nmoved {\n  from = certificate.fleetscope-a\n  to   = certificate.fleetscope-b\n}\n")
-		for _, args := range [][]string{{"plan"}, {"plan", "--rebind-cluster", "us"}, {"apply", "--auto-approve", "--rebind-cluster", "us"}} {
+		for _, args := range [][]string{{"plan"}, {"plan", "--rebind-cluster", "us"}, {"apply", "--auto-approve", "--rebind-cluster", "us"}, {"apply", "--auto-approve", "--refresh=false"}} {
 			r := certform(t, dir, admins, args...)
 			if r.code != exitError {
 				t.Fatalf("%s with a moved block into another cluster: want exit 1\n%s", args, r)

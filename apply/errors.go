@@ -16,8 +16,10 @@ type AddrError struct {
 func (e *AddrError) Error() string { return fmt.Sprintf("%s: %v", e.Addr, e.Err) }
 func (e *AddrError) Unwrap() error { return e.Err }
 
-// errLeftPending ends an address whose wait for its signer was
-// interrupted: its record is durable and its key kept, so it is reported
+// errLeftPending ends an address whose CSR exists but whose run was
+// interrupted (before its approval, or while it waited for its signer):
+// its key is kept and its record made durable by the run's last commit, so
+// it is reported
 // pending (PhasePending) rather than failed, and nothing that waits for it
 // runs.
 var errLeftPending = errors.New("left pending")

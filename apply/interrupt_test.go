@@ -2,124 +2,77 @@ package apply
 
 import (
 	"context"
-	"fmt"
-	"os"
-	"path/filepath"
+	"net/http"
+	"strings"
+	"sync"
 	"testing"
 	"time"
 
-	certv1 "k8s.io/api/certificates/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/certform/certform/internal/kube"
-	"github.com/certform/certform/internal/pki"
-	"github.com/certform/certform/plan"
+	"github.com/certform/certform/internal/testcluster"
 	"github.com/certform/certform/state"
 )
 
-// interruptingCSRs creates CSRs on the real API server and then reports
-// the create as cancelled, as a client does when SIGINT cancels its
-// context while the request is already with the server.
-type interruptingCSRs struct {
-	kube.CSRs
+// cancelAtApproval cancels the run as the approval of a CSR is about to
+// be sent, as a Ctrl-C between the create and the approval would, and
+// fails that request.
+type cancelAtApproval struct {
+	next   http.RoundTripper
 	cancel context.CancelFunc
 }
 
-func (c interruptingCSRs) Create(ctx context.Context, csr *certv1.CertificateSigningRequest, opts metav1.CreateOptions) (*certv1.CertificateSigningRequest, error) {
-	if _, err := c.CSRs.Create(context.Background(), csr, opts); err != nil {
-		return nil, err
+func (c *cancelAtApproval) RoundTrip(r *http.Request) (*http.Response, error) {
+	if r.Method == http.MethodPut && strings.HasSuffix(r.URL.Path, "/approval") {
+		c.cancel()
+		return nil, context.Canceled
 	}
-	c.cancel()
-	return nil, fmt.Errorf("creating CSR %s: %w", csr.Name, context.Canceled)
+	return c.next.RoundTrip(r)
 }
 
-// TestInterruptedCreateKeepsItsKey: a create that reaches the API server
-// while the run is interrupted leaves the address recorded as submitting
-// and its key kept; the next run adopts exactly that CSR and collects it,
-// leaving no other CSR and no kept key.
-func TestInterruptedCreateKeepsItsKey(t *testing.T) {
+// TestInterruptAtApprovalKeepsPending: an interrupt after the CSR was
+// created and before certform approved it leaves the address pending
+// with its key kept, reported as such (not failed), so the next apply
+// approves and collects it.
+func TestInterruptAtApprovalKeepsPending(t *testing.T) {
 	e := newEnv(t)
-	cfg := e.config("")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	st, err := Apply(ctx, e.plan(cfg, time.Now()), cfg, e.st,
-		Options{CSRs: interruptingCSRs{CSRs: e.csrs, cancel: cancel}, Keys: e.keys, WaitTimeout: time.Minute})
-	if err == nil {
-		t.Fatal("interrupted apply returned no error")
-	}
-	e.st = st
-	list, lerr := e.csrs.List(context.Background(), metav1.ListOptions{LabelSelector: kube.Selector(st.Lineage)})
-	if lerr != nil || len(list.Items) != 1 {
-		t.Fatalf("CSRs after the interrupted create: %d, %v; want the one created", len(list.Items), lerr)
-	}
-	made := list.Items[0]
-	req, _ := pki.ParseCSRPEM(made.Spec.Request)
-	fp, _ := pki.Fingerprint(req.PublicKey)
-	if _, err := e.keys.Get(fp); err != nil {
-		t.Fatalf("the key of CSR %s, which the API server holds, was not kept: %v", made.Name, err)
-	}
-	rec := st.Certificates["certificate.web"]
-	if rec == nil || rec.Status != state.StatusSubmitting || rec.CSRName != made.Name || rec.KeySHA256 != fp {
-		t.Fatalf("record after the interrupted create = %+v, want submitting %s", rec, made.Name)
-	}
-
-	p := e.plan(cfg, time.Now())
-	onlyAction(t, p, plan.Wait)
-	e.apply(cfg, p)
-	rec = e.st.Certificates["certificate.web"]
-	if rec.Status != state.StatusIssued || rec.CSRName != made.Name || rec.CSRUID != string(made.UID) || rec.KeySHA256 != fp {
-		t.Errorf("after the next run: %+v, want CSR %s issued with the kept key", rec, made.Name)
-	}
-	if list, _ := e.csrs.List(context.Background(), metav1.ListOptions{LabelSelector: kube.Selector(st.Lineage)}); len(list.Items) != 1 {
-		t.Errorf("%d CSRs of this state, want 1 (no duplicate submitted)", len(list.Items))
-	}
-	if held, _ := e.keys.Fingerprints(); len(held) != 0 {
-		t.Errorf("kept keys after collecting: %v", held)
-	}
-}
-
-// TestReplaceDoesNotResurrectAnOldKey: the key file holds an older key of
-// the address (restored from a backup) whose CSR still exists; --replace
-// must issue with a new key, not adopt that CSR and write the old
-// certificate back.
-func TestReplaceDoesNotResurrectAnOldKey(t *testing.T) {
-	e := newEnv(t)
-	cfg := e.config("")
-	e.apply(cfg, e.plan(cfg, time.Now()))
-	first := e.st.Certificates["certificate.web"].DeepCopy()
-	keyFile := filepath.Join(e.dir, "web.key")
-	oldKey := mustReadFile(t, keyFile)
-
-	replace := func() {
-		world, err := e.observe(cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		e.apply(cfg, plan.Make(cfg, e.st, world, time.Now(), plan.Options{Replace: []string{"certificate.web"}}))
-	}
-	replace() // the rotation: a new key, the old one is compromised
-	second := e.st.Certificates["certificate.web"].DeepCopy()
-	if second.KeySHA256 == first.KeySHA256 {
-		t.Fatal("--replace kept the key")
-	}
-	if err := os.WriteFile(keyFile, oldKey, 0o600); err != nil { // a backup restored
-		t.Fatal(err)
-	}
-	replace()
-	third := e.st.Certificates["certificate.web"]
-	if third.KeySHA256 == first.KeySHA256 || third.CSRName == first.CSRName || third.SerialNumber == first.SerialNumber {
-		t.Errorf("--replace brought back the superseded key and certificate (CSR %s, serial %s)", third.CSRName, third.SerialNumber)
-	}
-	if third.KeySHA256 == second.KeySHA256 {
-		t.Error("--replace kept the key")
-	}
-}
-
-func mustReadFile(t *testing.T, path string) []byte {
-	t.Helper()
-	data, err := os.ReadFile(path)
+	cs, err := kube.NewClientset(kube.Options{Kubeconfig: testcluster.Shared(t).AdminKubeconfig,
+		WrapTransport: func(rt http.RoundTripper) http.RoundTripper { return &cancelAtApproval{next: rt, cancel: cancel} }})
 	if err != nil {
 		t.Fatal(err)
 	}
-	return data
+	cfg := e.config("")
+	var mu sync.Mutex
+	var events []Event
+	st, err := Apply(ctx, e.plan(cfg, time.Now()), cfg, e.st, Options{CSRs: cs.CertificatesV1().CertificateSigningRequests(),
+		Core: cs.CoreV1(), Keys: e.keys, WaitTimeout: time.Minute,
+		Report: func(ev Event) { mu.Lock(); events = append(events, ev); mu.Unlock() }})
+	if failed, _ := Failures(err); len(failed) > 0 {
+		t.Errorf("the interrupted address is reported failed: %v", err)
+	}
+	pending := false
+	for _, ev := range events {
+		switch {
+		case ev.Phase == PhaseFailed:
+			t.Errorf("event %s %s: %s", ev.Addr, ev.Phase, ev.Message)
+		case ev.Phase == PhasePending && strings.Contains(ev.Message, "interrupted"):
+			pending = true
+		}
+	}
+	if !pending {
+		t.Errorf("no pending event for the interrupted address: %+v", events)
+	}
+	rec := st.Certificates["certificate.web"]
+	if rec == nil || rec.Status != state.StatusPending || rec.CSRName == "" {
+		t.Fatalf("record after the interrupt: %+v", rec)
+	}
+	if _, err := e.csrs.Get(context.Background(), rec.CSRName, metav1.GetOptions{}); err != nil {
+		t.Errorf("the CSR created before the interrupt: %v", err)
+	}
+	if _, err := e.keys.Get(rec.KeySHA256); err != nil {
+		t.Errorf("the key of the pending CSR is not kept: %v", err)
+	}
 }

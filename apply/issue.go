@@ -104,6 +104,15 @@ func (r *runner) issue(ctx context.Context, ch *plan.Change, idle func()) error 
 		csr, err = r.approve(ctx, c, rec, csr)
 		return err
 	})
+	if err != nil && rec != nil && ctx.Err() != nil {
+		// Interrupted after the create: the CSR exists, its key is kept
+		// and its pending record is on its way to the journal (the run's
+		// last commit waits for it); the next apply approves and
+		// collects it.
+		r.report(Event{Addr: c.Addr, Phase: PhasePending, CSRName: rec.CSRName,
+			Message: "interrupted before its approval; it stays pending with its key kept, and the next apply approves and collects it"})
+		return errLeftPending
+	}
 	if err != nil {
 		if rec == nil && ctx.Err() == nil && notCreated(err) {
 			// Refused: nothing was created, and the record goes back to

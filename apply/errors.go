@@ -18,10 +18,9 @@ func (e *AddrError) Unwrap() error { return e.Err }
 
 // errLeftPending ends an address whose CSR exists but whose run was
 // interrupted (before its approval, or while it waited for its signer):
-// its key is kept and its record made durable by the run's last commit, so
-// it is reported
-// pending (PhasePending) rather than failed, and nothing that waits for it
-// runs.
+// its key is kept and its record made durable by the run's last commit,
+// so it is reported pending (PhasePending) rather than failed, and
+// nothing that waits for it runs.
 var errLeftPending = errors.New("left pending")
 
 // RejectedError is an issued certificate that failed verification: a new

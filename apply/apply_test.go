@@ -70,7 +70,13 @@ func (e *env) plan(cfg *config.Config, now time.Time) *plan.Plan {
 	if err != nil {
 		e.t.Fatal(err)
 	}
-	return plan.Make(cfg, e.st, world, now, plan.Options{})
+	p, err := plan.MakeListing(cfg, e.st, world, now, plan.Options{}, func(world *plan.World) error {
+		return refresh.ListCSRs(context.Background(), e.cs, e.st, world)
+	})
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	return p
 }
 
 func (e *env) observe(cfg *config.Config) (plan.World, error) {

@@ -75,7 +75,7 @@ func checkPending(in input, ch *Change) bool {
 		ch.Action, ch.Reasons = Wait, []string{fmt.Sprintf("CSR %s was submitted; not refreshed", in.prior.CSRName)}
 		return true
 	}
-	csr, found := in.world.CSRs[in.prior.CSRName]
+	csr, found := in.world.CSR(in.prior.CSRName)
 	submitting := in.prior.Status == state.StatusSubmitting
 	switch {
 	case submitting && !found:
@@ -165,7 +165,7 @@ func checkCertFile(in input, ch *Change) bool {
 	if _, home := secretHome(in); home {
 		return false // a copy: checkPaths writes it from the Secret
 	}
-	csr, found := in.world.CSRs[in.prior.CSRName]
+	csr, found := in.world.CSR(in.prior.CSRName)
 	if found && csr.UID == in.prior.CSRUID && csr.Phase == CSRIssued && csr.CertSHA256 == rec.SHA256 {
 		ch.Action, ch.RewriteCert = Update, true
 		ch.Reasons = []string{problem + "; rewriting it from CSR " + csr.Name}

@@ -130,8 +130,24 @@ type Options struct {
 	AllowTrustRemoval bool
 }
 
+// MakeListing is Make for a world whose List of CSR objects refresh may
+// have deferred (World.DeferCSRs): when the plan wanted a CSR, list (the
+// caller's I/O, refresh.ListCSRs) fills them in and the plan is made
+// again, so that it is what Make gives with every CSR observed.
+func MakeListing(desired *config.Config, prior *state.State, world World, now time.Time, opts Options, list func(*World) error) (*Plan, error) {
+	p := Make(desired, prior, world, now, opts)
+	if !world.WantedCSRs() {
+		return p, nil
+	}
+	if err := list(&world); err != nil {
+		return nil, err
+	}
+	return Make(desired, prior, world, now, opts), nil
+}
+
 // Make computes the plan for desired against prior and the observed world,
-// at time now.
+// at time now. Refresh may have deferred the world's CSRs: use MakeListing
+// for a world from refresh.
 func Make(desired *config.Config, prior *state.State, world World, now time.Time, opts Options) *Plan {
 	p := &Plan{Lineage: prior.Lineage, Serial: prior.Serial, Created: now, CAContent: map[string][]byte{}}
 	for addr, rb := range world.Bundles {

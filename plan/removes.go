@@ -74,7 +74,7 @@ func removals(rec *state.Certificate, world World) []Removal {
 	}
 	if rec.CSRName != "" {
 		r := Removal{Kind: RemoveCSR, Name: rec.CSRName, Effect: EffectDelete, Unobserved: !world.Refreshed}
-		if _, found := world.CSRs[rec.CSRName]; world.Refreshed && !found {
+		if _, found := world.CSR(rec.CSRName); world.Refreshed && !found {
 			r.Effect = EffectGone
 		}
 		out = append(out, r)

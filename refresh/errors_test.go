@@ -128,7 +128,7 @@ func TestRefreshErrorsRealCluster(t *testing.T) {
 			return secretConfig, e.restricted("no-secrets"), nil
 		}, wantErr: `listing certform's Secrets in $NS: secrets is forbidden`},
 		"forbidden to list CSRs": {setup: func(e *env) (string, kubernetes.Interface, Clients) {
-			e.issued(time.Now().Add(time.Hour))
+			e.inFlight()
 			return webConfig, e.restricted("no-csrs", noCSRs), nil
 		}, wantErr: `listing CSRs: certificatesigningrequests.certificates.k8s.io is forbidden`},
 		"may list but not read someone else's Secret": {setup: func(e *env) (string, kubernetes.Interface, Clients) {
@@ -136,7 +136,7 @@ func TestRefreshErrorsRealCluster(t *testing.T) {
 			return plainSecretConfig, e.restricted("list-only", noCSRs), nil
 		}},
 		"server not answering": {setup: func(e *env) (string, kubernetes.Interface, Clients) {
-			e.issued(time.Now().Add(time.Hour))
+			e.inFlight()
 			cs, err := kubernetes.NewForConfig(closedServer(e.t))
 			if err != nil {
 				e.t.Fatal(err)

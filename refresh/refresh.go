@@ -51,7 +51,10 @@ func RefreshIn(ctx context.Context, cfg *config.Config, prior *state.State, cs k
 
 // filesKeysAndCSRs observes files, pending keys and CSRs. The List of CSRs
 // runs while the files are read, so that the API server's work overlaps
-// this process's.
+// this process's; it is left out (World.DeferCSRs) when no record is in
+// flight or removed from the configuration, the only records whose plan
+// always reads their CSR: any other lookup makes the caller list them
+// (ListCSRs) and plan again.
 func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.State, csrs kube.CSRs, keys keystore.Store) (observed.World, error) {
 	w := observed.World{Refreshed: true, Here: state.Here(cfg.Dir), CSRs: map[string]observed.CSRObservation{}}
 	type listed struct {
@@ -59,9 +62,13 @@ func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.Stat
 		err  error
 	}
 	list := make(chan listed, 1)
-	if len(prior.Certificates) == 0 {
+	switch {
+	case len(prior.Certificates) == 0:
 		list <- listed{csrs: w.CSRs} // nothing of ours can be in the cluster yet
-	} else {
+	case !csrsNeeded(cfg, prior):
+		w.DeferCSRs()
+		list <- listed{csrs: nil}
+	default:
 		go func() {
 			m, err := listCSRs(ctx, csrs, prior.Lineage, submitting(prior))
 			list <- listed{m, err}
@@ -76,8 +83,39 @@ func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.Stat
 	}
 	movedKeys(cfg, prior, w.PendingKeys)
 	l := <-list
-	w.CSRs = l.csrs
+	if !w.CSRsDeferred() {
+		w.CSRs = l.csrs
+	}
 	return w, l.err
+}
+
+// csrsNeeded says whether a plan of cfg from prior will surely read CSR
+// objects: a record in flight (to adopt, wait for or replace its CSR) or
+// one whose address left the configuration (its removal says whether its
+// CSR is still there). Other records read theirs only when their files
+// changed or their certificate is replaced, which the planner finds out.
+func csrsNeeded(cfg *config.Config, prior *state.State) bool {
+	configured := make(map[string]bool, len(cfg.Certificates))
+	for _, c := range cfg.Certificates {
+		configured[c.Addr] = true
+	}
+	for addr, rec := range prior.Certificates {
+		if rec.InFlight() || rec.CSRName != "" && !configured[addr] {
+			return true
+		}
+	}
+	return false
+}
+
+// ListCSRs lists the CSR objects of prior's lineage into w, whose List
+// refresh deferred and whose plan then wanted them (World.WantedCSRs).
+func ListCSRs(ctx context.Context, cs kubernetes.Interface, prior *state.State, w *observed.World) error {
+	m, err := listCSRs(ctx, cs.CertificatesV1().CertificateSigningRequests(), prior.Lineage, submitting(prior))
+	if err != nil {
+		return err
+	}
+	w.ListedCSRs(m)
+	return nil
 }
 
 // submitting is the CSR names of prior's records being submitted: the only

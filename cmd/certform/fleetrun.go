@@ -62,7 +62,13 @@ func (w *workspace) planPart(ctx context.Context, part plan.Part, c *clusterConn
 	if err != nil {
 		return nil, refreshHint(err)
 	}
-	return plan.Make(part.Config, part.Prior, world, now, opts), nil
+	p, err := plan.MakeListing(part.Config, part.Prior, world, now, opts, func(world *plan.World) error {
+		return refresh.ListCSRs(ctx, c.cs, moved, world)
+	})
+	if err != nil {
+		return nil, refreshHint(err)
+	}
+	return p, nil
 }
 
 // clients returns the clients of every reachable cluster, connecting to

@@ -2,6 +2,7 @@ package observed
 
 import (
 	"crypto/x509"
+	"sync/atomic"
 
 	"github.com/certform/certform/internal/digest"
 	"github.com/certform/certform/state"
@@ -18,8 +19,12 @@ type World struct {
 	Files map[string]FileObservation
 	// PendingKeys holds the fingerprints of keys kept for CSRs in flight.
 	PendingKeys map[string]bool
-	// CSRs by name: certform's CSR objects in the cluster.
+	// CSRs by name: certform's CSR objects in the cluster. The planner
+	// reads them through CSR, which knows when their List was deferred.
 	CSRs map[string]CSRObservation
+	// csrsDeferred and csrsWanted: see DeferCSRs.
+	csrsDeferred bool
+	csrsWanted   *atomic.Bool
 
 	// Bundles by address: each ca_bundle's resolved content and targets.
 	Bundles map[string]ResolvedBundle

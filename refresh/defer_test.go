@@ -1,0 +1,117 @@
+package refresh
+
+import (
+	"context"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	certv1 "k8s.io/api/certificates/v1"
+	"k8s.io/client-go/kubernetes"
+
+	"github.com/certform/certform/plan"
+	"github.com/certform/certform/refresh/observed"
+	"github.com/certform/certform/state"
+)
+
+// inFlight records certificate.web as submitted and waiting for its CSR:
+// a record whose plan always reads the CSR.
+func (e *env) inFlight() {
+	e.record("certificate.web", state.Certificate{Status: state.StatusPending, CSRName: e.ns + "-web", CSRUID: "3c0ffee0-0000-4000-8000-000000000000"}, nil)
+}
+
+// TestRefreshDefersCSRs: the List of CSRs is left out when no record is
+// in flight or removed from the configuration, and only then. The client
+// is one of a server that does not answer, so a List, had refresh made
+// one, would fail the refresh.
+func TestRefreshDefersCSRs(t *testing.T) {
+	cases := map[string]struct {
+		setup  func(e *env)
+		defers bool
+	}{
+		"intact issued records": {setup: func(e *env) { e.issued(time.Now().Add(time.Hour)) }, defers: true},
+		"issued, a file edited (the planner decides)": {setup: func(e *env) {
+			_, cert := e.issued(time.Now().Add(time.Hour))
+			e.write(strings.TrimPrefix(cert, e.dir+"/"), "edited", []byte("edited\n"), 0o644)
+		}, defers: true},
+		"a record in flight": {setup: func(e *env) { e.inFlight() }},
+		"a record being submitted": {setup: func(e *env) {
+			e.record("certificate.web", state.Certificate{Status: state.StatusSubmitting, CSRName: e.ns + "-web"}, nil)
+		}},
+		"an address left the configuration": {setup: func(e *env) {
+			e.issued(time.Now().Add(time.Hour))
+			e.record("certificate.old", state.Certificate{Status: state.StatusIssued, CSRName: e.ns + "-old"}, nil)
+		}},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			e := newEnv(t)
+			tc.setup(e)
+			cs, err := kubernetes.NewForConfig(closedServer(t))
+			if err != nil {
+				t.Fatal(err)
+			}
+			w, err := RefreshIn(context.Background(), e.config(webConfig), e.st, cs, nil, e.keys)
+			switch {
+			case tc.defers && err != nil:
+				t.Fatalf("refresh made a request: %v", err)
+			case tc.defers && !w.CSRsDeferred():
+				t.Fatal("the List was not deferred")
+			case !tc.defers && (err == nil || !strings.HasPrefix(err.Error(), "listing CSRs: ")):
+				t.Fatalf("err = %v, want the List's (refresh must list)", err)
+			}
+		})
+	}
+}
+
+// TestPlanListsDeferredCSRsWhenWanted: with the List deferred, a plan
+// that needs no CSR lists nothing, and one that does (a cert file edited,
+// to be rewritten from its CSR, still issued in the real cluster) lists
+// them and is the plan an undeferred world gives.
+func TestPlanListsDeferredCSRsWhenWanted(t *testing.T) {
+	for _, edited := range []bool{false, true} {
+		t.Run(map[bool]string{false: "intact", true: "cert file edited"}[edited], func(t *testing.T) {
+			e := newEnv(t)
+			k := e.key("web")
+			ca := e.key("ca")
+			leaf := e.cert("web", k, e.cert("ca", ca, nil, nil, time.Now().Add(2*365*24*time.Hour)), ca, time.Now().Add(365*24*time.Hour))
+			csr := e.decide(e.csr("web", k, nil), certv1.CertificateApproved, "Test", "approved by the test")
+			e.sign(csr, leaf)
+			keyPath := e.write("web.key", "web.key", e.keyPEM(k), 0o600)
+			certPath := e.write("web.crt", "web.crt", pemOf(leaf), 0o644)
+			cfg := e.config(webConfig)
+			e.record("certificate.web", state.Certificate{Status: state.StatusIssued, CSRName: csr.Name, CSRUID: string(csr.UID),
+				Request: plan.RequestOf(cfg.Certificates[0]), KeySHA256: e.fingerprint(k),
+				SerialNumber: leaf.SerialNumber.Text(16), NotBefore: leaf.NotBefore, NotAfter: leaf.NotAfter},
+				map[string]string{keyPath: state.RoleKey, certPath: state.RoleCert})
+			if edited {
+				if err := os.WriteFile(certPath, []byte("edited by hand\n"), 0o644); err != nil {
+					t.Fatal(err)
+				}
+			}
+			w, err := e.refresh(cfg)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if !w.CSRsDeferred() {
+				t.Fatal("the List was not deferred")
+			}
+			lists := 0
+			p, err := plan.MakeListing(cfg, e.st, w, time.Now(), plan.Options{}, func(w *observed.World) error {
+				lists++
+				return ListCSRs(context.Background(), e.cs, e.st, w)
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			ch := p.Changes[0]
+			switch {
+			case !edited && (lists != 0 || ch.Action != plan.NoOp):
+				t.Fatalf("intact: %d List(s), action %s %v; want none, no-op", lists, ch.Action, ch.Reasons)
+			case edited && (lists != 1 || ch.Action != plan.Update || !ch.RewriteCert):
+				t.Fatalf("edited: %d List(s), action %s %v; want one, an update rewriting the cert from its CSR", lists, ch.Action, ch.Reasons)
+			}
+		})
+	}
+}

@@ -14,6 +14,7 @@ import (
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/gctune"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/testcluster"
@@ -35,6 +36,7 @@ const fleetSize = 1000
 func BenchmarkPlanFleet(b *testing.B) {
 	clusters := testcluster.StartFleet(b, 3)
 	bin := buildCertform(b)
+	defer gctune.Tune()() // the collector as the binary sets it
 	kc := filepath.Join(b.TempDir(), "fleet.kubeconfig")
 	names := []string{"c0", "c1", "c2"}
 	must(b, testcluster.WriteFleetKubeconfig(kc, names, map[string]string{"c0": clusters[0].AdminKubeconfig, "c1": clusters[1].AdminKubeconfig, "c2": clusters[2].AdminKubeconfig}))
@@ -105,7 +107,13 @@ func timed(b *testing.B, dir string, clients map[string]kubernetes.Interface) ti
 			moved := plan.Moved(part.Config, part.Prior)
 			world, err := refresh.RefreshIn(context.Background(), part.Config, moved, clients[part.Cluster], nil,
 				keystore.Store{Dir: keystore.DefaultDir})
-			plans[i], errs[i] = plan.Make(part.Config, part.Prior, world, now, plan.Options{}), err
+			if err != nil {
+				errs[i] = err
+				return
+			}
+			plans[i], errs[i] = plan.MakeListing(part.Config, part.Prior, world, now, plan.Options{}, func(world *plan.World) error {
+				return refresh.ListCSRs(context.Background(), clients[part.Cluster], moved, world)
+			})
 		}()
 	}
 	wg.Wait()

@@ -97,5 +97,9 @@ func planOnce(b *testing.B, cs kubernetes.Interface) *plan.Plan {
 	moved := plan.Moved(cfg, prior)
 	world, err := refresh.Refresh(ctx, cfg, moved, cs, keys)
 	must(b, err)
-	return plan.Make(cfg, prior, world, time.Now(), plan.Options{})
+	p, err := plan.MakeListing(cfg, prior, world, time.Now(), plan.Options{}, func(world *plan.World) error {
+		return refresh.ListCSRs(ctx, cs, moved, world)
+	})
+	must(b, err)
+	return p
 }

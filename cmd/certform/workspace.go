@@ -16,6 +16,7 @@ import (
 
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/gctune"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/workdir"
@@ -111,7 +112,7 @@ func loadWorkspaceWith(g *GlobalOptions, s Streams, o openOptions) (*workspace, 
 		return nil, errReported
 	}
 	debugf("configuration loaded: %d certificate(s), %d CA bundle(s), workspace %s, data directory %s", len(cfg.Certificates), len(cfg.CABundles), ws, g.dataDir())
-	fitMemoryLimit()
+	gctune.Fit()
 	w := &workspace{cfg: cfg, files: files, dataDir: g.dataDir(), ws: ws, keys: keyStore(g.dataDir(), ws)}
 	w.diags = func(d hcl.Diagnostics) error { return views.RenderDiagnostics(s.Err, files, d, col, 0) }
 	w.kube = g.kubeOptions(cfg)

@@ -2,13 +2,14 @@ package bench
 
 import (
 	"context"
-	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/certform/certform/config"
@@ -18,6 +19,7 @@ import (
 	"github.com/certform/certform/internal/testcluster"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/refresh"
+	"github.com/certform/certform/state"
 	"github.com/certform/certform/state/backend/local"
 )
 
@@ -36,9 +38,19 @@ const cliRuns = 3
 func BenchmarkPlanUpToDate(b *testing.B) {
 	c := testcluster.Shared(b)
 	bin := buildCertform(b)
-	for _, n := range []int{1000, 10000} {
-		b.Run(fmt.Sprint(n), func(b *testing.B) {
-			dir := upToDate(b, c, n, true)
+	cases := []struct {
+		name    string
+		n       int
+		waiting bool // one certificate waits for its signer: the plan lists the CSRs
+	}{{"1000", 1000, false}, {"10000", 10000, false}, {"10000-one-waiting", 10000, true}}
+	for _, tc := range cases {
+		b.Run(tc.name, func(b *testing.B) {
+			dir := upToDate(b, c, tc.n, true)
+			wantExit := 0
+			if tc.waiting {
+				oneWaiting(b, c, dir)
+				wantExit = 2
+			}
 			cnt := &counter{}
 			cs, err := kube.NewClientset(kube.Options{Kubeconfig: c.AdminKubeconfig,
 				WrapTransport: func(rt http.RoundTripper) http.RoundTripper { cnt.next = rt; return cnt }})
@@ -50,8 +62,8 @@ func BenchmarkPlanUpToDate(b *testing.B) {
 			before := cpuTime()
 			for i := 0; i < b.N; i++ {
 				p := planOnce(b, cs)
-				if p.HasChanges() {
-					b.Fatalf("plan of up-to-date certificates has changes: %+v", p.Changes[0])
+				if changed := changes(p); changed != wantExit/2 {
+					b.Fatalf("plan has %d change(s), want %d: %+v", changed, wantExit/2, p.Changes[0])
 				}
 			}
 			b.StopTimer()
@@ -65,8 +77,8 @@ func BenchmarkPlanUpToDate(b *testing.B) {
 				cmd.Env = append(cmd.Env, "KUBECONFIG="+c.AdminKubeconfig)
 				start := time.Now()
 				out, err := cmd.CombinedOutput()
-				if err != nil {
-					b.Fatalf("certform plan: %v\n%s", err, out)
+				if code := cmd.ProcessState.ExitCode(); code != wantExit {
+					b.Fatalf("certform plan exited %d (%v), want %d\n%s", code, err, wantExit, out)
 				}
 				walls = append(walls, time.Since(start).Seconds())
 				if log := os.Getenv("CERTFORM_BENCH_CLI_LOG"); log != "" {
@@ -102,4 +114,31 @@ func planOnce(b *testing.B, cs kubernetes.Interface) *plan.Plan {
 	})
 	must(b, err)
 	return p
+}
+
+// changes counts the addresses p changes.
+func changes(p *plan.Plan) int {
+	n := 0
+	for _, c := range p.Changes {
+		if c.Action != plan.NoOp {
+			n++
+		}
+	}
+	return n
+}
+
+// oneWaiting turns the first record of dir's state into one whose CSR was
+// submitted and waits for its signer: the CSR object createCSRs made for it,
+// pending in the cluster.
+func oneWaiting(b *testing.B, c *testcluster.Cluster, dir string) {
+	backend := &local.Backend{Path: filepath.Join(dir, local.DefaultPath)}
+	st, err := backend.Load(context.Background())
+	must(b, err)
+	rec := st.Certificates[`certificate.svc["s00000"]`]
+	cs, err := kube.NewClientset(kube.Options{Kubeconfig: c.AdminKubeconfig})
+	must(b, err)
+	csr, err := cs.CertificatesV1().CertificateSigningRequests().Get(context.Background(), rec.CSRName+"-"+st.Lineage[:8], metav1.GetOptions{})
+	must(b, err)
+	rec.Status, rec.CSRName, rec.CSRUID = state.StatusPending, csr.Name, string(csr.UID)
+	must(b, backend.Persist(context.Background(), st))
 }

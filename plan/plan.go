@@ -163,26 +163,36 @@ func Make(desired *config.Config, prior *state.State, world World, now time.Time
 		moves, _ := resolveMoves(desired, prior) // CheckRefactors reported the rest
 		prior, prev = withMoves(prior, moves)
 	}
-	for _, c := range desired.Certificates {
+	decided := make([]*Change, len(desired.Certificates))
+	var inputs []input
+	var at []int
+	for i, c := range desired.Certificates {
 		seen[c.Addr] = true
 		rec := prior.Certificates[c.Addr]
 		if !targeted(c.Addr, opts.Targets) {
 			if prev[c.Addr] != "" { // a move is done whatever the targets
 				// Only the address changes: after is the record as it is.
 				attrs := RecordedAttributes(rec)
-				p.Changes = append(p.Changes, &Change{Addr: c.Addr, Action: NoOp, Before: rec, BeforeAttrs: attrs, AfterAttrs: attrs, PrevAddr: prev[c.Addr]})
+				decided[i] = &Change{Addr: c.Addr, Action: NoOp, Before: rec, BeforeAttrs: attrs, AfterAttrs: attrs, PrevAddr: prev[c.Addr]}
 			}
 			continue
 		}
 		if imp := importFor(desired, c.Addr); imp != nil && rec == nil {
-			p.Changes = append(p.Changes, importChange(c, imp))
+			decided[i] = importChange(c, imp)
 			continue
 		}
-		in := input{desired: c, prior: rec, world: world, now: now, caContent: p.CAContent,
-			forceReplace: slices.Contains(opts.Replace, c.Addr)}
-		ch := decide(in)
-		ch.PrevAddr = prev[c.Addr]
-		p.Changes = append(p.Changes, ch)
+		inputs = append(inputs, input{desired: c, prior: rec, world: world, now: now, caContent: p.CAContent,
+			forceReplace: slices.Contains(opts.Replace, c.Addr)})
+		at = append(at, i)
+	}
+	for j, ch := range decideAll(inputs) {
+		ch.PrevAddr = prev[ch.Addr]
+		decided[at[j]] = ch
+	}
+	for _, ch := range decided {
+		if ch != nil {
+			p.Changes = append(p.Changes, ch)
+		}
 	}
 	for _, addr := range prior.Addrs() {
 		if seen[addr] || !targeted(addr, opts.Targets) {

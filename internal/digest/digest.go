@@ -33,6 +33,16 @@ type File struct {
 // per file, which at tens of thousands of outputs was most of what a plan
 // allocated.
 func OfFile(path string) (File, error) {
+	var st syscall.Stat_t
+	return OfFileStat(path, &st)
+}
+
+// OfFileStat is OfFile that also fills st with the fstat of the open file,
+// taken before its first read (zero when the file is missing): a caller
+// that remembers hashes by it (internal/fileindex) sees a change made
+// during the read as a change, since it moves the file's ctime.
+func OfFileStat(path string, st *syscall.Stat_t) (File, error) {
+	*st = syscall.Stat_t{}
 	var fd int
 	err := retry(func() (err error) { fd, err = syscall.Open(path, syscall.O_RDONLY|syscall.O_CLOEXEC, 0); return err })
 	if errors.Is(err, fs.ErrNotExist) {
@@ -42,8 +52,7 @@ func OfFile(path string) (File, error) {
 		return File{}, &fs.PathError{Op: "reading", Path: path, Err: err}
 	}
 	defer syscall.Close(fd)
-	var st syscall.Stat_t
-	if err := retry(func() error { return syscall.Fstat(fd, &st) }); err != nil {
+	if err := retry(func() error { return syscall.Fstat(fd, st) }); err != nil {
 		return File{}, &fs.PathError{Op: "reading", Path: path, Err: err}
 	}
 	h := sha256.New()

@@ -21,6 +21,11 @@ const (
 	// SmallFile bounds PEM keys and certificates given on the command line
 	// and certform's own small records (lock holder, backend record).
 	SmallFile = 1 << 20
+	// FileIndex bounds the data directory's file index
+	// (internal/fileindex): about 150 bytes an entry, so 20,000 output
+	// files take 3 MiB and the bound leaves room for a few hundred
+	// thousand.
+	FileIndex = 64 << 20
 )
 
 // Bounds on module calls: how deeply modules may call modules, and how many

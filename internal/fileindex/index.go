@@ -1,0 +1,161 @@
+package fileindex
+
+import (
+	"io/fs"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"syscall"
+
+	"github.com/certform/certform/internal/digest"
+)
+
+// Fingerprint is what stat says of a file, the key an entry's hash is
+// trusted by. It says nothing of the content; use it only to decide
+// whether a hash is still the file's.
+type Fingerprint struct {
+	Dev, Ino uint64
+	Size     int64
+	// Mtime and Ctime are nanoseconds since the epoch.
+	Mtime, Ctime int64
+	// Mode is st_mode: the file type and permission bits.
+	Mode uint32
+}
+
+// entry is one remembered hash. used says this run looked it up or
+// recorded it: Save keeps those first when the index outgrows its bound.
+type entry struct {
+	fp   Fingerprint
+	sha  string
+	used atomic.Bool
+}
+
+// Index is the set of remembered hashes, by clean absolute path. The zero
+// value is not usable: make one with New or Load. A nil *Index is valid
+// and remembers nothing (File hashes every file). Safe for concurrent use.
+type Index struct {
+	mu      sync.RWMutex
+	entries map[string]*entry
+	dirty   bool // entries changed since loaded or saved
+
+	unchanged, hashed atomic.Int64
+}
+
+// New is an empty index: every file is hashed once and recorded.
+func New() *Index {
+	return &Index{entries: map[string]*entry{}}
+}
+
+// hashFile is digest.OfFileStat; tests count through it.
+var hashFile = digest.OfFileStat
+
+// File observes path as digest.OfFile does: whether it exists, its
+// content's hash and its permission bits. When the index holds path and a
+// stat of it matches the entry's fingerprint in every field, the entry
+// answers and the file is not opened; otherwise the file is hashed and
+// the fingerprint fstat gave before the read is recorded. A path the
+// index holds no entry for is hashed without a stat first, so that a run
+// without an index costs what it did before. A path that is not clean and
+// absolute, or holds a control character, is hashed and never recorded.
+func (x *Index) File(path string) (digest.File, error) {
+	if x == nil || !indexable(path) {
+		return digest.OfFile(path)
+	}
+	x.mu.RLock()
+	e := x.entries[path]
+	x.mu.RUnlock()
+	if e != nil {
+		if f, ok := e.answer(path); ok {
+			x.unchanged.Add(1)
+			return f, nil
+		}
+	}
+	var st syscall.Stat_t
+	f, err := hashFile(path, &st)
+	x.hashed.Add(1)
+	x.record(path, e, f, &st, err)
+	return f, err
+}
+
+// answer is the entry's observation when path still has its fingerprint.
+func (e *entry) answer(path string) (digest.File, bool) {
+	var st syscall.Stat_t
+	err := syscall.Stat(path, &st)
+	for err == syscall.EINTR {
+		err = syscall.Stat(path, &st)
+	}
+	if err != nil {
+		return digest.File{}, false
+	}
+	fp, regular := fingerprintOf(&st)
+	if !regular || fp != e.fp {
+		return digest.File{}, false
+	}
+	e.used.Store(true)
+	return digest.File{Exists: true, SHA256: e.sha, Mode: fs.FileMode(fp.Mode) & fs.ModePerm}, true
+}
+
+// record remembers what hashing path found, replacing old (the entry the
+// lookup missed, or nil); a file that is gone, unreadable or not a
+// regular file loses its entry.
+func (x *Index) record(path string, old *entry, f digest.File, st *syscall.Stat_t, err error) {
+	fp, regular := fingerprintOf(st)
+	if err != nil || !f.Exists || !regular {
+		if old != nil {
+			x.mu.Lock()
+			if x.entries[path] == old {
+				delete(x.entries, path)
+				x.dirty = true
+			}
+			x.mu.Unlock()
+		}
+		return
+	}
+	e := &entry{fp: fp, sha: f.SHA256}
+	e.used.Store(true)
+	x.mu.Lock()
+	x.entries[path] = e
+	x.dirty = true
+	x.mu.Unlock()
+}
+
+// Stats count what File did in this run.
+type Stats struct {
+	// Unchanged files were answered from their entry, without a read.
+	Unchanged int64
+	// Hashed files were read and hashed.
+	Hashed int64
+}
+
+// Stats says how many files File answered from the index and how many it
+// hashed; nil says nothing.
+func (x *Index) Stats() Stats {
+	if x == nil {
+		return Stats{}
+	}
+	return Stats{Unchanged: x.unchanged.Load(), Hashed: x.hashed.Load()}
+}
+
+// Len is the number of entries held.
+func (x *Index) Len() int {
+	if x == nil {
+		return 0
+	}
+	x.mu.RLock()
+	defer x.mu.RUnlock()
+	return len(x.entries)
+}
+
+// indexable says whether path may be a key: clean, absolute, and free of
+// control characters (a line of the wire format holds it).
+func indexable(path string) bool {
+	if !filepath.IsAbs(path) || filepath.Clean(path) != path {
+		return false
+	}
+	for i := 0; i < len(path); i++ {
+		if c := path[i]; c < 0x20 || c == 0x7f {
+			return false
+		}
+	}
+	return true
+}

@@ -1,0 +1,118 @@
+package fileindex
+
+import (
+	"errors"
+	"fmt"
+	"io/fs"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/certform/certform/internal/atomicfile"
+	"github.com/certform/certform/internal/limits"
+)
+
+// Margin is how recent a file's mtime or ctime may be, at the time of a
+// save, for its entry to be saved: entries newer than that are left out
+// and their files hashed again next run (git's "racily clean" rule).
+//
+// An entry can only be trusted if any later change to the file gives it
+// another ctime. A filesystem stores timestamps at some granularity g
+// (ext4, xfs and btrfs: a clock tick, a few milliseconds, since the kernel
+// stamps files with its coarse clock; ext3 and HFS+: 1 s; FAT: 2 s), so a
+// change at wall time t gets a ctime in (t-g, t]. A change made after a
+// save at T therefore has a ctime above T-g, and an entry saved with a
+// ctime at or below T-Margin differs from it whenever Margin >= g. 2 s
+// covers every local filesystem certform is likely to meet; a network
+// filesystem whose server clock runs more than Margin behind this
+// machine's falls outside it.
+const Margin = 2 * time.Second
+
+// Load reads the index at path. It always returns a usable index: an
+// empty one when the file does not exist (with a nil error) or cannot be
+// used, in which case the error says why (for a debug log: a damaged
+// index only costs one run hashing every file).
+func Load(path string) (*Index, error) {
+	x := New()
+	data, err := limits.ReadFile(path, limits.FileIndex)
+	if errors.Is(err, fs.ErrNotExist) {
+		return x, nil
+	}
+	if err != nil {
+		return x, fmt.Errorf("reading the file index: %w", err)
+	}
+	f, err := decode(data)
+	if err != nil {
+		return x, fmt.Errorf("ignoring the file index %s: %w", path, err)
+	}
+	for _, e := range f.Entries {
+		x.entries[e.Path] = &entry{
+			fp:  Fingerprint{Dev: e.Dev, Ino: e.Ino, Size: e.Size, Mtime: e.Mtime, Ctime: e.Ctime, Mode: e.Mode},
+			sha: e.SHA256,
+		}
+	}
+	return x, nil
+}
+
+// Save writes the index to path, atomically and 0600, when it changed
+// since it was loaded or last saved; now is the wall time of the save.
+// Entries whose mtime or ctime is later than now-Margin are left out.
+// Entries this run did not use (other workspaces' files, or files no
+// longer configured) are kept while the index stays within
+// limits.FileIndex, and dropped first when it would not. A nil index
+// saves nothing. Save creates path's directory if it is missing; a
+// caller that must not create it checks first.
+func (x *Index) Save(path string, now time.Time) error {
+	if x == nil {
+		return nil
+	}
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if !x.dirty {
+		return nil
+	}
+	f := x.wire(now.Add(-Margin).UnixNano())
+	data := f.encode()
+	if len(data) > limits.FileIndex {
+		return fmt.Errorf("the file index would be %d bytes, more than the limit of %d: %w", len(data), limits.FileIndex, limits.ErrTooLarge)
+	}
+	if err := atomicfile.Write(path, data, 0o600); err != nil {
+		return fmt.Errorf("saving the file index: %w", err)
+	}
+	x.dirty = false
+	return nil
+}
+
+// wire is the version 1 form of the entries to save: none changed after
+// cut (nanoseconds), the used ones, then the others while they fit.
+func (x *Index) wire(cut int64) fileV1 {
+	var used, unused []entryV1
+	size := 0
+	for path, e := range x.entries {
+		if e.fp.Mtime > cut || e.fp.Ctime > cut {
+			continue // racily clean: a change now could keep its ctime
+		}
+		w := entryV1{Path: path, SHA256: e.sha, Mode: e.fp.Mode, Dev: e.fp.Dev, Ino: e.fp.Ino,
+			Size: e.fp.Size, Mtime: e.fp.Mtime, Ctime: e.fp.Ctime}
+		if e.used.Load() {
+			used = append(used, w)
+			size += lineBound(path)
+		} else {
+			unused = append(unused, w)
+		}
+	}
+	slices.SortFunc(unused, byPath)
+	for _, w := range unused {
+		if size += lineBound(w.Path); size > limits.FileIndex {
+			break
+		}
+		used = append(used, w)
+	}
+	slices.SortFunc(used, byPath)
+	return fileV1{Entries: used}
+}
+
+// lineBound is at least the length of path's entry line.
+func lineBound(path string) int { return len(path) + 64 + 7*21 }
+
+func byPath(a, b entryV1) int { return strings.Compare(a.Path, b.Path) }

@@ -106,7 +106,7 @@ func timed(b *testing.B, dir string, clients map[string]kubernetes.Interface) ti
 			defer wg.Done()
 			moved := plan.Moved(part.Config, part.Prior)
 			world, err := refresh.RefreshIn(context.Background(), part.Config, moved, clients[part.Cluster], nil,
-				keystore.Store{Dir: keystore.DefaultDir})
+				keystore.Store{Dir: keystore.DefaultDir}, nil)
 			if err != nil {
 				errs[i] = err
 				return

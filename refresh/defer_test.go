@@ -52,7 +52,7 @@ func TestRefreshDefersCSRs(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			w, err := RefreshIn(context.Background(), e.config(webConfig), e.st, cs, nil, e.keys)
+			w, err := RefreshIn(context.Background(), e.config(webConfig), e.st, cs, nil, e.keys, nil)
 			switch {
 			case tc.defers && err != nil:
 				t.Fatalf("refresh made a request: %v", err)

@@ -152,7 +152,7 @@ func TestRefreshErrorsRealCluster(t *testing.T) {
 				cs = e.cs
 			}
 			cfg := e.config(src)
-			w, err := RefreshIn(context.Background(), cfg, e.st, cs, others, e.keys)
+			w, err := RefreshIn(context.Background(), cfg, e.st, cs, others, e.keys, nil)
 			want := e.expand(tc.wantErr)
 			switch {
 			case want == "" && err != nil:
@@ -173,7 +173,7 @@ func TestRefreshReadsSourcesInOtherClusters(t *testing.T) {
 	e := newEnv(t)
 	ca := e.key("eu")
 	e.configMap("source-cm", nil, nil, map[string]string{"ca.crt": string(pemOf(e.cert("eu", ca, nil, nil, time.Now().Add(time.Hour))))})
-	w, err := RefreshIn(context.Background(), e.config(fleetConfig), e.st, e.cs, Clients{"eu": e.cs}, e.keys)
+	w, err := RefreshIn(context.Background(), e.config(fleetConfig), e.st, e.cs, Clients{"eu": e.cs}, e.keys, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

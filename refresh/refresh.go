@@ -14,6 +14,7 @@ import (
 
 	"github.com/certform/certform/config"
 	"github.com/certform/certform/internal/digest"
+	"github.com/certform/certform/internal/fileindex"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
 	"github.com/certform/certform/internal/limits"
@@ -29,7 +30,7 @@ import (
 // config and plan; prior is the state as the plan will see it (moved
 // blocks applied).
 func Refresh(ctx context.Context, cfg *config.Config, prior *state.State, cs kubernetes.Interface, keys keystore.Store) (observed.World, error) {
-	return RefreshIn(ctx, cfg, prior, cs, nil, keys)
+	return RefreshIn(ctx, cfg, prior, cs, nil, keys, nil)
 }
 
 // Clients are the clients of a fleet's other clusters by name, for bundle
@@ -39,9 +40,13 @@ type Clients map[string]kubernetes.Interface
 
 // RefreshIn is Refresh for one cluster of a fleet: cfg and prior are that
 // cluster's share (plan.Split), cs its client, and bundle sources in
-// other clusters are read through others.
-func RefreshIn(ctx context.Context, cfg *config.Config, prior *state.State, cs kubernetes.Interface, others Clients, keys keystore.Store) (observed.World, error) {
-	w, err := filesKeysAndCSRs(ctx, cfg, prior, cs.CertificatesV1().CertificateSigningRequests(), keys)
+// other clusters are read through others. Output files are observed
+// through index, which answers for the files unchanged since it hashed
+// them (internal/fileindex) and learns the others; it may be shared by
+// the concurrent refreshes of a fleet's clusters, and nil hashes every
+// file. Saving it is the caller's.
+func RefreshIn(ctx context.Context, cfg *config.Config, prior *state.State, cs kubernetes.Interface, others Clients, keys keystore.Store, index *fileindex.Index) (observed.World, error) {
+	w, err := filesKeysAndCSRs(ctx, cfg, prior, cs.CertificatesV1().CertificateSigningRequests(), keys, index)
 	if err != nil {
 		return w, err
 	}
@@ -55,7 +60,7 @@ func RefreshIn(ctx context.Context, cfg *config.Config, prior *state.State, cs k
 // flight or removed from the configuration, the only records whose plan
 // always reads their CSR: any other lookup makes the caller list them
 // (ListCSRs) and plan again.
-func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.State, csrs kube.CSRs, keys keystore.Store) (observed.World, error) {
+func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.State, csrs kube.CSRs, keys keystore.Store, index *fileindex.Index) (observed.World, error) {
 	w := observed.World{Refreshed: true, Here: state.Here(cfg.Dir), CSRs: map[string]observed.CSRObservation{}}
 	type listed struct {
 		csrs map[string]observed.CSRObservation
@@ -75,7 +80,7 @@ func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.Stat
 		}()
 	}
 	var err error
-	if w.Files, err = files(cfg.Dir, outputPaths(cfg, prior)); err != nil {
+	if w.Files, err = files(cfg.Dir, outputPaths(cfg, prior), index); err != nil {
 		return w, err
 	}
 	if w.PendingKeys, err = keys.Fingerprints(); err != nil {
@@ -173,8 +178,12 @@ func outputPaths(cfg *config.Config, prior *state.State) []string {
 // files hashes each path, relative ones in dir, and keys the observations
 // by path as given. A missing file is an observation, not an error.
 // A few workers share the paths: a plan of thousands of certificates is
-// mostly opening and reading their files.
-func files(dir workdir.Dir, paths []string) (map[string]observed.FileObservation, error) {
+// mostly opening and reading their files, or, through index, stating
+// them.
+func files(dir workdir.Dir, paths []string, index *fileindex.Index) (map[string]observed.FileObservation, error) {
+	if dir == "" && index != nil {
+		dir = workdir.Dir(dir.Abs(".")) // the index knows files by absolute path
+	}
 	seen := make(map[string]bool, len(paths))
 	unique := make([]string, 0, len(paths))
 	for _, p := range paths {
@@ -192,7 +201,7 @@ func files(dir workdir.Dir, paths []string) (map[string]observed.FileObservation
 		go func() {
 			defer wg.Done()
 			for i := int(next.Add(1) - 1); i < len(unique); i = int(next.Add(1) - 1) {
-				obs[i], errs[i] = digest.OfFile(dir.Path(unique[i]))
+				obs[i], errs[i] = index.File(dir.Path(unique[i]))
 			}
 		}()
 	}

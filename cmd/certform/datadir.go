@@ -17,11 +17,13 @@ import (
 
 // The data directory holds what certform keeps for one checkout of a
 // configuration, apart from state: the backend record, the selected
-// workspace and the keys of CSRs in flight. Like Terraform's .terraform it
-// is ".certform" in the configuration directory unless --data-dir or
+// workspace, the keys of CSRs in flight and the file index (a cache of
+// output files' hashes, fileindex.go). Like Terraform's .terraform it is
+// ".certform" in the configuration directory unless --data-dir or
 // CERTFORM_DATA_DIR names another, so that a configuration mounted
-// read-only (a ConfigMap in a CronJob) can still be applied. plan and
-// validate never write into it.
+// read-only (a ConfigMap in a CronJob) can still be applied. validate
+// never writes into it; plan only updates the file index, best-effort,
+// and never creates the directory.
 const (
 	defaultDataDir = ".certform"
 	// DataDirEnv names the data directory, like TF_DATA_DIR.

@@ -58,7 +58,7 @@ func (w *workspace) planPart(ctx context.Context, part plan.Part, c *clusterConn
 		}
 	}
 	moved := plan.Moved(part.Config, part.Prior)
-	world, err := refresh.RefreshIn(ctx, part.Config, moved, c.cs, others, w.keys)
+	world, err := refresh.RefreshIn(ctx, part.Config, moved, c.cs, others, w.keys, w.fileIndex)
 	if err != nil {
 		return nil, refreshHint(err)
 	}

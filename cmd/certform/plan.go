@@ -77,7 +77,10 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 			return nil, err
 		}
 		w.fleet = f
-		if p, err = w.planFleet(ctx, f, prior, opts, time.Now()); err != nil {
+		w.fileIndex = w.loadFileIndex()
+		p, err = w.planFleet(ctx, f, prior, opts, time.Now())
+		w.saveFileIndex(w.fileIndex)
+		if err != nil {
 			return nil, err
 		}
 	} else {
@@ -115,8 +118,9 @@ var cmdPlan = &command{
 	name: "plan", summary: "show what apply would do",
 	desc: `Reads the configuration, the state and (unless --refresh=false) the files and CSR objects
 they name, and shows what apply would do: which certificates it would issue, renew, reissue,
-rewrite or delete, and why. plan writes nothing; --out saves the plan, with the variable values,
-for certform apply PLANFILE to carry out exactly.`,
+rewrite or delete, and why. plan changes nothing (it only updates the data directory's file
+index, a cache of output files' hashes); --out saves the plan, with the variable values, for
+certform apply PLANFILE to carry out exactly.`,
 	examples: []string{
 		"certform plan",
 		"certform plan --out tls.plan && certform apply tls.plan",

@@ -16,6 +16,7 @@ import (
 
 	"github.com/certform/certform/cmd/certform/views"
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/fileindex"
 	"github.com/certform/certform/internal/gctune"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
@@ -39,11 +40,14 @@ type workspace struct {
 	cs      kubernetes.Interface // created on first use
 	// conns are the clusters of a fleet reached in this run, by name
 	// (fleet.go); fleet is the run's split by cluster once made.
-	conns   map[string]*clusterConn
-	connMu  sync.Mutex
-	fleet   *fleet
-	dataDir string // absolute
-	ws      string // the selected workspace
+	conns  map[string]*clusterConn
+	connMu sync.Mutex
+	fleet  *fleet
+	// fileIndex is the data directory's file index, loaded for a refresh
+	// (fileindex.go) and shared by every cluster's.
+	fileIndex *fileindex.Index
+	dataDir   string // absolute
+	ws        string // the selected workspace
 	// diags prints diagnostics found after loading (refactor.go).
 	diags func(hcl.Diagnostics) error
 }

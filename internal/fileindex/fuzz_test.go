@@ -2,7 +2,9 @@ package fileindex
 
 import (
 	"errors"
+	"path/filepath"
 	"slices"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -36,6 +38,18 @@ func FuzzDecode(f *testing.F) {
 		}
 		if d := cmp.Diff(got, again); d != "" {
 			t.Errorf("read back differently (-first +again):\n%s", d)
+		}
+	})
+}
+
+// FuzzIndexable checks the one-pass path check against its definition:
+// absolute, unchanged by filepath.Clean, no control character. Seeds are
+// in testdata/fuzz/FuzzIndexable.
+func FuzzIndexable(f *testing.F) {
+	f.Fuzz(func(t *testing.T, path string) {
+		want := filepath.IsAbs(path) && filepath.Clean(path) == path && !strings.ContainsFunc(path, func(r rune) bool { return r < 0x20 || r == 0x7f })
+		if got := indexable(path); got != want {
+			t.Errorf("indexable(%q) = %v, want %v", path, got, want)
 		}
 	})
 }

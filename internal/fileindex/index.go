@@ -2,7 +2,7 @@ package fileindex
 
 import (
 	"io/fs"
-	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -146,14 +146,34 @@ func (x *Index) Len() int {
 	return len(x.entries)
 }
 
-// indexable says whether path may be a key: clean, absolute, and free of
-// control characters (a line of the wire format holds it).
+// indexable says whether path may be a key: clean (as filepath.Clean
+// leaves it), absolute, and free of control characters (a line of the
+// wire format holds it). One pass: the wire format's reader asks it of
+// every entry.
 func indexable(path string) bool {
-	if !filepath.IsAbs(path) || filepath.Clean(path) != path {
+	if path == "" || path[0] != '/' {
+		return false
+	}
+	if path == "/" {
+		return true
+	}
+	if path[len(path)-1] == '/' {
 		return false
 	}
 	for i := 0; i < len(path); i++ {
-		if c := path[i]; c < 0x20 || c == 0x7f {
+		c := path[i]
+		if c < 0x20 || c == 0x7f {
+			return false
+		}
+		if c != '/' {
+			continue
+		}
+		// An element starting here may not be empty, "." or "..".
+		rest := path[i+1:]
+		switch {
+		case rest == "" || rest[0] == '/':
+			return false
+		case rest == "." || strings.HasPrefix(rest, "./"), rest == ".." || strings.HasPrefix(rest, "../"):
 			return false
 		}
 	}

@@ -45,11 +45,12 @@ func Load(path string) (*Index, error) {
 	if err != nil {
 		return x, fmt.Errorf("ignoring the file index %s: %w", path, err)
 	}
-	for _, e := range f.Entries {
-		x.entries[e.Path] = &entry{
-			fp:  Fingerprint{Dev: e.Dev, Ino: e.Ino, Size: e.Size, Mtime: e.Mtime, Ctime: e.Ctime, Mode: e.Mode},
-			sha: e.SHA256,
-		}
+	x.entries = make(map[string]*entry, len(f.Entries))
+	slab := make([]entry, len(f.Entries)) // one allocation, not one per entry
+	for i, e := range f.Entries {
+		slab[i].fp = Fingerprint{Dev: e.Dev, Ino: e.Ino, Size: e.Size, Mtime: e.Mtime, Ctime: e.Ctime, Mode: e.Mode}
+		slab[i].sha = e.SHA256
+		x.entries[e.Path] = &slab[i]
 	}
 	return x, nil
 }

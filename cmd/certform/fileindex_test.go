@@ -73,7 +73,8 @@ func sameSizeEdit(t *testing.T, path string) {
 // files, 0600), plan again (nothing read: both files answered from the
 // index), then edit the certificate to the same size with its mtime put
 // back: the next plan still sees the edit, by its ctime. Deleting the
-// index makes a plan hash every file again.
+// index makes a plan hash every file again; plan --refresh=false leaves
+// it alone.
 func TestFileIndexJourney(t *testing.T) {
 	c := sharedCluster(t)
 	dir := writeConfig(t, clientCert("fi", true))
@@ -107,6 +108,12 @@ func TestFileIndexJourney(t *testing.T) {
 
 	if err := os.Remove(index); err != nil {
 		t.Fatal(err)
+	}
+	if r := certform(t, dir, c.AdminKubeconfig, "plan", "--refresh=false"); r.code != exitOK {
+		t.Fatalf("plan --refresh=false\n%s", r)
+	}
+	if _, err := os.Stat(index); !os.IsNotExist(err) {
+		t.Errorf("plan --refresh=false wrote the index: %v", err)
 	}
 	plan(exitChanges, indexStats{unchanged: "0", hashed: "2"})
 }

@@ -151,9 +151,9 @@ func planOnce(b *testing.B, cs kubernetes.Interface) *plan.Plan {
 	prior, err := backend.Load(ctx)
 	must(b, err)
 	keys := keystore.Store{Dir: keystore.DefaultDir}
-	must(b, samefile.Check(cfg, keys.Dir))
-	moved := plan.Moved(cfg, prior)
 	index, _ := fileindex.Load(indexPath)
+	must(b, samefile.CheckSeeing(cfg, keys.Dir, index.Seen))
+	moved := plan.Moved(cfg, prior)
 	world, err := refresh.RefreshIn(ctx, cfg, moved, cs, nil, keys, index)
 	must(b, err)
 	must(b, index.Save(indexPath, time.Now()))

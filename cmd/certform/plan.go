@@ -65,8 +65,12 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 	if err := w.checkRefactors(prior); err != nil {
 		return nil, err
 	}
+	if o.Refresh {
+		w.fileIndex = w.loadFileIndex()
+	}
 	if !o.Destroy {
-		if err := samefile.Check(w.cfg, w.keys.Dir); err != nil {
+		// The check's lstat of each output serves the refresh's file index too.
+		if err := samefile.CheckSeeing(w.cfg, w.keys.Dir, w.fileIndex.Seen); err != nil {
 			return nil, withHint(err, "each output needs a file of its own, apart from certform's state and .certform directory")
 		}
 	}
@@ -77,7 +81,6 @@ func (o *PlanOptions) makePlan(ctx context.Context, w *workspace, prior *state.S
 			return nil, err
 		}
 		w.fleet = f
-		w.fileIndex = w.loadFileIndex()
 		p, err = w.planFleet(ctx, f, prior, opts, time.Now())
 		w.saveFileIndex(w.fileIndex)
 		if err != nil {

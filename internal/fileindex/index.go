@@ -28,6 +28,7 @@ type entry struct {
 	fp   Fingerprint
 	sha  string
 	used atomic.Bool
+	seen atomic.Pointer[Fingerprint] // a stat this run already took (Seen)
 }
 
 // Index is the set of remembered hashes, by clean absolute path. The zero
@@ -77,17 +78,41 @@ func (x *Index) File(path string) (digest.File, error) {
 	return f, err
 }
 
-// answer is the entry's observation when path still has its fingerprint.
+// Seen tells the index what a stat (or an lstat of a regular file) of
+// path, taken by this run just before, found: the next File(path) takes
+// it instead of a stat of its own, once. The same-file check looks at
+// every output just before refresh hashes them (samefile.CheckSeeing), so
+// one system call serves both. A path the index holds no entry for is
+// ignored, as is anything but a regular file. Safe for concurrent use.
+func (x *Index) Seen(path string, st *syscall.Stat_t) {
+	if x == nil {
+		return
+	}
+	x.mu.RLock()
+	e := x.entries[path]
+	x.mu.RUnlock()
+	if fp, regular := fingerprintOf(st); e != nil && regular {
+		e.seen.Store(&fp)
+	}
+}
+
+// answer is the entry's observation when path still has its fingerprint:
+// as Seen found it, else as a stat finds it now.
 func (e *entry) answer(path string) (digest.File, bool) {
-	var st syscall.Stat_t
-	err := syscall.Stat(path, &st)
-	for err == syscall.EINTR {
-		err = syscall.Stat(path, &st)
+	fp, regular := Fingerprint{}, false
+	if seen := e.seen.Swap(nil); seen != nil {
+		fp, regular = *seen, true
+	} else {
+		var st syscall.Stat_t
+		err := syscall.Stat(path, &st)
+		for err == syscall.EINTR {
+			err = syscall.Stat(path, &st)
+		}
+		if err != nil {
+			return digest.File{}, false
+		}
+		fp, regular = fingerprintOf(&st)
 	}
-	if err != nil {
-		return digest.File{}, false
-	}
-	fp, regular := fingerprintOf(&st)
 	if !regular || fp != e.fp {
 		return digest.File{}, false
 	}

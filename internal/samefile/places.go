@@ -22,6 +22,7 @@ type locator struct {
 	cwd  string // the configuration directory, absolute
 	mu   sync.RWMutex
 	dirs map[string]place // absolute directory → its place
+	seen Seen             // told of the regular files found, if not nil
 }
 
 func newLocator(dir workdir.Dir) *locator {
@@ -67,6 +68,9 @@ func (l *locator) locate(path string) (place, error) {
 	st, ok := fi.Sys().(*syscall.Stat_t)
 	if !ok {
 		return locate(abs)
+	}
+	if l.seen != nil && fi.Mode().IsRegular() {
+		l.seen(filepath.Clean(abs), st)
 	}
 	return place{real: filepath.Join(at.real, base), dev: uint64(st.Dev), ino: st.Ino}, nil
 }

@@ -68,7 +68,20 @@ type output struct {
 // replace another, a key among them.
 // Relative paths are taken from cfg.Dir, the configuration directory.
 func Check(cfg *config.Config, keysDir string) error {
+	return CheckSeeing(cfg, keysDir, nil)
+}
+
+// Seen is told of each configured output that Check found to be a regular
+// file: its clean absolute path and what lstat said of it. A refresh that
+// follows can take that instead of a stat of its own (fileindex.Index.Seen).
+type Seen func(path string, st *syscall.Stat_t)
+
+// CheckSeeing is Check telling noted, when not nil, of every output that is
+// a regular file (not a symbolic link) as it finds it, from several
+// goroutines at once.
+func CheckSeeing(cfg *config.Config, keysDir string, noted Seen) error {
 	loc := newLocator(cfg.Dir)
+	loc.seen = noted
 	var own []output
 	for _, p := range append(cfg.OwnFiles(), keysDir) {
 		at, err := loc.locate(p)

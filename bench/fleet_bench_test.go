@@ -6,17 +6,21 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/kubernetes"
 
 	"github.com/certform/certform/config"
+	"github.com/certform/certform/internal/fileindex"
 	"github.com/certform/certform/internal/gctune"
 	"github.com/certform/certform/internal/keystore"
 	"github.com/certform/certform/internal/kube"
+	"github.com/certform/certform/internal/samefile"
 	"github.com/certform/certform/internal/testcluster"
 	"github.com/certform/certform/plan"
 	"github.com/certform/certform/refresh"
@@ -45,6 +49,10 @@ func BenchmarkPlanFleet(b *testing.B) {
 	// One cluster of as many certificates as the fleet: what the fleet
 	// costs beyond its certificates' own work.
 	same := fleetDir(b, clusters[:1], []string{config.DefaultCluster}, 3*fleetSize)
+	// A plan some seconds after the files were written, as after an apply:
+	// the first (the testing package's run of one) records them in each
+	// directory's file index, and the measured ones use it.
+	pastRacyWindow(b, filepath.Join(same, "out", fmt.Sprintf("%s-s%05d.crt", config.DefaultCluster, 3*fleetSize-1)))
 
 	clients := map[string]kubernetes.Interface{}
 	for _, name := range names {
@@ -68,15 +76,22 @@ func BenchmarkPlanFleet(b *testing.B) {
 	b.ReportMetric(float64(fleetTime)/float64(singleTime), "fleet/single")
 	b.ReportMetric(float64(fleetTime)/float64(sameTime), "fleet/one-cluster-of-3000")
 	for label, dir := range map[string]string{"single": single, "fleet": fleet} {
-		cmd, used := measured(b, bin, "plan", "--detailed-exitcode", "--no-color")
-		cmd.Dir = dir
-		cmd.Env = append(cmd.Env, "KUBECONFIG="+kc)
-		start := time.Now()
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.Fatalf("certform plan (%s): %v\n%s", label, err, out)
+		var walls []float64
+		var rss float64
+		for range cliRuns {
+			cmd, used := measured(b, bin, "plan", "--detailed-exitcode", "--no-color")
+			cmd.Dir = dir
+			cmd.Env = append(cmd.Env, "KUBECONFIG="+kc)
+			start := time.Now()
+			if out, err := cmd.CombinedOutput(); err != nil {
+				b.Fatalf("certform plan (%s): %v\n%s", label, err, out)
+			}
+			walls = append(walls, time.Since(start).Seconds())
+			rss = max(rss, used().PeakRSSMiB)
 		}
-		b.ReportMetric(time.Since(start).Seconds(), label+"-cli-seconds")
-		b.ReportMetric(used().PeakRSSMiB, label+"-cli-peak-RSS-MB")
+		slices.Sort(walls)
+		b.ReportMetric(walls[len(walls)/2], label+"-cli-seconds")
+		b.ReportMetric(rss, label+"-cli-peak-RSS-MB")
 	}
 }
 
@@ -95,6 +110,9 @@ func timed(b *testing.B, dir string, clients map[string]kubernetes.Interface) ti
 	}
 	prior, err := (&local.Backend{Path: local.DefaultPath}).Load(context.Background())
 	must(b, err)
+	keys := keystore.Store{Dir: keystore.DefaultDir}
+	index, _ := fileindex.Load(indexPath)
+	must(b, samefile.CheckSeeing(cfg, keys.Dir, index.Seen))
 	parts := plan.Split(cfg, prior)
 	plans := make([]*plan.Plan, len(parts))
 	errs := make([]error, len(parts))
@@ -104,9 +122,14 @@ func timed(b *testing.B, dir string, clients map[string]kubernetes.Interface) ti
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			// Each cluster's identity, as plan reads it before observing.
+			_, err := clients[part.Cluster].CoreV1().Namespaces().Get(context.Background(), "kube-system", metav1.GetOptions{})
+			if err != nil {
+				errs[i] = err
+				return
+			}
 			moved := plan.Moved(part.Config, part.Prior)
-			world, err := refresh.RefreshIn(context.Background(), part.Config, moved, clients[part.Cluster], nil,
-				keystore.Store{Dir: keystore.DefaultDir}, nil)
+			world, err := refresh.RefreshIn(context.Background(), part.Config, moved, clients[part.Cluster], nil, keys, index)
 			if err != nil {
 				errs[i] = err
 				return
@@ -120,6 +143,7 @@ func timed(b *testing.B, dir string, clients map[string]kubernetes.Interface) ti
 	for _, err := range errs {
 		must(b, err)
 	}
+	must(b, index.Save(indexPath, time.Now()))
 	p := plan.Merge(prior, now, plans)
 	elapsed := time.Since(start)
 	if p.HasChanges() || len(p.Changes) != len(prior.Certificates) {
@@ -159,6 +183,7 @@ func fleetDir(b *testing.B, clusters []*testcluster.Cluster, names []string, per
 `, cluster)
 	must(b, os.WriteFile(filepath.Join(dir, "main.hcl"), []byte(hcl.String()), 0o644))
 	must(b, os.MkdirAll(filepath.Join(dir, "out"), 0o755))
+	must(b, os.MkdirAll(filepath.Join(dir, filepath.Dir(indexPath)), 0o700)) // the data directory, where plan keeps its file index
 	keys := map[string]string{}
 	st := state.New()
 	byCluster := make([]*state.State, len(names))

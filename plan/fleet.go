@@ -178,6 +178,33 @@ func (p Part) CheckIdentity(observed state.Cluster, rebind bool) *IdentityError 
 	return e
 }
 
+// HeldBy returns the name of another cluster than name whose records in
+// prior are bound to the identity observed, or "": a cluster taken over
+// with --rebind-cluster NAME must not be one state already knows under
+// another name (a swapped kubeconfig context, not a replaced cluster).
+func HeldBy(prior *state.State, name string, observed state.Cluster) string {
+	if !observed.Bound() {
+		return ""
+	}
+	var names []string
+	held := func(rec state.Cluster) {
+		if rec.Bound() && rec.UID == observed.UID && rec.ClusterName() != name && !slices.Contains(names, rec.ClusterName()) {
+			names = append(names, rec.ClusterName())
+		}
+	}
+	for _, rec := range prior.Certificates {
+		held(rec.Cluster)
+	}
+	for _, b := range prior.Bundles {
+		held(b.Cluster)
+	}
+	if len(names) == 0 {
+		return ""
+	}
+	slices.Sort(names)
+	return names[0]
+}
+
 // Merge joins the plans of a fleet's parts into one plan of prior, made
 // at now: changes and bundles stay sorted by address.
 func Merge(prior *state.State, now time.Time, parts []*Plan) *Plan {

@@ -183,6 +183,12 @@ func (w *workspace) openFleet(ctx context.Context, prior *state.State, rebind []
 				errs[i] = withHint(e, clusterMoveHint(e))
 				return
 			}
+			if other := plan.HeldBy(prior, part.Cluster, c.id); other != "" && slices.Contains(rebind, part.Cluster) {
+				errs[i] = withHint(fmt.Errorf("--rebind-cluster %s: kubernetes %q reaches %s (kube-system UID %s), which state records as cluster %q",
+					part.Cluster, part.Cluster, c.id.Server, c.id.UID, other),
+					fmt.Sprintf("a rebind takes over a cluster that was replaced, not one state already knows: check kubernetes %q's kubeconfig and context (docs/fleets.md)", part.Cluster))
+				return
+			}
 			if e := part.CheckIdentity(c.id, slices.Contains(rebind, part.Cluster)); e != nil {
 				errs[i] = withHint(e, fmt.Sprintf("if the kubeconfig context is wrong, point kubernetes %q back at the cluster state records; "+
 					"if that cluster was replaced on purpose, take the new one over with certform apply --rebind-cluster %s (docs/fleets.md)",

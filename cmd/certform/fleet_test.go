@@ -164,6 +164,15 @@ func TestFleet(t *testing.T) {
 			}
 			mustContain(t, r, `cluster "eu" is not the cluster its`, eu.APIServerURL(), us.APIServerURL(), "--rebind-cluster eu", `certificate.web["eu"]`)
 		}
+		// Taking over "eu" on purpose is refused too: the cluster it now
+		// reaches is the one state knows as "us".
+		for _, args := range [][]string{{"plan", "--rebind-cluster", "eu"}, {"apply", "--auto-approve", "--rebind-cluster", "eu"}} {
+			r := certform(t, dir, kc, args...)
+			if r.code != exitError {
+				t.Fatalf("%s --rebind-cluster eu against swapped contexts: want exit 1\n%s", args[0], r)
+			}
+			mustContain(t, r, `--rebind-cluster eu: kubernetes "eu" reaches `+us.APIServerURL(), `which state records as cluster "us"`, `check kubernetes "eu"'s kubeconfig and context`)
+		}
 		if after := readState(t, dir); after.Serial != before.Serial {
 			t.Errorf("state moved from serial %d to %d although every cluster was refused", before.Serial, after.Serial)
 		}

@@ -52,6 +52,13 @@ const (
 // recorded object is listed as to be deleted; apply still checks each
 // before it removes it.
 func removals(rec *state.Certificate, world World) []Removal {
+	return removalsOf(rec, world, true)
+}
+
+// removalsOf is removals, leaving out the CSR unless withCSR: a change
+// that keeps the address keeps its CSR, and must not make the planner
+// want the List of CSRs for nothing.
+func removalsOf(rec *state.Certificate, world World, withCSR bool) []Removal {
 	var out []Removal
 	for _, f := range RecordedAttributes(rec).Files {
 		r := Removal{Kind: RemoveFile, Name: f.Path, Role: f.Role, Effect: EffectDelete, Unobserved: !world.Refreshed}
@@ -72,7 +79,7 @@ func removals(rec *state.Certificate, world World) []Removal {
 		}
 		out = append(out, r)
 	}
-	if rec.CSRName != "" {
+	if rec.CSRName != "" && withCSR {
 		r := Removal{Kind: RemoveCSR, Name: rec.CSRName, Effect: EffectDelete, Unobserved: !world.Refreshed}
 		if _, found := world.CSR(rec.CSRName); world.Refreshed && !found {
 			r.Effect = EffectGone
@@ -91,7 +98,7 @@ func staleRemovals(ch *Change, world World) []Removal {
 		return nil
 	}
 	var out []Removal
-	for _, r := range removals(ch.Before, world) {
+	for _, r := range removalsOf(ch.Before, world, false) {
 		switch r.Kind {
 		case RemoveFile:
 			if slices.ContainsFunc(ch.AfterAttrs.Files, func(o Output) bool { return o.Path == r.Name }) {

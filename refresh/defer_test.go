@@ -70,8 +70,27 @@ func TestRefreshDefersCSRs(t *testing.T) {
 // to be rewritten from its CSR, still issued in the real cluster) lists
 // them and is the plan an undeferred world gives.
 func TestPlanListsDeferredCSRsWhenWanted(t *testing.T) {
-	for _, edited := range []bool{false, true} {
-		t.Run(map[bool]string{false: "intact", true: "cert file edited"}[edited], func(t *testing.T) {
+	cases := map[string]struct {
+		change  func(t *testing.T, certPath string)
+		lists   int
+		action  plan.Action
+		fromCSR bool
+	}{
+		"intact": {change: func(*testing.T, string) {}, action: plan.NoOp},
+		"cert file edited": {change: func(t *testing.T, certPath string) {
+			if err := os.WriteFile(certPath, []byte("edited by hand\n"), 0o644); err != nil {
+				t.Fatal(err)
+			}
+		}, lists: 1, action: plan.Update, fromCSR: true},
+		// An update that keeps the certificate keeps its CSR: nothing to list.
+		"cert file mode changed": {change: func(t *testing.T, certPath string) {
+			if err := os.Chmod(certPath, 0o640); err != nil {
+				t.Fatal(err)
+			}
+		}, action: plan.Update},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
 			e := newEnv(t)
 			k := e.key("web")
 			ca := e.key("ca")
@@ -85,11 +104,7 @@ func TestPlanListsDeferredCSRsWhenWanted(t *testing.T) {
 				Request: plan.RequestOf(cfg.Certificates[0]), KeySHA256: e.fingerprint(k),
 				SerialNumber: leaf.SerialNumber.Text(16), NotBefore: leaf.NotBefore, NotAfter: leaf.NotAfter},
 				map[string]string{keyPath: state.RoleKey, certPath: state.RoleCert})
-			if edited {
-				if err := os.WriteFile(certPath, []byte("edited by hand\n"), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			tc.change(t, certPath)
 			w, err := e.refresh(cfg)
 			if err != nil {
 				t.Fatal(err)
@@ -105,12 +120,9 @@ func TestPlanListsDeferredCSRsWhenWanted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			ch := p.Changes[0]
-			switch {
-			case !edited && (lists != 0 || ch.Action != plan.NoOp):
-				t.Fatalf("intact: %d List(s), action %s %v; want none, no-op", lists, ch.Action, ch.Reasons)
-			case edited && (lists != 1 || ch.Action != plan.Update || !ch.RewriteCert):
-				t.Fatalf("edited: %d List(s), action %s %v; want one, an update rewriting the cert from its CSR", lists, ch.Action, ch.Reasons)
+			if ch := p.Changes[0]; lists != tc.lists || ch.Action != tc.action || ch.RewriteCert != tc.fromCSR {
+				t.Fatalf("%d List(s), action %s (rewritten from the CSR: %v) %v; want %d, %s (%v)",
+					lists, ch.Action, ch.RewriteCert, ch.Reasons, tc.lists, tc.action, tc.fromCSR)
 			}
 		})
 	}

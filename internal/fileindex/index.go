@@ -6,6 +6,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"syscall"
+	"time"
 
 	"github.com/certform/certform/internal/digest"
 )
@@ -29,6 +30,10 @@ type entry struct {
 	sha  string
 	used atomic.Bool
 	seen atomic.Pointer[Fingerprint] // a stat this run already took (Seen)
+	// at is when this run hashed the file (wall nanoseconds, taken before
+	// its fstat), 0 for an entry loaded as it was saved: Save keeps it
+	// only if its times are Margin older than that.
+	at int64
 }
 
 // Index is the set of remembered hashes, by clean absolute path. The zero
@@ -49,6 +54,9 @@ func New() *Index {
 
 // hashFile is digest.OfFileStat; tests count through it.
 var hashFile = digest.OfFileStat
+
+// clock is the wall clock a hash is timed by; tests move it.
+var clock = time.Now
 
 // File observes path as digest.OfFile does: whether it exists, its
 // content's hash and its permission bits. When the index holds path and a
@@ -72,9 +80,10 @@ func (x *Index) File(path string) (digest.File, error) {
 		}
 	}
 	var st syscall.Stat_t
+	at := clock().UnixNano() // before the fstat: see Margin
 	f, err := hashFile(path, &st)
 	x.hashed.Add(1)
-	x.record(path, e, f, &st, err)
+	x.record(path, e, f, &st, err, at)
 	return f, err
 }
 
@@ -123,7 +132,7 @@ func (e *entry) answer(path string) (digest.File, bool) {
 // record remembers what hashing path found, replacing old (the entry the
 // lookup missed, or nil); a file that is gone, unreadable or not a
 // regular file loses its entry.
-func (x *Index) record(path string, old *entry, f digest.File, st *syscall.Stat_t, err error) {
+func (x *Index) record(path string, old *entry, f digest.File, st *syscall.Stat_t, err error, at int64) {
 	fp, regular := fingerprintOf(st)
 	if err != nil || !f.Exists || !regular {
 		if old != nil {
@@ -136,7 +145,7 @@ func (x *Index) record(path string, old *entry, f digest.File, st *syscall.Stat_
 		}
 		return
 	}
-	e := &entry{fp: fp, sha: f.SHA256}
+	e := &entry{fp: fp, sha: f.SHA256, at: at}
 	e.used.Store(true)
 	x.mu.Lock()
 	x.entries[path] = e

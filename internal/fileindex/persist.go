@@ -12,17 +12,21 @@ import (
 	"github.com/certform/certform/internal/limits"
 )
 
-// Margin is how recent a file's mtime or ctime may be, at the time of a
-// save, for its entry to be saved: entries newer than that are left out
-// and their files hashed again next run (git's "racily clean" rule).
+// Margin is how recent a file's mtime or ctime may be, at the time it was
+// hashed (at the latest, of the save), for its entry to be saved: entries
+// newer than that are left out and their files hashed again next run
+// (git's "racily clean" rule).
 //
-// An entry can only be trusted if any later change to the file gives it
-// another ctime. A filesystem stores timestamps at some granularity g
-// (ext4, xfs and btrfs: a clock tick, a few milliseconds, since the kernel
-// stamps files with its coarse clock; ext3 and HFS+: 1 s; FAT: 2 s), so a
-// change at wall time t gets a ctime in (t-g, t]. A change made after a
-// save at T therefore has a ctime above T-g, and an entry saved with a
-// ctime at or below T-Margin differs from it whenever Margin >= g. 2 s
+// An entry can only be trusted if any change to the file after its hash
+// gives it another ctime. A filesystem stores timestamps at some
+// granularity g (ext4, xfs and btrfs: a clock tick, a few milliseconds,
+// since the kernel stamps files with its coarse clock; ext3 and HFS+:
+// 1 s; FAT: 2 s), so a change at wall time t gets a ctime in (t-g, t]. A
+// change made after a hash at H, taken before the fstat whose fingerprint
+// is recorded, therefore has a ctime above H-g, and an entry with a ctime
+// at or below H-Margin differs from it whenever Margin >= g. (Cutting at
+// the save's time instead would keep an entry hashed more than Margin
+// before the save, whose file was changed in the tick of its hash.) 2 s
 // covers every local filesystem certform is likely to meet; a network
 // filesystem whose server clock runs more than Margin behind this
 // machine's falls outside it.
@@ -57,7 +61,8 @@ func Load(path string) (*Index, error) {
 
 // Save writes the index to path, atomically and 0600, when it changed
 // since it was loaded or last saved; now is the wall time of the save.
-// Entries whose mtime or ctime is later than now-Margin are left out.
+// Entries whose mtime or ctime is later than Margin before the time this
+// run hashed them (or before now) are left out.
 // Entries this run did not use (other workspaces' files, or files no
 // longer configured) are kept while the index stays within
 // limits.FileIndex, and dropped first when it would not. A nil index
@@ -90,8 +95,12 @@ func (x *Index) wire(cut int64) fileV1 {
 	var used, unused []entryV1
 	size := 0
 	for path, e := range x.entries {
-		if e.fp.Mtime > cut || e.fp.Ctime > cut {
-			continue // racily clean: a change now could keep its ctime
+		c := cut
+		if e.at != 0 {
+			c = min(c, e.at-int64(Margin))
+		}
+		if e.fp.Mtime > c || e.fp.Ctime > c {
+			continue // racily clean: a change since its hash could have kept its ctime
 		}
 		w := entryV1{Path: path, SHA256: e.sha, Mode: e.fp.Mode, Dev: e.fp.Dev, Ino: e.fp.Ino,
 			Size: e.fp.Size, Mtime: e.fp.Mtime, Ctime: e.fp.Ctime}

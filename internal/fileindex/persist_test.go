@@ -91,10 +91,12 @@ func TestSaveAndReload(t *testing.T) {
 	writeFile(t, a, "a")
 	writeFile(t, b, "b")
 	writeFile(t, index, "left by someone else\n")
+	later := time.Now().Add(time.Minute)      // the files' times are older than later-Margin
+	clock = func() time.Time { return later } // hashed a minute after they were written
+	t.Cleanup(func() { clock = time.Now })
 	x := New()
 	x.File(a)
 	x.File(b)
-	later := time.Now().Add(time.Minute) // the files' times are older than later-Margin
 	if err := x.Save(index, later); err != nil {
 		t.Fatal(err)
 	}
@@ -247,5 +249,30 @@ func TestFormatV1(t *testing.T) {
 	}
 	if !slices.IsSortedFunc(f.Entries, byPath) {
 		t.Error("testdata/v1.index is not sorted")
+	}
+}
+
+// TestRacyCutAtHashTime: an entry is cut by the time its file was hashed,
+// not by the time of the save. A file changed just after its hash, in the
+// same clock tick and to the same size, keeps its fingerprint; had the
+// plan saved more than Margin after the hash and the cut been the save's,
+// the old hash would answer for the new content until the next change.
+func TestRacyCutAtHashTime(t *testing.T) {
+	dir := t.TempDir()
+	path, index := filepath.Join(dir, "web.crt"), filepath.Join(dir, "file-index")
+	writeFile(t, path, "certificate")
+	x := New()
+	if _, err := x.File(path); err != nil { // hashed now, within a tick of the write
+		t.Fatal(err)
+	}
+	if err := x.Save(index, time.Now().Add(time.Minute)); err != nil { // saved long after
+		t.Fatal(err)
+	}
+	y, err := Load(index)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if y.entries[path] != nil {
+		t.Fatal("an entry hashed within Margin of its file's ctime was saved")
 	}
 }

@@ -69,8 +69,11 @@ func (l *locator) locate(path string) (place, error) {
 	if !ok {
 		return locate(abs)
 	}
-	if l.seen != nil && fi.Mode().IsRegular() {
-		l.seen(filepath.Clean(abs), st)
+	if l.seen != nil && fi.Mode().IsRegular() && abs == filepath.Clean(abs) {
+		// Only a clean path: the kernel takes a .. after a symbolic link
+		// elsewhere than filepath.Clean does, so an unclean one's lstat
+		// may be of another file than the clean path names.
+		l.seen(abs, st)
 	}
 	return place{real: filepath.Join(at.real, base), dev: uint64(st.Dev), ino: st.Ino}, nil
 }

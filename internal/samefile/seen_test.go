@@ -11,15 +11,18 @@ import (
 )
 
 // TestCheckSeeing: the check tells of each output that is a regular file,
-// by its clean absolute path (out/./a.key as out/a.key), with the lstat it
-// took; not of a missing output (a.csr, b.key) nor of a symbolic link
-// (b.crt), whose lstat is not the stat of the file it leads to.
+// by its clean absolute path (relative out/./a.key as out/a.key), with the
+// lstat it took; not of a missing output (a.csr, b.key), nor of a symbolic
+// link (b.crt), whose lstat is not the stat of the file it leads to, nor
+// of an absolute path that is not clean (c.crt), which the kernel may
+// resolve to another file than its clean form names (a .. after a link).
 func TestCheckSeeing(t *testing.T) {
 	d := workdir.Dir(t.TempDir())
 	mkdir(t, d, "out")
 	write(t, d, "out/a.key")
 	write(t, d, "out/a.crt")
 	write(t, d, "target.crt")
+	write(t, d, "out/c.crt")
 	symlink(t, d, "../target.crt", "out/b.crt")
 	src := `certificate "a" {
   common_name = "a"
@@ -36,6 +39,14 @@ certificate "b" {
   output {
     key_file  = "out/b.key"
     cert_file = "out/b.crt"
+  }
+}
+certificate "c" {
+  common_name = "c"
+  signer_name = "example.com/x"
+  output {
+    key_file  = "out/c.key"
+    cert_file = "` + d.Path("out") + `/./c.crt"
   }
 }
 `

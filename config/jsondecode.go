@@ -151,17 +151,8 @@ func (r *jsonReader) object(depth int) (cty.Value, bool) {
 		if vals[key], ok = r.value(depth + 1); !ok {
 			return cty.NilVal, false
 		}
-		r.space()
-		if r.i >= len(r.s) {
-			return cty.NilVal, false
-		}
-		r.i++
-		switch r.s[r.i-1] {
-		case ',':
-		case '}':
-			return cty.ObjectVal(vals), true
-		default:
-			return cty.NilVal, false
+		if more, ok := r.next('}'); !ok || !more {
+			return cty.ObjectVal(vals), ok
 		}
 	}
 }
@@ -180,19 +171,27 @@ func (r *jsonReader) array(depth int) (cty.Value, bool) {
 			return cty.NilVal, false
 		}
 		vals = append(vals, v)
-		r.space()
-		if r.i >= len(r.s) {
-			return cty.NilVal, false
-		}
-		r.i++
-		switch r.s[r.i-1] {
-		case ',':
-		case ']':
-			return cty.TupleVal(vals), true
-		default:
-			return cty.NilVal, false
+		if more, ok := r.next(']'); !ok || !more {
+			return cty.TupleVal(vals), ok
 		}
 	}
+}
+
+// next reads what follows a member or element: a comma (more follow) or
+// the closing bracket; ok is false for anything else.
+func (r *jsonReader) next(closing byte) (more, ok bool) {
+	r.space()
+	if r.i >= len(r.s) {
+		return false, false
+	}
+	r.i++
+	switch r.s[r.i-1] {
+	case ',':
+		return true, true
+	case closing:
+		return false, true
+	}
+	return false, false
 }
 
 // str reads a string of printable ASCII without escapes.

@@ -8,7 +8,6 @@ import (
 	"path/filepath"
 	"runtime/pprof"
 	"slices"
-	"syscall"
 	"testing"
 	"time"
 
@@ -134,10 +133,9 @@ var indexPath = filepath.Join(".certform", "file-index")
 // fileindex.Margin old, so that a plan records it in the index: a plan
 // that runs seconds after an apply, not in the same second.
 func pastRacyWindow(b *testing.B, last string) {
-	fi, err := os.Stat(last)
+	at, err := fileindex.SavableAfter(last)
 	must(b, err)
-	ctim := fi.Sys().(*syscall.Stat_t).Ctim
-	time.Sleep(time.Until(time.Unix(ctim.Unix()).Add(fileindex.Margin + 10*time.Millisecond)))
+	time.Sleep(time.Until(at))
 }
 
 // planOnce is what certform plan does between its flags and its output.

@@ -4,7 +4,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"syscall"
 	"testing"
 	"time"
 
@@ -29,23 +28,16 @@ func statsOf(t *testing.T, r result) indexStats {
 
 // pastRacyWindow waits until every path's ctime is more than
 // fileindex.Margin in the past: a plan saves only the entries of files
-// older than that (the racy-timestamp rule), so a test of what the next
-// plan answers from the index must let that much wall time pass. It
-// waits for the clock, not for another process.
+// older than that when it hashed them (the racy-timestamp rule), so a
+// test of what the next plan answers from the index must let that much
+// wall time pass. It waits for the clock, not for another process.
 func pastRacyWindow(t *testing.T, paths ...string) {
 	t.Helper()
-	var latest time.Time
-	for _, p := range paths {
-		fi, err := os.Stat(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		st := fi.Sys().(*syscall.Stat_t)
-		if ctime := time.Unix(st.Ctim.Unix()); ctime.After(latest) {
-			latest = ctime
-		}
+	at, err := fileindex.SavableAfter(paths...)
+	if err != nil {
+		t.Fatal(err)
 	}
-	time.Sleep(time.Until(latest.Add(fileindex.Margin + 10*time.Millisecond)))
+	time.Sleep(time.Until(at))
 }
 
 // sameSizeEdit rewrites path with other content of the same size, and

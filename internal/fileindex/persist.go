@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/certform/certform/internal/atomicfile"
@@ -126,3 +127,20 @@ func (x *Index) wire(cut int64) fileV1 {
 func lineBound(path string) int { return len(path) + 64 + 7*21 }
 
 func byPath(a, b entryV1) int { return strings.Compare(a.Path, b.Path) }
+
+// SavableAfter is the wall time after which files hashed now can be
+// saved: Margin past the latest ctime of paths (the racy-timestamp rule).
+// Tests of what a next run answers from a saved index wait for it.
+func SavableAfter(paths ...string) (time.Time, error) {
+	var latest time.Time
+	for _, p := range paths {
+		var st syscall.Stat_t
+		if err := syscall.Stat(p, &st); err != nil {
+			return time.Time{}, &fs.PathError{Op: "stat", Path: p, Err: err}
+		}
+		if ctime := time.Unix(st.Ctim.Unix()); ctime.After(latest) {
+			latest = ctime
+		}
+	}
+	return latest.Add(Margin + 10*time.Millisecond), nil
+}

@@ -276,3 +276,18 @@ func TestRacyCutAtHashTime(t *testing.T) {
 		t.Fatal("an entry hashed within Margin of its file's ctime was saved")
 	}
 }
+
+// TestSavableAfter: a file written now can be saved once Margin has
+// passed since, and a missing path is an error.
+func TestSavableAfter(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "web.crt")
+	before := time.Now()
+	writeFile(t, path, "certificate")
+	at, err := SavableAfter(path)
+	if err != nil || at.Before(before.Add(Margin-time.Second)) || at.After(time.Now().Add(Margin+time.Second)) {
+		t.Fatalf("SavableAfter = %v, %v; want about %v", at, err, before.Add(Margin))
+	}
+	if _, err := SavableAfter(filepath.Join(t.TempDir(), "missing")); err == nil {
+		t.Fatal("a missing path: no error")
+	}
+}

@@ -6,7 +6,10 @@ import (
 	"os"
 	"os/user"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/google/uuid"
 )
@@ -50,10 +53,32 @@ type LockedError struct {
 func (e *LockedError) Error() string {
 	h := e.Holder
 	if h.Who == "" { // a Lease someone else wrote, without certform's details
-		return fmt.Sprintf("state is locked by holder %q, which left no certform lock details (not a certform run, or an older one)", h.ID)
+		return fmt.Sprintf("state is locked by holder %q, which left no certform lock details (not a certform run, or an older one)", shown(h.ID))
 	}
 	return fmt.Sprintf("state is locked by %s (pid %d, %s since %s, lock ID %s)",
-		h.Who, h.PID, h.Operation, h.Created.Format(time.RFC3339), h.ID)
+		shown(h.Who), h.PID, shown(h.Operation), h.Created.Format(time.RFC3339), shown(h.ID))
+}
+
+// shownMax is how many bytes of a lock holder's string a message shows.
+const shownMax = 200
+
+// shown is s, as the lock file or Lease of whoever holds the lock wrote
+// it, fit for a terminal: control and other unprintable characters as
+// U+FFFD, and at most shownMax bytes, so that a lock written by someone
+// else cannot move the cursor, recolour or flood the output.
+func shown(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if !unicode.IsPrint(r) && r != ' ' {
+			r = utf8.RuneError
+		}
+		if b.Len()+utf8.RuneLen(r) > shownMax {
+			b.WriteString("…")
+			break
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
 }
 
 // ErrNotLocked is returned by ForceUnlock when there is no lock.

@@ -6,10 +6,7 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"runtime"
 	"strings"
-	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/certform/certform/config"
@@ -28,35 +25,6 @@ type input struct {
 
 // decide runs the checks in order; the first that calls for an action wins,
 // except that update-only findings are collected so one update fixes all.
-// decideAll decides every input, in order; a large configuration's on
-// every core, since each decision reads only its input (the world and
-// prior are shared and only read).
-func decideAll(inputs []input) []*Change {
-	out := make([]*Change, len(inputs))
-	workers := min(runtime.GOMAXPROCS(0), len(inputs)/decideShare)
-	if workers < 2 {
-		for i, in := range inputs {
-			out[i] = decide(in)
-		}
-		return out
-	}
-	var next atomic.Int64
-	var wg sync.WaitGroup
-	for range workers {
-		wg.Go(func() {
-			for i := int(next.Add(1) - 1); i < len(inputs); i = int(next.Add(1) - 1) {
-				out[i] = decide(inputs[i])
-			}
-		})
-	}
-	wg.Wait()
-	return out
-}
-
-// decideShare is how many addresses a worker of decideAll takes at least:
-// below it, starting goroutines costs more than it saves.
-const decideShare = 256
-
 func decide(in input) *Change {
 	after := RequestOf(in.desired)
 	ch := &Change{Addr: in.desired.Addr, Before: in.prior, After: &after, Action: NoOp,

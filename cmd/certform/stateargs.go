@@ -2,6 +2,8 @@ package main
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 
 	"github.com/certform/certform/state"
@@ -29,7 +31,7 @@ var stateSubcommands = map[string]stateArgs{
 func checkStateArgs(sub string, args []string) error {
 	a, ok := stateSubcommands[sub]
 	if !ok {
-		return withHint(fmt.Errorf("unknown state command %q", sub), stateUsage)
+		return withHint(fmt.Errorf("unknown state command %q", sub), didYouMean(sub, slices.Collect(maps.Keys(stateSubcommands)), stateUsage))
 	}
 	n := len(args)
 	if n >= a.min && (a.max < 0 || n <= a.max) {

@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/agext/levenshtein"
@@ -21,6 +22,26 @@ func suggest(name string, candidates []string) string {
 		}
 	}
 	return best
+}
+
+// didYouMean is usage, led by the known subcommand sub most likely meant:
+// the only one sub begins (sel: select), else the closest by spelling.
+func didYouMean(sub string, known []string, usage string) string {
+	known = slices.Sorted(slices.Values(known))
+	var prefixed []string
+	for _, k := range known {
+		if strings.HasPrefix(k, sub) {
+			prefixed = append(prefixed, k)
+		}
+	}
+	sug := suggest(sub, known)
+	if len(prefixed) == 1 {
+		sug = prefixed[0]
+	}
+	if sug != "" {
+		return fmt.Sprintf("did you mean %q? %s", sug, usage)
+	}
+	return usage
 }
 
 // singleDash accepts Terraform's single-dash spelling of a long flag

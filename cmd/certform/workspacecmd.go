@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -61,6 +62,9 @@ func (o *WorkspaceOptions) Complete(_ *GlobalOptions, args []string) error {
 	}
 	wantArgs := map[string]int{"list": 0, "show": 0, "new": 1, "select": 1, "delete": 1}
 	n, known := wantArgs[o.Sub]
+	if !known && o.Sub != "" {
+		return withHint(fmt.Errorf("unknown workspace command %q", o.Sub), didYouMean(o.Sub, slices.Collect(maps.Keys(wantArgs)), workspaceUsage))
+	}
 	if !known || len(rest) != n {
 		return withHint(fmt.Errorf("workspace needs a subcommand and its arguments, got %q", args), workspaceUsage)
 	}

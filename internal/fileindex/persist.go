@@ -39,7 +39,7 @@ const Margin = 2 * time.Second
 // index only costs one run hashing every file).
 func Load(path string) (*Index, error) {
 	x := New()
-	data, err := limits.ReadFile(path, limits.FileIndex)
+	data, err := limits.ReadOwnFile(path, limits.FileIndex)
 	if errors.Is(err, fs.ErrNotExist) {
 		return x, nil
 	}

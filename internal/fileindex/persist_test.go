@@ -291,3 +291,28 @@ func TestSavableAfter(t *testing.T) {
 		t.Fatal("a missing path: no error")
 	}
 }
+
+// TestLoadRefusesPipe: a named pipe planted at the index's path is
+// refused at once (an empty index, every file hashed), where opening it
+// to read would wait for a writer and hang the plan.
+func TestLoadRefusesPipe(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "file-index")
+	if err := syscall.Mkfifo(path, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var x *Index
+	var err error
+	go func() {
+		x, err = Load(path)
+		close(done)
+	}()
+	select {
+	case <-done:
+	case <-time.After(time.Minute): // a bound on a hang, not a timing claim
+		t.Fatal("Load waited on the pipe")
+	}
+	if err == nil || !strings.Contains(err.Error(), "is not a regular file") || x.Len() != 0 {
+		t.Fatalf("Load = %d entries, %v; want an empty index and the pipe refused", x.Len(), err)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"syscall"
 )
 
 // Sizes of the inputs certform reads. Each is far above what a real input
@@ -48,7 +49,24 @@ var ErrTooLarge = errors.New("too large")
 // regular file or a pipe (as from the shell's <(...)) is what a user means
 // by a file. Errors name the path.
 func ReadFile(path string, limit int64) ([]byte, error) {
-	f, err := os.Open(path)
+	return readFile(path, limit, false)
+}
+
+// ReadOwnFile is ReadFile for a file certform writes itself (state, its
+// journal, the lock's details, the file index): anything but a regular
+// file is refused, a named pipe included, and without waiting for a
+// writer, which opening a pipe would (a FIFO planted at such a path must
+// not hang a run).
+func ReadOwnFile(path string, limit int64) ([]byte, error) {
+	return readFile(path, limit, true)
+}
+
+func readFile(path string, limit int64, regularOnly bool) ([]byte, error) {
+	flag := os.O_RDONLY
+	if regularOnly {
+		flag |= syscall.O_NONBLOCK // opening a FIFO returns at once; reads of a regular file ignore it
+	}
+	f, err := os.OpenFile(path, flag, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -56,6 +74,9 @@ func ReadFile(path string, limit int64) ([]byte, error) {
 	st, err := f.Stat()
 	if err != nil {
 		return nil, err
+	}
+	if regularOnly && !st.Mode().IsRegular() {
+		return nil, fmt.Errorf("%s is not a regular file (mode %s)", path, st.Mode())
 	}
 	if err := Readable(path, st.Mode()); err != nil {
 		return nil, err

@@ -92,3 +92,38 @@ func TestReadSized(t *testing.T) {
 		})
 	}
 }
+
+// TestReadOwnFile: certform's own files are read only when regular; a
+// named pipe planted there is refused at once, with no writer to wait for
+// (ReadFile would block in the open until one came).
+func TestReadOwnFile(t *testing.T) {
+	dir := t.TempDir()
+	small, fifo := filepath.Join(dir, "state"), filepath.Join(dir, "fifo")
+	os.WriteFile(small, []byte("abc"), 0o600)
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := map[string]struct {
+		path, want, wantErr string
+	}{
+		"regular":    {path: small, want: "abc"},
+		"named pipe": {path: fifo, wantErr: "is not a regular file"},
+		"device":     {path: "/dev/zero", wantErr: "is not a regular file"},
+		"directory":  {path: dir, wantErr: "is not a regular file"},
+		"missing":    {path: filepath.Join(dir, "nope"), wantErr: "no such file"},
+	}
+	for name, tc := range tests {
+		t.Run(name, func(t *testing.T) {
+			data, err := ReadOwnFile(tc.path, 10)
+			if tc.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
+					t.Fatalf("err = %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil || string(data) != tc.want {
+				t.Fatalf("got %q, %v; want %q", data, err, tc.want)
+			}
+		})
+	}
+}

@@ -115,7 +115,7 @@ var journalWrite = (*os.File).Write
 // replayJournal applies a journal left by an interrupted run to s and
 // reports whether there was one. s has no file behind it when fresh.
 func (l *Backend) replayJournal(s *state.State, fresh bool) (bool, error) {
-	data, err := limits.ReadFile(l.journalFile(), limits.StateFile)
+	data, err := limits.ReadOwnFile(l.journalFile(), limits.StateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return false, nil
 	}

@@ -64,7 +64,7 @@ func (l *Backend) Load(ctx context.Context) (*state.State, error) {
 
 func (l *Backend) load() (*state.State, error) {
 	l.persisted, l.loaded, l.serial, l.backedUp = nil, nil, 0, false
-	data, err := limits.ReadFile(l.File(""), limits.StateFile)
+	data, err := limits.ReadOwnFile(l.File(""), limits.StateFile)
 	if errors.Is(err, fs.ErrNotExist) {
 		return state.New(), nil
 	}

@@ -69,7 +69,7 @@ func (l *Backend) Unlock(ctx context.Context) error {
 
 func readLockInfo(path string) backend.LockInfo {
 	var info backend.LockInfo
-	data, err := limits.ReadFile(path, limits.SmallFile)
+	data, err := limits.ReadOwnFile(path, limits.SmallFile)
 	if err == nil {
 		json.Unmarshal(data, &info)
 	}

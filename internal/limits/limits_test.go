@@ -41,18 +41,7 @@ func TestReadFile(t *testing.T) {
 		"missing":        {path: filepath.Join(dir, "nope"), wantErr: "no such file"},
 	}
 	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			data, err := ReadFile(tc.path, 10)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || string(data) != tc.want {
-				t.Fatalf("got %q, %v; want %q", data, err, tc.want)
-			}
-		})
+		t.Run(name, func(t *testing.T) { checkRead(t, ReadFile, tc.path, tc.want, tc.wantErr) })
 	}
 }
 
@@ -113,17 +102,22 @@ func TestReadOwnFile(t *testing.T) {
 		"missing":    {path: filepath.Join(dir, "nope"), wantErr: "no such file"},
 	}
 	for name, tc := range tests {
-		t.Run(name, func(t *testing.T) {
-			data, err := ReadOwnFile(tc.path, 10)
-			if tc.wantErr != "" {
-				if err == nil || !strings.Contains(err.Error(), tc.wantErr) {
-					t.Fatalf("err = %v, want %q", err, tc.wantErr)
-				}
-				return
-			}
-			if err != nil || string(data) != tc.want {
-				t.Fatalf("got %q, %v; want %q", data, err, tc.want)
-			}
-		})
+		t.Run(name, func(t *testing.T) { checkRead(t, ReadOwnFile, tc.path, tc.want, tc.wantErr) })
+	}
+}
+
+// checkRead fails t unless read(path) with a limit of 10 bytes gives want,
+// or an error holding wantErr when that is set.
+func checkRead(t *testing.T, read func(string, int64) ([]byte, error), path, want, wantErr string) {
+	t.Helper()
+	data, err := read(path, 10)
+	if wantErr != "" {
+		if err == nil || !strings.Contains(err.Error(), wantErr) {
+			t.Fatalf("err = %v, want %q", err, wantErr)
+		}
+		return
+	}
+	if err != nil || string(data) != want {
+		t.Fatalf("got %q, %v; want %q", data, err, want)
 	}
 }

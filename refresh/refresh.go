@@ -72,7 +72,7 @@ func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.Stat
 		list <- listed{csrs: w.CSRs} // nothing of ours can be in the cluster yet
 	case !csrsNeeded(cfg, prior):
 		w.DeferCSRs()
-		list <- listed{csrs: nil}
+		list <- listed{}
 	default:
 		go func() {
 			m, err := listCSRs(ctx, csrs, prior.Lineage, submitting(prior))
@@ -88,9 +88,7 @@ func filesKeysAndCSRs(ctx context.Context, cfg *config.Config, prior *state.Stat
 	}
 	movedKeys(cfg, prior, w.PendingKeys)
 	l := <-list
-	if !w.CSRsDeferred() {
-		w.CSRs = l.csrs
-	}
+	w.CSRs = l.csrs // nil when deferred, as DeferCSRs left it
 	return w, l.err
 }
 
